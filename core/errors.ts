@@ -1,0 +1,42 @@
+/**
+ * Errors are typed by what happens next, not by where they came from
+ * (see ARCHITECTURE.md, "Errors, by what happens next").
+ */
+
+/** Retry now: connection reset, timeout, 5xx, a truncated or non-JSON body. Backoff with full jitter. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(readonly reason: string, message = reason) {
+    super(message);
+  }
+}
+
+/** Retry later: 429/503. Wait at least `retryAfterMs` (when the server said) before the next request to the host. */
+export class ThrottledError extends Error {
+  override readonly name = 'ThrottledError';
+  constructor(readonly status: number, readonly retryAfterMs: number | undefined) {
+    super(`HTTP ${status}${retryAfterMs === undefined ? '' : `, Retry-After ${retryAfterMs} ms`}`);
+  }
+}
+
+/** Permanent: 404/410 or an auction with no items. Recorded, never retried. */
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+  constructor(readonly outcome: 'missing' | 'empty', readonly reason: string) {
+    super(`${outcome}: ${reason}`);
+  }
+}
+
+/** Poison: a body that parses but fails the schema. Quarantined with its raw bytes once attempts run out. */
+export class PoisonError extends Error {
+  override readonly name = 'PoisonError';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export type ScrapeError = TransientError | ThrottledError | PermanentError | PoisonError;
+
+export function isScrapeError(e: unknown): e is ScrapeError {
+  return e instanceof TransientError || e instanceof ThrottledError || e instanceof PermanentError || e instanceof PoisonError;
+}
