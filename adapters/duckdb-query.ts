@@ -1,0 +1,57 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { TABLES, TABLE_NAMES, type ColumnType, type TableSchema } from '../core/tables.js';
+
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+const SQL_TYPE: Record<ColumnType, string> = {
+  string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', bool: 'BOOLEAN',
+  timestamp: 'TIMESTAMPTZ', date: 'DATE', string_list: 'VARCHAR[]',
+};
+
+/**
+ * DuckDB over a data directory: a view per table over its Parquet files
+ * (`dt` from the partition path) and a `<table>_latest` view with the newest
+ * row per entity, because rows are snapshots.
+ */
+export class TableQuery {
+  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection) {}
+
+  static async open(dataDir: string): Promise<TableQuery> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const q = new TableQuery(instance, connection);
+    await connection.run("SET TimeZone = 'UTC'");
+    for (const name of TABLE_NAMES) await q.createViews(TABLES[name], join(dataDir, 'tables', name));
+    return q;
+  }
+
+  private async createViews(schema: TableSchema, dir: string): Promise<void> {
+    const hasFiles = existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+    if (hasFiles) {
+      const glob = join(dir, '*', '*.parquet').replaceAll("'", "''");
+      await this.connection.run(`CREATE VIEW ${schema.name} AS SELECT * FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true)`);
+    } else {
+      const cols = schema.columns.map((c) => `${c.name} ${SQL_TYPE[c.type]}`).join(', ');
+      await this.connection.run(`CREATE TABLE ${schema.name} (${cols}, dt DATE)`);
+    }
+    const identity = schema.identity.join(', ');
+    await this.connection.run(
+      `CREATE VIEW ${schema.name}_latest AS SELECT * FROM ${schema.name} QUALIFY row_number() OVER (PARTITION BY ${identity} ORDER BY fetched_at DESC) = 1`,
+    );
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return { columns: reader.columnNames(), rows: reader.getRowsJson() };
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

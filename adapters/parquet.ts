@@ -1,0 +1,160 @@
+import {
+  Bool, DateDay, Field, Float64, Int32, Int64, List, makeData, RecordBatch, Schema, Struct, Table, TimestampMicrosecond, Utf8,
+  tableFromIPC, tableToIPC, type Data, type DataType,
+} from 'apache-arrow';
+import { Compression, readParquet, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from 'parquet-wasm';
+import type { Column, ColumnType, Row, TableSchema } from '../core/tables.js';
+
+/**
+ * Rows → Parquet (zstd) through Arrow columns built directly from typed arrays
+ * (no per-value `vectorFromArray`), and Parquet → rows for compaction.
+ */
+export function encodeParquet(schema: TableSchema, rows: Row[]): Uint8Array {
+  const n = rows.length;
+  const fields = schema.columns.map((c) => new Field(c.name, arrowType(c.type), true));
+  const children = schema.columns.map((c) => buildColumn(c, rows, n));
+  const struct = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
+  const table = new Table([new RecordBatch(new Schema(fields), struct)]);
+  const props = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setCreatedBy('api-scraper').build();
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
+}
+
+/** Parquet bytes → rows in the same shape normalisers produce (timestamps as epoch ms). */
+export function decodeParquet(schema: TableSchema, bytes: Uint8Array): Row[] {
+  const table = tableFromIPC(readParquet(bytes).intoIPCStream());
+  const columns = schema.columns.map((c) => ({ c, vector: table.getChild(c.name) }));
+  const rows: Row[] = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    const row: Row = {};
+    for (const { c, vector } of columns) row[c.name] = vector ? fromArrow(c.type, vector.get(i)) : null;
+    rows[i] = row;
+  }
+  return rows;
+}
+
+function fromArrow(type: ColumnType, v: unknown): Row[string] {
+  if (v === null || v === undefined) return type === 'string_list' ? [] : null;
+  switch (type) {
+    case 'int64':
+      return Number(v as bigint);
+    case 'timestamp':
+      return Math.round(Number(v));
+    case 'date':
+      return Math.round(Number(v) / 86_400_000);
+    case 'string_list':
+      return Array.from(v as Iterable<string>);
+    default:
+      return v as Row[string];
+  }
+}
+
+function arrowType(t: ColumnType): DataType {
+  switch (t) {
+    case 'string': return new Utf8();
+    case 'int32': return new Int32();
+    case 'int64': return new Int64();
+    case 'float64': return new Float64();
+    case 'bool': return new Bool();
+    case 'timestamp': return new TimestampMicrosecond('UTC');
+    case 'date': return new DateDay();
+    case 'string_list': return new List(new Field('item', new Utf8(), true));
+  }
+}
+
+function buildColumn(c: Column, rows: Row[], n: number): Data {
+  const name = c.name;
+  const validity = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  const isNull = (i: number, v: unknown) => {
+    if (v === null || v === undefined) {
+      nulls++;
+      return true;
+    }
+    validity[i >> 3] |= 1 << (i & 7);
+    return false;
+  };
+  switch (c.type) {
+    case 'string': {
+      const values: (string | null)[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        values[i] = isNull(i, v) ? null : (v as string);
+      }
+      const { offsets, data } = utf8(values);
+      return makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: validity, valueOffsets: offsets, data });
+    }
+    case 'int32':
+    case 'date': {
+      const data = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        if (!isNull(i, v)) data[i] = v as number;
+      }
+      const type = c.type === 'date' ? new DateDay() : new Int32();
+      return makeData({ type, length: n, nullCount: nulls, nullBitmap: validity, data } as never);
+    }
+    case 'float64': {
+      const data = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        if (!isNull(i, v)) data[i] = v as number;
+      }
+      return makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: validity, data });
+    }
+    case 'int64':
+    case 'timestamp': {
+      // Little-endian 64-bit integers written as two 32-bit words: no BigInt per value.
+      const words = new Int32Array(n * 2);
+      const scale = c.type === 'timestamp' ? 1000 : 1;
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        if (isNull(i, v)) continue;
+        const x = (v as number) * scale;
+        const hi = Math.floor(x / 4294967296);
+        words[2 * i] = (x - hi * 4294967296) | 0;
+        words[2 * i + 1] = hi | 0;
+      }
+      const data = new BigInt64Array(words.buffer);
+      const type = c.type === 'timestamp' ? new TimestampMicrosecond('UTC') : new Int64();
+      return makeData({ type, length: n, nullCount: nulls, nullBitmap: validity, data } as never);
+    }
+    case 'bool': {
+      const data = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        if (!isNull(i, v) && v) data[i >> 3] |= 1 << (i & 7);
+      }
+      return makeData({ type: new Bool(), length: n, nullCount: nulls, nullBitmap: validity, data });
+    }
+    case 'string_list': {
+      const offsets = new Int32Array(n + 1);
+      const flat: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        validity[i >> 3] |= 1 << (i & 7);
+        if (Array.isArray(v)) for (const s of v) flat.push(s);
+        offsets[i + 1] = flat.length;
+      }
+      const child = utf8(flat);
+      const childData = makeData({ type: new Utf8(), length: flat.length, nullCount: 0, valueOffsets: child.offsets, data: child.data });
+      const type = new List(new Field('item', new Utf8(), true));
+      return makeData({ type, length: n, nullCount: 0, nullBitmap: validity, valueOffsets: offsets, child: childData });
+    }
+  }
+}
+
+/** UTF-8 bytes and offsets of a string column, written straight into one buffer. */
+function utf8(values: (string | null)[]): { offsets: Int32Array; data: Uint8Array } {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  let capacity = 0;
+  for (let i = 0; i < n; i++) capacity += (values[i]?.length ?? 0) * 3;
+  const buffer = Buffer.allocUnsafe(capacity);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const s = values[i];
+    if (s) at += buffer.write(s, at, 'utf8');
+    offsets[i + 1] = at;
+  }
+  return { offsets, data: new Uint8Array(buffer.buffer, buffer.byteOffset, at) };
+}

@@ -1,0 +1,141 @@
+import type { Clock } from './clock.js';
+
+export interface LimiterOptions {
+  /** Most requests open at once. */
+  concurrency: number;
+  /** Requests started per second; unlimited when absent. */
+  ratePerSecond?: number;
+  /** Requests that may start back to back before the rate applies. @default 1 */
+  burst?: number;
+}
+
+export type Release = () => void;
+
+interface Waiter {
+  resolve: (release: Release) => void;
+  reject: (reason: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/**
+ * The semaphore in front of one host: at most `concurrency` requests open, an
+ * optional token bucket for a request rate, and a pause (Retry-After) that holds
+ * every new request to the host until it expires. Waiters are served in order.
+ */
+export class HostLimiter {
+  #concurrency: number;
+  readonly #rate: number | undefined;
+  readonly #burst: number;
+  #tokens: number;
+  #refilledAt: number;
+  #pausedUntil = 0;
+  #active = 0;
+  #peak = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = 0;
+  readonly #queue: Waiter[] = [];
+
+  constructor(options: LimiterOptions, private readonly clock: Clock) {
+    validateLimiterOptions(options);
+    this.#concurrency = options.concurrency;
+    this.#rate = options.ratePerSecond;
+    this.#burst = options.burst ?? 1;
+    this.#tokens = this.#burst;
+    this.#refilledAt = clock.now();
+  }
+
+  get activeCount(): number {
+    return this.#active;
+  }
+  get pendingCount(): number {
+    return this.#queue.length;
+  }
+  /** Most requests ever open at once: what tests and reports assert on. */
+  get peakActiveCount(): number {
+    return this.#peak;
+  }
+  get concurrency(): number {
+    return this.#concurrency;
+  }
+  get pausedUntil(): number {
+    return this.#pausedUntil;
+  }
+
+  setConcurrency(n: number): void {
+    validateLimiterOptions({ concurrency: n });
+    this.#concurrency = n;
+    this.#drain();
+  }
+
+  /** Hold new requests until `untilMs` (epoch ms). A pause only ever grows. */
+  pauseUntil(untilMs: number): void {
+    if (untilMs > this.#pausedUntil) this.#pausedUntil = untilMs;
+  }
+
+  acquire(signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Release>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.#queue.indexOf(waiter);
+          if (i >= 0) this.#queue.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+      this.#drain();
+    });
+  }
+
+  #drain(): void {
+    while (this.#queue.length > 0 && this.#active < this.#concurrency) {
+      const now = this.clock.now();
+      if (this.#pausedUntil > now) return this.#wake(this.#pausedUntil);
+      if (this.#rate !== undefined) {
+        this.#refill(now);
+        if (this.#tokens < 1) return this.#wake(now + Math.ceil(((1 - this.#tokens) * 1000) / this.#rate));
+        this.#tokens -= 1;
+      }
+      const waiter = this.#queue.shift()!;
+      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      this.#active++;
+      if (this.#active > this.#peak) this.#peak = this.#active;
+      let released = false;
+      waiter.resolve(() => {
+        if (released) return;
+        released = true;
+        this.#active--;
+        this.#drain();
+      });
+    }
+  }
+
+  #refill(now: number): void {
+    const elapsed = now - this.#refilledAt;
+    if (elapsed > 0) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed * this.#rate!) / 1000);
+      this.#refilledAt = now;
+    }
+  }
+
+  #wake(at: number): void {
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#drain();
+    }, Math.max(1, at - this.clock.now()));
+  }
+}
+
+export function validateLimiterOptions(o: LimiterOptions): void {
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new TypeError(`concurrency: expected a whole number from 1 up, got ${o.concurrency}`);
+  if (o.ratePerSecond !== undefined && !(o.ratePerSecond > 0 && Number.isFinite(o.ratePerSecond))) {
+    throw new TypeError(`rate: expected a positive number of requests per second, got ${o.ratePerSecond}`);
+  }
+  if (o.burst !== undefined && (!Number.isInteger(o.burst) || o.burst < 1)) throw new TypeError(`burst: expected a whole number from 1 up, got ${o.burst}`);
+}

@@ -1,0 +1,88 @@
+import type { Request } from './sources/index.js';
+import type { Anomalies } from './sources/fields.js';
+import type { TableName } from './tables.js';
+import type { WorkItem } from './work-item.js';
+
+/** Headers the pipeline reads, already picked out by the HTTP adapter. */
+export interface ResponseHeaders {
+  contentType?: string;
+  contentEncoding?: string;
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** Body bytes as received (still gzipped when Content-Encoding says so). */
+  body: Uint8Array;
+}
+
+/**
+ * One GET. Resolves for 2xx/304; throws core's typed errors for everything else:
+ * ThrottledError (429/503), PermanentError (404/410 and other 4xx), TransientError
+ * (5xx, resets, timeouts). The body of a failed response is always consumed.
+ */
+export interface HttpClient {
+  get(url: string, options?: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+/** Objects under keys (`raw/…`, `tables/…`, `quarantine/…`): a directory locally, S3 in AWS. */
+export interface ObjectStore {
+  /** Writes atomically: a reader sees the whole object or none. */
+  put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
+  get(key: string): Promise<StoredObject | undefined>;
+  /** Metadata of an object, or undefined when it does not exist. */
+  head(key: string): Promise<Record<string, string> | undefined>;
+  list(prefix: string): AsyncIterable<string>;
+  delete(keys: string[]): Promise<void>;
+}
+
+export interface StoredObject {
+  body: Uint8Array;
+  metadata: Record<string, string>;
+}
+
+/** One fetched body, on its way to validation and rows. */
+export interface ProcessInput {
+  item: WorkItem;
+  request: Request;
+  body: Uint8Array;
+  contentEncoding?: string;
+  contentType?: string;
+  sourceKey: string;
+  fetchedAt: number;
+}
+
+export interface TableFile {
+  table: TableName;
+  key: string;
+  bytes: Uint8Array;
+  rows: number;
+}
+
+export type ProcessResult =
+  | {
+      kind: 'accepted';
+      /** The body gzipped, as it is stored. */
+      rawGz: Uint8Array;
+      sha256: string;
+      /** Uncompressed body size. */
+      size: number;
+      files: TableFile[];
+      anomalies: Anomalies;
+      bidItemIds: string[];
+    }
+  | { kind: 'again'; request: Request }
+  | { kind: 'failed'; error: 'transient' | 'permanent' | 'poison'; outcome?: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; sha256?: string };
+
+/**
+ * CPU work on a body: decompress, parse once, validate, build rows, encode Parquet.
+ * Inline on the calling thread or on a worker pool; the pipeline cannot tell.
+ */
+export interface Processor {
+  process(input: ProcessInput): Promise<ProcessResult>;
+  close(): Promise<void>;
+  readonly description: string;
+}

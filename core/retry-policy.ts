@@ -1,0 +1,44 @@
+/** How often and how patiently a work item is retried. */
+export interface RetryPolicy {
+  /** Attempts per item for transient failures and poison bodies. @default 5 */
+  maxAttempts: number;
+  /** First backoff ceiling; doubles per failed attempt. @default 250 */
+  baseDelayMs: number;
+  /** Largest backoff ceiling. @default 20000 */
+  maxDelayMs: number;
+  /** Throttled answers (429/503) tolerated per item; they cost no attempt but are bounded. @default 20 */
+  maxThrottled: number;
+  /** Wait when a 429/503 gives no usable Retry-After. @default 1000 */
+  defaultRetryAfterMs: number;
+  /** Longest Retry-After honoured; a larger one is capped so a run cannot stall for hours. @default 300000 */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 20_000,
+  maxThrottled: 20,
+  defaultRetryAfterMs: 1_000,
+  maxRetryAfterMs: 300_000,
+};
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, base·2^(failures−1))]. */
+export function backoffMs(policy: RetryPolicy, failures: number, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * `Retry-After` as milliseconds from now: delta-seconds (`120`) or an HTTP date
+ * (`Wed, 21 Oct 2026 07:28:00 GMT`). Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (!/[a-z]/i.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
