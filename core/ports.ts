@@ -1,6 +1,6 @@
 import type { Request } from './sources/index.js';
 import type { Anomalies } from './sources/fields.js';
-import type { TableName } from './tables.js';
+import type { Row, TableName, TableSchema } from './tables.js';
 import type { WorkItem } from './work-item.js';
 
 /** Headers the pipeline reads, already picked out by the HTTP adapter. */
@@ -85,4 +85,10 @@ export interface Processor {
   process(input: ProcessInput): Promise<ProcessResult>;
   close(): Promise<void>;
   readonly description: string;
+}
+
+/** Rows ⇄ table file bytes (Parquet), for compaction. */
+export interface TableCodec {
+  encode(schema: TableSchema, rows: Row[]): Uint8Array;
+  decode(schema: TableSchema, bytes: Uint8Array): Row[];
 }

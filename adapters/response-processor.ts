@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { PermanentError, PoisonError, TransientError } from '../core/errors.js';
+import type { Processor, ProcessInput, ProcessResult, TableFile } from '../core/ports.js';
+import { tableFileKey } from '../core/raw-key.js';
+import { interpretResponse, type Origins } from '../core/sources/index.js';
+import { TABLES, type Row, type TableName } from '../core/tables.js';
+import { encodeParquet } from './parquet.js';
+
+export interface ProcessorConfig {
+  origins: Origins;
+  /** false: validate only and keep the raw body (the fetch Lambda); true: also write table files. @default true */
+  normalise?: boolean;
+}
+
+/**
+ * All CPU work on one body, in one place: gunzip (or gzip for storage), SHA-256,
+ * parse once, validate, rows, Parquet. Never throws for bad input: every body ends
+ * as accepted, asked again, or failed with its error class and reason.
+ */
+export function processResponse(input: ProcessInput, config: ProcessorConfig): ProcessResult {
+  const gzipped = input.contentEncoding !== undefined && /gzip/i.test(input.contentEncoding);
+  let plain: Buffer;
+  try {
+    plain = gzipped ? gunzipSync(input.body) : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
+  } catch {
+    // A gzip stream cut short: the transfer broke, fetch again.
+    return { kind: 'failed', error: 'transient', reason: 'bad_gzip' };
+  }
+  const rawGz = gzipped ? input.body : gzipSync(plain);
+  const sha256 = createHash('sha256').update(plain).digest('hex');
+  try {
+    const result = interpretResponse(input.item, input.request, plain.toString('utf8'), config.origins, {
+      contentType: input.contentType,
+      sourceKey: input.sourceKey,
+      fetchedAt: input.fetchedAt,
+      normalise: config.normalise ?? true,
+    });
+    if (result.kind === 'again') return result;
+    const files: TableFile[] = [];
+    for (const [table, rows] of Object.entries(result.tables) as [TableName, Row[]][]) {
+      if (rows.length === 0) continue;
+      files.push({ table, key: tableFileKey(table, input.sourceKey), bytes: encodeParquet(TABLES[table], rows), rows: rows.length });
+    }
+    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, files, anomalies: result.anomalies, bidItemIds: result.bidItemIds };
+  } catch (e) {
+    if (e instanceof TransientError) return { kind: 'failed', error: 'transient', reason: e.reason, rawGz, sha256 };
+    if (e instanceof PermanentError) return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.message, rawGz, sha256 };
+    if (e instanceof PoisonError) return { kind: 'failed', error: 'poison', reason: `schema: ${e.reason}`, rawGz, sha256 };
+    // A normaliser bug on odd data must not end the run: the body is kept in quarantine.
+    return { kind: 'failed', error: 'poison', reason: `normaliser_error: ${(e as Error).message}`, rawGz, sha256 };
+  }
+}
+
+/** Processing on the calling thread: no hand-off cost, but it competes with the event loop. */
+export class InlineProcessor implements Processor {
+  readonly description = 'inline (main thread)';
+  constructor(private readonly config: ProcessorConfig) {}
+  async process(input: ProcessInput): Promise<ProcessResult> {
+    return processResponse(input, this.config);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,103 @@
+import { availableParallelism } from 'node:os';
+import { Worker, type TransferListItem } from 'node:worker_threads';
+
+interface Task<I, O> {
+  input: I;
+  transfer: TransferListItem[];
+  resolve: (value: O) => void;
+  reject: (reason: unknown) => void;
+}
+
+interface Slot<I, O> {
+  worker: Worker;
+  task?: Task<I, O>;
+}
+
+/**
+ * A fixed pool of worker threads, one task per worker at a time (the work is CPU
+ * bound). Tasks wait in FIFO order; a worker that dies fails its task and is replaced.
+ */
+export class WorkerPool<I, O> {
+  readonly #slots: Slot<I, O>[] = [];
+  readonly #queue: Task<I, O>[] = [];
+  #closed = false;
+  #completed = 0;
+
+  constructor(
+    private readonly script: URL,
+    readonly size: number,
+    private readonly workerData: unknown,
+  ) {
+    if (!Number.isInteger(size) || size < 1) throw new TypeError(`workers: expected a whole number from 1 up, got ${size}`);
+    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+  get completed(): number {
+    return this.#completed;
+  }
+
+  run(input: I, transfer: TransferListItem[] = []): Promise<O> {
+    if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
+    return new Promise<O>((resolve, reject) => {
+      this.#queue.push({ input, transfer, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#queue.splice(0)) t.reject(new Error('worker pool closed'));
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+
+  #spawn(): Slot<I, O> {
+    // Under the TypeScript sources (tests), workers load the .ts file through tsx.
+    const execArgv = this.script.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const worker = new Worker(this.script, { workerData: this.workerData, execArgv });
+    const slot: Slot<I, O> = { worker };
+    worker.on('message', (output: O) => {
+      const task = slot.task;
+      slot.task = undefined;
+      this.#completed++;
+      task?.resolve(output);
+      this.#dispatch();
+    });
+    worker.on('error', (err) => this.#replace(slot, err));
+    worker.on('exit', (code) => {
+      if (!this.#closed) this.#replace(slot, new Error(`worker exited with code ${code}`));
+    });
+    worker.unref();
+    return slot;
+  }
+
+  #replace(slot: Slot<I, O>, err: unknown): void {
+    const i = this.#slots.indexOf(slot);
+    if (i < 0 || this.#closed) return;
+    slot.task?.reject(err);
+    slot.task = undefined;
+    void slot.worker.terminate();
+    this.#slots[i] = this.#spawn();
+    this.#dispatch();
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (this.#queue.length === 0) return;
+      if (slot.task) continue;
+      const task = this.#queue.shift()!;
+      slot.task = task;
+      slot.worker.ref();
+      slot.worker.postMessage(task.input, task.transfer);
+    }
+    // Idle workers must not keep the process alive.
+    for (const slot of this.#slots) if (!slot.task) slot.worker.unref();
+  }
+}
+
+/** `auto` → one worker per core. */
+export function defaultWorkerCount(): number {
+  return availableParallelism();
+}

@@ -1,0 +1,76 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Bad command-line input: printed as one line naming the flag and the expected form, exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export function parse(args: string[], options: Options, allowPositionals = false): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    return { values: values as Parsed['values'], positionals };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
+    throw new UsageError(code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? `unexpected argument: ${message.replace(/^Unexpected argument '(.*)'.*$/s, '$1')}` : message);
+  }
+}
+
+export function int(flag: string, value: string | boolean | undefined, fallback: number, min = 1, max = 100_000): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError(`--${flag}: expected a whole number from ${min} to ${max}, got "${String(value)}"`);
+  }
+  return n;
+}
+
+/** `10/s`, `600/min`, `2.5/s`, `36000/h` → requests per second. */
+export function rate(flag: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/.exec(value.trim()) : null;
+  if (!m || Number(m[1]) <= 0) throw new UsageError(`--${flag}: expected a request rate like 10/s or 600/min, got "${String(value)}"`);
+  const per = m[2].startsWith('s') ? 1 : m[2].startsWith('m') ? 60 : 3600;
+  return Number(m[1]) / per;
+}
+
+/** `500ms`, `60s`, `5m`, `2h` → milliseconds. */
+export function duration(flag: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim()) : null;
+  if (!m || Number(m[1]) <= 0) throw new UsageError(`--${flag}: expected a duration like 500ms, 60s, 5m or 2h, got "${String(value)}"`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+export function url(flag: string, value: string | boolean | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const u = new URL(String(value));
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    if (u.pathname !== '/' || u.search) throw new UsageError(`--${flag}: give the origin only (like http://127.0.0.1:8080); the API paths are added, got "${value}"`);
+    return u.origin;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--${flag}: expected an http(s) origin like http://127.0.0.1:8080, got "${String(value)}"`);
+  }
+}
+
+export function str(flag: string, value: string | boolean | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag}: expected a value`);
+  return value;
+}
+
+export function choice<T extends string>(flag: string, value: string | boolean | undefined, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) throw new UsageError(`--${flag}: expected one of ${choices.join(', ')}, got "${String(value)}"`);
+  return value as T;
+}

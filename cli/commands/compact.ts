@@ -1,0 +1,31 @@
+import { FsObjectStore } from '../../adapters/fs-store.js';
+import { decodeParquet, encodeParquet } from '../../adapters/parquet.js';
+import { compactTables } from '../../core/compaction.js';
+import { utcDate } from '../../core/work-item.js';
+import { parse, str } from '../args.js';
+import { requireNoPositionals } from '../common.js';
+
+export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all]
+
+Merges each partition's Parquet files (one per raw object) into one file,
+deduplicated by source_key. Many small files are what slows Athena and DuckDB
+down. Safe to repeat and to interrupt.
+
+Options:
+  -o, --out DIR        data directory (default ./data)
+      --all            also compact today's partitions (still being written to)
+  -h, --help           show this help`;
+
+export async function compactCommand(args: string[]): Promise<number> {
+  const p = parse(args, { out: { type: 'string', short: 'o' }, all: { type: 'boolean' } });
+  if (p.values.help) return void process.stdout.write(COMPACT_HELP + '\n'), 0;
+  requireNoPositionals(p, 'scraper compact --help');
+  const out = str('out', p.values.out, './data');
+  const r = await compactTables(new FsObjectStore(out), { encode: encodeParquet, decode: decodeParquet }, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) });
+  process.stdout.write(
+    `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partitions} (${r.rows} rows)` +
+      (r.skippedOpen > 0 ? `; left ${r.skippedOpen} partition(s) of today alone (use --all to include them)` : '') +
+      '\n',
+  );
+  return 0;
+}

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TableQuery, type QueryResult } from '../../adapters/duckdb-query.js';
+import { TABLE_NAMES } from '../../core/tables.js';
+import { choice, int, parse, str, UsageError } from '../args.js';
+
+export const QUERY_HELP = `Usage:
+  scraper query "SELECT …" [--out DIR] [--format table|json|csv]
+  scraper query --table maxsold_items [--limit 5]
+
+Runs DuckDB over the Parquet tables in DIR/tables. Each table is a view
+(${TABLE_NAMES.join(', ')}), with a partition column dt, plus <table>_latest:
+the newest row per entity (rows are snapshots).
+
+Options:
+  -o, --out DIR        data directory (default ./data)
+      --table NAME     show rows of one table instead of running SQL
+      --limit N        rows to show with --table (default 10)
+      --format F       table (default), json or csv
+  -h, --help           show this help`;
+
+export async function queryCommand(args: string[]): Promise<number> {
+  const p = parse(args, { out: { type: 'string', short: 'o' }, table: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' } }, true);
+  if (p.values.help) return void process.stdout.write(QUERY_HELP + '\n'), 0;
+  const out = str('out', p.values.out, './data');
+  const format = choice('format', p.values.format, ['table', 'json', 'csv'] as const, 'table');
+  let sql: string;
+  if (p.values.table !== undefined) {
+    const table = String(p.values.table);
+    if (!TABLE_NAMES.includes(table as never) && !TABLE_NAMES.some((t) => `${t}_latest` === table)) {
+      throw new UsageError(`--table: expected one of ${TABLE_NAMES.join(', ')} (or <table>_latest), got "${table}"`);
+    }
+    if (p.positionals.length > 0) throw new UsageError('query: give SQL or --table, not both');
+    sql = `SELECT * FROM ${table} LIMIT ${int('limit', p.values.limit, 10, 1, 1_000_000)}`;
+  } else {
+    if (p.positionals.length !== 1) throw new UsageError('query: expected one SQL statement in quotes, or --table NAME (scraper query --help)');
+    sql = p.positionals[0];
+  }
+  if (!existsSync(join(out, 'tables'))) process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" or "npm start" first)\n`);
+  const db = await TableQuery.open(out);
+  try {
+    let result: QueryResult;
+    try {
+      result = await db.query(sql);
+    } catch (e) {
+      process.stderr.write(`query failed: ${(e as Error).message}\n`);
+      return 1;
+    }
+    process.stdout.write(formatResult(result, format) + '\n');
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+export function formatResult(r: QueryResult, format: 'table' | 'json' | 'csv'): string {
+  if (format === 'json') return JSON.stringify(r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))), null, 2);
+  if (format === 'csv') return [r.columns, ...r.rows].map((row) => row.map(csvCell).join(',')).join('\n');
+  return textTable(r.columns, r.rows.map((row) => row.map(cell)));
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  const flat = s.replace(/\s+/g, ' ');
+  return flat.length > 60 ? flat.slice(0, 57) + '...' : flat;
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function textTable(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`].join('\n');
+}

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FsObjectStore } from '../../adapters/fs-store.js';
+import { PoolProcessor } from '../../adapters/pool-processor.js';
+import { InlineProcessor } from '../../adapters/response-processor.js';
+import { buildReport, renderReportText } from '../../core/report.js';
+import { reprocessRaw } from '../../core/reprocess.js';
+import { RunStats } from '../../core/run-stats.js';
+import { REAL_ORIGINS } from '../../core/sources/index.js';
+import { int, parse, str } from '../args.js';
+import { requireNoPositionals } from '../common.js';
+import { Progress } from '../progress.js';
+import { availableParallelism } from 'node:os';
+
+export const REPROCESS_HELP = `Usage: scraper reprocess [--out DIR] [--workers N]
+
+Rebuilds every table from the raw responses in DIR/raw, with the same code a fetch
+uses, into a fresh directory that replaces DIR/tables only when it is complete. Raw
+objects that no longer normalise are copied to DIR/quarantine with the reason.
+
+Options:
+  -o, --out DIR        data directory (default ./data)
+      --workers N      worker threads (default: one per core; 0 = main thread)
+  -q, --quiet          no progress output
+  -h, --help           show this help`;
+
+export async function reprocessCommand(args: string[]): Promise<number> {
+  const p = parse(args, { out: { type: 'string', short: 'o' }, workers: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+  if (p.values.help) return void process.stdout.write(REPROCESS_HELP + '\n'), 0;
+  requireNoPositionals(p, 'scraper reprocess --help');
+  const out = str('out', p.values.out, './data');
+  const workers = p.values.workers === undefined || p.values.workers === 'auto' ? availableParallelism() : int('workers', p.values.workers, 0, 0, 256);
+  // A rebuild that was interrupted leaves a hidden directory behind: start clean.
+  if (existsSync(out)) for (const name of await readdir(out)) if (name.startsWith('.rebuild-')) await rm(join(out, name), { recursive: true, force: true });
+  const stage = join(out, `.rebuild-${process.pid}`);
+  const processor = workers > 0 ? new PoolProcessor({ origins: REAL_ORIGINS }, workers) : new InlineProcessor({ origins: REAL_ORIGINS });
+  const stats = new RunStats();
+  const progress = new Progress(stats, { quiet: Boolean(p.values.quiet) });
+  const started = Date.now();
+  const cpu0 = process.cpuUsage();
+  progress.start();
+  try {
+    await reprocessRaw(new FsObjectStore(out), processor, stats, { target: new FsObjectStore(stage), lanes: Math.max(2, workers * 2) });
+  } finally {
+    progress.stop();
+    await processor.close();
+  }
+  const old = join(out, `.tables-old-${process.pid}`);
+  if (existsSync(join(out, 'tables'))) await rename(join(out, 'tables'), old);
+  if (existsSync(join(stage, 'tables'))) await rename(join(stage, 'tables'), join(out, 'tables'));
+  await rm(stage, { recursive: true, force: true });
+  await rm(old, { recursive: true, force: true });
+  const cpu = process.cpuUsage(cpu0);
+  const report = buildReport(stats, { command: 'reprocess', startedAt: started, finishedAt: Date.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6, settings: { out, processing: processor.description } });
+  process.stdout.write(`\nrebuilt ${out}/tables from ${stats.totalPlanned()} raw objects\n${renderReportText(report)}\n`);
+  return 0;
+}

@@ -1,0 +1,81 @@
+import { availableParallelism } from 'node:os';
+import { renderReportText, type RunReport } from '../core/report.js';
+import { int, rate, str, url, UsageError, type Options, type Parsed } from './args.js';
+import { DEFAULT_CONCURRENCY } from './scrape.js';
+
+/** Flags every scraping command shares. */
+export const SCRAPE_OPTIONS: Options = {
+  out: { type: 'string', short: 'o' },
+  'base-url': { type: 'string' },
+  concurrency: { type: 'string', short: 'c' },
+  rate: { type: 'string' },
+  workers: { type: 'string' },
+  refetch: { type: 'boolean' },
+  'user-agent': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+};
+
+export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DIR/tables, DIR/quarantine (default ./data)
+      --base-url URL     replace the APIs' origin, e.g. http://127.0.0.1:8080 (paths stay the real ones)
+  -c, --concurrency N    requests open at once per host (default ${DEFAULT_CONCURRENCY})
+      --rate R           most requests started per second per host, e.g. 10/s or 600/min (default unlimited)
+      --workers N|auto   worker threads that parse and write Parquet; 0 = on the main thread (default auto = one per core)
+      --refetch          fetch again items already stored today (default: skip them, so a rerun resumes)
+      --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
+  -q, --quiet            no progress output`;
+
+export interface ScrapeFlags {
+  out: string;
+  baseUrl?: string;
+  concurrency: number;
+  ratePerSecond?: number;
+  workers: number;
+  skipExisting: boolean;
+  userAgent?: string;
+  quiet: boolean;
+}
+
+export function scrapeFlags(p: Parsed): ScrapeFlags {
+  const v = p.values;
+  const workers = v.workers === undefined || v.workers === 'auto' ? availableParallelism() : int('workers', v.workers, 0, 0, 256);
+  return {
+    out: str('out', v.out, './data'),
+    baseUrl: url('base-url', v['base-url']),
+    concurrency: int('concurrency', v.concurrency, DEFAULT_CONCURRENCY, 1, 1000),
+    ratePerSecond: rate('rate', v.rate),
+    workers,
+    skipExisting: !v.refetch,
+    userAgent: v['user-agent'] === undefined ? undefined : str('user-agent', v['user-agent'], ''),
+    quiet: Boolean(v.quiet),
+  };
+}
+
+/**
+ * SIGINT/SIGTERM: stop taking new work and abandon requests in flight, so the run
+ * ends with a report; a second signal exits at once.
+ */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${name}: stopping; finishing the report (again to quit now)\n`);
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export function printReport(report: RunReport, out: string): void {
+  process.stdout.write(`\n${renderReportText(report)}\n\n  report: ${out}/report.json, ${out}/report.md\n`);
+}
+
+export function requireNoPositionals(p: Parsed, usage: string): void {
+  if (p.positionals.length > 0) throw new UsageError(`unexpected argument "${p.positionals[0]}"; ${usage}`);
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { UsageError } from './args.js';
+import { runCommand } from './commands/run.js';
+import { queryCommand } from './commands/query.js';
+
+const HELP = `scraper: a fast, polite scraper for the MaxSold and VIA Rail JSON APIs
+
+Usage: scraper <command> [options]
+
+Commands:
+  demo        start the built-in API simulator and run the whole pipeline against it (npm start)
+  run         scrape: "run maxsold --ids 100000-100500" or "run via --every 60s"
+  query       SQL over the Parquet tables with DuckDB
+  simulate    serve both APIs on 127.0.0.1 with realistic payloads, limits and faults
+  reprocess   rebuild every table from the raw responses
+  compact     merge each partition's small Parquet files into one
+
+Run "scraper <command> --help" for a command's options.`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => runCommand,
+  query: async () => queryCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
+  reprocess: async () => (await import('./commands/reprocess.js')).reprocessCommand,
+  compact: async () => (await import('./commands/compact.js')).compactCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP + '\n');
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')} (scraper --help)`);
+  return (await load())(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`scraper: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`scraper: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

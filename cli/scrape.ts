@@ -1,0 +1,100 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FsObjectStore } from '../adapters/fs-store.js';
+import { PoolProcessor } from '../adapters/pool-processor.js';
+import { InlineProcessor } from '../adapters/response-processor.js';
+import { UndiciHttpClient } from '../adapters/undici-http.js';
+import { systemClock } from '../core/clock.js';
+import { HostLimiter } from '../core/limiter.js';
+import { runPipeline } from '../core/pipeline.js';
+import type { Processor } from '../core/ports.js';
+import { buildReport, renderReportMarkdown, type RunReport } from '../core/report.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
+import { RunStats } from '../core/run-stats.js';
+import { originsFrom } from '../core/sources/index.js';
+import type { WorkItem } from '../core/work-item.js';
+import { Progress } from './progress.js';
+
+/** Default requests open at once per host: polite for a public API, enough to hide latency. */
+export const DEFAULT_CONCURRENCY = 8;
+
+export interface ScrapeOptions {
+  command: string;
+  plan: Iterable<WorkItem> | AsyncIterable<WorkItem>;
+  /** Items the plan will yield, when known (for the progress bar). */
+  expected?: number;
+  out: string;
+  baseUrl?: string;
+  concurrency: number;
+  ratePerSecond?: number;
+  /** Worker threads for processing; 0 = inline on the main thread. */
+  workers: number;
+  skipExisting: boolean;
+  withBids: boolean;
+  userAgent?: string;
+  policy?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  quiet?: boolean;
+  /** Write report.json and report.md into the data directory. @default true */
+  writeReport?: boolean;
+}
+
+/** The local composition root: undici, files, worker threads around the core pipeline. */
+export async function scrape(o: ScrapeOptions): Promise<RunReport> {
+  const origins = originsFrom(o.baseUrl);
+  const http = new UndiciHttpClient({ connections: o.concurrency, userAgent: o.userAgent });
+  const processor: Processor = o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins });
+  const limiters = new Map<string, HostLimiter>();
+  const limiterFor = (url: string) => {
+    const origin = new URL(url).origin;
+    let l = limiters.get(origin);
+    if (!l) limiters.set(origin, (l = new HostLimiter({ concurrency: o.concurrency, ratePerSecond: o.ratePerSecond }, systemClock)));
+    return l;
+  };
+  const stats = new RunStats();
+  const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
+  const startedAt = Date.now();
+  const cpu0 = process.cpuUsage();
+  progress.start();
+  try {
+    await runPipeline(
+      o.plan,
+      {
+        http, limiterFor, processor, stats, origins,
+        policy: { ...DEFAULT_RETRY_POLICY, ...o.policy },
+        clock: systemClock,
+        random: Math.random,
+        store: new FsObjectStore(o.out),
+        signal: o.signal,
+      },
+      { lanes: o.concurrency + 2 * Math.max(1, o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
+    );
+  } finally {
+    progress.stop();
+    await Promise.all([http.close(), processor.close()]);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const report = buildReport(stats, {
+    command: o.command,
+    startedAt,
+    finishedAt: Date.now(),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    settings: {
+      out: o.out,
+      origin: o.baseUrl ?? 'real APIs',
+      concurrency: o.concurrency,
+      rate: o.ratePerSecond ? `${o.ratePerSecond}/s` : 'unlimited',
+      processing: processor.description,
+      'skip existing': o.skipExisting,
+      'with bids': o.withBids,
+    },
+  });
+  if (o.writeReport ?? true) await writeReports(o.out, report);
+  return report;
+}
+
+export async function writeReports(out: string, report: RunReport): Promise<void> {
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(out, 'report.md'), renderReportMarkdown(report));
+}

@@ -1,0 +1,145 @@
+import { OUTCOMES, type Outcome, type RunStats, type WorkKind } from './run-stats.js';
+
+export interface RunReport {
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Every planned item reached an outcome (false after an interrupt). */
+  complete: boolean;
+  settings: Record<string, string | number | boolean>;
+  planned: Record<WorkKind, number> & { total: number };
+  outcomes: Record<Outcome, number>;
+  outcomesByKind: Record<WorkKind, Record<Outcome, number>>;
+  unfinished: number;
+  requests: number;
+  retries: number;
+  throttledHonoured: number;
+  pageRegrows: number;
+  peakRequestsInFlight: number;
+  bytesReceived: number;
+  bytesStored: number;
+  tableFiles: number;
+  rows: Record<string, number>;
+  wallSeconds: number;
+  cpuSeconds: number;
+  /** Share of wall time the CPU was idle waiting (1 − cpu/wall), per core used. */
+  ioShare: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p95: number };
+  anomalies: Record<string, number>;
+  failureReasons: Record<string, number>;
+  missingIds: string[];
+  quarantinedIds: string[];
+}
+
+export interface ReportTiming {
+  command: string;
+  startedAt: number;
+  finishedAt: number;
+  cpuSeconds: number;
+  settings: Record<string, string | number | boolean>;
+}
+
+export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
+  const wallSeconds = (t.finishedAt - t.startedAt) / 1000;
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, stats.total(o)])) as Record<Outcome, number>;
+  const total = stats.totalPlanned();
+  const unfinished = total - stats.totalFinished();
+  return {
+    command: t.command,
+    startedAt: new Date(t.startedAt).toISOString(),
+    finishedAt: new Date(t.finishedAt).toISOString(),
+    complete: unfinished === 0,
+    settings: t.settings,
+    planned: { ...stats.planned, total },
+    outcomes,
+    outcomesByKind: structuredClone(stats.outcomes),
+    unfinished,
+    requests: stats.requests,
+    retries: stats.retries,
+    throttledHonoured: stats.throttled,
+    pageRegrows: stats.pageRegrows,
+    peakRequestsInFlight: stats.peakInFlight,
+    bytesReceived: stats.bytesReceived,
+    bytesStored: stats.bytesStored,
+    tableFiles: stats.tableFiles,
+    rows: { ...stats.rows },
+    wallSeconds: round(wallSeconds, 3),
+    cpuSeconds: round(t.cpuSeconds, 3),
+    ioShare: wallSeconds > 0 ? round(Math.max(0, 1 - t.cpuSeconds / wallSeconds), 3) : 0,
+    requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 1) : 0,
+    latencyMs: { p50: round(stats.latencyPercentile(50), 1), p95: round(stats.latencyPercentile(95), 1) },
+    anomalies: { ...stats.anomalies },
+    failureReasons: { ...stats.failureReasons },
+    missingIds: [...stats.missingIds],
+    quarantinedIds: [...stats.quarantinedIds],
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The report's headline figures as label/value pairs, in reading order. */
+export function reportLines(r: RunReport): [string, string][] {
+  const kinds = (Object.keys(r.planned) as (WorkKind | 'total')[]).filter((k) => k !== 'total' && r.planned[k] > 0);
+  const lines: [string, string][] = [
+    ['planned', `${r.planned.total}${kinds.length > 1 ? ` (${kinds.map((k) => `${r.planned[k]} ${k}`).join(', ')})` : kinds.length === 1 ? ` ${kinds[0]}` : ''}`],
+    ['fetched', String(r.outcomes.fetched)],
+    ['skipped (already stored)', String(r.outcomes.skipped)],
+    ['missing (404, unknown id)', String(r.outcomes.missing)],
+    ['empty (no items)', String(r.outcomes.empty)],
+    ['quarantined', String(r.outcomes.quarantined)],
+  ];
+  if (r.unfinished > 0) lines.push(['unfinished (interrupted)', String(r.unfinished)]);
+  lines.push(
+    ['requests', String(r.requests)],
+    ['retried (transient)', String(r.retries)],
+    ['429/503 honoured', String(r.throttledHonoured)],
+    ['pages asked again larger', String(r.pageRegrows)],
+    ['peak requests in flight', String(r.peakRequestsInFlight)],
+    ['bytes received', formatBytes(r.bytesReceived)],
+    ['raw stored (gzip)', formatBytes(r.bytesStored)],
+    ['rows written', Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(', ') || '0'],
+    ['wall time', `${r.wallSeconds.toFixed(2)} s`],
+    ['CPU time (user+sys)', `${r.cpuSeconds.toFixed(2)} s`],
+    ['I/O share', `${(r.ioShare * 100).toFixed(0)}%`],
+    ['requests/s', r.requestsPerSecond.toFixed(1)],
+    ['latency p50 / p95', `${r.latencyMs.p50} / ${r.latencyMs.p95} ms`],
+  );
+  return lines;
+}
+
+export function renderReportText(r: RunReport): string {
+  const lines = reportLines(r);
+  const width = Math.max(...lines.map(([k]) => k.length));
+  const out = lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  const reasons = Object.entries(r.failureReasons);
+  if (reasons.length > 0) out.push('', '  failures seen (each retried or recorded):', ...reasons.map(([k, n]) => `    ${k}: ${n}`));
+  const anomalies = Object.entries(r.anomalies);
+  if (anomalies.length > 0) out.push('', '  data anomalies (kept, counted):', ...anomalies.map(([k, n]) => `    ${k}: ${n}`));
+  if (!r.complete) out.push('', `  INCOMPLETE: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`);
+  return out.join('\n');
+}
+
+export function renderReportMarkdown(r: RunReport): string {
+  const rows = reportLines(r).map(([k, v]) => `| ${k} | ${v} |`);
+  const out = [`# Run report: ${r.command}`, '', `${r.startedAt} → ${r.finishedAt}${r.complete ? '' : ' (incomplete)'}`, '', '| | |', '|---|---|', ...rows];
+  const settings = Object.entries(r.settings);
+  if (settings.length > 0) out.push('', '## Settings', '', ...settings.map(([k, v]) => `- ${k}: ${v}`));
+  const reasons = Object.entries(r.failureReasons);
+  if (reasons.length > 0) out.push('', '## Failures seen', '', ...reasons.map(([k, n]) => `- ${k}: ${n}`));
+  const anomalies = Object.entries(r.anomalies);
+  if (anomalies.length > 0) out.push('', '## Data anomalies', '', ...anomalies.map(([k, n]) => `- ${k}: ${n}`));
+  if (r.missingIds.length > 0) out.push('', '## Missing', '', r.missingIds.join(', '));
+  if (r.quarantinedIds.length > 0) out.push('', '## Quarantined', '', ...r.quarantinedIds.map((q) => `- ${q}`));
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { HostLimiter } from '../../core/limiter.js';
+import { systemClock } from '../../core/clock.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('HostLimiter', () => {
+  it('never lets more than `concurrency` holders in at once', async () => {
+    const limiter = new HostLimiter({ concurrency: 3 }, systemClock);
+    let open = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const release = await limiter.acquire();
+        open++;
+        peak = Math.max(peak, open);
+        await sleep(2);
+        open--;
+        release();
+      }),
+    );
+    expect(peak).toBe(3);
+    expect(limiter.peakActiveCount).toBe(3);
+    expect(limiter.activeCount).toBe(0);
+  });
+
+  it('serves waiters in order', async () => {
+    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
+    const order: number[] = [];
+    await Promise.all([0, 1, 2, 3].map(async (i) => {
+      const release = await limiter.acquire();
+      order.push(i);
+      await sleep(1);
+      release();
+    }));
+    expect(order).toEqual([0, 1, 2, 3]);
+  });
+
+  it('holds every new request while paused for Retry-After', async () => {
+    const limiter = new HostLimiter({ concurrency: 5 }, systemClock);
+    const until = Date.now() + 150;
+    limiter.pauseUntil(until);
+    const startedAt: number[] = [];
+    await Promise.all([0, 1, 2].map(async () => {
+      const release = await limiter.acquire();
+      startedAt.push(Date.now());
+      release();
+    }));
+    expect(Math.min(...startedAt)).toBeGreaterThanOrEqual(until);
+  });
+
+  it('spaces starts by the token bucket rate', async () => {
+    const limiter = new HostLimiter({ concurrency: 10, ratePerSecond: 50 }, systemClock);
+    const startedAt: number[] = [];
+    await Promise.all(Array.from({ length: 6 }, async () => {
+      const release = await limiter.acquire();
+      startedAt.push(Date.now());
+      release();
+    }));
+    // 6 starts at 50/s with a burst of 1: the last starts at least 5 × 20 ms after the first.
+    expect(startedAt[5] - startedAt[0]).toBeGreaterThanOrEqual(95);
+  });
+
+  it('a release called twice frees one slot only', async () => {
+    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
+    const release = await limiter.acquire();
+    release();
+    release();
+    const a = await limiter.acquire();
+    expect(limiter.activeCount).toBe(1);
+    a();
+  });
+
+  it('an aborted waiter leaves the queue', async () => {
+    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
+    const held = await limiter.acquire();
+    const ac = new AbortController();
+    const waiting = limiter.acquire(ac.signal);
+    ac.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    expect(limiter.pendingCount).toBe(0);
+    held();
+  });
+
+  it('rejects bad options naming the setting', () => {
+    expect(() => new HostLimiter({ concurrency: 0 }, systemClock)).toThrow(/concurrency: expected a whole number/);
+    expect(() => new HostLimiter({ concurrency: 1, ratePerSecond: -1 }, systemClock)).toThrow(/rate: expected a positive number/);
+  });
+});

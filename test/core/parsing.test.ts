@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { parseDateDays, parseTimestamp } from '../../core/timestamps.js';
+import { decodeEntities } from '../../core/html-entities.js';
+import { countIds, mergePlans, parseIdList, parseIdRanges, planAuctions } from '../../core/planner.js';
+import { itemFromRawKey, rawKey, rawStem, tableFileKey } from '../../core/raw-key.js';
+import { parseWorkItem, type WorkItem } from '../../core/work-item.js';
+
+describe('parseTimestamp', () => {
+  it.each([
+    ['2025-12-21T17:00:00-0500', '2025-12-21T22:00:00.000Z'],
+    ['2025-07-21T17:00:00-0400', '2025-07-21T21:00:00.000Z'],
+    ['2026-07-15T08:00:17-07:00', '2026-07-15T15:00:17.000Z'],
+    ['2026-07-16T04:23:36Z', '2026-07-16T04:23:36.000Z'],
+    ['2026-01-02T20:15:41.250-0500', '2026-01-03T01:15:41.250Z'],
+    ['2026-03-08T02:30:00+05:30', '2026-03-07T21:00:00.000Z'],
+  ])('%s → %s', (input, iso) => expect(new Date(parseTimestamp(input)!).toISOString()).toBe(iso));
+
+  it.each([['&mdash;'], [''], [null], [undefined]])('sentinel %j → null', (v) => expect(parseTimestamp(v)).toBeNull());
+
+  it.each([['tomorrow'], ['2026-02-31T00:00:00Z'], ['2026-07-16 04:23:36Z'], ['2026-07-16T04:23:36'], ['2026-07-16T04:23:36+5'], [42]])(
+    'malformed %j → undefined',
+    (v) => expect(parseTimestamp(v)).toBeUndefined(),
+  );
+
+  it('dates to epoch days', () => {
+    expect(parseDateDays('1970-01-02')).toBe(1);
+    expect(parseDateDays('')).toBeNull();
+  });
+});
+
+describe('decodeEntities', () => {
+  it('decodes numeric and named references once', () => {
+    expect(decodeEntities('O&#39;Connor &#38; Sons &#34;Big&#34; &amp;amp; caf&eacute; &#x2019;')).toBe('O\'Connor & Sons "Big" &amp; café \u2019');
+  });
+  it('leaves unknown references and bare ampersands alone', () => {
+    expect(decodeEntities('R&D &bogus; &#0; a & b')).toBe('R&D &bogus; &#0; a & b');
+  });
+});
+
+describe('planner', () => {
+  it('parses ranges and lists', () => {
+    expect(parseIdRanges('100000-100002, 100010')).toEqual([{ from: 100000, to: 100002 }, { from: 100010, to: 100010 }]);
+    expect(countIds(parseIdList('# ids\n103417\n103420, 103421\n'))).toBe(3);
+  });
+  it('rejects bad specs with the expected form', () => {
+    expect(() => parseIdRanges('abc')).toThrow(/expected auction ids like 100000-100500/);
+    expect(() => parseIdRanges('5-1')).toThrow(/ends before it starts/);
+    expect(() => parseIdRanges('0')).toThrow(/from 1 to/);
+  });
+  it('plans each id once, lazily, even when ranges overlap', () => {
+    const ids = [...planAuctions([{ from: 5, to: 8 }, { from: 1, to: 6 }], '2026-11-26')].map((i) => (i as { id: string }).id);
+    expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    const big = planAuctions([{ from: 1, to: 1_000_000 }], '2026-11-26');
+    expect(big.next().value).toEqual({ source: 'maxsold', id: '1', dt: '2026-11-26' });
+  });
+  it('merges plans', async () => {
+    const a: WorkItem[] = [{ source: 'maxsold', id: '1', dt: '2026-01-01' }];
+    async function* b() {
+      yield { source: 'via', at: '2026-01-01T00:00:00Z' } as WorkItem;
+    }
+    const got: WorkItem[] = [];
+    for await (const i of mergePlans(a, b())) got.push(i);
+    expect(got).toHaveLength(2);
+  });
+});
+
+describe('keys', () => {
+  const items: WorkItem[] = [
+    { source: 'maxsold', id: '103417', dt: '2026-11-26' },
+    { source: 'maxsold', id: '103417', itemId: '7561262', dt: '2026-11-26' },
+    { source: 'via', at: '2026-11-26T12:15:00Z' },
+  ];
+  it('derive from the work item only, and back', () => {
+    expect(items.map(rawKey)).toEqual([
+      'raw/source=maxsold/dt=2026-11-26/auction=103417.json.gz',
+      'raw/source=maxsold_bids/dt=2026-11-26/auction=103417/item=7561262.json.gz',
+      'raw/source=via/dt=2026-11-26/snapshot=20261126T121500Z.json.gz',
+    ]);
+    for (const i of items) expect(itemFromRawKey(rawKey(i))).toEqual(i);
+  });
+  it('name one table file per raw object', () => {
+    expect(tableFileKey('maxsold_items', rawKey(items[0]))).toBe('tables/maxsold_items/dt=2026-11-26/maxsold-103417.parquet');
+    expect(new Set(items.map((i) => rawStem(rawKey(i)))).size).toBe(3);
+  });
+  it('work items from a queue are validated', () => {
+    expect(parseWorkItem('{"source":"maxsold","id":"103417","dt":"2026-11-26"}')).toEqual(items[0]);
+    expect(() => parseWorkItem({ source: 'maxsold', id: 'abc', dt: '2026-11-26' })).toThrow(/"id" must be/);
+    expect(() => parseWorkItem({ source: 'ebay' })).toThrow(/"source" must be/);
+  });
+});
