@@ -45,7 +45,7 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
     return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, files, anomalies: result.anomalies, bidItemIds: result.bidItemIds };
   } catch (e) {
     if (e instanceof TransientError) return { kind: 'failed', error: 'transient', reason: e.reason, rawGz, sha256 };
-    if (e instanceof PermanentError) return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.message, rawGz, sha256 };
+    if (e instanceof PermanentError) return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.reason, rawGz, sha256 };
     if (e instanceof PoisonError) return { kind: 'failed', error: 'poison', reason: `schema: ${e.reason}`, rawGz, sha256 };
     // A normaliser bug on odd data must not end the run: the body is kept in quarantine.
     return { kind: 'failed', error: 'poison', reason: `normaliser_error: ${(e as Error).message}`, rawGz, sha256 };
@@ -57,6 +57,8 @@ export class InlineProcessor implements Processor {
   readonly description = 'inline (main thread)';
   constructor(private readonly config: ProcessorConfig) {}
   async process(input: ProcessInput): Promise<ProcessResult> {
+    // Let responses that have already arrived (a 429 among them) be read before this blocks the thread.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     return processResponse(input, this.config);
   }
   async close(): Promise<void> {}

@@ -54,9 +54,10 @@ export class WorkerPool<I, O> {
   }
 
   #spawn(): Slot<I, O> {
-    // Under the TypeScript sources (tests), workers load the .ts file through tsx.
-    const execArgv = this.script.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const worker = new Worker(this.script, { workerData: this.workerData, execArgv });
+    const worker = this.script.pathname.endsWith('.ts')
+      ? // Under the TypeScript sources (tests), a worker registers tsx before loading its script.
+        new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); })`, { eval: true, workerData: this.workerData })
+      : new Worker(this.script, { workerData: this.workerData });
     const slot: Slot<I, O> = { worker };
     worker.on('message', (output: O) => {
       const task = slot.task;

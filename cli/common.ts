@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { renderReportText, type RunReport } from '../core/report.js';
 import { int, rate, str, url, UsageError, type Options, type Parsed } from './args.js';
@@ -56,6 +57,8 @@ export function scrapeFlags(p: Parsed): ScrapeFlags {
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
+  // Every waiting request listens for the interrupt: thousands of listeners are expected.
+  setMaxListeners(0, controller.signal);
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\n${name}: stopping; finishing the report (again to quit now)\n`);

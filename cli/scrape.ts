@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsObjectStore } from '../adapters/fs-store.js';
@@ -79,6 +80,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     startedAt,
     finishedAt: Date.now(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cores: availableParallelism(),
     settings: {
       out: o.out,
       origin: o.baseUrl ?? 'real APIs',

@@ -22,8 +22,8 @@ export class ThrottledError extends Error {
 /** Permanent: 404/410 or an auction with no items. Recorded, never retried. */
 export class PermanentError extends Error {
   override readonly name = 'PermanentError';
-  constructor(readonly outcome: 'missing' | 'empty', readonly reason: string) {
-    super(`${outcome}: ${reason}`);
+  constructor(readonly outcome: 'missing' | 'empty', readonly reason: string, message = `${outcome}: ${reason}`) {
+    super(message);
   }
 }
 

@@ -34,6 +34,7 @@ export class HostLimiter {
   #peak = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = 0;
+  #drainScheduled = false;
   readonly #queue: Waiter[] = [];
 
   constructor(options: LimiterOptions, private readonly clock: Clock) {
@@ -108,9 +109,22 @@ export class HostLimiter {
         if (released) return;
         released = true;
         this.#active--;
-        this.#drain();
+        this.#drainSoon();
       });
     }
+  }
+
+  /**
+   * A freed slot is handed on after the I/O already waiting is read: a 429 that has
+   * arrived but not yet been parsed pauses the host before the next request goes out.
+   */
+  #drainSoon(): void {
+    if (this.#drainScheduled) return;
+    this.#drainScheduled = true;
+    deferToIo(() => {
+      this.#drainScheduled = false;
+      this.#drain();
+    });
   }
 
   #refill(now: number): void {
@@ -131,6 +145,9 @@ export class HostLimiter {
     }, Math.max(1, at - this.clock.now()));
   }
 }
+
+const deferToIo: (fn: () => void) => void =
+  typeof globalThis.setImmediate === 'function' ? (fn) => void globalThis.setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 export function validateLimiterOptions(o: LimiterOptions): void {
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new TypeError(`concurrency: expected a whole number from 1 up, got ${o.concurrency}`);

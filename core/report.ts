@@ -22,7 +22,9 @@ export interface RunReport {
   rows: Record<string, number>;
   wallSeconds: number;
   cpuSeconds: number;
-  /** Share of wall time the CPU was idle waiting (1 − cpu/wall), per core used. */
+  /** Cores the process could use. */
+  cores: number;
+  /** Share of the available core-seconds spent waiting rather than computing: 1 − cpu / (wall × cores). */
   ioShare: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p95: number };
@@ -37,6 +39,7 @@ export interface ReportTiming {
   startedAt: number;
   finishedAt: number;
   cpuSeconds: number;
+  cores: number;
   settings: Record<string, string | number | boolean>;
 }
 
@@ -66,7 +69,8 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     rows: { ...stats.rows },
     wallSeconds: round(wallSeconds, 3),
     cpuSeconds: round(t.cpuSeconds, 3),
-    ioShare: wallSeconds > 0 ? round(Math.max(0, 1 - t.cpuSeconds / wallSeconds), 3) : 0,
+    cores: t.cores,
+    ioShare: wallSeconds > 0 ? round(Math.max(0, 1 - t.cpuSeconds / (wallSeconds * t.cores)), 3) : 0,
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 1) : 0,
     latencyMs: { p50: round(stats.latencyPercentile(50), 1), p95: round(stats.latencyPercentile(95), 1) },
     anomalies: { ...stats.anomalies },
@@ -111,7 +115,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['rows written', Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(', ') || '0'],
     ['wall time', `${r.wallSeconds.toFixed(2)} s`],
     ['CPU time (user+sys)', `${r.cpuSeconds.toFixed(2)} s`],
-    ['I/O share', `${(r.ioShare * 100).toFixed(0)}%`],
+    ['I/O share (idle core-time)', `${(r.ioShare * 100).toFixed(0)}% of ${r.cores} cores`],
     ['requests/s', r.requestsPerSecond.toFixed(1)],
     ['latency p50 / p95', `${r.latencyMs.p50} / ${r.latencyMs.p95} ms`],
   );

@@ -52,7 +52,8 @@ export async function reprocessCommand(args: string[]): Promise<number> {
   await rm(stage, { recursive: true, force: true });
   await rm(old, { recursive: true, force: true });
   const cpu = process.cpuUsage(cpu0);
-  const report = buildReport(stats, { command: 'reprocess', startedAt: started, finishedAt: Date.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6, settings: { out, processing: processor.description } });
+  const report = buildReport(stats, { command: 'reprocess', startedAt: started, finishedAt: Date.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cores: availableParallelism(), settings: { out, processing: processor.description } });
   process.stdout.write(`\nrebuilt ${out}/tables from ${stats.totalPlanned()} raw objects\n${renderReportText(report)}\n`);
   return 0;
 }

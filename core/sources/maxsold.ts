@@ -39,7 +39,7 @@ export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldRespon
   if (!isObject(json)) throw new PoisonError('maxsold: body is not a JSON object');
   const message = typeof json.message === 'string' ? json.message : '';
   if (json.status !== 'success') {
-    if (json.status === 'error' || json.status === 'fail') throw new PermanentError('missing', `maxsold: status "${String(json.status)}": ${message}`);
+    if (json.status === 'error' || json.status === 'fail') throw new PermanentError('missing', 'status_error', `maxsold: status "${String(json.status)}": ${message}`);
     throw new PoisonError(`maxsold: unexpected status ${JSON.stringify(json.status)}`);
   }
   const auction = json.auction;
@@ -58,10 +58,10 @@ export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldRespon
   }
   if (item.itemId) {
     const bids = items[0]?.bid_history;
-    if (items.length !== 1 || String(items[0].id) !== item.itemId) throw new PermanentError('missing', `maxsold: item ${item.itemId} not in auction ${item.id}`);
+    if (items.length !== 1 || String(items[0].id) !== item.itemId) throw new PermanentError('missing', 'item_not_in_auction', `maxsold: item ${item.itemId} not in auction ${item.id}`);
     if (!Array.isArray(bids)) throw new PoisonError('maxsold: items[0].bid_history is not an array');
   } else if (items.length === 0) {
-    throw new PermanentError('empty', `maxsold: auction ${item.id} has no items (${message || 'no message'})`);
+    throw new PermanentError('empty', 'no_items', `maxsold: auction ${item.id} has no items (${message || 'no message'})`);
   }
   return { auction, items: items as Record<string, unknown>[], message };
 }

@@ -47,7 +47,7 @@ export function normaliseVia(snapshot: ViaSnapshot, item: ViaWork, ctx: RowConte
       continue;
     }
     seen.add(identity);
-    const direction = r.number(t, 'direction', 'via_trains');
+    const direction = optionalNumber(t, 'direction', r);
     const alerts = Array.isArray(t.alerts) && t.alerts.length > 0 ? t.alerts : null;
     trains.push({
       snapshot_at: snapshotAt,

@@ -142,7 +142,11 @@ describe('maxsold paging', () => {
     const text = maxsoldItemsBody(small)!;
     expect(text.startsWith(`{"status":"success","message":"Found ${lotCount(small)} item(s).","auction":{"id":${small},"title":`)).toBe(true);
     expect(text).not.toMatch(/\n\s/);
-    expect(JSON.stringify(JSON.parse(text))).toBe(text);
+    // Items are written by hand for speed: the bytes must be exactly JSON.stringify's.
+    for (const id of [small, ...IDS.slice(0, 30)]) {
+      const body = maxsoldItemsBody(id, { limit: 2000 })!;
+      expect(JSON.stringify(JSON.parse(body))).toBe(body);
+    }
   });
 
   it('answers the empty-auction form', () => {

@@ -44,11 +44,14 @@ describe('rate limit', () => {
   it('counts violations for a client that ignores Retry-After', async () => {
     const sim = await startSimulator({ rateLimit: { perSecond: 4, burst: 1 } });
     try {
-      const end = Date.now() + 400;
-      while (Date.now() < end) await get(`${sim.url}${ITEMS}?auctionid=100002`);
+      // Retries every 60 ms whatever Retry-After says (the pause keeps it past the 50 ms grace).
+      for (let i = 0; i < 8; i++) {
+        await get(`${sim.url}${ITEMS}?auctionid=100002`);
+        await sleep(60);
+      }
       const s = sim.stats();
-      expect(s.throttled429).toBeGreaterThan(5);
-      expect(s.retryAfterViolations).toBeGreaterThan(3);
+      expect(s.throttled429).toBeGreaterThanOrEqual(3);
+      expect(s.retryAfterViolations).toBeGreaterThanOrEqual(4);
     } finally {
       await sim.close();
     }
@@ -72,7 +75,7 @@ describe('rate limit', () => {
   });
 
   it('does not blame requests already in flight when the 429 was sent', async () => {
-    const sim = await startSimulator({ rateLimit: { perSecond: 1, burst: 2 }, latencyMs: 20 });
+    const sim = await startSimulator({ rateLimit: { perSecond: 1, burst: 2 }, latencyMs: 200 });
     try {
       const agent = new Agent({ keepAlive: true, maxSockets: 6 });
       const all = await Promise.all(Array.from({ length: 6 }, () => get(`${sim.url}${ITEMS}?auctionid=100004`, { agent })));
@@ -87,7 +90,7 @@ describe('rate limit', () => {
 
 describe('concurrency', () => {
   it('reports the peak number of requests open at once', async () => {
-    const sim = await startSimulator({ latencyMs: 150 });
+    const sim = await startSimulator({ latencyMs: 300 });
     try {
       const agent = new Agent({ keepAlive: true, maxSockets: 3 });
       await Promise.all(Array.from({ length: 9 }, (_, i) => get(`${sim.url}${ITEMS}?auctionid=${100_010 + i}`, { agent })));
@@ -105,7 +108,7 @@ describe('concurrency', () => {
   });
 
   it('rejects requests over maxInFlight with 503 and Retry-After: 1', async () => {
-    const sim = await startSimulator({ latencyMs: 150, maxInFlight: 2 });
+    const sim = await startSimulator({ latencyMs: 300, maxInFlight: 2 });
     try {
       const agent = new Agent({ keepAlive: true, maxSockets: 10 });
       const all = await Promise.all(Array.from({ length: 5 }, () => get(`${sim.url}${ITEMS}?auctionid=100020`, { agent })));

@@ -1,0 +1,94 @@
+import { availableParallelism } from 'node:os';
+import { TableQuery } from '../../adapters/duckdb-query.js';
+import { systemClock } from '../../core/clock.js';
+import { mergePlans, planAuctions, planViaPolls } from '../../core/planner.js';
+import { utcDate } from '../../core/work-item.js';
+import { startSimulator } from '../../simulator/index.js';
+import { int, parse, str } from '../args.js';
+import { interruptSignal, printReport, requireNoPositionals } from '../common.js';
+import { scrape } from '../scrape.js';
+import { formatResult } from './query.js';
+
+export const DEMO_HELP = `Usage: scraper demo [--out DIR] [--auctions N] [--with-bids]
+
+Runs the whole pipeline offline: starts the built-in simulator of both APIs on
+127.0.0.1 (with latency, a rate limit and a few injected faults), scrapes N MaxSold
+auctions and three VIA Rail snapshots into DIR, prints the run report and a
+DuckDB query over the Parquet tables it wrote.
+
+Options:
+  -o, --out DIR          data directory (default ./data)
+      --auctions N       auctions to scrape (default 300)
+      --with-bids        also fetch bid histories (about 60 requests per auction)
+  -c, --concurrency N    requests open at once (default 16)
+      --workers N        worker threads (default one per core; 0 = main thread)
+  -q, --quiet            no progress output
+  -h, --help             show this help`;
+
+const FIRST_ID = 100000;
+
+export async function demoCommand(args: string[]): Promise<number> {
+  const p = parse(args, {
+    out: { type: 'string', short: 'o' }, auctions: { type: 'string' }, 'with-bids': { type: 'boolean' },
+    concurrency: { type: 'string', short: 'c' }, workers: { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
+  });
+  if (p.values.help) return void process.stdout.write(DEMO_HELP + '\n'), 0;
+  requireNoPositionals(p, 'scraper demo --help');
+  const out = str('out', p.values.out, './data');
+  const auctions = int('auctions', p.values.auctions, 300, 1, 1_000_000);
+  const concurrency = int('concurrency', p.values.concurrency, 16, 1, 1000);
+  const workers = p.values.workers === undefined || p.values.workers === 'auto' ? availableParallelism() : int('workers', p.values.workers, 0, 0, 256);
+
+  // A realistic server: some latency, a rate limit that answers 429, and the faults the real APIs show.
+  const sim = await startSimulator({
+    latencyMs: 20,
+    jitterMs: 15,
+    rateLimit: { perSecond: 60, burst: 20 },
+    faults: { notFound: 0.03, empty: 0.01, schema: 0.005, serverError: 0.02, reset: 0.01, truncated: 0.01, html: 0.01, slow: 0.005 },
+    slowMs: 1500,
+  });
+  process.stdout.write(`simulator of both APIs on ${sim.url}\nscraping ${auctions} MaxSold auctions (ids ${FIRST_ID}–${FIRST_ID + auctions - 1}) and 3 VIA Rail snapshots into ${out}\n\n`);
+  const { signal, dispose } = interruptSignal();
+  try {
+    const report = await scrape({
+      command: 'demo',
+      plan: mergePlans(planAuctions([{ from: FIRST_ID, to: FIRST_ID + auctions - 1 }], utcDate(Date.now())), planViaPolls(systemClock, { everyMs: 2000, forMs: 4000, signal })),
+      expected: auctions + 3,
+      out,
+      baseUrl: sim.url,
+      concurrency,
+      workers,
+      skipExisting: false,
+      withBids: Boolean(p.values['with-bids']),
+      policy: { baseDelayMs: 100, maxDelayMs: 2000 },
+      signal,
+      quiet: Boolean(p.values.quiet),
+    });
+    const s = sim.stats();
+    printReport(report, out);
+    process.stdout.write(`  server side: ${s.requests} requests, peak ${s.peakInFlight} in flight, ${s.throttled429} answered 429, ${s.retryAfterViolations} Retry-After violations\n`);
+    await sampleQuery(out);
+    return report.complete ? 0 : 1;
+  } finally {
+    dispose();
+    await sim.close();
+  }
+}
+
+const SAMPLE_SQL = `SELECT a.auction_id, a.title[1:40] AS title, count(*) AS items,
+       sum(i.bid_count) AS bids, round(sum(i.current_bid), 2) AS current_total
+FROM maxsold_auctions_latest a JOIN maxsold_items_latest i USING (auction_id)
+GROUP BY ALL ORDER BY current_total DESC LIMIT 5`;
+
+async function sampleQuery(out: string): Promise<void> {
+  const db = await TableQuery.open(out);
+  try {
+    process.stdout.write(`\nscraper query "${SAMPLE_SQL.replace(/\s+/g, ' ')}" --out ${out}\n\n`);
+    process.stdout.write(formatResult(await db.query(SAMPLE_SQL), 'table') + '\n');
+    const late = `SELECT count(*) AS stops, count(*) FILTER (WHERE diff_min > 15) AS late_over_15_min FROM via_train_stops`;
+    process.stdout.write(`\nscraper query "${late}" --out ${out}\n\n${formatResult(await db.query(late), 'table')}\n`);
+    process.stdout.write(`\nNext: scraper query --table maxsold_items --limit 5 --out ${out}   (scraper --help for more)\n`);
+  } finally {
+    db.close();
+  }
+}

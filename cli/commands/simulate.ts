@@ -1,0 +1,88 @@
+import { FAULT_KINDS, startSimulator, type FaultRates, type SimulatorOptions } from '../../simulator/index.js';
+import { choice, int, parse, rate, UsageError, type Parsed } from '../args.js';
+import { requireNoPositionals } from '../common.js';
+
+export const SIMULATE_HELP = `Usage: scraper simulate [--port N] [options]
+
+Serves both APIs on 127.0.0.1 at their real paths, with payloads shaped like the
+recorded ones (deterministic per auction id), for tests, demos and benchmarks:
+  GET /msapi/auctions/items?auctionid=N[&limit=L&offset=O][&itemid=M]
+  GET /data/allData.json
+  GET /__sim/stats (counters), POST /__sim/reset
+Point the scraper at it with --base-url http://127.0.0.1:N. Ctrl-C stops it and prints the counters.
+
+Options:
+      --port N            port on 127.0.0.1 (default 8080; 0 = any free port)
+      --latency MS        added to every response (default 0)
+      --jitter MS         ± spread around the latency (default 0)
+      --rate R            server-side rate limit, e.g. 20/s: over it answers 429 + Retry-After
+      --burst N           requests allowed back to back under --rate (default: one second's worth)
+      --retry-after F     seconds (default) or http-date
+      --max-in-flight N   over this many open requests answers 503 + Retry-After: 1
+      --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05 (kinds: ${FAULT_KINDS.join(', ')})
+      --seed N            seed of the fault draws (default 1)
+      --slow MS           delay of the "slow" fault (default 2000)
+  -h, --help              show this help`;
+
+export const SIMULATE_OPTIONS = {
+  port: { type: 'string' },
+  latency: { type: 'string' },
+  jitter: { type: 'string' },
+  rate: { type: 'string' },
+  burst: { type: 'string' },
+  'retry-after': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  faults: { type: 'string' },
+  seed: { type: 'string' },
+  slow: { type: 'string' },
+} as const;
+
+export async function simulateCommand(args: string[]): Promise<number> {
+  const p = parse(args, SIMULATE_OPTIONS);
+  if (p.values.help) return void process.stdout.write(SIMULATE_HELP + '\n'), 0;
+  requireNoPositionals(p, 'scraper simulate --help');
+  const sim = await startSimulator(simulatorOptions(p, 8080));
+  process.stdout.write(`simulator listening on ${sim.url} (Ctrl-C to stop)\n  try: scraper run maxsold --ids 100000-100100 --base-url ${sim.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const s = sim.stats();
+  await sim.close();
+  process.stdout.write(`\nserved ${s.requests} requests; peak in flight ${s.peakInFlight}; 429 sent ${s.throttled429}; 503 sent ${s.rejected503}; Retry-After violations ${s.retryAfterViolations}\n`);
+  return 0;
+}
+
+/** Simulator options from flags; shared with commands that start one in-process. */
+export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptions {
+  const v = p.values;
+  const perSecond = rate('rate', v.rate);
+  if (v.burst !== undefined && perSecond === undefined) throw new UsageError('--burst: needs --rate');
+  return {
+    port: int('port', v.port, defaultPort, 0, 65535),
+    latencyMs: int('latency', v.latency, 0, 0, 600_000),
+    jitterMs: int('jitter', v.jitter, 0, 0, 600_000),
+    rateLimit: perSecond === undefined ? undefined : {
+      perSecond,
+      burst: v.burst === undefined ? undefined : int('burst', v.burst, 1, 1, 100_000),
+      retryAfter: choice('retry-after', v['retry-after'], ['seconds', 'http-date'] as const, 'seconds'),
+    },
+    maxInFlight: v['max-in-flight'] === undefined ? undefined : int('max-in-flight', v['max-in-flight'], 1, 1, 100_000),
+    faults: faultRates(v.faults),
+    faultSeed: int('seed', v.seed, 1, 0, 2 ** 31),
+    slowMs: int('slow', v.slow, 2000, 0, 600_000),
+  };
+}
+
+function faultRates(value: string | boolean | undefined): FaultRates | undefined {
+  if (value === undefined) return undefined;
+  const rates: FaultRates = {};
+  for (const part of String(value).split(',').filter(Boolean)) {
+    const m = /^(\w+)=(0|1|0?\.\d+)$/.exec(part.trim());
+    if (!m || !(FAULT_KINDS as readonly string[]).includes(m[1])) {
+      throw new UsageError(`--faults: expected kind=rate pairs like notFound=0.02,serverError=0.05 with kinds ${FAULT_KINDS.join(', ')}, got "${part}"`);
+    }
+    rates[m[1] as keyof FaultRates] = Number(m[2]);
+  }
+  return rates;
+}

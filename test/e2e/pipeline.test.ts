@@ -1,0 +1,219 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TableQuery } from '../../adapters/duckdb-query.js';
+import { planAuctions, planViaPolls } from '../../core/planner.js';
+import { systemClock } from '../../core/clock.js';
+import type { RunReport } from '../../core/report.js';
+import { scrape, type ScrapeOptions } from '../../cli/scrape.js';
+import { lotCount, maxsoldAuction, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.js';
+import { filesUnder, tempDir } from '../helpers/data-dir.js';
+
+const DT = '2026-11-26';
+const FAST = { baseDelayMs: 5, maxDelayMs: 50 };
+const cleanups: (() => unknown)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function simulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const sim = await startSimulator(options);
+  cleanups.push(() => sim.close());
+  return sim;
+}
+
+function dataDir(): string {
+  const { dir, cleanup } = tempDir('e2e-');
+  cleanups.push(cleanup);
+  return dir;
+}
+
+function ids(from: number, to: number) {
+  return planAuctions([{ from, to }], DT);
+}
+
+async function run(sim: RunningSimulator, out: string, o: Partial<ScrapeOptions> & Pick<ScrapeOptions, 'plan'>): Promise<RunReport> {
+  return scrape({
+    command: 'test', out, baseUrl: sim.url, concurrency: 8, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: true,
+    policy: FAST, ...o,
+  });
+}
+
+async function count(out: string, sql: string): Promise<number> {
+  const db = await TableQuery.open(out);
+  try {
+    return Number((await db.query(sql)).rows[0][0]);
+  } finally {
+    db.close();
+  }
+}
+
+function addsUp(r: RunReport) {
+  const o = r.outcomes;
+  expect(o.fetched + o.empty + o.missing + o.quarantined + o.skipped).toBe(r.planned.total);
+  expect(r.complete).toBe(true);
+}
+
+describe('a scrape against the simulator', () => {
+  it('stores every auction raw and as rows, and the report adds up', async () => {
+    const sim = await simulator({ latencyMs: 5, jitterMs: 3 });
+    const out = dataDir();
+    const report = await run(sim, out, { plan: ids(100000, 100039), workers: 2 });
+    addsUp(report);
+    expect(report.outcomes.fetched).toBe(40);
+    const lots = Array.from({ length: 40 }, (_, i) => lotCount(100000 + i)).reduce((a, b) => a + b, 0);
+    expect(await count(out, 'SELECT count(*) FROM maxsold_items')).toBe(lots);
+    expect(await count(out, 'SELECT count(*) FROM maxsold_auctions')).toBe(40);
+    const raw = filesUnder(join(out, 'raw')).filter((f) => f.endsWith('.json.gz'));
+    expect(raw).toHaveLength(40);
+    const meta = JSON.parse(readFileSync(join(out, 'raw', raw[0] + '.meta.json'), 'utf8'));
+    expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'url', 'work-item'].sort());
+    const body = JSON.parse(gunzipSync(readFileSync(join(out, 'raw', raw[0]))).toString('utf8'));
+    expect(body.status).toBe('success');
+    expect(existsSync(join(out, 'report.json')) && existsSync(join(out, 'report.md'))).toBe(true);
+  });
+
+  it.each([1, 4, 16])('never has more than C=%i requests open (server-side count)', async (c) => {
+    const sim = await simulator({ latencyMs: 15, jitterMs: 10 });
+    const out = dataDir();
+    const report = await run(sim, out, { plan: ids(100000, 100047), concurrency: c });
+    addsUp(report);
+    expect(sim.stats().peakInFlight).toBeLessThanOrEqual(c);
+    expect(report.peakRequestsInFlight).toBeLessThanOrEqual(c);
+    if (c > 1) expect(sim.stats().peakInFlight).toBeGreaterThan(1);
+  });
+
+  it('honours Retry-After: no request before it expires, every id still stored', async () => {
+    const sim = await simulator({ rateLimit: { perSecond: 40, burst: 5 } });
+    const out = dataDir();
+    const report = await run(sim, out, { plan: ids(100000, 100059), concurrency: 10, workers: 1 });
+    addsUp(report);
+    expect(report.outcomes.fetched).toBe(60);
+    const s = sim.stats();
+    expect(s.throttled429).toBeGreaterThan(0);
+    expect(s.retryAfterViolations).toBe(0);
+    expect(report.throttledHonoured).toBe(s.throttled429);
+  });
+
+  it('honours Retry-After given as an HTTP date', async () => {
+    const sim = await simulator({ rateLimit: { perSecond: 30, burst: 3, retryAfter: 'http-date' } });
+    const out = dataDir();
+    const report = await run(sim, out, { plan: ids(100000, 100019), concurrency: 6, workers: 1 });
+    addsUp(report);
+    expect(sim.stats().retryAfterViolations).toBe(0);
+  });
+
+  it('brings a large auction back complete, past the 200-item default cap', async () => {
+    // The first id above 100000 with more than 1000 lots: the first page (limit 1000) comes back full.
+    let id = 100000;
+    while (lotCount(id) <= 1000) id++;
+    const sim = await simulator();
+    const out = dataDir();
+    const report = await run(sim, out, { plan: ids(id, id) });
+    expect(report.outcomes.fetched).toBe(1);
+    expect(report.pageRegrows).toBe(1);
+    expect(await count(out, 'SELECT count(*) FROM maxsold_items')).toBe(lotCount(id));
+  });
+
+  it('fetches bid histories with --with-bids', async () => {
+    const sim = await simulator();
+    const out = dataDir();
+    const report = await run(sim, out, { plan: ids(100003, 100004), withBids: true, workers: 1 });
+    addsUp(report);
+    const auctions = [maxsoldAuction(100003), maxsoldAuction(100004)];
+    const withBids = auctions.flatMap((a) => a.items.filter((i) => i.bid_count > 0));
+    expect(report.planned.bids).toBe(withBids.length);
+    expect(await count(out, 'SELECT count(*) FROM maxsold_bids')).toBe(withBids.reduce((n, i) => n + i.bid_count, 0));
+  });
+
+  it('polls VIA snapshots into trains and stops', async () => {
+    const sim = await simulator();
+    const out = dataDir();
+    const report = await run(sim, out, { plan: planViaPolls(systemClock, { everyMs: 1000, forMs: 2000 }) });
+    addsUp(report);
+    expect(report.outcomes.fetched).toBe(3);
+    expect(await count(out, 'SELECT count(DISTINCT snapshot_at) FROM via_trains')).toBe(3);
+    expect(await count(out, 'SELECT count(*) FROM via_train_stops WHERE stop_index = 0')).toBe(await count(out, 'SELECT count(*) FROM via_trains'));
+  });
+});
+
+describe('every injected fault ends in its defined outcome', () => {
+  const base = 200000;
+  const forced = {
+    [base + 0]: 'notFound', [base + 1]: 'empty', [base + 2]: 'schema',
+    [base + 3]: 'serverError', [base + 4]: 'reset', [base + 5]: 'truncated', [base + 6]: 'html', [base + 7]: 'slow',
+  } as const;
+  let sim: RunningSimulator;
+  let out: string;
+  let report: RunReport;
+  let cleanup: () => void;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ forced, forcedTimes: 2, slowMs: 100 });
+    ({ dir: out, cleanup } = tempDir('faults-'));
+    report = await scrape({
+      command: 'faults', plan: planAuctions([{ from: base, to: base + 9 }], DT), out, baseUrl: sim.url, concurrency: 4, workers: 0,
+      skipExisting: true, withBids: false, quiet: true, policy: { ...FAST, maxAttempts: 4 },
+    });
+  });
+  afterAll(async () => {
+    await sim.close();
+    cleanup();
+  });
+
+  it('counts add up to the planned ids, nothing lost or duplicated', () => {
+    addsUp(report);
+    expect(report.outcomes).toMatchObject({ fetched: 7, missing: 1, empty: 1, quarantined: 1 });
+  });
+  it('404 → missing, not retried', () => {
+    expect(report.missingIds).toEqual([`maxsold ${base}`]);
+    expect(sim.stats().requestsPerId[String(base)]).toBe(1);
+  });
+  it('no items → empty, raw kept, not retried', () => {
+    expect(sim.stats().requestsPerId[String(base + 1)]).toBe(1);
+    expect(existsSync(join(out, `raw/source=maxsold/dt=${DT}/auction=${base + 1}.json.gz`))).toBe(true);
+  });
+  it('schema failure → retried, then quarantined with its bytes and reason', () => {
+    expect(sim.stats().requestsPerId[String(base + 2)]).toBe(4);
+    const q = join(out, `quarantine/source=maxsold/dt=${DT}/auction=${base + 2}.json.gz`);
+    expect(JSON.parse(gunzipSync(readFileSync(q)).toString()).auction.id).toBe('oops');
+    expect(JSON.parse(readFileSync(q + '.meta.json', 'utf8')).reason).toMatch(/^schema: /);
+  });
+  it.each([3, 4, 5, 6, 7])('transient fault on %i → retried, then fetched', (offset) => {
+    expect(existsSync(join(out, `raw/source=maxsold/dt=${DT}/auction=${base + offset}.json.gz`))).toBe(true);
+    expect(sim.stats().requestsPerId[String(base + offset)]).toBeGreaterThanOrEqual(offset === 7 ? 1 : 3);
+  });
+  it('the report names the reasons it saw', () => {
+    expect(Object.keys(report.failureReasons)).toEqual(expect.arrayContaining(['http_404', 'http_500', 'connection_reset', 'truncated_json', 'html_body']));
+  });
+});
+
+describe('a transient fault that never clears', () => {
+  it('ends quarantined after the attempts run out, and the run goes on', async () => {
+    const sim = await simulator({ forced: { 300001: 'serverError' }, forcedTimes: 1000 });
+    const out = dataDir();
+    const report = await run(sim, out, { plan: ids(300000, 300002), policy: { ...FAST, maxAttempts: 3 } });
+    addsUp(report);
+    expect(report.outcomes).toMatchObject({ fetched: 2, quarantined: 1 });
+    expect(sim.stats().requestsPerId['300001']).toBe(3);
+    expect(report.quarantinedIds[0]).toMatch(/http_500 after 3 attempts/);
+  });
+});
+
+describe('rerun', () => {
+  it('skips what is stored, and --refetch overwrites the same keys', async () => {
+    const sim = await simulator();
+    const out = dataDir();
+    await run(sim, out, { plan: ids(100000, 100009) });
+    const files = filesUnder(out).filter((f) => !f.startsWith('report'));
+    const again = await run(sim, out, { plan: ids(100000, 100011) });
+    expect(again.outcomes).toMatchObject({ skipped: 10, fetched: 2 });
+    const refetch = await run(sim, out, { plan: ids(100000, 100011), skipExisting: false });
+    expect(refetch.outcomes.fetched).toBe(12);
+    expect(filesUnder(out).filter((f) => !f.startsWith('report'))).toEqual(
+      [...files, ...filesUnder(out).filter((f) => /10001[01]/.test(f))].sort(),
+    );
+  });
+});
