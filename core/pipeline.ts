@@ -86,7 +86,8 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
   const key = rawKey(item);
   const label = describeItem(item);
   stats.plan(item);
-  if (options.skipExisting && (await store.head(key))) {
+  // Only a committed raw object counts: its metadata is written last.
+  if (options.skipExisting && (await store.head(key))?.['fetched-at']) {
     stats.finish(item, 'skipped');
     return options.withBids && item.source === 'maxsold' && !item.itemId ? await bidsOfStored(item, key, ctx) : [];
   }
