@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { runCli } from '../helpers/cli.js';
+import { filesUnder, tempDir } from '../helpers/data-dir.js';
+
+describe('bad arguments: one clear line naming the flag, exit 2', () => {
+  it.each([
+    [['run', 'maxsold', '--ids', 'abc'], /--ids: expected auction ids like 100000-100500/],
+    [['run', 'maxsold', '--ids', '1-5', '--concurrency', 'lots'], /--concurrency: expected a whole number from 1 to 1000, got "lots"/],
+    [['run', 'maxsold', '--ids', '1-5', '--rate', 'fast'], /--rate: expected a request rate like 10\/s or 600\/min/],
+    [['run', 'via', '--every', '10'], /--every: expected a duration like 500ms, 60s, 5m or 2h/],
+    [['run', 'maxsold'], /give exactly one of --ids/],
+    [['run', 'ebay'], /run: expected a source, "maxsold" or "via"/],
+    [['run', 'maxsold', '--ids', '1', '--base-url', 'ftp://x'], /--base-url: expected an http\(s\) origin/],
+    [['run', 'maxsold', '--ids', '1', '--bogus'], /unknown option '--bogus'/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['query', '--table', 'nope'], /--table: expected one of maxsold_auctions/],
+    [['simulate', '--faults', 'meteor=0.5'], /--faults: expected kind=rate pairs/],
+  ])('scraper %j', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('--help everywhere', () => {
+  it.each([['--help'], ['run', '--help'], ['query', '--help'], ['demo', '--help'], ['simulate', '--help'], ['reprocess', '--help'], ['compact', '--help']])(
+    'scraper %s',
+    async (...args) => {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage/);
+    },
+  );
+});
+
+describe('run, query, reprocess and compact on one data directory', () => {
+  let sim: RunningSimulator;
+  let dir: string;
+  let cleanup: () => void;
+  beforeAll(async () => {
+    sim = await startSimulator();
+    ({ dir, cleanup } = tempDir('cli-'));
+    const r = await runCli(['run', 'maxsold', '--ids', '100000-100011', '--base-url', sim.url, '--out', dir, '--workers', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/fetched\s+12/);
+  });
+  afterAll(async () => {
+    await sim.close();
+    cleanup();
+  });
+
+  it('query prints a table, JSON or CSV', async () => {
+    const table = await runCli(['query', 'SELECT count(*) AS n FROM maxsold_auctions', '--out', dir]);
+    expect(table.stdout).toMatch(/^n\s*\n-+\n12\n\(1 row\)/);
+    const json = await runCli(['query', '--table', 'maxsold_items', '--limit', '2', '--format', 'json', '--out', dir]);
+    expect(JSON.parse(json.stdout)).toHaveLength(2);
+    const csv = await runCli(['query', 'SELECT 1 AS a, \'x,y\' AS b', '--format', 'csv', '--out', dir]);
+    expect(csv.stdout.trim()).toBe('a,b\n1,"x,y"');
+  });
+
+  it('a query error is reported, exit 1', async () => {
+    const r = await runCli(['query', 'SELECT nope FROM maxsold_items', '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/query failed: .*nope/);
+  });
+
+  it('reprocess rebuilds the same tables from raw', async () => {
+    const before = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    const r = await runCli(['reprocess', '--out', dir, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rebuilt .* from 12 raw objects/);
+    const after = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    expect(after.stdout).toBe(before.stdout);
+    expect(filesUnder(dir).some((f) => f.startsWith('.rebuild') || f.startsWith('.tables-old'))).toBe(false);
+  });
+
+  it('compact merges each partition into one file, twice safely, same rows', async () => {
+    const before = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(['compact', '--all', '--out', dir]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const files = filesUnder(join(dir, 'tables'));
+    expect(files.filter((f) => f.startsWith('maxsold_items/'))).toEqual([expect.stringMatching(/^maxsold_items\/dt=[\d-]+\/compacted\.parquet$/)]);
+    const after = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    expect(after.stdout).toBe(before.stdout);
+    expect(existsSync(join(dir, 'raw'))).toBe(true);
+  });
+});
