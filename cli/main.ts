@@ -14,6 +14,7 @@ Commands:
   simulate    serve both APIs on 127.0.0.1 with realistic payloads, limits and faults
   reprocess   rebuild every table from the raw responses
   compact     merge each partition's small Parquet files into one
+  schema      print the tables' columns as Markdown
 
 Run "scraper <command> --help" for a command's options.`;
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
   reprocess: async () => (await import('./commands/reprocess.js')).reprocessCommand,
   compact: async () => (await import('./commands/compact.js')).compactCommand,
+  schema: async () => (await import('./commands/schema.js')).schemaCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
