@@ -52,6 +52,8 @@ export async function runCommand(args: string[]): Promise<number> {
       const everyMs = duration('every', p.values.every);
       const forMs = duration('for', p.values.for);
       if (forMs !== undefined && everyMs === undefined) throw new UsageError('--for: needs --every (how often to poll)');
+      // Snapshot keys are stamped to the second: two polls in one second would share a key.
+      if (everyMs !== undefined && everyMs < 1000) throw new UsageError(`--every: expected at least 1s, got "${String(p.values.every)}"`);
       plan = planViaPolls(systemClock, { everyMs: everyMs ?? 1, forMs: everyMs === undefined ? 0 : forMs, signal });
       expected = everyMs !== undefined && forMs !== undefined ? Math.floor(forMs / everyMs) + 1 : everyMs === undefined ? 1 : undefined;
     }
