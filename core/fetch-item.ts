@@ -23,33 +23,35 @@ export interface FetchContext {
 
 export type Accepted = Extract<ProcessResult, { kind: 'accepted' }>;
 
-/** What became of one work item, with what must be stored for it. */
-export type ItemResult =
-  | { outcome: 'fetched'; accepted: Accepted; metadata: Record<string, string> }
-  | { outcome: 'empty'; reason: string; rawGz?: Uint8Array; metadata: Record<string, string> }
-  | { outcome: 'missing'; reason: string }
-  | { outcome: 'quarantined'; reason: string; rawGz?: Uint8Array; metadata: Record<string, string> };
+/** One attempt at an item: a request (or a few, while a MaxSold page grows) and its verdict. */
+export type Attempt =
+  | { kind: 'accepted'; accepted: Accepted; metadata: Record<string, string> }
+  | { kind: 'permanent'; outcome: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
+  | { kind: 'throttled'; waitMs: number }
+  | { kind: 'failed'; error: 'transient' | 'poison'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> };
+
+export interface AttemptOptions {
+  /** Requests made for this item before this attempt (stored as `attempts`). @default 0 */
+  previousRequests?: number;
+  /**
+   * Wait while the host is paused for Retry-After (the CLI), or hand the wait back
+   * at once as `throttled` (a Lambda does not sleep while billed). @default true
+   */
+  waitForPause?: boolean;
+}
 
 /**
- * Fetches one work item to an accepted body or a final outcome, following the
- * error classes: transient → backoff with full jitter, bounded attempts;
- * throttled → pause the host for Retry-After (no attempt spent, but bounded);
- * permanent → recorded; poison → retried, then quarantined with its bytes.
+ * Fetches an item once and judges the answer by the error classes. A 429/503 pauses
+ * the host's limiter before the slot is given back, so no queued request slips out.
  */
-export async function fetchItem(item: WorkItem, ctx: FetchContext): Promise<ItemResult> {
-  const { clock, policy, stats } = ctx;
+export async function attemptItem(item: WorkItem, ctx: FetchContext, options: AttemptOptions = {}): Promise<Attempt & { requests: number }> {
+  const { clock, stats } = ctx;
   const sourceKey = rawKey(item);
   let request: Request = firstRequest(item, ctx.origins);
-  let requests = 0;
-  let failures = 0;
-  let throttled = 0;
-  let lastBody: { rawGz?: Uint8Array; sha256?: string } = {};
-
-  const metadata = (response: HttpResponse | undefined, fetchedAt: number, extra: Record<string, string>) =>
-    rawMetadata(item, request.url, response, fetchedAt, requests, extra);
-
+  let requests = options.previousRequests ?? 0;
   for (;;) {
     const limiter = ctx.limiterFor(request.url);
+    if (options.waitForPause === false && limiter.pausedUntil > clock.now()) return { kind: 'throttled', waitMs: limiter.pausedUntil - clock.now(), requests };
     const release = await limiter.acquire(ctx.signal);
     const started = clock.now();
     requests++;
@@ -60,32 +62,20 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext): Promise<Item
     } catch (e) {
       stats.requestEnded(clock.now() - started, 0);
       if (e instanceof ThrottledError) {
-        // Pause the host before giving the slot back, so no queued request slips through.
-        const wait = Math.min(policy.maxRetryAfterMs, e.retryAfterMs ?? policy.defaultRetryAfterMs);
-        limiter.pauseUntil(clock.now() + wait);
+        const waitMs = Math.min(ctx.policy.maxRetryAfterMs, e.retryAfterMs ?? ctx.policy.defaultRetryAfterMs);
+        limiter.pauseUntil(clock.now() + waitMs);
         release();
         stats.throttled++;
-        if (++throttled > policy.maxThrottled) {
-          return quarantine(`throttled_${throttled}_times`, lastBody, metadata(undefined, clock.now(), {}));
-        }
-        continue;
+        return { kind: 'throttled', waitMs, requests };
       }
       release();
-      if (e instanceof PermanentError) {
-        stats.failure(e.reason);
-        return { outcome: 'missing', reason: e.reason };
-      }
-      if (!(e instanceof TransientError) || ctx.signal?.aborted) throw e;
-      stats.failure(e.reason);
-      if (++failures >= policy.maxAttempts) return quarantine(`${e.reason} after ${requests} attempts`, lastBody, metadata(undefined, clock.now(), {}));
-      stats.retries++;
-      await clock.sleep(backoffMs(policy, failures, ctx.random), ctx.signal);
-      continue;
+      if (e instanceof PermanentError) return { kind: 'permanent', outcome: e.outcome, reason: e.reason, requests };
+      if (e instanceof TransientError && !ctx.signal?.aborted) return { kind: 'failed', error: 'transient', reason: e.reason, requests };
+      throw e;
     }
     release();
     const fetchedAt = clock.now();
     stats.requestEnded(fetchedAt - started, response.body.byteLength);
-
     const result = await ctx.processor.process({
       item,
       request,
@@ -95,44 +85,76 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext): Promise<Item
       sourceKey,
       fetchedAt,
     });
-    if (result.kind === 'accepted') {
-      return { outcome: 'fetched', accepted: result, metadata: metadata(response, fetchedAt, { sha256: result.sha256, size: String(result.size) }) };
-    }
     if (result.kind === 'again') {
       stats.pageRegrows++;
       request = result.request;
       continue;
     }
-    stats.failure(result.reason);
+    const metadata = rawMetadata(item, request.url, response, fetchedAt, requests, result.sha256);
+    if (result.kind === 'accepted') return { kind: 'accepted', accepted: result, metadata: { ...metadata, size: String(result.size) }, requests };
     if (result.error === 'permanent') {
-      if (result.outcome === 'empty') {
-        return { outcome: 'empty', reason: result.reason, rawGz: result.rawGz, metadata: metadata(response, fetchedAt, { sha256: result.sha256 ?? '', outcome: 'empty' }) };
-      }
-      return { outcome: 'missing', reason: result.reason };
+      return { kind: 'permanent', outcome: result.outcome ?? 'missing', reason: result.reason, rawGz: result.rawGz, metadata: { ...metadata, outcome: result.outcome ?? 'missing' }, requests };
     }
-    lastBody = { rawGz: result.rawGz, sha256: result.sha256 };
-    if (++failures >= policy.maxAttempts) {
-      return quarantine(`${result.reason} after ${requests} attempts`, lastBody, metadata(response, fetchedAt, { sha256: result.sha256 ?? '' }));
-    }
-    stats.retries++;
-    await clock.sleep(backoffMs(policy, failures, ctx.random), ctx.signal);
+    return { kind: 'failed', error: result.error, reason: result.reason, rawGz: result.rawGz, metadata, requests };
   }
 }
 
-function quarantine(reason: string, body: { rawGz?: Uint8Array }, metadata: Record<string, string>): ItemResult {
-  return { outcome: 'quarantined', reason, rawGz: body.rawGz, metadata: { ...metadata, reason } };
+/** What became of one work item, with what must be stored for it. */
+export type ItemResult =
+  | { outcome: 'fetched'; accepted: Accepted; metadata: Record<string, string> }
+  | { outcome: 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
+  | { outcome: 'missing'; reason: string }
+  | { outcome: 'quarantined'; reason: string; rawGz?: Uint8Array; metadata: Record<string, string> };
+
+/**
+ * Attempts an item until it reaches an outcome: transient failures and poison bodies
+ * back off with full jitter for a bounded number of attempts, then are quarantined;
+ * throttled answers wait out Retry-After (no attempt spent, but bounded).
+ */
+export async function fetchItem(item: WorkItem, ctx: FetchContext): Promise<ItemResult> {
+  const { policy, stats } = ctx;
+  let requests = 0;
+  let failures = 0;
+  let throttled = 0;
+  let last: { rawGz?: Uint8Array; metadata?: Record<string, string> } = {};
+  for (;;) {
+    const a = await attemptItem(item, ctx, { previousRequests: requests });
+    requests = a.requests;
+    switch (a.kind) {
+      case 'accepted':
+        return { outcome: 'fetched', accepted: a.accepted, metadata: a.metadata };
+      case 'permanent':
+        stats.failure(a.reason);
+        return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason, rawGz: a.rawGz, metadata: a.metadata } : { outcome: 'missing', reason: a.reason };
+      case 'throttled':
+        if (++throttled > policy.maxThrottled) return quarantine(item, `throttled ${throttled} times`, last, requests);
+        continue;
+      case 'failed':
+        stats.failure(a.reason);
+        if (a.rawGz) last = { rawGz: a.rawGz, metadata: a.metadata };
+        if (++failures >= policy.maxAttempts) return quarantine(item, `${a.reason} after ${requests} attempts`, last, requests);
+        stats.retries++;
+        await ctx.clock.sleep(backoffMs(policy, failures, ctx.random), ctx.signal);
+    }
+  }
 }
 
-/** Metadata stored beside a raw object (S3-style: lower-case keys, string values). */
-function rawMetadata(item: WorkItem, url: string, response: HttpResponse | undefined, fetchedAt: number, attempts: number, extra: Record<string, string>): Record<string, string> {
+function quarantine(item: WorkItem, reason: string, last: { rawGz?: Uint8Array; metadata?: Record<string, string> }, requests: number): ItemResult {
+  const metadata = last.metadata ?? { 'work-item': JSON.stringify(item) };
+  return { outcome: 'quarantined', reason, rawGz: last.rawGz, metadata: { ...metadata, attempts: String(requests), reason } };
+}
+
+/** Metadata stored beside a raw object (S3-style: lower-case keys, ASCII string values). */
+export function rawMetadata(item: WorkItem, url: string, response: HttpResponse, fetchedAt: number, attempts: number, sha256: string | undefined): Record<string, string> {
   const m: Record<string, string> = {
     url,
-    status: response ? String(response.status) : '',
+    status: String(response.status),
     'fetched-at': new Date(fetchedAt).toISOString(),
     attempts: String(attempts),
     'work-item': JSON.stringify(item),
   };
-  if (response?.headers.etag) m.etag = response.headers.etag;
-  if (response?.headers.lastModified) m['last-modified'] = response.headers.lastModified;
-  return Object.assign(m, extra);
+  if (sha256) m.sha256 = sha256;
+  if (response.headers.etag) m.etag = response.headers.etag;
+  if (response.headers.lastModified) m['last-modified'] = response.headers.lastModified;
+  return m;
 }

@@ -115,7 +115,7 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
       return [];
     }
     case 'empty':
-      if (result.rawGz) await store.put(key, result.rawGz, result.metadata);
+      if (result.rawGz && result.metadata) await store.put(key, result.rawGz, result.metadata);
       stats.finish(item, 'empty', label);
       return [];
     case 'missing':
