@@ -42,7 +42,7 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
       if (rows.length === 0) continue;
       files.push({ table, key: tableFileKey(table, input.sourceKey), bytes: encodeParquet(TABLES[table], rows), rows: rows.length });
     }
-    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, files, anomalies: result.anomalies, bidItemIds: result.bidItemIds };
+    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, files, anomalies: result.anomalies, bidItemIds: result.bidItemIds, closesAt: result.closesAt };
   } catch (e) {
     if (e instanceof TransientError) return { kind: 'failed', error: 'transient', reason: e.reason, rawGz, sha256 };
     if (e instanceof PermanentError) return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.reason, rawGz, sha256 };

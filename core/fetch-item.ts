@@ -51,8 +51,8 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
   let requests = options.previousRequests ?? 0;
   for (;;) {
     const limiter = ctx.limiterFor(request.url);
-    if (options.waitForPause === false && limiter.pausedUntil > clock.now()) return { kind: 'throttled', waitMs: limiter.pausedUntil - clock.now(), requests };
-    const release = await limiter.acquire(ctx.signal);
+    const release = options.waitForPause === false ? await limiter.acquireUnlessPaused(ctx.signal) : await limiter.acquire(ctx.signal);
+    if (!release) return { kind: 'throttled', waitMs: Math.max(1, limiter.pausedUntil - clock.now()), requests };
     const started = clock.now();
     requests++;
     stats.requestStarted();

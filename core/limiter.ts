@@ -12,7 +12,9 @@ export interface LimiterOptions {
 export type Release = () => void;
 
 interface Waiter {
-  resolve: (release: Release) => void;
+  resolve: (release: Release | undefined) => void;
+  /** Resolve with undefined instead of waiting out a pause. */
+  failWhenPaused?: boolean;
   reject: (reason: unknown) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -74,10 +76,20 @@ export class HostLimiter {
     if (untilMs > this.#pausedUntil) this.#pausedUntil = untilMs;
   }
 
+  /** Waits for a slot (and for any pause and the rate) and returns its release. */
   acquire(signal?: AbortSignal): Promise<Release> {
+    return this.#enqueue(signal, false) as Promise<Release>;
+  }
+
+  /** Like `acquire`, but resolves undefined at once if the host is, or becomes, paused first. */
+  acquireUnlessPaused(signal?: AbortSignal): Promise<Release | undefined> {
+    return this.#enqueue(signal, true);
+  }
+
+  #enqueue(signal: AbortSignal | undefined, failWhenPaused: boolean): Promise<Release | undefined> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<Release>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
+    return new Promise<Release | undefined>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, failWhenPaused };
       if (signal) {
         waiter.onAbort = () => {
           const i = this.#queue.indexOf(waiter);
@@ -94,7 +106,10 @@ export class HostLimiter {
   #drain(): void {
     while (this.#queue.length > 0 && this.#active < this.#concurrency) {
       const now = this.clock.now();
-      if (this.#pausedUntil > now) return this.#wake(this.#pausedUntil);
+      if (this.#pausedUntil > now) {
+        this.#releasePausedWaiters();
+        return this.#wake(this.#pausedUntil);
+      }
       if (this.#rate !== undefined) {
         this.#refill(now);
         if (this.#tokens < 1) return this.#wake(now + Math.ceil(((1 - this.#tokens) * 1000) / this.#rate));
@@ -111,6 +126,16 @@ export class HostLimiter {
         this.#active--;
         this.#drainSoon();
       });
+    }
+  }
+
+  #releasePausedWaiters(): void {
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const w = this.#queue[i];
+      if (!w.failWhenPaused) continue;
+      this.#queue.splice(i, 1);
+      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+      w.resolve(undefined);
     }
   }
 

@@ -73,6 +73,7 @@ export type ProcessResult =
       files: TableFile[];
       anomalies: Anomalies;
       bidItemIds: string[];
+      closesAt?: number;
     }
   | { kind: 'again'; request: Request }
   | { kind: 'failed'; error: 'transient' | 'permanent' | 'poison'; outcome?: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; sha256?: string };
@@ -91,4 +92,15 @@ export interface Processor {
 export interface TableCodec {
   encode(schema: TableSchema, rows: Row[]): Uint8Array;
   decode(schema: TableSchema, bytes: Uint8Array): Row[];
+}
+
+/** Where planned work goes: SQS in AWS. */
+export interface WorkQueue {
+  /** Sends every item; resolves only when all were accepted by the queue. */
+  send(items: WorkItem[]): Promise<void>;
+}
+
+/** Delays a received message's next delivery (SQS ChangeMessageVisibility). */
+export interface MessageVisibility {
+  delay(receiptHandle: string, seconds: number): Promise<void>;
 }

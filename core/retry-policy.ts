@@ -42,3 +42,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }
+
+/**
+ * Retries through a queue (the fetch Lambda): the wait is a message's visibility
+ * timeout, whole seconds, so the backoff starts at 2 s and may grow to 15 min.
+ */
+export const QUEUE_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 2_000, maxDelayMs: 900_000 };

@@ -1,5 +1,6 @@
 import type { WorkItem } from '../work-item.js';
 import type { TableRows } from '../tables.js';
+import { parseTimestamp } from '../timestamps.js';
 import { FieldReader, type Anomalies } from './fields.js';
 import { parseJsonBody } from './json-body.js';
 import { itemsWithBids, maxsoldUrl, MAXSOLD_ORIGIN, nextLimit, normaliseMaxsold, validateMaxsold, FIRST_LIMIT } from './maxsold.js';
@@ -43,7 +44,14 @@ export interface InterpretOptions {
 }
 
 export type Interpretation =
-  | { kind: 'accepted'; tables: TableRows; anomalies: Anomalies; bidItemIds: string[] }
+  | {
+      kind: 'accepted';
+      tables: TableRows;
+      anomalies: Anomalies;
+      bidItemIds: string[];
+      /** An auction's last lot closes then (epoch ms): until it has, the auction is worth polling again. */
+      closesAt?: number;
+    }
   | { kind: 'again'; request: Request };
 
 /**
@@ -65,5 +73,6 @@ export function interpretResponse(item: WorkItem, request: Request, text: string
   if (limit !== undefined) return { kind: 'again', request: { url: maxsoldUrl(origins.maxsold, item, limit), limit, round: request.round + 1 } };
   if (request.limit !== undefined && res.items.length >= request.limit) reader.note('maxsold_auctions.items:possibly_truncated');
   const tables = opts.normalise ? normaliseMaxsold(res, item, ctx, reader) : {};
-  return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: item.itemId ? [] : itemsWithBids(res) };
+  const closesAt = item.itemId ? undefined : (parseTimestamp(res.auction.last_item_closes) ?? undefined);
+  return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: item.itemId ? [] : itemsWithBids(res), closesAt };
 }

@@ -82,6 +82,20 @@ describe('HostLimiter', () => {
     held();
   });
 
+  it('acquireUnlessPaused hands back at once when the host is paused, even when queued first', async () => {
+    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
+    const held = await limiter.acquire();
+    const queued = limiter.acquireUnlessPaused();
+    limiter.pauseUntil(Date.now() + 200);
+    held();
+    expect(await queued).toBeUndefined();
+    expect(await limiter.acquireUnlessPaused()).toBeUndefined();
+    expect(limiter.pendingCount).toBe(0);
+    const later = await limiter.acquire();
+    expect(Date.now()).toBeGreaterThanOrEqual(limiter.pausedUntil);
+    later();
+  });
+
   it('rejects bad options naming the setting', () => {
     expect(() => new HostLimiter({ concurrency: 0 }, systemClock)).toThrow(/concurrency: expected a whole number/);
     expect(() => new HostLimiter({ concurrency: 1, ratePerSecond: -1 }, systemClock)).toThrow(/rate: expected a positive number/);

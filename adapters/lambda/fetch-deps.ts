@@ -1,0 +1,37 @@
+import { systemClock } from '../../core/clock.js';
+import type { FetchContext } from '../../core/fetch-item.js';
+import { HostLimiter } from '../../core/limiter.js';
+import type { HttpClient } from '../../core/ports.js';
+import { QUEUE_RETRY_POLICY } from '../../core/retry-policy.js';
+import { originsFrom } from '../../core/sources/index.js';
+import { InlineProcessor } from '../response-processor.js';
+
+export interface FetchSettings {
+  /** Requests open at once inside one invocation. */
+  concurrency: number;
+  ratePerSecond?: number;
+  baseUrl?: string;
+}
+
+/**
+ * The fetch side of a Lambda (or of `scraper invoke fetch`): validation only (the
+ * normaliser parses again in its own function), one limiter per origin for the container.
+ */
+export function lambdaFetchContext(http: HttpClient, s: FetchSettings): Omit<FetchContext, 'stats' | 'signal'> {
+  const origins = originsFrom(s.baseUrl);
+  const limiters = new Map<string, HostLimiter>();
+  return {
+    http,
+    origins,
+    processor: new InlineProcessor({ origins, normalise: false }),
+    policy: QUEUE_RETRY_POLICY,
+    clock: systemClock,
+    random: Math.random,
+    limiterFor: (url) => {
+      const origin = new URL(url).origin;
+      let l = limiters.get(origin);
+      if (!l) limiters.set(origin, (l = new HostLimiter({ concurrency: s.concurrency, ratePerSecond: s.ratePerSecond }, systemClock)));
+      return l;
+    },
+  };
+}

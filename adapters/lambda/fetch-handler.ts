@@ -1,0 +1,92 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { attemptItem, type FetchContext } from '../../core/fetch-item.js';
+import type { MessageVisibility, ObjectStore } from '../../core/ports.js';
+import { rawKey } from '../../core/raw-key.js';
+import { backoffMs } from '../../core/retry-policy.js';
+import { RunStats } from '../../core/run-stats.js';
+import { describeItem, parseWorkItem } from '../../core/work-item.js';
+import { publishStats } from './observability.js';
+
+export interface FetchHandlerDeps {
+  fetch: Omit<FetchContext, 'stats' | 'signal'>;
+  store: ObjectStore;
+  visibility: MessageVisibility;
+  /** The queue's maxReceiveCount: on the last receive a failure goes to the dead-letter queue. */
+  maxReceiveCount: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Why a message is handed back to the queue; the batch response lists it as failed. */
+class RetryMessage extends Error {}
+
+/**
+ * SQS batch → one attempt per work item, fetched concurrently under the core
+ * limiter. Nothing sleeps while billed: a 429 sets the message's visibility to the
+ * Retry-After, other failures to a backoff by receive count; the batch response
+ * names exactly the messages to retry.
+ */
+export function createFetchHandler(deps: FetchHandlerDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const { store, visibility, logger, fetch } = deps;
+
+  const handler = async (event: SQSEvent, context: Context, { signal }: { signal: AbortSignal }): Promise<SQSBatchResponse> => {
+    const stats = new RunStats();
+    const ctx: FetchContext = { ...fetch, stats, signal };
+
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      const item = parseWorkItem(record.body);
+      const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+      logger.appendKeys({ item: describeItem(item), receives });
+      try {
+        stats.plan(item);
+        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false });
+        if (a.kind === 'accepted') {
+          await store.put(rawKey(item), a.accepted.rawGz, a.metadata);
+          stats.bytesStored += a.accepted.rawGz.byteLength;
+          return stats.finish(item, 'fetched');
+        }
+        if (a.kind === 'permanent') {
+          if (a.outcome === 'empty' && a.rawGz && a.metadata) await store.put(rawKey(item), a.rawGz, a.metadata);
+          logger.info('permanent outcome, not retried', { outcome: a.outcome, reason: a.reason });
+          return stats.finish(item, a.outcome);
+        }
+        if (a.kind === 'throttled') {
+          await visibility.delay(record.receiptHandle, a.waitMs / 1000);
+          throw new RetryMessage(`throttled: retry after ${a.waitMs} ms`);
+        }
+        stats.failure(a.reason);
+        if (receives >= deps.maxReceiveCount) {
+          // Last delivery. A poison body is kept as raw: the normaliser quarantines it with the reason.
+          if (a.error === 'poison' && a.rawGz && a.metadata) {
+            await store.put(rawKey(item), a.rawGz, { ...a.metadata, outcome: 'poison', reason: a.reason });
+            return stats.finish(item, 'quarantined', describeItem(item));
+          }
+          throw new RetryMessage(`${a.reason} on delivery ${receives} of ${deps.maxReceiveCount}: to the dead-letter queue`);
+        }
+        stats.retries++;
+        await visibility.delay(record.receiptHandle, Math.max(1, backoffMs(fetch.policy, receives, fetch.random) / 1000));
+        throw new RetryMessage(`${a.reason}: retry after backoff`);
+      } finally {
+        logger.removeKeys(['item', 'receives']);
+      }
+    };
+
+    try {
+      return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+    } finally {
+      publishStats(deps.metrics, stats);
+      logger.info('batch done', { records: event.Records.length, requests: stats.requests, throttled: stats.throttled, retried: stats.retries });
+    }
+  };
+
+  return middy(handler, { timeoutEarlyInMillis: 2_000 })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(deps.metrics));
+}

@@ -1,0 +1,45 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { S3Event } from 'aws-lambda';
+import { normaliseRawObject, type NormaliseOutcome } from '../../core/normalise-object.js';
+import type { ObjectStore, Processor } from '../../core/ports.js';
+import { RunStats } from '../../core/run-stats.js';
+import { publishStats } from './observability.js';
+
+export interface NormaliseHandlerDeps {
+  store: ObjectStore;
+  processor: Processor;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** S3 event keys are URL-encoded, with spaces as '+'. */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+/**
+ * S3 ObjectCreated on raw/ → table files under tables/ (same keys as locally), a
+ * state/seen/ marker per auction, and quarantine/ for bodies that fail validation.
+ * An error throws: the invocation is retried, then goes to the dead-letter queue.
+ */
+export function createNormaliseHandler(deps: NormaliseHandlerDeps) {
+  const handler = async (event: S3Event): Promise<Record<string, NormaliseOutcome>> => {
+    const stats = new RunStats();
+    const outcomes: Record<string, NormaliseOutcome> = {};
+    try {
+      for (const record of event.Records) {
+        const key = decodeS3Key(record.s3.object.key);
+        outcomes[key] = await normaliseRawObject(key, deps.store, deps.processor, stats, { target: deps.store, recordSeen: true });
+      }
+    } finally {
+      publishStats(deps.metrics, stats);
+    }
+    deps.logger.info('normalised', { outcomes, rows: stats.rows, anomalies: stats.anomalies });
+    return outcomes;
+  };
+  return middy(handler).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));
+}

@@ -1,0 +1,30 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { RunStats } from '../../core/run-stats.js';
+
+export const SERVICE = 'api-scraper';
+export const NAMESPACE = 'ApiScraper';
+
+/** One Logger and one Metrics (EMF) per function container. */
+export function createObservability(): { logger: Logger; metrics: Metrics } {
+  return {
+    logger: new Logger({ serviceName: SERVICE }),
+    metrics: new Metrics({ namespace: NAMESPACE, serviceName: SERVICE }),
+  };
+}
+
+/** The run counters of one invocation as EMF metrics named for domain events. */
+export function publishStats(metrics: Metrics, stats: RunStats): void {
+  const count = (name: string, n: number) => {
+    if (n > 0) metrics.addMetric(name, MetricUnit.Count, n);
+  };
+  count('Requests', stats.requests);
+  count('Retries', stats.retries);
+  count('Throttled', stats.throttled);
+  count('Fetched', stats.total('fetched'));
+  count('Missing', stats.total('missing'));
+  count('Empty', stats.total('empty'));
+  count('Quarantined', stats.total('quarantined'));
+  if (stats.bytesReceived > 0) metrics.addMetric('BytesReceived', MetricUnit.Bytes, stats.bytesReceived);
+  count('RowsWritten', Object.values(stats.rows).reduce((a, b) => a + b, 0));
+}

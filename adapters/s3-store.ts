@@ -1,0 +1,60 @@
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import type { ObjectStore, StoredObject } from '../core/ports.js';
+
+/**
+ * Keys as objects in one S3 bucket. A PUT is atomic, and metadata travels with the
+ * object (S3 user metadata: lower-case keys, ASCII values, 2 KB in all).
+ */
+export class S3ObjectStore implements ObjectStore {
+  constructor(private readonly client: S3Client, readonly bucket: string) {}
+
+  async put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }));
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { body: await res.Body!.transformToByteArray(), metadata: res.Metadata ?? {} };
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async head(key: string): Promise<Record<string, string> | undefined> {
+    try {
+      return (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).Metadata ?? {};
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) yield o.Key;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+      if (res.Errors?.length) throw new Error(`S3 delete failed for ${res.Errors.length} key(s), first ${res.Errors[0].Key}: ${res.Errors[0].Code}`);
+    }
+  }
+}
+
+function notFound(e: unknown): boolean {
+  const err = e as S3ServiceException;
+  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
+}
+
+function contentType(key: string): string {
+  if (key.endsWith('.json.gz')) return 'application/gzip';
+  if (key.endsWith('.parquet')) return 'application/vnd.apache.parquet';
+  return key.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+}

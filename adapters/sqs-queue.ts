@@ -1,0 +1,36 @@
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageVisibility, WorkQueue } from '../core/ports.js';
+import type { WorkItem } from '../core/work-item.js';
+
+/** SendMessageBatch takes at most 10 entries per call. */
+const BATCH = 10;
+/** Rounds of resending the entries a batch reports as failed. @default 5 */
+const RESEND_ROUNDS = 5;
+
+/** The work queue on SQS: batched sends that retry exactly the entries SQS refused. */
+export class SqsWorkQueue implements WorkQueue, MessageVisibility {
+  constructor(private readonly client: SQSClient, readonly queueUrl: string, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))) {}
+
+  async send(items: WorkItem[]): Promise<void> {
+    for (let i = 0; i < items.length; i += BATCH) await this.#sendBatch(items.slice(i, i + BATCH));
+  }
+
+  async #sendBatch(items: WorkItem[]): Promise<void> {
+    let pending = items.map((item, i) => ({ Id: String(i), MessageBody: JSON.stringify(item) }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) await this.sleep(Math.random() * 100 * 2 ** round);
+      const res = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+      const failed = new Set((res.Failed ?? []).map((f) => f.Id));
+      const permanent = (res.Failed ?? []).filter((f) => f.SenderFault);
+      if (permanent.length > 0) throw new Error(`SQS refused ${permanent.length} message(s): ${permanent[0].Code} ${permanent[0].Message ?? ''}`);
+      pending = pending.filter((e) => failed.has(e.Id));
+      if (pending.length > 0 && round + 1 >= RESEND_ROUNDS) throw new Error(`SQS kept failing ${pending.length} message(s) after ${RESEND_ROUNDS} rounds`);
+    }
+  }
+
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    // SQS allows 0..43200 s (12 h).
+    const VisibilityTimeout = Math.max(0, Math.min(43_200, Math.ceil(seconds)));
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout }));
+  }
+}

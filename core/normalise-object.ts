@@ -1,0 +1,69 @@
+import type { ObjectStore, Processor } from './ports.js';
+import { itemFromRawKey, quarantineKey, RAW_SUFFIX } from './raw-key.js';
+import type { RunStats } from './run-stats.js';
+import { utcSecond } from './work-item.js';
+
+/**
+ * Every auction normalised in AWS leaves a small marker here with its closing time:
+ * the dispatcher polls the open ones again and advances its cursor past the rest.
+ */
+export const SEEN_PREFIX = 'state/seen/';
+
+export function seenMarkerKey(auctionId: string): string {
+  return `${SEEN_PREFIX}auction=${auctionId}.json`;
+}
+
+export interface NormaliseOptions {
+  /** Where table files go (the same store, or a fresh one during a rebuild). */
+  target: ObjectStore;
+  /** Leave a state/seen/ marker per auction (the AWS normaliser does; a local rebuild need not). */
+  recordSeen?: boolean;
+}
+
+export type NormaliseOutcome = 'fetched' | 'empty' | 'quarantined' | 'skipped';
+
+/**
+ * One committed raw object → its table files, with the same processing as a fetch.
+ * A body that no longer validates is copied to quarantine/ with the reason.
+ */
+export async function normaliseRawObject(key: string, source: ObjectStore, processor: Processor, stats: RunStats, options: NormaliseOptions): Promise<NormaliseOutcome> {
+  const item = itemFromRawKey(key);
+  if (!item || !key.endsWith(RAW_SUFFIX)) return 'skipped';
+  stats.plan(item);
+  const stored = await source.get(key);
+  const fetchedAt = Date.parse(stored?.metadata['fetched-at'] ?? '');
+  if (!stored || Number.isNaN(fetchedAt)) {
+    // A body without metadata was never committed (its run stopped mid-write).
+    stats.finish(item, 'skipped');
+    return 'skipped';
+  }
+  const result = await processor.process({
+    item,
+    request: { url: stored.metadata.url ?? '', round: 0 },
+    body: stored.body,
+    contentEncoding: 'gzip',
+    sourceKey: key,
+    fetchedAt,
+  });
+  if (result.kind === 'accepted') {
+    await Promise.all(result.files.map((f) => options.target.put(f.key, f.bytes)));
+    for (const f of result.files) stats.addRows(f.table, f.rows);
+    stats.tableFiles += result.files.length;
+    stats.addAnomalies(result.anomalies);
+    stats.finish(item, 'fetched');
+    if (options.recordSeen && item.source === 'maxsold' && !item.itemId) {
+      const closesAt = result.closesAt === undefined ? null : utcSecond(result.closesAt);
+      await source.put(seenMarkerKey(item.id), new TextEncoder().encode(JSON.stringify({ id: item.id, closesAt })));
+    }
+    return 'fetched';
+  }
+  if (result.kind === 'failed' && result.outcome === 'empty') {
+    stats.finish(item, 'empty');
+    return 'empty';
+  }
+  const reason = result.kind === 'failed' ? result.reason : 'page_incomplete';
+  await source.put(quarantineKey(key), stored.body, { ...stored.metadata, reason });
+  stats.failure(reason);
+  stats.finish(item, 'quarantined', `${key}: ${reason}`);
+  return 'quarantined';
+}

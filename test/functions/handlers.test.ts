@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { S3Event, ScheduledEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createCompactHandler } from '../../adapters/lambda/compact-handler.js';
+import { createDispatchHandler } from '../../adapters/lambda/dispatch-handler.js';
+import { lambdaFetchContext } from '../../adapters/lambda/fetch-deps.js';
+import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
+import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
+import { decodeParquet, encodeParquet } from '../../adapters/parquet.js';
+import { InlineProcessor } from '../../adapters/response-processor.js';
+import { S3ObjectStore } from '../../adapters/s3-store.js';
+import { SqsWorkQueue } from '../../adapters/sqs-queue.js';
+import { UndiciHttpClient } from '../../adapters/undici-http.js';
+import { TableQuery } from '../../adapters/duckdb-query.js';
+import { CURSOR_KEY } from '../../core/dispatch.js';
+import { seenMarkerKey } from '../../core/normalise-object.js';
+import { REAL_ORIGINS } from '../../core/sources/index.js';
+import { lotCount, startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { lambdaContext, sqsEvent, startAws } from '../helpers/aws.js';
+import { tempDir } from '../helpers/data-dir.js';
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+const quiet = () => ({ logger: new Logger({ logLevel: 'SILENT' }), metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }) });
+const event = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as T;
+
+let aws: Awaited<ReturnType<typeof startAws>>;
+let sim: RunningSimulator;
+let store: S3ObjectStore;
+let queue: SqsWorkQueue;
+const http = new UndiciHttpClient({ connections: 4 });
+
+beforeAll(async () => {
+  aws = await startAws();
+  sim = await startSimulator({
+    forced: { 100001: 'notFound', 100002: 'serverError', 100003: 'schema' },
+    forcedTimes: 1000,
+  });
+  store = new S3ObjectStore(aws.s3, aws.bucket);
+  queue = new SqsWorkQueue(aws.sqs, aws.queueUrl);
+});
+afterAll(async () => {
+  await http.close();
+  await sim?.close();
+  await aws?.stop();
+});
+
+const fetchHandler = (maxReceiveCount = 8, visibility = queue) =>
+  createFetchHandler({ fetch: lambdaFetchContext(http, { concurrency: 2, baseUrl: sim.url }), store, visibility, maxReceiveCount, ...quiet() });
+
+describe('dispatch handler (events/schedule-*.json)', () => {
+  it('sends the next window of MaxSold ids in batches and records the cursor', async () => {
+    const handler = createDispatchHandler({ store, queue, config: { startId: 100000, window: 25 }, ...quiet() });
+    const summary = await handler(event<ScheduledEvent>('schedule-maxsold.json'), lambdaContext());
+    expect(summary).toMatchObject({ plan: 'maxsold', sent: 25, newIds: { from: 100000, to: 100024 } });
+    const bodies: string[] = [];
+    for (let m = await aws.receive(); m.length > 0; m = await aws.receive()) bodies.push(...m.map((x) => x.Body!));
+    expect(bodies).toHaveLength(25);
+    expect(JSON.parse(bodies[0])).toEqual({ source: 'maxsold', id: '100000', dt: '2026-11-26' });
+    expect(await aws.keys('state/')).toEqual([CURSOR_KEY]);
+  });
+
+  it('re-polls auctions still open and moves past the highest one seen', async () => {
+    await store.put(seenMarkerKey('100010'), new TextEncoder().encode(JSON.stringify({ id: '100010', closesAt: '2026-12-01T00:00:00Z' })));
+    await store.put(seenMarkerKey('100011'), new TextEncoder().encode(JSON.stringify({ id: '100011', closesAt: '2026-11-01T00:00:00Z' })));
+    const handler = createDispatchHandler({ store, queue, config: { startId: 100000, window: 5 }, ...quiet() });
+    const summary = await handler(event<ScheduledEvent>('schedule-maxsold.json'), lambdaContext());
+    expect(summary).toMatchObject({ sent: 6, newIds: { from: 100012, to: 100016 }, repolled: 1, closedRemoved: 1 });
+    const ids = (await aws.receive(10)).map((m) => JSON.parse(m.Body!).id).sort();
+    expect(ids).toEqual(['100010', '100012', '100013', '100014', '100015', '100016']);
+    expect(await aws.keys('state/seen/')).toEqual([seenMarkerKey('100010')]);
+  });
+
+  it('plans one VIA snapshot stamped with the schedule time', async () => {
+    const handler = createDispatchHandler({ store, queue, config: { startId: 1, window: 1 }, ...quiet() });
+    await handler(event<ScheduledEvent>('schedule-via.json'), lambdaContext());
+    const [m] = await aws.receive();
+    expect(JSON.parse(m.Body!)).toEqual({ source: 'via', at: '2026-11-26T12:15:00Z' });
+  });
+
+  it('rejects an event without a plan', async () => {
+    const handler = createDispatchHandler({ store, queue, config: { startId: 1, window: 1 }, ...quiet() });
+    await expect(handler({ ...event<ScheduledEvent>('schedule-via.json'), detail: {} }, lambdaContext())).rejects.toThrow(/detail.plan/);
+  });
+});
+
+describe('fetch handler (events/sqs-fetch-batch.json)', () => {
+  it('writes raw objects with metadata and fails exactly the messages to retry', async () => {
+    await queue.send([100000, 100001, 100002, 100003].map((id) => ({ source: 'maxsold', id: String(id), dt: '2026-11-26' })));
+    const messages = await aws.receive();
+    const byId = Object.fromEntries(messages.map((m) => [JSON.parse(m.Body!).id, m.MessageId!]));
+    const visibility = { delay: vi.fn(async () => {}) };
+    const res = await fetchHandler(8, visibility as never)(sqsEvent(messages), lambdaContext());
+    // 100000 stored, 100001 is a 404 (done, not retried), 100002 a 500 and 100003 a schema failure: both retried.
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([byId['100002'], byId['100003']].sort());
+    expect(visibility.delay).toHaveBeenCalledTimes(2);
+    const raw = await aws.object('raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz');
+    expect(raw.metadata).toMatchObject({ status: '200', attempts: '1' });
+    expect(raw.metadata.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await aws.keys('raw/source=maxsold/dt=2026-11-26/auction=10000')).toEqual(['raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz']);
+  });
+
+  it('on the last delivery keeps a poison body as raw (the normaliser quarantines it) and lets a transient one go to the DLQ', async () => {
+    const records = sqsEvent([
+      { MessageId: 'm-500', ReceiptHandle: 'r1', Body: JSON.stringify({ source: 'maxsold', id: '100002', dt: '2026-11-26' }), Attributes: { ApproximateReceiveCount: '8' } },
+      { MessageId: 'm-schema', ReceiptHandle: 'r2', Body: JSON.stringify({ source: 'maxsold', id: '100003', dt: '2026-11-26' }), Attributes: { ApproximateReceiveCount: '8' } },
+    ]);
+    const visibility = { delay: vi.fn(async () => {}) };
+    const res = await fetchHandler(8, visibility as never)(records, lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm-500' }]);
+    expect(visibility.delay).not.toHaveBeenCalled();
+    const poison = await aws.object('raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
+    expect(poison.metadata).toMatchObject({ outcome: 'poison' });
+  });
+
+  it('a 429 sets the message visibility to Retry-After and fails it, without sleeping', async () => {
+    // This server allows 1 request/s with a burst of 3: the rest of the batch is throttled.
+    const limited = await startSimulator({ rateLimit: { perSecond: 1, burst: 3 } });
+    const items = [100020, 100021, 100022, 100023, 100024, 100025].map((id) => ({ source: 'maxsold' as const, id: String(id), dt: '2026-11-26' }));
+    await queue.send(items);
+    const messages = await aws.receive();
+    const visibility = { delay: vi.fn(async () => {}) };
+    const started = Date.now();
+    const handler = createFetchHandler({ fetch: lambdaFetchContext(http, { concurrency: 2, baseUrl: limited.url }), store, visibility: visibility as never, maxReceiveCount: 8, ...quiet() });
+    const res = await handler(sqsEvent(messages), lambdaContext());
+    await limited.close();
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(res.batchItemFailures.length).toBeGreaterThanOrEqual(3);
+    expect(visibility.delay).toHaveBeenCalledTimes(res.batchItemFailures.length);
+    for (const call of visibility.delay.mock.calls as unknown as [string, number][]) expect(call[1]).toBeGreaterThan(0);
+    expect(limited.stats().throttled429).toBeGreaterThanOrEqual(1);
+    expect(limited.stats().retryAfterViolations).toBe(0);
+  });
+
+  it('really changes the visibility of a message in SQS', async () => {
+    await queue.send([{ source: 'via', at: '2026-11-26T12:16:00Z' }]);
+    const [m] = await aws.receive();
+    await queue.delay(m.ReceiptHandle!, 0);
+    const [again] = await aws.receive();
+    expect(again.MessageId).toBe(m.MessageId);
+  });
+});
+
+describe('normalise handler (events/s3-raw-created.json)', () => {
+  it('writes Parquet that DuckDB reads back with the right rows, and a seen marker', async () => {
+    const e = event<S3Event>('s3-raw-created.json');
+    e.Records[0].s3.bucket.name = aws.bucket;
+    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }), ...quiet() });
+    const outcomes = await handler(e, lambdaContext());
+    expect(outcomes).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz': 'fetched' });
+    const files = await aws.keys('tables/');
+    expect(files).toEqual(['tables/maxsold_auctions/dt=2026-11-26/maxsold-100000.parquet', 'tables/maxsold_items/dt=2026-11-26/maxsold-100000.parquet']);
+    const { dir, cleanup } = tempDir('normalised-');
+    try {
+      for (const key of files) {
+        mkdirSync(dirname(join(dir, key)), { recursive: true });
+        writeFileSync(join(dir, key), (await aws.object(key)).body);
+      }
+      const db = await TableQuery.open(dir);
+      expect(Number((await db.query('SELECT count(*) FROM maxsold_items')).rows[0][0])).toBe(lotCount(100000));
+      db.close();
+    } finally {
+      cleanup();
+    }
+    expect(await aws.keys('state/seen/auction=100000')).toHaveLength(1);
+  });
+
+  it('quarantines a body that fails validation, with the reason', async () => {
+    const e = event<S3Event>('s3-raw-created.json');
+    e.Records[0].s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
+    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }), ...quiet() });
+    expect(await handler(e, lambdaContext())).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz': 'quarantined' });
+    const q = await aws.object('quarantine/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
+    expect(q.metadata.reason).toMatch(/^schema: /);
+  });
+});
+
+describe('compact handler (events/schedule-compact.json)', () => {
+  it('merges the closed partitions into one file per table', async () => {
+    const handler = createCompactHandler({ store, codec: { encode: encodeParquet, decode: decodeParquet }, ...quiet() });
+    const r = await handler(event<ScheduledEvent>('schedule-compact.json'), lambdaContext());
+    expect(r.partitions).toBe(2);
+    expect(await aws.keys('tables/maxsold_items/')).toEqual(['tables/maxsold_items/dt=2026-11-26/compacted.parquet']);
+  });
+});
