@@ -15,6 +15,7 @@ Commands:
   reprocess   rebuild every table from the raw responses
   compact     merge each partition's small Parquet files into one
   schema      print the tables' columns as Markdown
+  invoke      run a Lambda handler in-process with local adapters (no Docker needed)
 
 Run "scraper <command> --help" for a command's options.`;
 
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reprocess: async () => (await import('./commands/reprocess.js')).reprocessCommand,
   compact: async () => (await import('./commands/compact.js')).compactCommand,
   schema: async () => (await import('./commands/schema.js')).schemaCommand,
+  invoke: async () => (await import('./commands/invoke.js')).invokeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

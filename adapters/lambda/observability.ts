@@ -6,9 +6,9 @@ export const SERVICE = 'api-scraper';
 export const NAMESPACE = 'ApiScraper';
 
 /** One Logger and one Metrics (EMF) per function container. */
-export function createObservability(): { logger: Logger; metrics: Metrics } {
+export function createObservability(options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {}): { logger: Logger; metrics: Metrics } {
   return {
-    logger: new Logger({ serviceName: SERVICE }),
+    logger: new Logger({ serviceName: SERVICE, logLevel: options.logLevel }),
     metrics: new Metrics({ namespace: NAMESPACE, serviceName: SERVICE }),
   };
 }

@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/data-dir.js';
+
+describe('scraper invoke: the Lambda handlers in-process with local adapters', () => {
+  const { dir, cleanup } = tempDir('invoke-');
+  afterAll(cleanup);
+
+  it('dispatch → fetch → normalise, from the sample events', async () => {
+    const dispatch = await runCli(['invoke', 'dispatch', '--event', 'events/schedule-maxsold.json', '--out', dir, '--window', '3']);
+    expect(dispatch.code, dispatch.stderr).toBe(0);
+    expect(JSON.parse(dispatch.stdout)).toMatchObject({ plan: 'maxsold', sent: 3 });
+    const fetch = await runCli(['invoke', 'fetch', '--event', join(dir, 'queue/batch-0001.json'), '--out', dir]);
+    expect(fetch.code, fetch.stderr).toBe(0);
+    expect(JSON.parse(fetch.stdout)).toEqual({ batchItemFailures: [] });
+    expect(existsSync(join(dir, 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz'))).toBe(true);
+    const normalise = await runCli(['invoke', 'normalise', '--event', 'events/s3-raw-created.json', '--out', dir]);
+    expect(normalise.code, normalise.stderr).toBe(0);
+    expect(existsSync(join(dir, 'tables/maxsold_items/dt=2026-11-26/maxsold-100000.parquet'))).toBe(true);
+  });
+
+  it('a missing event file is a usage error', async () => {
+    const r = await runCli(['invoke', 'fetch', '--event', 'nope.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--event: cannot read JSON from "nope.json"/);
+  });
+});
