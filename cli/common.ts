@@ -2,13 +2,14 @@ import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { renderReportText, type RunReport } from '../core/report.js';
 import { int, rate, str, url, UsageError, type Options, type Parsed } from './args.js';
-import { DEFAULT_CONCURRENCY } from './scrape.js';
+import { DEFAULT_MAX_CONCURRENCY } from './scrape.js';
 
 /** Flags every scraping command shares. */
 export const SCRAPE_OPTIONS: Options = {
   out: { type: 'string', short: 'o' },
   'base-url': { type: 'string' },
   concurrency: { type: 'string', short: 'c' },
+  'max-concurrency': { type: 'string' },
   rate: { type: 'string' },
   workers: { type: 'string' },
   refetch: { type: 'boolean' },
@@ -18,8 +19,12 @@ export const SCRAPE_OPTIONS: Options = {
 
 export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DIR/tables, DIR/quarantine (default ./data)
       --base-url URL     replace the APIs' origin, e.g. http://127.0.0.1:8080 (paths stay the real ones)
-  -c, --concurrency N    requests open at once per host (default ${DEFAULT_CONCURRENCY})
-      --rate R           most requests started per second per host, e.g. 10/s or 600/min (default unlimited)
+  -c, --concurrency N|auto
+                         requests open at once per host; auto (the default) starts at 2 and finds the
+                         host's pace: slow start, then +1 per round trip, halved on 429/503/timeouts
+      --max-concurrency N  ceiling for auto (default ${DEFAULT_MAX_CONCURRENCY})
+      --rate R           most requests started per second per host, e.g. 10/s or 600/min (default
+                         unlimited; after a 429 the pace is also learned from what the server accepts)
       --workers N|auto   worker threads that parse and write Parquet; 0 = on the main thread (default auto = one per core)
       --refetch          fetch again items already stored today (default: skip them, so a rerun resumes)
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
@@ -28,7 +33,8 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
 export interface ScrapeFlags {
   out: string;
   baseUrl?: string;
-  concurrency: number;
+  concurrency: number | 'auto';
+  maxConcurrency: number;
   ratePerSecond?: number;
   workers: number;
   skipExisting: boolean;
@@ -42,13 +48,22 @@ export function scrapeFlags(p: Parsed): ScrapeFlags {
   return {
     out: str('out', v.out, './data'),
     baseUrl: url('base-url', v['base-url']),
-    concurrency: int('concurrency', v.concurrency, DEFAULT_CONCURRENCY, 1, 1000),
+    concurrency: concurrencyFlag(v.concurrency),
+    maxConcurrency: int('max-concurrency', v['max-concurrency'], DEFAULT_MAX_CONCURRENCY, 1, 1000),
     ratePerSecond: rate('rate', v.rate),
     workers,
     skipExisting: !v.refetch,
     userAgent: v['user-agent'] === undefined ? undefined : str('user-agent', v['user-agent'], ''),
     quiet: Boolean(v.quiet),
   };
+}
+
+export function concurrencyFlag(value: string | boolean | undefined): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
+    throw new UsageError(`--concurrency: expected auto or a whole number from 1 to 1000, got "${String(value)}"`);
+  }
+  return Number(value);
 }
 
 /**

@@ -6,7 +6,7 @@ import { PoolProcessor } from '../adapters/pool-processor.js';
 import { InlineProcessor } from '../adapters/response-processor.js';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
 import { systemClock } from '../core/clock.js';
-import { HostLimiter } from '../core/limiter.js';
+import { hostRegistry } from '../core/hosts.js';
 import { runPipeline } from '../core/pipeline.js';
 import type { Processor } from '../core/ports.js';
 import { buildReport, renderReportMarkdown, type RunReport } from '../core/report.js';
@@ -16,8 +16,8 @@ import { originsFrom } from '../core/sources/index.js';
 import type { WorkItem } from '../core/work-item.js';
 import { Progress } from './progress.js';
 
-/** Default requests open at once per host: polite for a public API, enough to hide latency. */
-export const DEFAULT_CONCURRENCY = 8;
+/** Ceiling of adaptive concurrency per host (`--max-concurrency`). */
+export const DEFAULT_MAX_CONCURRENCY = 64;
 
 export interface ScrapeOptions {
   command: string;
@@ -26,7 +26,10 @@ export interface ScrapeOptions {
   expected?: number;
   out: string;
   baseUrl?: string;
-  concurrency: number;
+  /** Requests open at once per host, or 'auto': found by the pace controller, up to maxConcurrency. */
+  concurrency: number | 'auto';
+  /** @default DEFAULT_MAX_CONCURRENCY */
+  maxConcurrency?: number;
   ratePerSecond?: number;
   /** Worker threads for processing; 0 = inline on the main thread. */
   workers: number;
@@ -43,15 +46,11 @@ export interface ScrapeOptions {
 /** The local composition root: undici, files, worker threads around the core pipeline. */
 export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   const origins = originsFrom(o.baseUrl);
-  const http = new UndiciHttpClient({ connections: o.concurrency, userAgent: o.userAgent });
+  const adaptive = o.concurrency === 'auto';
+  const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
+  const http = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent });
   const processor: Processor = o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins });
-  const limiters = new Map<string, HostLimiter>();
-  const limiterFor = (url: string) => {
-    const origin = new URL(url).origin;
-    let l = limiters.get(origin);
-    if (!l) limiters.set(origin, (l = new HostLimiter({ concurrency: o.concurrency, ratePerSecond: o.ratePerSecond }, systemClock)));
-    return l;
-  };
+  const hosts = hostRegistry({ adaptive, maxConcurrency: ceiling, maxRatePerSecond: o.ratePerSecond }, systemClock);
   const stats = new RunStats();
   const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
   const startedAt = Date.now();
@@ -61,14 +60,14 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     await runPipeline(
       o.plan,
       {
-        http, limiterFor, processor, stats, origins,
+        http, hostFor: hosts.hostFor, processor, stats, origins,
         policy: { ...DEFAULT_RETRY_POLICY, ...o.policy },
         clock: systemClock,
         random: Math.random,
         store: new FsObjectStore(o.out),
         signal: o.signal,
       },
-      { lanes: o.concurrency + 2 * Math.max(1, o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
+      { lanes: ceiling + 2 * Math.max(1, o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
     );
   } finally {
     progress.stop();
@@ -84,8 +83,9 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     settings: {
       out: o.out,
       origin: o.baseUrl ?? 'real APIs',
-      concurrency: o.concurrency,
+      concurrency: adaptive ? `auto (1–${ceiling}; ended at ${hosts.hosts().map((h) => h.pace.concurrency).join(', ') || '-'})` : ceiling,
       rate: o.ratePerSecond ? `${o.ratePerSecond}/s` : 'unlimited',
+      'rate learned from 429s': hosts.hosts().map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`)).join(', ') || 'none',
       processing: processor.description,
       'skip existing': o.skipExisting,
       'with bids': o.withBids,

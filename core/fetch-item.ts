@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { PermanentError, ThrottledError, TransientError } from './errors.js';
-import type { HostLimiter } from './limiter.js';
+import type { Host } from './hosts.js';
 import type { HttpClient, HttpResponse, Processor, ProcessResult } from './ports.js';
 import { rawKey } from './raw-key.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
@@ -10,8 +10,8 @@ import type { WorkItem } from './work-item.js';
 
 export interface FetchContext {
   http: HttpClient;
-  /** The limiter of the request's origin: one per host, shared by all work in the process. */
-  limiterFor(url: string): HostLimiter;
+  /** The limiter and pace of the request's origin: one per host, shared by all work in the process. */
+  hostFor(url: string): Host;
   processor: Processor;
   policy: RetryPolicy;
   clock: Clock;
@@ -50,7 +50,7 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
   let request: Request = firstRequest(item, ctx.origins);
   let requests = options.previousRequests ?? 0;
   for (;;) {
-    const limiter = ctx.limiterFor(request.url);
+    const { limiter, pace } = ctx.hostFor(request.url);
     const release = options.waitForPause === false ? await limiter.acquireUnlessPaused(ctx.signal) : await limiter.acquire(ctx.signal);
     if (!release) return { kind: 'throttled', waitMs: Math.max(1, limiter.pausedUntil - clock.now()), requests };
     const started = clock.now();
@@ -64,17 +64,22 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
       if (e instanceof ThrottledError) {
         const waitMs = Math.min(ctx.policy.maxRetryAfterMs, e.retryAfterMs ?? ctx.policy.defaultRetryAfterMs);
         limiter.pauseUntil(clock.now() + waitMs);
+        pace.throttled(e.status);
         release();
         stats.throttled++;
         return { kind: 'throttled', waitMs, requests };
       }
       release();
       if (e instanceof PermanentError) return { kind: 'permanent', outcome: e.outcome, reason: e.reason, requests };
-      if (e instanceof TransientError && !ctx.signal?.aborted) return { kind: 'failed', error: 'transient', reason: e.reason, requests };
+      if (e instanceof TransientError && !ctx.signal?.aborted) {
+        if (e.reason.endsWith('_timeout')) pace.timedOut();
+        return { kind: 'failed', error: 'transient', reason: e.reason, requests };
+      }
       throw e;
     }
     release();
     const fetchedAt = clock.now();
+    pace.succeeded(fetchedAt - started);
     stats.requestEnded(fetchedAt - started, response.body.byteLength);
     const result = await ctx.processor.process({
       item,

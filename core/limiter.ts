@@ -27,8 +27,8 @@ interface Waiter {
  */
 export class HostLimiter {
   #concurrency: number;
-  readonly #rate: number | undefined;
-  readonly #burst: number;
+  #rate: number | undefined;
+  #burst: number;
   #tokens: number;
   #refilledAt: number;
   #pausedUntil = 0;
@@ -64,10 +64,26 @@ export class HostLimiter {
   get pausedUntil(): number {
     return this.#pausedUntil;
   }
+  get ratePerSecond(): number | undefined {
+    return this.#rate;
+  }
 
   setConcurrency(n: number): void {
     validateLimiterOptions({ concurrency: n });
     this.#concurrency = n;
+    this.#drain();
+  }
+
+  /** A new request rate (undefined = unlimited); the bucket keeps no more than `burst` tokens. */
+  setRate(ratePerSecond: number | undefined, burst = 1): void {
+    validateLimiterOptions({ concurrency: this.#concurrency, ratePerSecond, burst });
+    const now = this.clock.now();
+    if (this.#rate !== undefined) this.#refill(now);
+    else this.#tokens = burst;
+    this.#refilledAt = now;
+    this.#rate = ratePerSecond;
+    this.#burst = burst;
+    this.#tokens = Math.min(this.#tokens, burst);
     this.#drain();
   }
 

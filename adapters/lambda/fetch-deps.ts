@@ -1,6 +1,6 @@
 import { systemClock } from '../../core/clock.js';
 import type { FetchContext } from '../../core/fetch-item.js';
-import { HostLimiter } from '../../core/limiter.js';
+import { hostRegistry } from '../../core/hosts.js';
 import type { HttpClient } from '../../core/ports.js';
 import { QUEUE_RETRY_POLICY } from '../../core/retry-policy.js';
 import { originsFrom } from '../../core/sources/index.js';
@@ -19,7 +19,7 @@ export interface FetchSettings {
  */
 export function lambdaFetchContext(http: HttpClient, s: FetchSettings): Omit<FetchContext, 'stats' | 'signal'> {
   const origins = originsFrom(s.baseUrl);
-  const limiters = new Map<string, HostLimiter>();
+  const hosts = hostRegistry({ adaptive: false, maxConcurrency: s.concurrency, maxRatePerSecond: s.ratePerSecond }, systemClock);
   return {
     http,
     origins,
@@ -27,11 +27,6 @@ export function lambdaFetchContext(http: HttpClient, s: FetchSettings): Omit<Fet
     policy: QUEUE_RETRY_POLICY,
     clock: systemClock,
     random: Math.random,
-    limiterFor: (url) => {
-      const origin = new URL(url).origin;
-      let l = limiters.get(origin);
-      if (!l) limiters.set(origin, (l = new HostLimiter({ concurrency: s.concurrency, ratePerSecond: s.ratePerSecond }, systemClock)));
-      return l;
-    },
+    hostFor: hosts.hostFor,
   };
 }

@@ -8,7 +8,7 @@ import { filesUnder, tempDir } from '../helpers/data-dir.js';
 describe('bad arguments: one clear line naming the flag, exit 2', () => {
   it.each([
     [['run', 'maxsold', '--ids', 'abc'], /--ids: expected auction ids like 100000-100500/],
-    [['run', 'maxsold', '--ids', '1-5', '--concurrency', 'lots'], /--concurrency: expected a whole number from 1 to 1000, got "lots"/],
+    [['run', 'maxsold', '--ids', '1-5', '--concurrency', 'lots'], /--concurrency: expected auto or a whole number from 1 to 1000, got "lots"/],
     [['run', 'maxsold', '--ids', '1-5', '--rate', 'fast'], /--rate: expected a request rate like 10\/s or 600\/min/],
     [['run', 'via', '--every', '10'], /--every: expected a duration like 500ms, 60s, 5m or 2h/],
     [['run', 'maxsold'], /give exactly one of --ids/],
