@@ -73,7 +73,7 @@ export async function compactTables(store: ObjectStore, codec: TableCodec, optio
       if (obj) files.push({ key, rows: codec.decode(schema, obj.body) });
     }
     const rows = mergePartitionRows(files);
-    await store.put(target, codec.encode(schema, rows));
+    await store.put(target, codec.encode(schema, rows, 'compacted'));
     await store.delete(p.files.filter((k) => k !== target));
     result.partitions++;
     result.filesMerged += p.files.length;

@@ -90,7 +90,8 @@ export interface Processor {
 
 /** Rows ⇄ table file bytes (Parquet), for compaction. */
 export interface TableCodec {
-  encode(schema: TableSchema, rows: Row[]): Uint8Array;
+  /** `compacted`: the long-lived file of a whole partition (better compression, more CPU). */
+  encode(schema: TableSchema, rows: Row[], profile: 'landing' | 'compacted'): Uint8Array;
   decode(schema: TableSchema, bytes: Uint8Array): Row[];
 }
 
