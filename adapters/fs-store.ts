@@ -1,26 +1,83 @@
-import { mkdir, open, readFile, rename, rm, stat, unlink, opendir } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, opendir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { FatalError } from '../core/errors.js';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
 
 const META = '.meta.json';
-const TMP = '.tmp-';
-let sequence = 0;
+/** Temp files live apart, one folder per process, so no data folder ever holds a partial file. */
+const TMP_DIR = '.tmp';
+/** Errors no retry can fix: the run stops with a clear message. */
+const FATAL_CODES: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exhausted',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'part of the path is a file, not a directory',
+};
 
 /**
- * Keys as files under a data directory. Every write goes to a temp file that is
- * renamed into place, so a killed run never leaves a half file; metadata goes to a
- * `<key>.meta.json` sidecar written after the body.
+ * Keys as files under a data directory. Every write goes to a temp file (under
+ * `.tmp/<pid>/`) that is renamed into place, so a killed run never leaves a half
+ * file where data belongs; the next run removes the temp folders of dead processes.
+ * Metadata goes to a `<key>.meta.json` sidecar written after the body.
  */
 export class FsObjectStore implements ObjectStore {
   readonly #dirs = new Set<string>();
+  #tmp: Promise<string> | undefined;
+  #sequence = 0;
 
   constructor(readonly root: string) {}
 
   async put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void> {
     const path = this.#path(key);
-    await this.#ensureDir(dirname(path));
-    await writeAtomic(path, body);
-    if (metadata) await writeAtomic(path + META, Buffer.from(JSON.stringify(metadata, null, 1)));
+    try {
+      const tmp = await (this.#tmp ??= this.#prepareTmp());
+      await this.#ensureDir(dirname(path));
+      await this.#writeAtomic(tmp, path, body);
+      if (metadata) await this.#writeAtomic(tmp, path + META, Buffer.from(JSON.stringify(metadata, null, 1)));
+    } catch (e) {
+      throw fatalOr(e, `cannot write ${join(this.root, key)}`);
+    }
+  }
+
+  /** Fails at once, with the reason, when the data directory cannot be written. */
+  async checkWritable(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true });
+      const probe = join(await (this.#tmp ??= this.#prepareTmp()), 'probe');
+      await (await open(probe, 'w')).close();
+      await unlink(probe);
+    } catch (e) {
+      throw fatalOr(e, `cannot write to the data directory ${this.root}`);
+    }
+  }
+
+  async #prepareTmp(): Promise<string> {
+    const base = join(this.root, TMP_DIR);
+    await mkdir(base, { recursive: true });
+    for (const name of await readdir(base)) {
+      if (/^\d+$/.test(name) && Number(name) !== process.pid && !alive(Number(name))) await rm(join(base, name), { recursive: true, force: true });
+    }
+    const mine = join(base, String(process.pid));
+    await mkdir(mine, { recursive: true });
+    return mine;
+  }
+
+  async #writeAtomic(tmpDir: string, path: string, body: Uint8Array): Promise<void> {
+    const tmp = join(tmpDir, String(this.#sequence++));
+    try {
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(body);
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    } catch (e) {
+      await unlink(tmp).catch(() => {});
+      throw e;
+    }
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -50,8 +107,9 @@ export class FsObjectStore implements ObjectStore {
     const slash = prefix.lastIndexOf('/');
     const start = this.#path(slash >= 0 ? prefix.slice(0, slash) : '');
     for await (const file of walk(start)) {
-      if (file.endsWith(META) || file.includes(TMP)) continue;
+      if (file.endsWith(META)) continue;
       const key = relative(this.root, file).split(sep).join('/');
+      if (key.startsWith(TMP_DIR + '/')) continue;
       if (key.startsWith(prefix)) yield key;
     }
   }
@@ -72,20 +130,18 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
-async function writeAtomic(path: string, body: Uint8Array): Promise<void> {
-  const tmp = `${path}${TMP}${process.pid}-${sequence++}`;
+function alive(pid: number): boolean {
   try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(body);
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    process.kill(pid, 0);
+    return true;
   } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function fatalOr(e: unknown, what: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code && FATAL_CODES[code] ? new FatalError(`${what}: ${FATAL_CODES[code]} (${code})`, { cause: e }) : e;
 }
 
 async function readMeta(path: string): Promise<Record<string, string>> {

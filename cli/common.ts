@@ -13,6 +13,7 @@ export const SCRAPE_OPTIONS: Options = {
   rate: { type: 'string' },
   workers: { type: 'string' },
   refetch: { type: 'boolean' },
+  'max-retries': { type: 'string' },
   'user-agent': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 };
@@ -26,7 +27,9 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
       --rate R           most requests started per second per host, e.g. 10/s or 600/min (default
                          unlimited; after a 429 the pace is also learned from what the server accepts)
       --workers N|auto   worker threads that parse and write Parquet; 0 = on the main thread (default auto = one per core)
-      --refetch          fetch again items already stored today (default: skip them, so a rerun resumes)
+      --refetch          fetch again items already stored today, conditionally (If-None-Match /
+                         If-Modified-Since); default: skip them, so a rerun resumes
+      --max-retries N    stop the run after N retries (default: when over half of 100+ requests are retries)
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;
 
@@ -38,6 +41,7 @@ export interface ScrapeFlags {
   ratePerSecond?: number;
   workers: number;
   skipExisting: boolean;
+  maxRetries?: number;
   userAgent?: string;
   quiet: boolean;
 }
@@ -53,6 +57,7 @@ export function scrapeFlags(p: Parsed): ScrapeFlags {
     ratePerSecond: rate('rate', v.rate),
     workers,
     skipExisting: !v.refetch,
+    maxRetries: v['max-retries'] === undefined ? undefined : int('max-retries', v['max-retries'], 0, 0, 100_000_000),
     userAgent: v['user-agent'] === undefined ? undefined : str('user-agent', v['user-agent'], ''),
     quiet: Boolean(v.quiet),
   };
@@ -92,6 +97,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 
 export function printReport(report: RunReport, out: string): void {
   process.stdout.write(`\n${renderReportText(report)}\n\n  report: ${out}/report.json, ${out}/report.md\n`);
+  if (report.stopReason) process.stderr.write(`scraper: stopped early: ${report.stopReason}\n`);
 }
 
 export function requireNoPositionals(p: Parsed, usage: string): void {

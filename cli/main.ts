@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { FatalError } from '../core/errors.js';
 import { UsageError } from './args.js';
 import { runCommand } from './commands/run.js';
 import { queryCommand } from './commands/query.js';
@@ -51,6 +52,9 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError) {
       process.stderr.write(`scraper: ${e.message}\n`);
       process.exitCode = 2;
+    } else if (e instanceof FatalError) {
+      process.stderr.write(`scraper: ${e.message}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`scraper: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 1;

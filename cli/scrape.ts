@@ -7,7 +7,9 @@ import { InlineProcessor } from '../adapters/response-processor.js';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
 import { systemClock } from '../core/clock.js';
 import { hostRegistry } from '../core/hosts.js';
+import { FatalError } from '../core/errors.js';
 import { runPipeline } from '../core/pipeline.js';
+import { RetryBudget, DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
 import type { Processor } from '../core/ports.js';
 import { buildReport, renderReportMarkdown, type RunReport } from '../core/report.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
@@ -37,14 +39,22 @@ export interface ScrapeOptions {
   withBids: boolean;
   userAgent?: string;
   policy?: Partial<RetryPolicy>;
+  /** Absolute cap on retries in the run (`--max-retries`); a dead server stops the run earlier anyway. */
+  maxRetries?: number;
   signal?: AbortSignal;
   quiet?: boolean;
   /** Write report.json and report.md into the data directory. @default true */
   writeReport?: boolean;
 }
 
-/** The local composition root: undici, files, worker threads around the core pipeline. */
+/**
+ * The local composition root: undici, files, worker threads around the core pipeline.
+ * Resolves with the report even when the run stopped early (interrupt, disk full,
+ * retry budget): `report.complete` and `report.stopReason` say so.
+ */
 export async function scrape(o: ScrapeOptions): Promise<RunReport> {
+  const store = new FsObjectStore(o.out);
+  await store.checkWritable();
   const origins = originsFrom(o.baseUrl);
   const adaptive = o.concurrency === 'auto';
   const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
@@ -64,11 +74,15 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
         policy: { ...DEFAULT_RETRY_POLICY, ...o.policy },
         clock: systemClock,
         random: Math.random,
-        store: new FsObjectStore(o.out),
+        store,
         signal: o.signal,
+        budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
       },
       { lanes: ceiling + 2 * Math.max(1, o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
     );
+  } catch (e) {
+    // The pipeline has recorded why it stopped; the report below says it.
+    if (!(e instanceof FatalError)) throw e;
   } finally {
     progress.stop();
     await Promise.all([http.close(), processor.close()]);
@@ -91,7 +105,14 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
       'with bids': o.withBids,
     },
   });
-  if (o.writeReport ?? true) await writeReports(o.out, report);
+  if (o.writeReport ?? true) {
+    try {
+      await writeReports(o.out, report);
+    } catch (e) {
+      // With the disk full the report may not fit either: it is still printed.
+      process.stderr.write(`could not write the report files: ${(e as Error).message}\n`);
+    }
+  }
   return report;
 }
 

@@ -35,6 +35,14 @@ export class PoisonError extends Error {
   }
 }
 
+/**
+ * Fatal: the run cannot go on (disk full, output not writable, retry budget spent).
+ * Stops taking work; what is in flight ends; the report says why.
+ */
+export class FatalError extends Error {
+  override readonly name = 'FatalError';
+}
+
 export type ScrapeError = TransientError | ThrottledError | PermanentError | PoisonError;
 
 export function isScrapeError(e: unknown): e is ScrapeError {

@@ -1,9 +1,10 @@
 import type { Clock } from './clock.js';
-import { PermanentError, ThrottledError, TransientError } from './errors.js';
+import { FatalError, PermanentError, ThrottledError, TransientError } from './errors.js';
 import type { Host } from './hosts.js';
 import type { HttpClient, HttpResponse, Processor, ProcessResult } from './ports.js';
 import { rawKey } from './raw-key.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
+import type { RetryBudget } from './retry-budget.js';
 import type { RunStats } from './run-stats.js';
 import { firstRequest, type Origins, type Request } from './sources/index.js';
 import type { WorkItem } from './work-item.js';
@@ -19,6 +20,8 @@ export interface FetchContext {
   origins: Origins;
   stats: RunStats;
   signal?: AbortSignal;
+  /** Run-level cap on retries; absent in a Lambda, where the queue bounds them. */
+  budget?: RetryBudget;
 }
 
 export type Accepted = Extract<ProcessResult, { kind: 'accepted' }>;
@@ -28,6 +31,7 @@ export type Attempt =
   | { kind: 'accepted'; accepted: Accepted; metadata: Record<string, string> }
   | { kind: 'permanent'; outcome: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
   | { kind: 'throttled'; waitMs: number }
+  | { kind: 'unchanged'; reason: '304' | 'same_sha256' }
   | { kind: 'failed'; error: 'transient' | 'poison'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> };
 
 export interface AttemptOptions {
@@ -38,6 +42,8 @@ export interface AttemptOptions {
    * at once as `throttled` (a Lambda does not sleep while billed). @default true
    */
   waitForPause?: boolean;
+  /** Metadata of the previous fetch of this item: its ETag/Last-Modified make the request conditional. */
+  previous?: Record<string, string>;
 }
 
 /**
@@ -58,7 +64,7 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     stats.requestStarted();
     let response: HttpResponse;
     try {
-      response = await ctx.http.get(request.url, { signal: ctx.signal });
+      response = await ctx.http.get(request.url, { signal: ctx.signal, headers: request.round === 0 ? conditionalHeaders(options.previous) : undefined });
     } catch (e) {
       stats.requestEnded(clock.now() - started, 0);
       if (e instanceof ThrottledError) {
@@ -81,6 +87,7 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     const fetchedAt = clock.now();
     pace.succeeded(fetchedAt - started);
     stats.requestEnded(fetchedAt - started, response.body.byteLength);
+    if (response.status === 304) return { kind: 'unchanged', reason: '304', requests };
     const result = await ctx.processor.process({
       item,
       request,
@@ -96,7 +103,10 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
       continue;
     }
     const metadata = rawMetadata(item, request.url, response, fetchedAt, requests, result.sha256);
-    if (result.kind === 'accepted') return { kind: 'accepted', accepted: result, metadata: { ...metadata, size: String(result.size) }, requests };
+    if (result.kind === 'accepted') {
+      if (options.previous?.sha256 && options.previous.sha256 === result.sha256) return { kind: 'unchanged', reason: 'same_sha256', requests };
+      return { kind: 'accepted', accepted: result, metadata: { ...metadata, size: String(result.size) }, requests };
+    }
     if (result.error === 'permanent') {
       return { kind: 'permanent', outcome: result.outcome ?? 'missing', reason: result.reason, rawGz: result.rawGz, metadata: { ...metadata, outcome: result.outcome ?? 'missing' }, requests };
     }
@@ -107,6 +117,7 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
 /** What became of one work item, with what must be stored for it. */
 export type ItemResult =
   | { outcome: 'fetched'; accepted: Accepted; metadata: Record<string, string> }
+  | { outcome: 'unchanged'; reason: string }
   | { outcome: 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
   | { outcome: 'missing'; reason: string }
   | { outcome: 'quarantined'; reason: string; rawGz?: Uint8Array; metadata: Record<string, string> };
@@ -116,29 +127,37 @@ export type ItemResult =
  * back off with full jitter for a bounded number of attempts, then are quarantined;
  * throttled answers wait out Retry-After (no attempt spent, but bounded).
  */
-export async function fetchItem(item: WorkItem, ctx: FetchContext): Promise<ItemResult> {
+export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Record<string, string>): Promise<ItemResult> {
   const { policy, stats } = ctx;
+  const spend = () => {
+    const stop = ctx.budget?.exhausted(stats);
+    if (stop) throw new FatalError(stop);
+  };
   let requests = 0;
   let failures = 0;
   let throttled = 0;
   let last: { rawGz?: Uint8Array; metadata?: Record<string, string> } = {};
   for (;;) {
-    const a = await attemptItem(item, ctx, { previousRequests: requests });
+    const a = await attemptItem(item, ctx, { previousRequests: requests, previous });
     requests = a.requests;
     switch (a.kind) {
       case 'accepted':
         return { outcome: 'fetched', accepted: a.accepted, metadata: a.metadata };
+      case 'unchanged':
+        return { outcome: 'unchanged', reason: a.reason };
       case 'permanent':
         stats.failure(a.reason);
         return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason, rawGz: a.rawGz, metadata: a.metadata } : { outcome: 'missing', reason: a.reason };
       case 'throttled':
         if (++throttled > policy.maxThrottled) return quarantine(item, `throttled ${throttled} times`, last, requests);
+        spend();
         continue;
       case 'failed':
         stats.failure(a.reason);
         if (a.rawGz) last = { rawGz: a.rawGz, metadata: a.metadata };
         if (++failures >= policy.maxAttempts) return quarantine(item, `${a.reason} after ${requests} attempts`, last, requests);
         stats.retries++;
+        spend();
         await ctx.clock.sleep(backoffMs(policy, failures, ctx.random), ctx.signal);
     }
   }
@@ -147,6 +166,15 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext): Promise<Item
 function quarantine(item: WorkItem, reason: string, last: { rawGz?: Uint8Array; metadata?: Record<string, string> }, requests: number): ItemResult {
   const metadata = last.metadata ?? { 'work-item': JSON.stringify(item) };
   return { outcome: 'quarantined', reason, rawGz: last.rawGz, metadata: { ...metadata, attempts: String(requests), reason } };
+}
+
+/** If-None-Match / If-Modified-Since from the previous fetch's metadata. */
+function conditionalHeaders(previous: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!previous) return undefined;
+  const h: Record<string, string> = {};
+  if (previous.etag) h['if-none-match'] = previous.etag;
+  if (previous['last-modified']) h['if-modified-since'] = previous['last-modified'];
+  return Object.keys(h).length > 0 ? h : undefined;
 }
 
 /** Metadata stored beside a raw object (S3-style: lower-case keys, ASCII string values). */

@@ -1,6 +1,7 @@
+import { FatalError } from './errors.js';
 import { fetchItem, type FetchContext, type ItemResult } from './fetch-item.js';
 import type { ObjectStore } from './ports.js';
-import { quarantineKey, rawKey } from './raw-key.js';
+import { QUARANTINE_PREFIX, quarantineKey, rawKey } from './raw-key.js';
 import { describeItem, type WorkItem } from './work-item.js';
 
 export interface PipelineOptions {
@@ -10,8 +11,6 @@ export interface PipelineOptions {
   skipExisting: boolean;
   /** After an auction, also fetch the bid history of every item that has bids. */
   withBids: boolean;
-  /** Called after each item ends, for progress displays. */
-  onItemDone?: () => void;
 }
 
 export interface PipelineContext extends FetchContext {
@@ -23,14 +22,22 @@ export interface PipelineContext extends FetchContext {
  * so a million ids cost no more memory than a hundred). Bid-history items found
  * along the way join the same run. Table files are written before the raw object:
  * the raw object is the commit marker that `skipExisting` trusts on a rerun.
+ *
+ * A FatalError (disk full, retry budget spent) stops the run: no new work is taken,
+ * work in flight is abandoned, and `stats.stopReason` says why; so does an abort of
+ * `ctx.signal` (SIGINT). Either way every finished item is stored and counted.
  */
-export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkItem>, ctx: PipelineContext, options: PipelineOptions): Promise<void> {
+export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkItem>, outer: PipelineContext, options: PipelineOptions): Promise<void> {
+  const stop = new AbortController();
+  const signal = outer.signal ? AbortSignal.any([outer.signal, stop.signal]) : stop.signal;
+  const ctx: PipelineContext = { ...outer, signal };
   const iterator = (Symbol.asyncIterator in plan ? plan[Symbol.asyncIterator]() : plan[Symbol.iterator]()) as AsyncIterator<WorkItem> | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
+  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined };
   let exhausted = false;
   let busy = 0;
   let wake: (() => void) | undefined;
-  let failure: unknown;
+  let fatal: FatalError | undefined;
   const notify = () => {
     const w = wake;
     wake = undefined;
@@ -38,8 +45,9 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   };
 
   const nextItem = async (): Promise<WorkItem | undefined> => {
+    if (signal.aborted) return undefined;
     if (followUps.length > 0) return followUps.shift();
-    if (exhausted || ctx.signal?.aborted) return undefined;
+    if (exhausted) return undefined;
     const r = await iterator.next();
     if (r.done) {
       exhausted = true;
@@ -49,10 +57,10 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   };
 
   const lane = async () => {
-    while (failure === undefined) {
+    for (;;) {
       const item = await nextItem();
       if (!item) {
-        if (busy === 0 && followUps.length === 0) return notify();
+        if (busy === 0 || signal.aborted) return notify();
         await new Promise<void>((resolve) => {
           const previous = wake;
           wake = () => {
@@ -64,58 +72,78 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
       }
       busy++;
       try {
-        const bids = await handleItem(item, ctx, options);
-        for (const b of bids) followUps.push(b);
+        for (const b of await handleItem(item, ctx, options, state)) followUps.push(b);
       } catch (e) {
-        failure ??= e;
+        // Whatever escapes an item (a store that cannot write, a bug) stops the run cleanly, report and all.
+        fatal ??= e instanceof FatalError ? e : new FatalError(`unexpected error: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+        stop.abort(fatal);
       } finally {
         busy--;
-        options.onItemDone?.();
         notify();
       }
     }
   };
 
   await Promise.all(Array.from({ length: options.lanes }, lane));
-  if (failure !== undefined) throw failure;
+  if (fatal) ctx.stats.stopReason ??= fatal.message;
+  else if (outer.signal?.aborted) ctx.stats.stopReason ??= (outer.signal.reason as Error)?.message ?? 'interrupted';
+  if (fatal) throw fatal;
+}
+
+interface RunState {
+  /** Quarantine entries from earlier runs: cleared when their item succeeds. */
+  quarantined: Set<string>;
+  /** The last VIA snapshot's metadata: its validators make the next poll conditional. */
+  lastVia: Record<string, string> | undefined;
 }
 
 /** One item from plan to stored outcome. Returns follow-up items (bid histories). */
-async function handleItem(item: WorkItem, ctx: PipelineContext, options: PipelineOptions): Promise<WorkItem[]> {
+async function handleItem(item: WorkItem, ctx: PipelineContext, options: PipelineOptions, state: RunState): Promise<WorkItem[]> {
   const { stats, store } = ctx;
   const key = rawKey(item);
   const label = describeItem(item);
   stats.plan(item);
-  // Only a committed raw object counts: its metadata is written last.
-  if (options.skipExisting && (await store.head(key))?.['fetched-at']) {
+  // A committed raw object has its metadata; only that counts as stored.
+  const stored = item.source === 'via' ? undefined : await store.head(key);
+  if (options.skipExisting && stored?.['fetched-at']) {
     stats.finish(item, 'skipped');
     return options.withBids && item.source === 'maxsold' && !item.itemId ? await bidsOfStored(item, key, ctx) : [];
   }
+  const previous = item.source === 'via' ? state.lastVia : stored?.['fetched-at'] ? stored : undefined;
   let result: ItemResult;
   try {
-    result = await fetchItem(item, ctx);
+    result = await fetchItem(item, ctx, previous);
   } catch (e) {
-    // An aborted item stays planned but unfinished: the report says the run is incomplete.
-    if (ctx.signal?.aborted) return [];
+    // An abandoned item stays planned but unfinished: the report says the run is incomplete.
+    if (ctx.signal?.aborted && !(e instanceof FatalError)) return [];
     throw e;
   }
+  const clearQuarantine = async () => {
+    if (state.quarantined.delete(quarantineKey(key))) await store.delete([quarantineKey(key)]);
+  };
   switch (result.outcome) {
     case 'fetched': {
       const { accepted } = result;
       await Promise.all(accepted.files.map((f) => store.put(f.key, f.bytes)));
       await store.put(key, accepted.rawGz, result.metadata);
+      await clearQuarantine();
       for (const f of accepted.files) stats.addRows(f.table, f.rows);
       stats.tableFiles += accepted.files.length;
       stats.bytesStored += accepted.rawGz.byteLength;
       stats.addAnomalies(accepted.anomalies);
       stats.finish(item, 'fetched');
+      if (item.source === 'via') state.lastVia = result.metadata;
       if (options.withBids && item.source === 'maxsold' && !item.itemId) {
         return accepted.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));
       }
       return [];
     }
+    case 'unchanged':
+      stats.finish(item, 'unchanged');
+      return [];
     case 'empty':
       if (result.rawGz && result.metadata) await store.put(key, result.rawGz, result.metadata);
+      await clearQuarantine();
       stats.finish(item, 'empty', label);
       return [];
     case 'missing':
@@ -126,6 +154,12 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
       stats.finish(item, 'quarantined', `${label}: ${result.reason}`);
       return [];
   }
+}
+
+async function listKeys(store: ObjectStore, prefix: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const k of store.list(prefix)) keys.add(k);
+  return keys;
 }
 
 /** On a resumed run the auction is already stored: read its bid list from the raw object. */

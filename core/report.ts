@@ -6,6 +6,8 @@ export interface RunReport {
   finishedAt: string;
   /** Every planned item reached an outcome (false after an interrupt). */
   complete: boolean;
+  /** Why the run stopped early, when it did. */
+  stopReason?: string;
   settings: Record<string, string | number | boolean>;
   planned: Record<WorkKind, number> & { total: number };
   outcomes: Record<Outcome, number>;
@@ -52,7 +54,8 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     command: t.command,
     startedAt: new Date(t.startedAt).toISOString(),
     finishedAt: new Date(t.finishedAt).toISOString(),
-    complete: unfinished === 0,
+    complete: unfinished === 0 && stats.stopReason === undefined,
+    stopReason: stats.stopReason,
     settings: t.settings,
     planned: { ...stats.planned, total },
     outcomes,
@@ -98,6 +101,7 @@ export function reportLines(r: RunReport): [string, string][] {
   const lines: [string, string][] = [
     ['planned', `${r.planned.total}${kinds.length > 1 ? ` (${kinds.map((k) => `${r.planned[k]} ${k}`).join(', ')})` : kinds.length === 1 ? ` ${kinds[0]}` : ''}`],
     ['fetched', String(r.outcomes.fetched)],
+    ['unchanged (304 or same SHA-256)', String(r.outcomes.unchanged)],
     ['skipped (already stored)', String(r.outcomes.skipped)],
     ['missing (404, unknown id)', String(r.outcomes.missing)],
     ['empty (no items)', String(r.outcomes.empty)],
@@ -130,13 +134,13 @@ export function renderReportText(r: RunReport): string {
   if (reasons.length > 0) out.push('', '  failures seen (each retried or recorded):', ...reasons.map(([k, n]) => `    ${k}: ${n}`));
   const anomalies = Object.entries(r.anomalies);
   if (anomalies.length > 0) out.push('', '  data anomalies (kept, counted):', ...anomalies.map(([k, n]) => `    ${k}: ${n}`));
-  if (!r.complete) out.push('', `  INCOMPLETE: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`);
+  if (!r.complete) out.push('', `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`);
   return out.join('\n');
 }
 
 export function renderReportMarkdown(r: RunReport): string {
   const rows = reportLines(r).map(([k, v]) => `| ${k} | ${v} |`);
-  const out = [`# Run report: ${r.command}`, '', `${r.startedAt} → ${r.finishedAt}${r.complete ? '' : ' (incomplete)'}`, '', '| | |', '|---|---|', ...rows];
+  const out = [`# Run report: ${r.command}`, '', `${r.startedAt} → ${r.finishedAt}${r.complete ? '' : ` (incomplete${r.stopReason ? `: ${r.stopReason}` : ''})`}`, '', '| | |', '|---|---|', ...rows];
   const settings = Object.entries(r.settings);
   if (settings.length > 0) out.push('', '## Settings', '', ...settings.map(([k, v]) => `- ${k}: ${v}`));
   const reasons = Object.entries(r.failureReasons);

@@ -1,10 +1,10 @@
 import type { Anomalies } from './sources/fields.js';
 import type { WorkItem } from './work-item.js';
 
-export type Outcome = 'fetched' | 'empty' | 'missing' | 'quarantined' | 'skipped';
+export type Outcome = 'fetched' | 'unchanged' | 'empty' | 'missing' | 'quarantined' | 'skipped';
 export type WorkKind = 'auctions' | 'bids' | 'snapshots';
 
-export const OUTCOMES: Outcome[] = ['fetched', 'empty', 'missing', 'quarantined', 'skipped'];
+export const OUTCOMES: Outcome[] = ['fetched', 'unchanged', 'empty', 'missing', 'quarantined', 'skipped'];
 
 export function kindOf(item: WorkItem): WorkKind {
   return item.source === 'via' ? 'snapshots' : item.itemId ? 'bids' : 'auctions';
@@ -44,6 +44,8 @@ export class RunStats {
   #latencyCount = 0;
   #inFlight = 0;
   peakInFlight = 0;
+  /** Why the run stopped before its plan was done (interrupt, disk full, retry budget). */
+  stopReason: string | undefined;
 
   plan(item: WorkItem): void {
     this.planned[kindOf(item)]++;
@@ -106,5 +108,5 @@ export class RunStats {
 }
 
 function zeroOutcomes(): Record<Outcome, number> {
-  return { fetched: 0, empty: 0, missing: 0, quarantined: 0, skipped: 0 };
+  return { fetched: 0, unchanged: 0, empty: 0, missing: 0, quarantined: 0, skipped: 0 };
 }

@@ -46,7 +46,9 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
       logger.appendKeys({ item: describeItem(item), receives });
       try {
         stats.plan(item);
-        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false });
+        // The same key fetched earlier today (an open auction polled again): ask conditionally.
+        const previous = await store.head(rawKey(item));
+        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous });
         if (a.kind === 'accepted') {
           await store.put(rawKey(item), a.accepted.rawGz, a.metadata);
           stats.bytesStored += a.accepted.rawGz.byteLength;
@@ -57,6 +59,7 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
           logger.info('permanent outcome, not retried', { outcome: a.outcome, reason: a.reason });
           return stats.finish(item, a.outcome);
         }
+        if (a.kind === 'unchanged') return stats.finish(item, 'unchanged');
         if (a.kind === 'throttled') {
           await visibility.delay(record.receiptHandle, a.waitMs / 1000);
           throw new RetryMessage(`throttled: retry after ${a.waitMs} ms`);
