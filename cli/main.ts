@@ -17,6 +17,8 @@ Commands:
   compact     merge each partition's small Parquet files into one
   schema      print the tables' columns as Markdown
   invoke      run a Lambda handler in-process with local adapters (no Docker needed)
+  status      summarise a data directory: fetched, missing, quarantined by reason
+  redrive     fetch the quarantined items again
 
 Run "scraper <command> --help" for a command's options.`;
 
@@ -31,6 +33,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compact: async () => (await import('./commands/compact.js')).compactCommand,
   schema: async () => (await import('./commands/schema.js')).schemaCommand,
   invoke: async () => (await import('./commands/invoke.js')).invokeCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  redrive: async () => (await import('./commands/redrive.js')).redriveCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

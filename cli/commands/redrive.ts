@@ -1,0 +1,46 @@
+import { FsObjectStore } from '../../adapters/fs-store.js';
+import { QUARANTINE_PREFIX, itemFromRawKey } from '../../core/raw-key.js';
+import type { WorkItem } from '../../core/work-item.js';
+import { parse, UsageError } from '../args.js';
+import { interruptSignal, printReport, requireNoPositionals, SCRAPE_HELP, SCRAPE_OPTIONS, scrapeFlags } from '../common.js';
+import { scrape } from '../scrape.js';
+
+export const REDRIVE_HELP = `Usage: scraper redrive [--reason TEXT] [options]
+
+Fetches every quarantined item again (after a fix, or once the server is healthy).
+An item that now succeeds is stored and leaves quarantine/; one that fails again
+is quarantined again with its new reason.
+
+Options:
+      --reason TEXT      only items whose quarantine reason contains TEXT
+${SCRAPE_HELP}
+  -h, --help             show this help`;
+
+export async function redriveCommand(args: string[]): Promise<number> {
+  const p = parse(args, { ...SCRAPE_OPTIONS, reason: { type: 'string' } });
+  if (p.values.help) return void process.stdout.write(REDRIVE_HELP + '\n'), 0;
+  requireNoPositionals(p, 'scraper redrive --help');
+  const flags = scrapeFlags(p);
+  const store = new FsObjectStore(flags.out);
+  const items: WorkItem[] = [];
+  for await (const key of store.list(QUARANTINE_PREFIX)) {
+    const item = itemFromRawKey(key);
+    if (!item) continue;
+    if (p.values.reason !== undefined && !((await store.head(key))?.reason ?? '').includes(String(p.values.reason))) continue;
+    items.push(item);
+  }
+  if (items.length === 0) {
+    process.stdout.write(`nothing to redrive: ${flags.out}/quarantine holds no ${p.values.reason === undefined ? '' : 'matching '}items\n`);
+    return 0;
+  }
+  if (p.values.refetch) throw new UsageError('--refetch: redrive always fetches again');
+  process.stdout.write(`redriving ${items.length} quarantined item(s)\n`);
+  const { signal, dispose } = interruptSignal();
+  try {
+    const report = await scrape({ command: 'redrive', plan: items, expected: items.length, ...flags, skipExisting: false, withBids: false, signal });
+    printReport(report, flags.out);
+    return report.complete ? 0 : 1;
+  } finally {
+    dispose();
+  }
+}

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FsObjectStore } from '../../adapters/fs-store.js';
+import { QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, TABLES_PREFIX } from '../../core/raw-key.js';
+import type { RunReport } from '../../core/report.js';
+import { parse, str } from '../args.js';
+import { requireNoPositionals } from '../common.js';
+import { textTable } from './query.js';
+
+export const STATUS_HELP = `Usage: scraper status [--out DIR] [--json]
+
+Summarises a data directory: raw objects by source and day (committed, and any body a
+killed run left without metadata), table files by table, quarantined items by reason,
+and the last run's report (missing ids, whether it completed).
+
+Options:
+  -o, --out DIR        data directory (default ./data)
+      --json           print the summary as JSON
+  -h, --help           show this help`;
+
+export interface DataStatus {
+  raw: Record<string, { committed: number; uncommitted: number; empty: number }>;
+  tables: Record<string, number>;
+  quarantine: Record<string, number>;
+  leftoverTempFiles: number;
+  lastRun?: { command: string; finishedAt: string; complete: boolean; stopReason?: string; outcomes: RunReport['outcomes']; missing: string[] };
+}
+
+export async function dataStatus(out: string): Promise<DataStatus> {
+  const store = new FsObjectStore(out);
+  const status: DataStatus = { raw: {}, tables: {}, quarantine: {}, leftoverTempFiles: 0 };
+  for await (const key of store.list(RAW_PREFIX)) {
+    if (!key.endsWith(RAW_SUFFIX)) continue;
+    const m = /^raw\/source=([^/]+)\/dt=([^/]+)\//.exec(key);
+    const bucket = (status.raw[m ? `${m[1]} ${m[2]}` : 'other'] ??= { committed: 0, uncommitted: 0, empty: 0 });
+    const meta = await store.head(key);
+    if (!meta?.['fetched-at']) bucket.uncommitted++;
+    else if (meta.outcome === 'empty') bucket.empty++;
+    else bucket.committed++;
+  }
+  for await (const key of store.list(TABLES_PREFIX)) {
+    const table = key.split('/')[1];
+    status.tables[table] = (status.tables[table] ?? 0) + 1;
+  }
+  for await (const key of store.list(QUARANTINE_PREFIX)) {
+    const reason = ((await store.head(key))?.reason ?? 'unknown').replace(/ after \d+ attempts$/, '').replace(/^(schema|normaliser_error): .*/, '$1');
+    status.quarantine[reason] = (status.quarantine[reason] ?? 0) + 1;
+  }
+  const tmp = join(out, '.tmp');
+  if (existsSync(tmp)) for (const d of await readdir(tmp)) status.leftoverTempFiles += (await readdir(join(tmp, d))).length;
+  const report = join(out, 'report.json');
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+    status.lastRun = { command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason, outcomes: r.outcomes, missing: r.missingIds };
+  }
+  return status;
+}
+
+export async function statusCommand(args: string[]): Promise<number> {
+  const p = parse(args, { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } });
+  if (p.values.help) return void process.stdout.write(STATUS_HELP + '\n'), 0;
+  requireNoPositionals(p, 'scraper status --help');
+  const out = str('out', p.values.out, './data');
+  const s = await dataStatus(out);
+  if (p.values.json) return void process.stdout.write(JSON.stringify(s, null, 2) + '\n'), 0;
+  const lines = [`data directory ${out}`, ''];
+  const raw = Object.entries(s.raw).map(([k, v]) => [k, String(v.committed), String(v.empty), String(v.uncommitted)]);
+  lines.push('raw objects', raw.length ? textTable(['source, day', 'fetched', 'empty', 'uncommitted'], raw) : '  none', '');
+  const tables = Object.entries(s.tables).map(([k, v]) => [k, String(v)]);
+  lines.push('table files', tables.length ? textTable(['table', 'files'], tables) : '  none', '');
+  const q = Object.entries(s.quarantine).map(([k, v]) => [k, String(v)]);
+  lines.push('quarantined, by reason (scraper redrive fetches them again)', q.length ? textTable(['reason', 'items'], q) : '  none', '');
+  if (s.leftoverTempFiles > 0) lines.push(`${s.leftoverTempFiles} temporary file(s) from a killed run in .tmp/ (removed by the next run)`, '');
+  if (s.lastRun) {
+    const o = s.lastRun.outcomes;
+    lines.push(`last run: ${s.lastRun.command}, finished ${s.lastRun.finishedAt}, ${s.lastRun.complete ? 'complete' : `INCOMPLETE${s.lastRun.stopReason ? ` (${s.lastRun.stopReason})` : ''}`}`);
+    lines.push(`  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, empty ${o.empty}, quarantined ${o.quarantined}`);
+    if (s.lastRun.missing.length > 0) lines.push(`  missing: ${s.lastRun.missing.slice(0, 20).join(', ')}${s.lastRun.missing.length > 20 ? ', …' : ''}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
