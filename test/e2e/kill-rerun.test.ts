@@ -1,24 +1,31 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableQuery } from '../../adapters/duckdb-query.js';
+import { decodeParquet } from '../../adapters/parquet.js';
 import { TABLES, type TableName } from '../../core/tables.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/data-dir.js';
 
 let sim: RunningSimulator;
+let whole: { dir: string; cleanup: () => void };
 const dirs: (() => void)[] = [];
 
+const args = (out: string) => ['run', 'maxsold', '--ids', '100000-100079', '--base-url', sim.url, '--out', out, '--concurrency', '4', '--workers', '1', '--quiet'];
+
 beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: 25, jitterMs: 10, faults: { notFound: 0.05, serverError: 0.05 } });
+  sim = await startSimulator({ latencyMs: 25, jitterMs: 10, faults: { notFound: 0.05, serverError: 0.05, truncated: 0.03 } });
+  whole = tempDir('whole-');
+  dirs.push(whole.cleanup);
+  const uninterrupted = await runCli(args(whole.dir));
+  expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
 });
 afterAll(async () => {
   await sim.close();
   dirs.forEach((c) => c());
 });
-
-const args = (out: string) => ['run', 'maxsold', '--ids', '100000-100079', '--base-url', sim.url, '--out', out, '--concurrency', '4', '--workers', '1', '--quiet'];
 
 /** Every table's rows without fetched_at (which differs between runs), as sorted JSON lines. */
 async function tableContents(out: string): Promise<Record<string, string[]>> {
@@ -36,36 +43,69 @@ async function tableContents(out: string): Promise<Record<string, string[]>> {
   }
 }
 
-function rawCount(out: string): number {
+/** Raw bodies (decompressed) by key: the raw store's content, metadata aside. */
+function rawContents(out: string): Record<string, string> {
+  const files = (readdirSync(join(out, 'raw'), { recursive: true }) as string[]).filter((f) => f.endsWith('.json.gz'));
+  return Object.fromEntries(files.map((f) => [f, gunzipSync(readFileSync(join(out, 'raw', f))).toString('utf8')]));
+}
+
+function files(out: string, under: string, suffix: string): string[] {
   try {
-    return readdirSync(join(out, 'raw'), { recursive: true }).filter((f) => String(f).endsWith('.json.gz')).length;
+    return (readdirSync(join(out, under), { recursive: true }) as string[]).filter((f) => f.endsWith(suffix));
   } catch {
-    return 0;
+    return [];
   }
 }
 
-describe('kill -9 mid-run, then the same command again', () => {
-  it('ends with the same tables as an uninterrupted run', async () => {
-    const whole = tempDir('whole-');
+/** A small seeded generator: the kill points differ per seed and repeat per run. */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+}
+
+describe('kill -9 at a random moment, then the same command again', () => {
+  it.each([1, 2, 3])('seed %i: the raw store and the tables equal an uninterrupted run\'s', async (seed) => {
     const killed = tempDir('killed-');
-    dirs.push(whole.cleanup, killed.cleanup);
-
-    const uninterrupted = await runCli(args(whole.dir));
-    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
-
+    dirs.push(killed.cleanup);
+    const target = 5 + Math.floor(seeded(seed)() * 60);
     const { child, done } = startCli(args(killed.dir));
-    while (rawCount(killed.dir) < 20) await new Promise((r) => setTimeout(r, 20));
+    while (files(killed.dir, 'raw', '.json.gz').length < target) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
     child.kill('SIGKILL');
-    const first = await done;
-    expect(first.signal).toBe('SIGKILL');
-    const storedBefore = rawCount(killed.dir);
-    expect(storedBefore).toBeLessThan(rawCount(whole.dir));
+    expect((await done).signal).toBe('SIGKILL');
+
+    // Whatever the kill left, every table file in place is whole.
+    for (const f of files(killed.dir, 'tables', '.parquet')) {
+      const table = f.split('/')[0] as TableName;
+      expect(() => decodeParquet(TABLES[table], readFileSync(join(killed.dir, 'tables', f)))).not.toThrow();
+    }
 
     const rerun = await runCli(args(killed.dir));
     expect(rerun.code, rerun.stderr).toBe(0);
-    const report = JSON.parse((await import('node:fs')).readFileSync(join(killed.dir, 'report.json'), 'utf8'));
-    expect(report.outcomes.skipped).toBeGreaterThanOrEqual(storedBefore - 1);
-
+    expect(rawContents(killed.dir)).toEqual(rawContents(whole.dir));
     expect(await tableContents(killed.dir)).toEqual(await tableContents(whole.dir));
+    // No temporary file survives: the rerun swept the killed process's folder and emptied its own.
+    expect(files(killed.dir, '.tmp', '').filter((f) => f.includes('/'))).toEqual([]);
+  });
+});
+
+describe('SIGINT', () => {
+  it('stops taking work, writes the report, exits 1; the same command then finishes', async () => {
+    const interrupted = tempDir('sigint-');
+    dirs.push(interrupted.cleanup);
+    const { child, done } = startCli(args(interrupted.dir));
+    while (files(interrupted.dir, 'raw', '.json.gz').length < 10) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/SIGINT: stopping/);
+    const report = JSON.parse(readFileSync(join(interrupted.dir, 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ complete: false, stopReason: 'interrupted by SIGINT' });
+    expect(report.unfinished).toBeGreaterThan(0);
+    const again = await runCli(args(interrupted.dir));
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableContents(interrupted.dir)).toEqual(await tableContents(whole.dir));
   });
 });

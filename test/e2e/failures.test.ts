@@ -1,0 +1,108 @@
+import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planAuctions } from '../../core/planner.js';
+import { scrape } from '../../cli/scrape.js';
+import { startSimulator } from '../../simulator/index.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/data-dir.js';
+
+const FAST = { baseDelayMs: 1, maxDelayMs: 5 };
+
+describe('a dead server', () => {
+  it('ends the run on the retry budget with a clear report instead of retrying forever', async () => {
+    const sim = await startSimulator({ faults: { serverError: 1 } });
+    const { dir, cleanup } = tempDir('dead-');
+    try {
+      const report = await scrape({
+        command: 'dead', plan: planAuctions([{ from: 100000, to: 100999 }], '2026-11-26'), out: dir, baseUrl: sim.url,
+        concurrency: 8, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: true, policy: FAST,
+      });
+      expect(report.complete).toBe(false);
+      expect(report.stopReason).toMatch(/retry budget spent: \d+ of \d+ requests were retries/);
+      // A thousand ids would take 5,000 requests to exhaust their attempts; the budget stops far sooner.
+      expect(report.requests).toBeLessThan(400);
+      expect(sim.stats().requests).toBe(report.requests);
+    } finally {
+      cleanup();
+      await sim.close();
+    }
+  });
+
+  it('--max-retries caps retries absolutely', async () => {
+    const sim = await startSimulator({ faults: { serverError: 0.5 } });
+    const { dir, cleanup } = tempDir('cap-');
+    try {
+      const report = await scrape({
+        command: 'cap', plan: planAuctions([{ from: 100000, to: 100199 }], '2026-11-26'), out: dir, baseUrl: sim.url,
+        concurrency: 4, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: false, policy: FAST, maxRetries: 10,
+      });
+      expect(report.stopReason).toMatch(/the cap is 10/);
+      expect(report.retries).toBeLessThanOrEqual(11 + 4);
+    } finally {
+      cleanup();
+      await sim.close();
+    }
+  });
+});
+
+describe('disk and configuration errors', () => {
+  it('an unwritable data directory is one clear line, nothing started', async () => {
+    const r = await runCli(['run', 'maxsold', '--ids', '1-3', '--out', '/dev/null/data', '--base-url', 'http://127.0.0.1:9']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot write to the data directory \/dev\/null\/data: part of the path is a file/);
+  });
+
+  it('a full disk stops the run cleanly: the report says why, no partial file is left as data', async () => {
+    const sim = await startSimulator();
+    const { dir, cleanup } = tempDir('full-');
+    try {
+      // Every temporary file of this process is /dev/full: the first write fails with ENOSPC.
+      const tmp = join(dir, '.tmp', String(process.pid));
+      mkdirSync(tmp, { recursive: true });
+      for (let i = 0; i < 64; i++) symlinkSync('/dev/full', join(tmp, String(i)));
+      const report = await scrape({
+        command: 'full', plan: planAuctions([{ from: 100000, to: 100009 }], '2026-11-26'), out: dir, baseUrl: sim.url,
+        concurrency: 2, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: true,
+      });
+      expect(report.complete).toBe(false);
+      expect(report.stopReason).toMatch(/the disk is full \(ENOSPC\)/);
+      expect(report.outcomes.fetched).toBe(0);
+      const data = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.startsWith('raw') || f.startsWith('tables'));
+      expect(data.filter((f) => f.endsWith('.gz') || f.endsWith('.parquet'))).toEqual([]);
+    } finally {
+      cleanup();
+      await sim.close();
+    }
+  });
+});
+
+describe('quarantine, status and redrive', () => {
+  it('status counts quarantined items by reason; redrive fetches them again once the server is fixed', async () => {
+    const { dir, cleanup } = tempDir('redrive-');
+    const broken = await startSimulator({ forced: { 100001: 'schema', 100002: 'serverError' }, forcedTimes: 1000 });
+    try {
+      const first = await runCli(['run', 'maxsold', '--ids', '100000-100003', '--base-url', broken.url, '--out', dir, '--quiet']);
+      expect(first.code, first.stderr).toBe(0);
+      const status = JSON.parse((await runCli(['status', '--out', dir, '--json'])).stdout);
+      expect(status.quarantine).toEqual({ schema: 1, http_500: 1 });
+      expect(Object.values(status.raw)).toEqual([{ committed: 2, uncommitted: 0, empty: 0 }]);
+    } finally {
+      await broken.close();
+    }
+    const fixed = await startSimulator();
+    try {
+      const r = await runCli(['redrive', '--out', dir, '--base-url', fixed.url, '--quiet']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/redriving 2 quarantined item/);
+      expect(fixed.stats().requests).toBe(2);
+      const status = JSON.parse((await runCli(['status', '--out', dir, '--json'])).stdout);
+      expect(status.quarantine).toEqual({});
+      expect(Object.values(status.raw)).toEqual([{ committed: 4, uncommitted: 0, empty: 0 }]);
+    } finally {
+      await fixed.close();
+      cleanup();
+    }
+  });
+});
