@@ -129,7 +129,11 @@ export class ScraperStack extends Stack {
       maxConcurrency: settings.fetchMaxConcurrency,
       reportBatchItemFailures: true,
     }));
-    grantObjects(this.fetchFunction, bucket, RAW_PREFIX, ['s3:PutObject']);
+    // PutObject: the raw responses. GetObject (HEAD only, in practice): the metadata of an
+    // item fetched earlier the same day, whose ETag/Last-Modified make a re-poll conditional.
+    grantObjects(this.fetchFunction, bucket, RAW_PREFIX, ['s3:GetObject', 's3:PutObject']);
+    // As for dispatch: without ListBucket a HEAD of a key not yet written is a 403, not a 404.
+    this.fetchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     // Retry-After: the handler hides that message for the wait the API asked for.
     // (The event source's consume grant includes it too; this does not rely on that.)
     this.fetchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [queue.queueArn] }));

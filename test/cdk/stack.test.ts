@@ -190,8 +190,8 @@ describe('data bucket', () => {
 });
 
 describe('least privilege', () => {
-  it('fetch may only put objects under raw/', () => {
-    expect(s3Access(template, roleId('fetchFunction'), bucketId())).toEqual({ 's3:PutObject': ['raw/*'] });
+  it('fetch may only write under raw/ (and read raw/ metadata for conditional re-polls)', () => {
+    expect(s3Access(template, roleId('fetchFunction'), bucketId())).toEqual({ 's3:GetObject': ['raw/*'], 's3:ListBucket': ['bucket'], 's3:PutObject': ['raw/*'] });
   });
 
   it('fetch may change a work item\'s visibility (Retry-After)', () => {
