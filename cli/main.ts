@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { EventEmitter } from 'node:events';
 import { FatalError } from '../core/errors.js';
 import { UsageError } from './args.js';
 import { runCommand } from './commands/run.js';
@@ -23,6 +24,10 @@ Commands:
 Run "scraper <command> --help" for a command's options.`;
 
 type Command = (args: string[]) => Promise<number>;
+
+// Every request waiting for a slot or a backoff listens to the run's abort signal: one
+// listener per lane, up to --max-concurrency plus the workers. Node warns past 10 by default.
+EventEmitter.defaultMaxListeners = 2000;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => runCommand,
