@@ -20,6 +20,8 @@ Commands:
   invoke      run a Lambda handler in-process with local adapters (no Docker needed)
   status      summarise a data directory: fetched, missing, quarantined by reason
   redrive     fetch the quarantined items again
+  bench       measure each stage: naive vs async vs parallel, fetch-stage CPU, normaliser scaling
+  tune        sweep concurrency against the simulator or an endpoint and recommend one
 
 Run "scraper <command> --help" for a command's options.`;
 
@@ -40,6 +42,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   invoke: async () => (await import('./commands/invoke.js')).invokeCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   redrive: async () => (await import('./commands/redrive.js')).redriveCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+  tune: async () => (await import('./commands/tune.js')).tuneCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import type { BenchReport } from './bench-report.js';
+import { fetchStageTable, microTable, runsTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
+import { textTable } from './text-table.js';
+
+const text = (t: Table) => textTable(t.headers, t.rows);
+
+/** The bench's result on the terminal: the tables, the targets, where the files are. */
+export function printBench(r: BenchReport, dir: string): void {
+  const out: string[] = [''];
+  if (r.modes.length > 0 || r.fetchStage) out.push(text(runsTable(r)), '');
+  const fetch = fetchStageTable(r);
+  if (fetch) out.push(text(fetch), '');
+  const scaling = scalingTable(r);
+  if (scaling) out.push('normaliser scaling (item rows/s, Parquet output)', text(scaling), scalingSummary(r), '');
+  if (r.micro) out.push(text(microTable(r.micro)), '');
+  const measured = r.targets.filter((t) => t.met !== null);
+  if (measured.length > 0) out.push(text(targetsTable(measured)), '');
+  for (const n of r.notes) out.push(`note: ${n}`);
+  out.push(`machine: ${r.machine.cores} cores, Node ${r.machine.node}, load average ${r.machine.loadAverage} and ${Math.round(r.machine.busyBefore * 100)}% busy at the start; ${r.totalSeconds} s in all`);
+  out.push(`report: ${join(dir, 'report.md')}, ${join(dir, 'report.json')}; charts: ${r.charts.join(', ') || 'none'}`);
+  if (r.profiles.length > 0) out.push(`profiles: ${r.profiles.flatMap((p) => p.files).join(', ')} (open in Chrome DevTools; summary in report.md)`);
+  process.stdout.write(out.join('\n') + '\n');
+}

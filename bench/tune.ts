@@ -1,0 +1,151 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runJob } from './job-runner.js';
+import { isLocalOrigin, POLITE_MAX_CONCURRENCY, timestampName } from './options.js';
+import { startSimulatorProcess } from './sim-process.js';
+import { renderTuneMarkdown, tuneCharts } from './tune-report.js';
+
+export interface TuneOptions {
+  /** Concurrency levels, tried in increasing order. @default [1, 5, 10, 20, 50, 100, 200] */
+  levels: number[];
+  /** Auctions per step (the same ids each step). @default 200 */
+  auctions: number;
+  latencyMs: number;
+  jitterMs: number;
+  /** Rate limit of the simulator (e.g. `100/s`), to see the sweep stop at the first 429. */
+  simRate?: string;
+  baseUrl?: string;
+  /** Worker threads processing, as `scraper run` uses by default. @default availableParallelism() */
+  workers: number;
+  firstId: number;
+  out: string;
+}
+
+export const DEFAULT_LEVELS = [1, 5, 10, 20, 50, 100, 200];
+
+/** The knee: the smallest C reaching this share of the best clean step's req/s. */
+export const KNEE_SHARE = 0.9;
+
+export interface TuneStep {
+  concurrency: number;
+  requests: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p95: number };
+  throttled429: number;
+  failures: number;
+  complete: boolean;
+}
+
+export interface TuneReport {
+  startedAt: string;
+  totalSeconds: number;
+  machine: { cores: number; node: string; loadAverage: number };
+  settings: Record<string, string | number>;
+  steps: TuneStep[];
+  /** Why the sweep stopped before the last level, if it did. */
+  stopped: string | null;
+  recommended: { concurrency: number; rule: string; reason: string } | null;
+  charts: string[];
+  notes: string[];
+}
+
+/**
+ * Raises concurrency step by step over the same auctions, politely: the sweep stops
+ * at the first step that saw a 429 or any failure, and recommends the knee.
+ */
+export async function runTune(o: TuneOptions, log: (line: string) => void): Promise<{ report: TuneReport; dir: string }> {
+  const started = Date.now();
+  const dir = join(o.out, `tune-${timestampName(started)}`);
+  await mkdir(dir, { recursive: true });
+  const notes: string[] = [];
+  let levels = [...new Set(o.levels)].sort((a, b) => a - b);
+  if (o.baseUrl && !isLocalOrigin(o.baseUrl)) {
+    const note = `${o.baseUrl} is not this machine: levels above ${POLITE_MAX_CONCURRENCY} are dropped, and each step sends ${o.auctions} real requests.`;
+    log(`note: ${note}`);
+    notes.push(note);
+    levels = levels.filter((c) => c <= POLITE_MAX_CONCURRENCY);
+    if (levels.length === 0) levels = [1];
+  }
+  const sim = o.baseUrl ? undefined : await startSimulatorProcess({ latencyMs: o.latencyMs, jitterMs: o.jitterMs, rate: o.simRate });
+  const baseUrl = o.baseUrl ?? sim!.url;
+  const steps: TuneStep[] = [];
+  let stopped: string | null = null;
+  try {
+    if (sim) {
+      log(`simulator on ${sim.url} (${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}); warm-up pass …`);
+      const out = await mkdtemp(join(tmpdir(), 'tune-data-'));
+      // Warm at low concurrency so a rate-limited simulator is not tripped before the sweep.
+      await runJob('warmup', { kind: 'fetch-stage', baseUrl, firstId: o.firstId, auctions: o.auctions, concurrency: o.simRate ? 1 : 20, out }).finally(() => rm(out, { recursive: true, force: true }));
+    }
+    for (const c of levels) {
+      const out = await mkdtemp(join(tmpdir(), 'tune-data-'));
+      const run = await runJob(`tune-c${c}`, { kind: 'scrape', baseUrl, firstId: o.firstId, auctions: o.auctions, concurrency: c, workers: o.workers, out }, { sim }).finally(() =>
+        rm(out, { recursive: true, force: true }),
+      );
+      const r = run.output.report!;
+      const step: TuneStep = {
+        concurrency: c,
+        requests: r.requests,
+        wallSeconds: r.wallSeconds,
+        cpuSeconds: r.cpuSeconds,
+        requestsPerSecond: r.requestsPerSecond,
+        latencyMs: r.latencyMs,
+        throttled429: r.throttledHonoured,
+        failures: Object.values(r.failureReasons).reduce((a, b) => a + b, 0),
+        complete: r.complete,
+      };
+      steps.push(step);
+      log(`C=${String(c).padStart(3)}: ${step.requestsPerSecond.toFixed(1)} req/s, p95 ${step.latencyMs.p95} ms, ${step.throttled429} × 429, ${step.failures} failures`);
+      if (step.throttled429 > 0 || step.failures > 0) {
+        stopped = `stopped raising C at ${c}: the server answered ${step.throttled429} × 429 and ${step.failures} other failures`;
+        log(stopped);
+        break;
+      }
+    }
+  } finally {
+    await sim?.stop();
+  }
+  const report: TuneReport = {
+    startedAt: new Date(started).toISOString(),
+    totalSeconds: 0,
+    machine: { cores: availableParallelism(), node: process.version, loadAverage: Math.round(loadavg()[0] * 100) / 100 },
+    settings: {
+      origin: sim ? `simulator (own process), ${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}` : baseUrl,
+      'auctions per step': o.auctions,
+      levels: levels.join(', '),
+      workers: o.workers,
+    },
+    steps,
+    stopped,
+    recommended: recommend(steps),
+    charts: [],
+    notes,
+  };
+  report.charts = await tuneCharts(dir, report);
+  report.totalSeconds = Math.round((Date.now() - started) / 100) / 10;
+  await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(dir, 'report.md'), renderTuneMarkdown(report));
+  return { report, dir };
+}
+
+/** The smallest clean C (no 429, no failure) within KNEE_SHARE of the best clean req/s. */
+export function recommend(steps: TuneStep[]): TuneReport['recommended'] {
+  const rule = `smallest C without 429s or failures whose req/s is at least ${KNEE_SHARE * 100}% of the best such step`;
+  const clean = steps.filter((s) => s.throttled429 === 0 && s.failures === 0 && s.complete);
+  if (clean.length === 0) return steps.length === 0 ? null : { concurrency: steps[0].concurrency, rule, reason: 'every step was throttled or failed: stay at the lowest C and set --rate' };
+  const best = clean.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+  const knee = clean.find((s) => s.requestsPerSecond >= KNEE_SHARE * best.requestsPerSecond)!;
+  const last = steps[steps.length - 1];
+  const limited = last.throttled429 > 0 ? `; C=${last.concurrency} drew 429s at ${last.requestsPerSecond.toFixed(1)} req/s: the server limits the rate, so more concurrency also needs --rate below that` : '';
+  return {
+    concurrency: knee.concurrency,
+    rule,
+    reason:
+      (knee === best
+        ? `${knee.requestsPerSecond.toFixed(1)} req/s, the best step without 429s or failures`
+        : `${knee.requestsPerSecond.toFixed(1)} req/s at C=${knee.concurrency} vs the best ${best.requestsPerSecond.toFixed(1)} at C=${best.concurrency}: more concurrency adds load on the server for little gain`) + limited,
+  };
+}
