@@ -1,7 +1,14 @@
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, opendir } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, open, readdir, rm, unlink, opendir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { FatalError } from '../core/errors.js';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
+import type { FileWrite } from './atomic-files.js';
+import type { WriterReply } from './fs-writer-worker.js';
+import { transferable } from './pool-processor.js';
+import { WorkerPool } from './worker-pool.js';
+
+const WRITER = new URL(import.meta.url.endsWith('.ts') ? './fs-writer-worker.ts' : './fs-writer-worker.js', import.meta.url);
 
 const META = '.meta.json';
 /** Temp files live apart, one folder per process, so no data folder ever holds a partial file. */
@@ -21,11 +28,15 @@ const FATAL_CODES: Record<string, string> = {
  * `.tmp/<pid>/`) that is renamed into place, so a killed run never leaves a half
  * file where data belongs; the next run removes the temp folders of dead processes.
  * Metadata goes to a `<key>.meta.json` sidecar written after the body.
+ *
+ * Writes run on a writer thread (bodies move there by transfer), so the event loop
+ * that drives the HTTP requests never waits on the disk; reads of small files are
+ * synchronous, which costs less than the promise API's thread-pool round trips.
  */
 export class FsObjectStore implements ObjectStore {
-  readonly #dirs = new Set<string>();
   #tmp: Promise<string> | undefined;
   #sequence = 0;
+  #writer: WorkerPool<FileWrite[], WriterReply> | undefined;
 
   constructor(readonly root: string) {}
 
@@ -33,12 +44,19 @@ export class FsObjectStore implements ObjectStore {
     const path = this.#path(key);
     try {
       const tmp = await (this.#tmp ??= this.#prepareTmp());
-      await this.#ensureDir(dirname(path));
-      await this.#writeAtomic(tmp, path, body);
-      if (metadata) await this.#writeAtomic(tmp, path + META, Buffer.from(JSON.stringify(metadata, null, 1)));
+      const writes: FileWrite[] = [{ path, tmp: join(tmp, String(this.#sequence++)), body }];
+      if (metadata) writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
+      const reply = await (this.#writer ??= new WorkerPool(WRITER, 1, undefined)).run(writes, transferable(...writes.map((w) => w.body)));
+      if (!reply.ok) throw Object.assign(new Error(reply.message), { code: reply.code });
     } catch (e) {
       throw fatalOr(e, `cannot write ${join(this.root, key)}`);
     }
+  }
+
+  /** Stops the writer thread (idle, it never keeps the process alive). */
+  async close(): Promise<void> {
+    await this.#writer?.close();
+    this.#writer = undefined;
   }
 
   /** Fails at once, with the reason, when the data directory cannot be written. */
@@ -64,27 +82,12 @@ export class FsObjectStore implements ObjectStore {
     return mine;
   }
 
-  async #writeAtomic(tmpDir: string, path: string, body: Uint8Array): Promise<void> {
-    const tmp = join(tmpDir, String(this.#sequence++));
-    try {
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(body);
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
-    } catch (e) {
-      await unlink(tmp).catch(() => {});
-      throw e;
-    }
-  }
 
   async get(key: string): Promise<StoredObject | undefined> {
     const path = this.#path(key);
     try {
-      const body = await readFile(path);
-      return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), metadata: await readMeta(path) };
+      const body = readFileSync(path);
+      return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), metadata: readMeta(path) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -93,12 +96,7 @@ export class FsObjectStore implements ObjectStore {
 
   async head(key: string): Promise<Record<string, string> | undefined> {
     const path = this.#path(key);
-    try {
-      await stat(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    if (!statSync(path, { throwIfNoEntry: false })) return undefined;
     return readMeta(path);
   }
 
@@ -123,11 +121,6 @@ export class FsObjectStore implements ObjectStore {
     return join(this.root, key);
   }
 
-  async #ensureDir(dir: string): Promise<void> {
-    if (this.#dirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
-    this.#dirs.add(dir);
-  }
 }
 
 function alive(pid: number): boolean {
@@ -144,9 +137,9 @@ function fatalOr(e: unknown, what: string): unknown {
   return code && FATAL_CODES[code] ? new FatalError(`${what}: ${FATAL_CODES[code]} (${code})`, { cause: e }) : e;
 }
 
-async function readMeta(path: string): Promise<Record<string, string>> {
+function readMeta(path: string): Record<string, string> {
   try {
-    return JSON.parse(await readFile(path + META, 'utf8')) as Record<string, string>;
+    return JSON.parse(readFileSync(path + META, 'utf8')) as Record<string, string>;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw e;

@@ -85,7 +85,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     if (!(e instanceof FatalError)) throw e;
   } finally {
     progress.stop();
-    await Promise.all([http.close(), processor.close()]);
+    await Promise.all([http.close(), processor.close(), store.close()]);
   }
   const cpu = process.cpuUsage(cpu0);
   const report = buildReport(stats, {

@@ -21,7 +21,8 @@ export async function compactCommand(args: string[]): Promise<number> {
   if (p.values.help) return void process.stdout.write(COMPACT_HELP + '\n'), 0;
   requireNoPositionals(p, 'scraper compact --help');
   const out = str('out', p.values.out, './data');
-  const r = await compactTables(new FsObjectStore(out), { encode: encodeParquet, decode: decodeParquet }, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) });
+  const store = new FsObjectStore(out);
+  const r = await compactTables(store, { encode: encodeParquet, decode: decodeParquet }, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) }).finally(() => store.close());
   process.stdout.write(
     `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partitions} (${r.rows} rows)` +
       (r.skippedOpen > 0 ? `; left ${r.skippedOpen} partition(s) of today alone (use --all to include them)` : '') +

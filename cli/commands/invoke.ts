@@ -93,6 +93,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
       result = await createCompactHandler({ store, codec: { encode: encodeParquet, decode: decodeParquet }, ...obs })(event as never, localContext('compact'));
       break;
   }
+  await store.close();
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   return 0;
 }

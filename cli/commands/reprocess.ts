@@ -40,11 +40,13 @@ export async function reprocessCommand(args: string[]): Promise<number> {
   const started = Date.now();
   const cpu0 = process.cpuUsage();
   progress.start();
+  const source = new FsObjectStore(out);
+  const target = new FsObjectStore(stage);
   try {
-    await reprocessRaw(new FsObjectStore(out), processor, stats, { target: new FsObjectStore(stage), lanes: Math.max(2, workers * 2) });
+    await reprocessRaw(source, processor, stats, { target, lanes: Math.max(2, workers * 2) });
   } finally {
     progress.stop();
-    await processor.close();
+    await Promise.all([processor.close(), source.close(), target.close()]);
   }
   const old = join(out, `.tables-old-${process.pid}`);
   if (existsSync(join(out, 'tables'))) await rename(join(out, 'tables'), old);

@@ -22,7 +22,9 @@ describe('a dead server', () => {
       expect(report.stopReason).toMatch(/retry budget spent: \d+ of \d+ requests were retries/);
       // A thousand ids would take 5,000 requests to exhaust their attempts; the budget stops far sooner.
       expect(report.requests).toBeLessThan(400);
-      expect(sim.stats().requests).toBe(report.requests);
+      // Requests in flight when the run stopped were abandoned: the server may not have seen them.
+      expect(sim.stats().requests).toBeLessThanOrEqual(report.requests);
+      expect(sim.stats().requests).toBeGreaterThanOrEqual(report.requests - 8);
     } finally {
       cleanup();
       await sim.close();
