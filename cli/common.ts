@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { availableParallelism } from 'node:os';
 import { renderReportText, type RunReport } from '../core/report.js';
 import { int, rate, str, url, UsageError, type Options, type Parsed } from './args.js';
 import { DEFAULT_MAX_CONCURRENCY } from './scrape.js';
@@ -26,7 +25,9 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
       --max-concurrency N  ceiling for auto (default ${DEFAULT_MAX_CONCURRENCY})
       --rate R           most requests started per second per host, e.g. 10/s or 600/min (default
                          unlimited; after a 429 the pace is also learned from what the server accepts)
-      --workers N|auto   worker threads that parse and write Parquet; 0 = on the main thread (default auto = one per core)
+      --workers N|auto   worker threads that parse and write Parquet; 0 = on the main thread; auto (the
+                         default) measures the first 30 responses and uses a pool of one thread per core
+                         only when processing takes over 5% of the main thread
       --refetch          fetch again items already stored today, conditionally (If-None-Match /
                          If-Modified-Since); default: skip them, so a rerun resumes
       --max-retries N    stop the run after N retries (default: when over half of 100+ requests are retries)
@@ -39,7 +40,7 @@ export interface ScrapeFlags {
   concurrency: number | 'auto';
   maxConcurrency: number;
   ratePerSecond?: number;
-  workers: number;
+  workers: number | 'auto';
   skipExisting: boolean;
   maxRetries?: number;
   userAgent?: string;
@@ -48,7 +49,7 @@ export interface ScrapeFlags {
 
 export function scrapeFlags(p: Parsed): ScrapeFlags {
   const v = p.values;
-  const workers = v.workers === undefined || v.workers === 'auto' ? availableParallelism() : int('workers', v.workers, 0, 0, 256);
+  const workers = workersFlag(v.workers);
   return {
     out: str('out', v.out, './data'),
     baseUrl: url('base-url', v['base-url']),
@@ -61,6 +62,10 @@ export function scrapeFlags(p: Parsed): ScrapeFlags {
     userAgent: v['user-agent'] === undefined ? undefined : str('user-agent', v['user-agent'], ''),
     quiet: Boolean(v.quiet),
   };
+}
+
+export function workersFlag(value: string | boolean | undefined): number | 'auto' {
+  return value === undefined || value === 'auto' ? 'auto' : int('workers', value, 0, 0, 256);
 }
 
 export function concurrencyFlag(value: string | boolean | undefined): number | 'auto' {

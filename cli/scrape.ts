@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsObjectStore } from '../adapters/fs-store.js';
+import { AutoProcessor } from '../adapters/auto-processor.js';
 import { PoolProcessor } from '../adapters/pool-processor.js';
 import { InlineProcessor } from '../adapters/response-processor.js';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
@@ -33,8 +34,8 @@ export interface ScrapeOptions {
   /** @default DEFAULT_MAX_CONCURRENCY */
   maxConcurrency?: number;
   ratePerSecond?: number;
-  /** Worker threads for processing; 0 = inline on the main thread. */
-  workers: number;
+  /** Worker threads for processing; 0 = inline on the main thread; 'auto' = measured (see AutoProcessor). */
+  workers: number | 'auto';
   skipExisting: boolean;
   withBids: boolean;
   userAgent?: string;
@@ -59,7 +60,8 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   const adaptive = o.concurrency === 'auto';
   const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
   const http = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent });
-  const processor: Processor = o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins });
+  const processor: Processor =
+    o.workers === 'auto' ? new AutoProcessor({ origins }, { workers: availableParallelism() }) : o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins });
   const hosts = hostRegistry({ adaptive, maxConcurrency: ceiling, maxRatePerSecond: o.ratePerSecond }, systemClock);
   const stats = new RunStats();
   const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
@@ -78,7 +80,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
         signal: o.signal,
         budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
       },
-      { lanes: ceiling + 2 * Math.max(1, o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
+      { lanes: ceiling + 2 * Math.max(1, o.workers === 'auto' ? availableParallelism() : o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
     );
   } catch (e) {
     // The pipeline has recorded why it stopped; the report below says it.

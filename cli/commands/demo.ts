@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os';
 import { TableQuery } from '../../adapters/duckdb-query.js';
 import { systemClock } from '../../core/clock.js';
 import { mergePlans, planAuctions, planViaPolls } from '../../core/planner.js';
 import { utcDate } from '../../core/work-item.js';
 import { startSimulator } from '../../simulator/index.js';
 import { int, parse, str } from '../args.js';
-import { concurrencyFlag, interruptSignal, printReport, requireNoPositionals } from '../common.js';
+import { concurrencyFlag, interruptSignal, printReport, requireNoPositionals, workersFlag } from '../common.js';
 import { scrape } from '../scrape.js';
 import { formatResult } from './query.js';
 
@@ -21,7 +20,7 @@ Options:
       --auctions N       auctions to scrape (default 300)
       --with-bids        also fetch bid histories (about 60 requests per auction)
   -c, --concurrency N|auto  requests open at once (default auto)
-      --workers N        worker threads (default one per core; 0 = main thread)
+      --workers N|auto   worker threads (default auto: a pool when processing is over 5% of the main thread)
   -q, --quiet            no progress output
   -h, --help             show this help`;
 
@@ -37,7 +36,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   const out = str('out', p.values.out, './data');
   const auctions = int('auctions', p.values.auctions, 300, 1, 1_000_000);
   const concurrency = concurrencyFlag(p.values.concurrency);
-  const workers = p.values.workers === undefined || p.values.workers === 'auto' ? availableParallelism() : int('workers', p.values.workers, 0, 0, 256);
+  const workers = workersFlag(p.values.workers);
 
   // A realistic server: some latency, a rate limit that answers 429, and the faults the real APIs show.
   const sim = await startSimulator({
