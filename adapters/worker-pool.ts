@@ -86,8 +86,7 @@ export class WorkerPool<I, O> {
 
   #dispatch(): void {
     for (const slot of this.#slots) {
-      if (this.#queue.length === 0) return;
-      if (slot.task) continue;
+      if (slot.task || this.#queue.length === 0) continue;
       const task = this.#queue.shift()!;
       slot.task = task;
       slot.worker.ref();
