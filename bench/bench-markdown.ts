@@ -1,5 +1,5 @@
 import type { BenchReport } from './bench-report.js';
-import { fetchStageTable, microTable, runsTable, scalingSummary, scalingTable, stagesTable, targetsTable, topFunctionsTable, type Table } from './bench-tables.js';
+import { fetchStageTable, layoutTable, microTable, runsTable, scalingSummary, scalingTable, stagesTable, targetsTable, topFunctionsTable, type Table } from './bench-tables.js';
 import { markdownTable } from './text-table.js';
 
 const md = (t: Table) => markdownTable(t.headers, t.rows);
@@ -24,6 +24,7 @@ export function renderBenchMarkdown(r: BenchReport): string {
   if (fetch) out.push('', '## Fetch stage only', '', FETCH_STAGE, '', md(fetch));
   const scaling = scalingTable(r);
   if (scaling) out.push('', '## Normaliser scaling', '', SCALING, '', md(scaling), '', scalingSummary(r));
+  if (r.layout) out.push('', '## Parquet file layout by normaliser trigger', '', 'The same auctions written one file per raw object (S3 event per object), per batch (SQS with a batching window), and per day (compacted); encode time and DuckDB query time (median of 5) over each.', '', md(layoutTable(r.layout)));
   if (r.micro) out.push('', '## Micro-benchmarks', '', 'tinybench, in the bench process, one thread; mean time per operation with its relative margin of error.', '', md(microTable(r.micro)));
   if (r.charts.length > 0) out.push('', '## Charts', '', ...r.charts.map((c) => `![${c}](${c})`));
   if (r.profiles.length > 0) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BenchReport } from './bench-report.js';
-import { fetchStageTable, microTable, runsTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
+import { fetchStageTable, layoutTable, microTable, runsTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
 import { textTable } from './text-table.js';
 
 const text = (t: Table) => textTable(t.headers, t.rows);
@@ -14,6 +14,7 @@ export function printBench(r: BenchReport, dir: string): void {
   const scaling = scalingTable(r);
   if (scaling) out.push('normaliser scaling (item rows/s, Parquet output)', text(scaling), scalingSummary(r), '');
   if (r.micro) out.push(text(microTable(r.micro)), '');
+  if (r.layout) out.push(text(layoutTable(r.layout)), '');
   const measured = r.targets.filter((t) => t.met !== null);
   if (measured.length > 0) out.push(text(targetsTable(measured)), '');
   for (const n of r.notes) out.push(`note: ${n}`);

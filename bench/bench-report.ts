@@ -1,6 +1,7 @@
 import type { RunReport } from '../core/report.js';
 import type { CoreUsage } from './cpu-sampler.js';
 import type { JobRun } from './job-runner.js';
+import type { LayoutResult } from './layout.js';
 import type { MicroResult } from './micro.js';
 import type { ModeName } from './options.js';
 import type { ProfileSummary } from './profile-summary.js';
@@ -90,6 +91,8 @@ export interface BenchReport {
   fetchStage: FetchStageFigures | null;
   scaling: (ScalingResult & { peakRssMb: number; cores: CoreUsage }) | null;
   micro: MicroResult[] | null;
+  /** Parquet file layouts by normaliser trigger (`--only layout`). */
+  layout: LayoutResult[] | null;
   targets: Target[];
   charts: string[];
   profiles: { run: string; files: string[]; main: ProfileSummary; workers: ProfileSummary | null }[];

@@ -1,4 +1,5 @@
 import type { BenchReport, RunFigures, Target } from './bench-report.js';
+import type { LayoutResult } from './layout.js';
 import type { MicroResult } from './micro.js';
 import type { ProfileSummary } from './profile-summary.js';
 import { num, thousands } from './text-table.js';
@@ -79,6 +80,13 @@ export function microTable(results: MicroResult[]): Table {
   return {
     headers: ['micro-benchmark', 'one op', 'ops/s', 'time per op', '±', 'throughput'],
     rows: results.map((m) => [m.name, m.op, m.opsPerSecond >= 100 ? thousands(m.opsPerSecond) : num(m.opsPerSecond, 1), formatMs(m.msPerOp), `${m.rme}%`, m.throughput ?? '']),
+  };
+}
+
+export function layoutTable(results: LayoutResult[]): Table {
+  return {
+    headers: ['layout', 'produced by', 'normaliser invocations', 'files', 'MB', 'encode, ms', 'scan all items, ms', 'one auction, ms'],
+    rows: results.map((l) => [l.layout, l.trigger, thousands(l.normaliserInvocations), thousands(l.files), num(l.megabytes, 1), num(l.encodeMs, 0), num(l.scanAllMs, 1), num(l.pointLookupMs, 1)]),
   };
 }
 

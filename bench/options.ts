@@ -4,8 +4,8 @@ import { availableParallelism } from 'node:os';
 export const MODES = ['naive', 'async', 'parallel'] as const;
 export type ModeName = (typeof MODES)[number];
 
-/** Sections of `scraper bench`; `micro` runs only when asked for. */
-export const SECTIONS = ['modes', 'fetch', 'scaling', 'micro'] as const;
+/** Sections of `scraper bench`; `micro` and `layout` run only when asked for. */
+export const SECTIONS = ['modes', 'fetch', 'scaling', 'micro', 'layout'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

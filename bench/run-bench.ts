@@ -6,6 +6,7 @@ import { benchCharts } from './bench-charts.js';
 import type { Job } from './jobs.js';
 import { machineBusy } from './cpu-sampler.js';
 import { runJob, type JobRun, type RunJobOptions } from './job-runner.js';
+import { runLayout } from './layout.js';
 import { runMicro } from './micro.js';
 import { benchDefaults, isLocalOrigin, MODES, POLITE_MAX_CONCURRENCY, timestampName, type BenchOptions, type ModeName } from './options.js';
 import { summariseRuns } from './profile-runs.js';
@@ -56,7 +57,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(), finishedAt: '', totalSeconds: 0, machine,
     settings: settingsOf(o, c, baseUrl, sim !== undefined),
-    warmup: null, modes: [], fetchStage: null, scaling: null, micro: null, targets: [], charts: [], profiles: [], notes,
+    warmup: null, modes: [], fetchStage: null, scaling: null, micro: null, layout: null, targets: [], charts: [], profiles: [], notes,
   };
   try {
     if (sim) {
@@ -88,6 +89,11 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     log(`normaliser scaling: ${o.scalingBodies} gzipped auction bodies through the worker pool with ${counts.join(' and ')} worker(s), best of ${repeats} …`);
     const run = await timed('scaling', { kind: 'scaling', firstId: o.firstId, bodies: o.scalingBodies, workerCounts: counts, repeats });
     report.scaling = { ...run.output.scaling!, peakRssMb: Math.round(run.output.maxRssBytes / 1e6), cores: run.cores };
+  }
+  if (o.sections.includes('layout')) {
+    const auctions = o.quick ? 40 : 300;
+    log(`file layout: ${auctions} auctions as Parquet per raw object, per batch of 10, per day; DuckDB scans each …`);
+    report.layout = await runLayout(auctions, 10);
   }
   if (o.sections.includes('micro')) {
     log('micro-benchmarks (tinybench, this process) …');

@@ -124,12 +124,14 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
   switch (result.outcome) {
     case 'fetched': {
       const { accepted } = result;
+      // Read sizes first: a store may take the buffers (a writer thread receives them by transfer).
+      const rawBytes = accepted.rawGz.byteLength;
       await Promise.all(accepted.files.map((f) => store.put(f.key, f.bytes)));
       await store.put(key, accepted.rawGz, result.metadata);
       await clearQuarantine();
       for (const f of accepted.files) stats.addRows(f.table, f.rows);
       stats.tableFiles += accepted.files.length;
-      stats.bytesStored += accepted.rawGz.byteLength;
+      stats.bytesStored += rawBytes;
       stats.addAnomalies(accepted.anomalies);
       stats.finish(item, 'fetched');
       if (item.source === 'via') state.lastVia = result.metadata;

@@ -23,7 +23,8 @@ Options:
       --workers N                 worker threads of the parallel mode and the scaling run (default: one per core)
       --modes LIST                modes to run, of ${MODES.join(', ')} (default all)
       --only LIST                 sections to run, of ${SECTIONS.join(', ')} (default modes,fetch,scaling;
-                                  micro = the micro-benchmarks, also "npm run bench:micro")
+                                  micro = the micro-benchmarks, also "npm run bench:micro";
+                                  layout = Parquet files per raw object vs per batch vs per day)
       --scaling-bodies N          gzipped auction bodies for the scaling run (default 400)
       --first-id N                first auction id (default 100000)
   -o, --out DIR                   results directory (default bench-results)

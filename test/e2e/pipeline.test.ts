@@ -62,6 +62,7 @@ describe('a scrape against the simulator', () => {
     const report = await run(sim, out, { plan: ids(100000, 100039), workers: 2 });
     addsUp(report);
     expect(report.outcomes.fetched).toBe(40);
+    expect(report.bytesStored).toBeGreaterThan(report.bytesReceived * 0.9);
     const lots = Array.from({ length: 40 }, (_, i) => lotCount(100000 + i)).reduce((a, b) => a + b, 0);
     expect(await count(out, 'SELECT count(*) FROM maxsold_items')).toBe(lots);
     expect(await count(out, 'SELECT count(*) FROM maxsold_auctions')).toBe(40);
