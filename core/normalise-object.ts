@@ -1,7 +1,7 @@
-import type { ObjectStore, Processor } from './ports.js';
+import type { ObjectStore, Processor, ProcessResult, StoredObject } from './ports.js';
 import { itemFromRawKey, quarantineKey, RAW_SUFFIX } from './raw-key.js';
 import type { RunStats } from './run-stats.js';
-import { utcSecond } from './work-item.js';
+import { utcSecond, type WorkItem } from './work-item.js';
 
 /**
  * Every auction normalised in AWS leaves a small marker here with its closing time:
@@ -18,6 +18,18 @@ export interface NormaliseOptions {
   target: ObjectStore;
   /** Leave a state/seen/ marker per auction (the AWS normaliser does; a local rebuild need not). */
   recordSeen?: boolean;
+}
+
+/** A stored raw object through the same processing as a fresh response (its body is gzip, as stored). */
+export function processStored(item: WorkItem, key: string, stored: StoredObject, processor: Processor): Promise<ProcessResult> {
+  return processor.process({
+    item,
+    request: { url: stored.metadata.url ?? '', round: 0 },
+    body: stored.body,
+    contentEncoding: 'gzip',
+    sourceKey: key,
+    fetchedAt: Date.parse(stored.metadata['fetched-at'] ?? '') || 0,
+  });
 }
 
 export type NormaliseOutcome = 'fetched' | 'empty' | 'quarantined' | 'skipped';
@@ -37,14 +49,7 @@ export async function normaliseRawObject(key: string, source: ObjectStore, proce
     stats.finish(item, 'skipped');
     return 'skipped';
   }
-  const result = await processor.process({
-    item,
-    request: { url: stored.metadata.url ?? '', round: 0 },
-    body: stored.body,
-    contentEncoding: 'gzip',
-    sourceKey: key,
-    fetchedAt,
-  });
+  const result = await processStored(item, key, stored, processor);
   if (result.kind === 'accepted') {
     await Promise.all(result.files.map((f) => options.target.put(f.key, f.bytes)));
     for (const f of result.files) stats.addRows(f.table, f.rows);

@@ -1,5 +1,6 @@
 import { FatalError } from './errors.js';
 import { fetchItem, type FetchContext, type ItemResult } from './fetch-item.js';
+import { processStored } from './normalise-object.js';
 import type { ObjectStore } from './ports.js';
 import { QUARANTINE_PREFIX, quarantineKey, rawKey } from './raw-key.js';
 import { describeItem, type WorkItem } from './work-item.js';
@@ -168,14 +169,6 @@ async function listKeys(store: ObjectStore, prefix: string): Promise<Set<string>
 async function bidsOfStored(item: WorkItem & { source: 'maxsold' }, key: string, ctx: PipelineContext): Promise<WorkItem[]> {
   const stored = await ctx.store.get(key);
   if (!stored || stored.metadata.outcome === 'empty') return [];
-  const fetchedAt = Date.parse(stored.metadata['fetched-at'] ?? '') || 0;
-  const result = await ctx.processor.process({
-    item,
-    request: { url: stored.metadata.url ?? '', round: 0 },
-    body: stored.body,
-    contentEncoding: 'gzip',
-    sourceKey: key,
-    fetchedAt,
-  });
+  const result = await processStored(item, key, stored, ctx.processor);
   return result.kind === 'accepted' ? result.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt })) : [];
 }

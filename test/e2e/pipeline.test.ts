@@ -126,6 +126,10 @@ describe('a scrape against the simulator', () => {
     const withBids = auctions.flatMap((a) => a.items.filter((i) => i.bid_count > 0));
     expect(report.planned.bids).toBe(withBids.length);
     expect(await count(out, 'SELECT count(*) FROM maxsold_bids')).toBe(withBids.reduce((n, i) => n + i.bid_count, 0));
+    // A rerun finds the auctions stored, reads their bid lists from raw, and skips the stored histories too.
+    const again = await run(sim, out, { plan: ids(100003, 100004), withBids: true, workers: 1 });
+    expect(again.planned.bids).toBe(withBids.length);
+    expect(again.outcomes.skipped).toBe(again.planned.total);
   });
 
   it('polls VIA on a cadence into trains and stops, skipping snapshots that did not change', async () => {
