@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { S3Event, ScheduledEvent } from 'aws-lambda';
+import type { S3Event, ScheduledEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCompactHandler } from '../../adapters/lambda/compact-handler.js';
 import { createDispatchHandler } from '../../adapters/lambda/dispatch-handler.js';
@@ -133,6 +133,16 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     for (const call of visibility.delay.mock.calls as unknown as [string, number][]) expect(call[1]).toBeGreaterThan(0);
     expect(limited.stats().throttled429).toBeGreaterThanOrEqual(1);
     expect(limited.stats().retryAfterViolations).toBe(0);
+  });
+
+  it('takes the sample batch events/sqs-fetch-batch.json as it is', async () => {
+    // 100000 and the VIA snapshot are stored, 100001 is a 404 (done), 100002 a 500 this server always sends (retried).
+    const batch = event<SQSEvent>('sqs-fetch-batch.json');
+    const visibility = { delay: vi.fn(async () => {}) };
+    const res = await fetchHandler(8, visibility as never)(batch, lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[2].messageId }]);
+    expect(visibility.delay).toHaveBeenCalledWith(batch.Records[2].receiptHandle, expect.any(Number));
+    expect(await aws.keys('raw/source=via/')).toEqual(['raw/source=via/dt=2026-11-26/snapshot=20261126T121500Z.json.gz']);
   });
 
   it('really changes the visibility of a message in SQS', async () => {
