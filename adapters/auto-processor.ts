@@ -43,7 +43,8 @@ export class AutoProcessor implements Processor {
     const t0 = performance.now();
     const result = processResponse(input, this.config);
     this.#busyMs += performance.now() - t0;
-    if (++this.#count >= (this.options.sample ?? 30)) this.#decide();
+    // Responses still in flight when the sample completes are counted, but decide once.
+    if (++this.#count >= (this.options.sample ?? 30) && !this.#decided) this.#decide();
     return result;
   }
 

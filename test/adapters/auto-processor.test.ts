@@ -21,6 +21,17 @@ describe('--workers auto', () => {
     }
   });
 
+  it('decides once when many responses are in flight as the sample completes', async () => {
+    const auto = new AutoProcessor({ origins: REAL_ORIGINS }, { workers: 2, sample: 3, threshold: 0 });
+    try {
+      const results = await Promise.all(Array.from({ length: 12 }, () => auto.process(input())));
+      expect(results.every((r) => r.kind === 'accepted')).toBe(true);
+      expect(auto.description).toMatch(/over the first 3 responses/);
+    } finally {
+      await auto.close();
+    }
+  });
+
   it('stays inline when processing is under the threshold, and says why', async () => {
     const auto = new AutoProcessor({ origins: REAL_ORIGINS }, { workers: 2, sample: 3, threshold: 1 });
     for (let i = 0; i < 5; i++) expect((await auto.process(input())).kind).toBe('accepted');
