@@ -101,7 +101,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
       origin: o.baseUrl ?? 'real APIs',
       concurrency: adaptive ? `auto (1–${ceiling}; ended at ${hosts.hosts().map((h) => h.pace.concurrency).join(', ') || '-'})` : ceiling,
       rate: o.ratePerSecond ? `${o.ratePerSecond}/s` : 'unlimited',
-      'rate learned from 429s': hosts.hosts().map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`)).join(', ') || 'none',
+      'rate in force at the end (--rate, or learned from 429s)': hosts.hosts().map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`)).join(', ') || 'none',
       processing: processor.description,
       'skip existing': o.skipExisting,
       'with bids': o.withBids,
