@@ -1,9 +1,7 @@
-import {
-  Bool, DateDay, Field, Float64, Int32, Int64, List, makeData, RecordBatch, Schema, Struct, Table, TimestampMicrosecond, Utf8,
-  tableFromIPC, tableToIPC, type Data, type DataType,
-} from 'apache-arrow';
+import { Bool, DateDay, Field, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8, tableFromIPC, type DataType } from 'apache-arrow';
 import { Compression, EnabledStatistics, readParquet, Table as WasmTable, writeParquet, WriterPropertiesBuilder, type WriterProperties } from 'parquet-wasm';
 import type { Column, ColumnType, Row, TableSchema } from '../core/tables.js';
+import { IpcStreamEncoder, type ArrayBuffers } from './arrow-ipc.js';
 
 /**
  * Two kinds of file, measured (see README, Performance):
@@ -25,17 +23,19 @@ function writerProperties(schema: TableSchema, profile: ParquetProfile): WriterP
   return b.build();
 }
 
+/** One IPC encoder per table schema: its schema message is encoded once. */
+const encoders = new Map<TableSchema, IpcStreamEncoder>();
+
 /**
- * Rows → Parquet through Arrow columns built directly from typed arrays (no
- * per-value `vectorFromArray`), and Parquet → rows for compaction.
+ * Rows → Parquet: Arrow columns built directly from typed arrays (no per-value
+ * `vectorFromArray`), written as one Arrow IPC record batch and handed to parquet-wasm.
+ * Parquet → rows (`decodeParquet`) serves compaction.
  */
 export function encodeParquet(schema: TableSchema, rows: Row[], profile: ParquetProfile = 'landing'): Uint8Array {
-  const n = rows.length;
-  const fields = schema.columns.map((c) => new Field(c.name, arrowType(c.type), true));
-  const children = schema.columns.map((c) => buildColumn(c, rows, n));
-  const struct = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
-  const table = new Table([new RecordBatch(new Schema(fields), struct)]);
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), writerProperties(schema, profile));
+  let encoder = encoders.get(schema);
+  if (!encoder) encoders.set(schema, (encoder = new IpcStreamEncoder(schema.columns.map((c) => new Field(c.name, arrowType(c.type), true)))));
+  const ipc = encoder.encode(rows.length, schema.columns.map((c) => buildColumn(c, rows)));
+  return writeParquet(WasmTable.fromIPCStream(ipc), writerProperties(schema, profile));
 }
 
 /** Parquet bytes → rows in the same shape normalisers produce (timestamps as epoch ms). */
@@ -80,45 +80,42 @@ function arrowType(t: ColumnType): DataType {
   }
 }
 
-function buildColumn(c: Column, rows: Row[], n: number): Data {
-  const name = c.name;
-  const validity = new Uint8Array((n + 7) >> 3);
+/** Validity bitmap of a column; empty when nothing is null (Arrow allows omitting it). */
+function validity(rows: Row[], name: string): { bitmap: Uint8Array; nulls: number } {
+  const n = rows.length;
+  const bitmap = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
-  const isNull = (i: number, v: unknown) => {
-    if (v === null || v === undefined) {
-      nulls++;
-      return true;
-    }
-    validity[i >> 3] |= 1 << (i & 7);
-    return false;
-  };
+  for (let i = 0; i < n; i++) {
+    const v = rows[i][name];
+    if (v === null || v === undefined) nulls++;
+    else bitmap[i >> 3] |= 1 << (i & 7);
+  }
+  return { bitmap: nulls === 0 ? EMPTY : bitmap, nulls };
+}
+
+const EMPTY = new Uint8Array(0);
+const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** One column's Arrow buffers, built straight from the row values into typed arrays. */
+function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
+  const n = rows.length;
+  const name = c.name;
+  const { bitmap, nulls } = validity(rows, name);
   switch (c.type) {
     case 'string': {
-      const values: (string | null)[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i][name];
-        values[i] = isNull(i, v) ? null : (v as string);
-      }
-      const { offsets, data } = utf8(values);
-      return makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: validity, valueOffsets: offsets, data });
+      const { offsets, data } = utf8(rows.map((r) => (r[name] as string | null) ?? null));
+      return { length: n, nullCount: nulls, buffers: [bitmap, bytes(offsets), data] };
     }
     case 'int32':
     case 'date': {
       const data = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i][name];
-        if (!isNull(i, v)) data[i] = v as number;
-      }
-      const type = c.type === 'date' ? new DateDay() : new Int32();
-      return makeData({ type, length: n, nullCount: nulls, nullBitmap: validity, data } as never);
+      for (let i = 0; i < n; i++) data[i] = (rows[i][name] as number | null) ?? 0;
+      return { length: n, nullCount: nulls, buffers: [bitmap, bytes(data)] };
     }
     case 'float64': {
       const data = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i][name];
-        if (!isNull(i, v)) data[i] = v as number;
-      }
-      return makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: validity, data });
+      for (let i = 0; i < n; i++) data[i] = (rows[i][name] as number | null) ?? 0;
+      return { length: n, nullCount: nulls, buffers: [bitmap, bytes(data)] };
     }
     case 'int64':
     case 'timestamp': {
@@ -127,37 +124,33 @@ function buildColumn(c: Column, rows: Row[], n: number): Data {
       const scale = c.type === 'timestamp' ? 1000 : 1;
       for (let i = 0; i < n; i++) {
         const v = rows[i][name];
-        if (isNull(i, v)) continue;
+        if (v === null || v === undefined) continue;
         const x = (v as number) * scale;
         const hi = Math.floor(x / 4294967296);
         words[2 * i] = (x - hi * 4294967296) | 0;
         words[2 * i + 1] = hi | 0;
       }
-      const data = new BigInt64Array(words.buffer);
-      const type = c.type === 'timestamp' ? new TimestampMicrosecond('UTC') : new Int64();
-      return makeData({ type, length: n, nullCount: nulls, nullBitmap: validity, data } as never);
+      return { length: n, nullCount: nulls, buffers: [bitmap, bytes(words)] };
     }
     case 'bool': {
       const data = new Uint8Array((n + 7) >> 3);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i][name];
-        if (!isNull(i, v) && v) data[i >> 3] |= 1 << (i & 7);
-      }
-      return makeData({ type: new Bool(), length: n, nullCount: nulls, nullBitmap: validity, data });
+      for (let i = 0; i < n; i++) if (rows[i][name]) data[i >> 3] |= 1 << (i & 7);
+      return { length: n, nullCount: nulls, buffers: [bitmap, data] };
     }
     case 'string_list': {
+      // A list is never null here: an absent list is an empty one.
       const offsets = new Int32Array(n + 1);
       const flat: string[] = [];
       for (let i = 0; i < n; i++) {
         const v = rows[i][name];
-        validity[i >> 3] |= 1 << (i & 7);
-        if (Array.isArray(v)) for (const s of v) flat.push(s);
+        if (Array.isArray(v)) for (const x of v) flat.push(x);
         offsets[i + 1] = flat.length;
       }
       const child = utf8(flat);
-      const childData = makeData({ type: new Utf8(), length: flat.length, nullCount: 0, valueOffsets: child.offsets, data: child.data });
-      const type = new List(new Field('item', new Utf8(), true));
-      return makeData({ type, length: n, nullCount: 0, nullBitmap: validity, valueOffsets: offsets, child: childData });
+      return {
+        length: n, nullCount: 0, buffers: [EMPTY, bytes(offsets)],
+        children: [{ length: flat.length, nullCount: 0, buffers: [EMPTY, bytes(child.offsets), child.data] }],
+      };
     }
   }
 }
