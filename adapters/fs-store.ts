@@ -11,6 +11,8 @@ import { WorkerPool } from './worker-pool.js';
 const WRITER = new URL(import.meta.url.endsWith('.ts') ? './fs-writer-worker.ts' : './fs-writer-worker.js', import.meta.url);
 
 const META = '.meta.json';
+/** File creation is mostly kernel time; two threads let two files' worth overlap. */
+const WRITER_THREADS = 2;
 /** Temp files live apart, one folder per process, so no data folder ever holds a partial file. */
 const TMP_DIR = '.tmp';
 /** Errors no retry can fix: the run stops with a clear message. */
@@ -29,9 +31,12 @@ const FATAL_CODES: Record<string, string> = {
  * file where data belongs; the next run removes the temp folders of dead processes.
  * Metadata goes to a `<key>.meta.json` sidecar written after the body.
  *
- * Writes run on a writer thread (bodies move there by transfer), so the event loop
- * that drives the HTTP requests never waits on the disk; reads of small files are
- * synchronous, which costs less than the promise API's thread-pool round trips.
+ * Writes run on two writer threads (bodies move there by transfer), so the event loop
+ * that drives the HTTP requests never waits on the disk, and one file's kernel time
+ * overlaps another's; reads of small files are synchronous, which costs less than the
+ * promise API's thread-pool round trips. Order holds where it matters: a caller awaits
+ * the table files before it puts the raw object, and a body before its metadata is
+ * one message to one thread.
  */
 export class FsObjectStore implements ObjectStore {
   #tmp: Promise<string> | undefined;
@@ -46,7 +51,7 @@ export class FsObjectStore implements ObjectStore {
       const tmp = await (this.#tmp ??= this.#prepareTmp());
       const writes: FileWrite[] = [{ path, tmp: join(tmp, String(this.#sequence++)), body }];
       if (metadata) writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
-      const reply = await (this.#writer ??= new WorkerPool(WRITER, 1, undefined)).run(writes, transferable(...writes.map((w) => w.body)));
+      const reply = await (this.#writer ??= new WorkerPool(WRITER, WRITER_THREADS, undefined)).run(writes, transferable(...writes.map((w) => w.body)));
       if (!reply.ok) throw Object.assign(new Error(reply.message), { code: reply.code });
     } catch (e) {
       throw fatalOr(e, `cannot write ${join(this.root, key)}`);

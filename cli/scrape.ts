@@ -80,7 +80,8 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
         signal: o.signal,
         budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
       },
-      { lanes: ceiling + 2 * Math.max(1, o.workers === 'auto' ? availableParallelism() : o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
+      // Twice the concurrency in items, so C requests stay open while as many again are processed or written.
+      { lanes: 2 * ceiling + 2 * Math.max(1, o.workers === 'auto' ? availableParallelism() : o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
     );
   } catch (e) {
     // The pipeline has recorded why it stopped; the report below says it.
