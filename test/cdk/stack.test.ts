@@ -3,30 +3,11 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
-import { DATABASE_NAME, WORKGROUP_NAME } from '../../cdk/query-layer.js';
 import { ScraperStack } from '../../cdk/scraper-stack.js';
-import { TABLE_NAMES, TABLES, type ColumnType } from '../../core/tables.js';
-import { flat, resourceOf, s3Access, statementsOfRole, testApp, type CfnJson, type CfnValue } from './cdk-app.js';
+import { flat, resourceOf, testApp, type CfnJson } from './cdk-app.js';
+import { synthTestStack, type FunctionName } from './test-stack.js';
 
-// Non-default numbers, so each assertion proves the setting reached the template.
-const SETTINGS = {
-  fetchMaxConcurrency: 7,
-  fetchConcurrencyPerInvocation: 3,
-  fetchBatchSize: 5,
-  fetchTimeoutSeconds: 45,
-  fetchRate: 2.5,
-  maxReceiveCount: 6,
-  rawRetentionDays: 30,
-  maxsoldIds: '100000-100500',
-  maxsoldStartId: 105000,
-  maxsoldWindow: 50,
-  baseUrl: 'http://127.0.0.1:8080',
-  userAgent: 'api-scraper-test (ops@example.org)',
-  maxsoldSchedule: 'rate(2 hours)',
-  viaSchedule: 'rate(5 minutes)',
-  compactionSchedule: 'cron(15 3 * * ? *)',
-};
-
+let t: ReturnType<typeof synthTestStack>;
 let stack: ScraperStack;
 let template: Template;
 let resources: Record<string, CfnJson>;
@@ -34,17 +15,16 @@ let defaults: ScraperStack;
 let defaultsTemplate: Template;
 
 beforeAll(() => {
-  stack = new ScraperStack(testApp(), 'Test', { settings: SETTINGS });
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources;
+  t = synthTestStack();
+  ({ stack, template, resources } = t);
   defaults = new ScraperStack(testApp(), 'Defaults');
   defaultsTemplate = Template.fromStack(defaults);
 });
 
-const fn = (s: ScraperStack, t: Template, name: 'dispatchFunction' | 'fetchFunction' | 'normaliseFunction' | 'compactFunction') => resourceOf(t, s[name]);
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const bucketId = () => resourceOf(template, stack.data.bucket).id;
-const roleId = (name: 'dispatchFunction' | 'fetchFunction' | 'normaliseFunction' | 'compactFunction') => flat(fn(stack, template, name).Properties.Role).replace(/^<|\.Arn>$/g, '');
+const fn = (s: ScraperStack, tt: Template, name: FunctionName) => resourceOf(tt, s[name]);
+const ofType = (type: string) => t.ofType(type);
+const bucketId = () => t.bucketId();
+const roleId = (name: FunctionName) => t.roleId(name);
 
 describe('functions', () => {
   const names = ['dispatchFunction', 'fetchFunction', 'normaliseFunction', 'compactFunction'] as const;
@@ -189,53 +169,6 @@ describe('data bucket', () => {
   });
 });
 
-describe('least privilege', () => {
-  it('fetch may only write under raw/ (and read raw/ metadata for conditional re-polls)', () => {
-    expect(s3Access(template, roleId('fetchFunction'), bucketId())).toEqual({ 's3:GetObject': ['raw/*'], 's3:ListBucket': ['bucket'], 's3:PutObject': ['raw/*'] });
-  });
-
-  it('fetch may change a work item\'s visibility (Retry-After)', () => {
-    const queueArn = `<${resourceOf(template, stack.work.queue).id}.Arn>`;
-    expect(statementsOfRole(template, roleId('fetchFunction')).some((s) => s.Action.includes('sqs:ChangeMessageVisibility') && s.Resource.map(flat).includes(queueArn))).toBe(true);
-  });
-
-  it('normalise reads raw/, writes tables/, quarantine/ and state/seen/ markers, and cannot write raw/', () => {
-    expect(s3Access(template, roleId('normaliseFunction'), bucketId())).toEqual({
-      's3:GetObject': ['raw/*'],
-      's3:PutObject': ['quarantine/*', 'state/seen/*', 'tables/*'],
-    });
-  });
-
-  it('dispatch keeps its state under state/ and may list the bucket (so a missing cursor is a 404)', () => {
-    expect(s3Access(template, roleId('dispatchFunction'), bucketId())).toEqual({
-      's3:DeleteObject': ['state/*'],
-      's3:GetObject': ['state/*'],
-      's3:ListBucket': ['bucket'],
-      's3:PutObject': ['state/*'],
-    });
-  });
-
-  it('compact lists only under tables/ and rewrites only tables/', () => {
-    expect(s3Access(template, roleId('compactFunction'), bucketId())).toEqual({
-      's3:DeleteObject': ['tables/*'],
-      's3:GetObject': ['tables/*'],
-      's3:ListBucket': ['bucket?prefix=tables/*'],
-      's3:PutObject': ['tables/*'],
-    });
-  });
-
-  it('no policy allows s3:* or any wildcard action, and our functions never get Resource *', () => {
-    for (const [, policy] of ofType('AWS::IAM::Policy')) {
-      for (const s of policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]) {
-        expect([s.Action].flat().filter((a) => a.includes('*'))).toEqual([]);
-      }
-    }
-    for (const name of ['dispatchFunction', 'fetchFunction', 'normaliseFunction', 'compactFunction'] as const) {
-      expect(statementsOfRole(template, roleId(name)).flatMap((s) => s.Resource.map(flat))).not.toContain('*');
-    }
-  });
-});
-
 describe('schedules', () => {
   const sample = (plan: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'events', `schedule-${plan}.json`), 'utf8')) as Record<string, unknown>;
 
@@ -311,76 +244,6 @@ describe('environment', () => {
 
   it.each(['normaliseFunction', 'compactFunction'] as const)('%s gets only the bucket and the common variables', (name) => {
     expect(env(stack, template, name)).toEqual(common(stack, template));
-  });
-});
-
-describe('query layer', () => {
-  // How Athena must see each core type, as the Parquet writer stores it (stated here, not imported).
-  const athenaType: Record<ColumnType, string> = {
-    string: 'string', int32: 'int', int64: 'bigint', float64: 'double', bool: 'boolean', timestamp: 'timestamp', date: 'date', string_list: 'array<string>',
-  };
-  const tables = () => Object.values(template.findResources('AWS::Glue::Table')).map((r) => r.Properties as { DatabaseName: string; TableInput: Record<string, CfnValue> });
-
-  it('has one Glue table per core table, in the api_scraper database', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: DATABASE_NAME } });
-    expect(tables().map((t) => t.TableInput.Name).sort()).toEqual([...TABLE_NAMES].sort());
-    for (const t of tables()) expect(t.DatabaseName).toBe('api_scraper');
-  });
-
-  it.each(TABLE_NAMES)('%s has exactly core\'s columns and types, Parquet, partitioned by dt', (name) => {
-    const input = tables().find((t) => t.TableInput.Name === name)!.TableInput;
-    const sd = input.StorageDescriptor;
-    expect(sd.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(TABLES[name].columns.map((c) => [c.name, athenaType[c.type]]));
-    expect(input.PartitionKeys).toEqual([expect.objectContaining({ Name: 'dt', Type: 'string' })]);
-    expect(sd).toMatchObject({
-      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-    });
-    expect(flat(sd.Location)).toBe(`s3://<${bucketId()}>/tables/${name}/`);
-  });
-
-  it.each(TABLE_NAMES)('%s finds its partitions by projection (no crawler, no MSCK REPAIR)', (name) => {
-    const params = tables().find((t) => t.TableInput.Name === name)!.TableInput.Parameters;
-    expect(params).toMatchObject({
-      'projection.enabled': 'true',
-      'projection.dt.type': 'date',
-      'projection.dt.format': 'yyyy-MM-dd',
-      'projection.dt.range': '2024-01-01,NOW',
-      'projection.dt.interval': '1',
-      'projection.dt.interval.unit': 'DAYS',
-    });
-    expect(flat(params['storage.location.template'])).toBe(`s3://<${bucketId()}>/tables/${name}/dt=\${dt}`);
-    expect(ofType('AWS::Glue::Crawler')).toEqual([]);
-  });
-
-  it('has a workgroup that enforces encrypted results under athena-results/ on engine v3', () => {
-    const [[, wg], ...more] = ofType('AWS::Athena::WorkGroup');
-    expect(more).toEqual([]);
-    expect(wg.Properties.Name).toBe(WORKGROUP_NAME);
-    const config = wg.Properties.WorkGroupConfiguration;
-    expect(config).toMatchObject({
-      EnforceWorkGroupConfiguration: true,
-      EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
-      ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
-    });
-    expect(flat(config.ResultConfiguration.OutputLocation)).toBe(`s3://<${bucketId()}>/athena-results/`);
-  });
-
-  it('has named queries for the questions the data answers, in that workgroup', () => {
-    const queries = ofType('AWS::Athena::NamedQuery').map(([, q]) => q.Properties);
-    expect(queries.map((q) => q.Name).sort()).toEqual([
-      'maxsold-auction-totals', 'maxsold-closing-next-24h', 'maxsold-item-final-prices', 'table-freshness', 'via-late-trains-by-station-day',
-    ]);
-    for (const q of queries) {
-      expect(q).toMatchObject({ Database: DATABASE_NAME, WorkGroup: { Ref: resourceOf(template, stack.queries.workGroup).id } });
-      expect(q.QueryString).toMatch(/\bapi_scraper\.\w+/);
-    }
-    const late = queries.find((q) => q.Name === 'via-late-trains-by-station-day')!.QueryString as string;
-    expect(late).toMatch(/api_scraper\.via_train_stops/);
-    expect(late).toMatch(/diff_min > 15/);
-    const freshness = queries.find((q) => q.Name === 'table-freshness')!.QueryString as string;
-    for (const name of TABLE_NAMES) expect(freshness).toContain(`FROM api_scraper.${name}`);
   });
 });
 

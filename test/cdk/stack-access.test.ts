@@ -1,0 +1,134 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_NAME, WORKGROUP_NAME } from '../../cdk/query-layer.js';
+import { TABLE_NAMES, TABLES, type ColumnType } from '../../core/tables.js';
+import { flat, resourceOf, s3Access, statementsOfRole, type CfnValue } from './cdk-app.js';
+import { synthTestStack } from './test-stack.js';
+
+// What the stack lets each function touch, and how Athena sees the tables.
+let t: ReturnType<typeof synthTestStack>;
+let template: ReturnType<typeof synthTestStack>['template'];
+let stack: ReturnType<typeof synthTestStack>['stack'];
+beforeAll(() => {
+  t = synthTestStack();
+  ({ template, stack } = t);
+});
+const bucketId = () => t.bucketId();
+const roleId: ReturnType<typeof synthTestStack>['roleId'] = (name) => t.roleId(name);
+const ofType = (type: string) => t.ofType(type);
+
+describe('least privilege', () => {
+  it('fetch may only write under raw/ (and read raw/ metadata for conditional re-polls)', () => {
+    expect(s3Access(template, roleId('fetchFunction'), bucketId())).toEqual({ 's3:GetObject': ['raw/*'], 's3:ListBucket': ['bucket'], 's3:PutObject': ['raw/*'] });
+  });
+
+  it('fetch may change a work item\'s visibility (Retry-After)', () => {
+    const queueArn = `<${resourceOf(template, stack.work.queue).id}.Arn>`;
+    expect(statementsOfRole(template, roleId('fetchFunction')).some((s) => s.Action.includes('sqs:ChangeMessageVisibility') && s.Resource.map(flat).includes(queueArn))).toBe(true);
+  });
+
+  it('normalise reads raw/, writes tables/, quarantine/ and state/seen/ markers, and cannot write raw/', () => {
+    expect(s3Access(template, roleId('normaliseFunction'), bucketId())).toEqual({
+      's3:GetObject': ['raw/*'],
+      's3:PutObject': ['quarantine/*', 'state/seen/*', 'tables/*'],
+    });
+  });
+
+  it('dispatch keeps its state under state/ and may list the bucket (so a missing cursor is a 404)', () => {
+    expect(s3Access(template, roleId('dispatchFunction'), bucketId())).toEqual({
+      's3:DeleteObject': ['state/*'],
+      's3:GetObject': ['state/*'],
+      's3:ListBucket': ['bucket'],
+      's3:PutObject': ['state/*'],
+    });
+  });
+
+  it('compact lists only under tables/ and rewrites only tables/', () => {
+    expect(s3Access(template, roleId('compactFunction'), bucketId())).toEqual({
+      's3:DeleteObject': ['tables/*'],
+      's3:GetObject': ['tables/*'],
+      's3:ListBucket': ['bucket?prefix=tables/*'],
+      's3:PutObject': ['tables/*'],
+    });
+  });
+
+  it('no policy allows s3:* or any wildcard action, and our functions never get Resource *', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const s of policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]) {
+        expect([s.Action].flat().filter((a) => a.includes('*'))).toEqual([]);
+      }
+    }
+    for (const name of ['dispatchFunction', 'fetchFunction', 'normaliseFunction', 'compactFunction'] as const) {
+      expect(statementsOfRole(template, roleId(name)).flatMap((s) => s.Resource.map(flat))).not.toContain('*');
+    }
+  });
+});
+
+describe('query layer', () => {
+  // How Athena must see each core type, as the Parquet writer stores it (stated here, not imported).
+  const athenaType: Record<ColumnType, string> = {
+    string: 'string', int32: 'int', int64: 'bigint', float64: 'double', bool: 'boolean', timestamp: 'timestamp', date: 'date', string_list: 'array<string>',
+  };
+  const tables = () => Object.values(template.findResources('AWS::Glue::Table')).map((r) => r.Properties as { DatabaseName: string; TableInput: Record<string, CfnValue> });
+
+  it('has one Glue table per core table, in the api_scraper database', () => {
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: DATABASE_NAME } });
+    expect(tables().map((t) => t.TableInput.Name).sort()).toEqual([...TABLE_NAMES].sort());
+    for (const t of tables()) expect(t.DatabaseName).toBe('api_scraper');
+  });
+
+  it.each(TABLE_NAMES)('%s has exactly core\'s columns and types, Parquet, partitioned by dt', (name) => {
+    const input = tables().find((t) => t.TableInput.Name === name)!.TableInput;
+    const sd = input.StorageDescriptor;
+    expect(sd.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(TABLES[name].columns.map((c) => [c.name, athenaType[c.type]]));
+    expect(input.PartitionKeys).toEqual([expect.objectContaining({ Name: 'dt', Type: 'string' })]);
+    expect(sd).toMatchObject({
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+    });
+    expect(flat(sd.Location)).toBe(`s3://<${bucketId()}>/tables/${name}/`);
+  });
+
+  it.each(TABLE_NAMES)('%s finds its partitions by projection (no crawler, no MSCK REPAIR)', (name) => {
+    const params = tables().find((t) => t.TableInput.Name === name)!.TableInput.Parameters;
+    expect(params).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': '2024-01-01,NOW',
+      'projection.dt.interval': '1',
+      'projection.dt.interval.unit': 'DAYS',
+    });
+    expect(flat(params['storage.location.template'])).toBe(`s3://<${bucketId()}>/tables/${name}/dt=\${dt}`);
+    expect(ofType('AWS::Glue::Crawler')).toEqual([]);
+  });
+
+  it('has a workgroup that enforces encrypted results under athena-results/ on engine v3', () => {
+    const [[, wg], ...more] = ofType('AWS::Athena::WorkGroup');
+    expect(more).toEqual([]);
+    expect(wg.Properties.Name).toBe(WORKGROUP_NAME);
+    const config = wg.Properties.WorkGroupConfiguration;
+    expect(config).toMatchObject({
+      EnforceWorkGroupConfiguration: true,
+      EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+      ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
+    });
+    expect(flat(config.ResultConfiguration.OutputLocation)).toBe(`s3://<${bucketId()}>/athena-results/`);
+  });
+
+  it('has named queries for the questions the data answers, in that workgroup', () => {
+    const queries = ofType('AWS::Athena::NamedQuery').map(([, q]) => q.Properties);
+    expect(queries.map((q) => q.Name).sort()).toEqual([
+      'maxsold-auction-totals', 'maxsold-closing-next-24h', 'maxsold-item-final-prices', 'table-freshness', 'via-late-trains-by-station-day',
+    ]);
+    for (const q of queries) {
+      expect(q).toMatchObject({ Database: DATABASE_NAME, WorkGroup: { Ref: resourceOf(template, stack.queries.workGroup).id } });
+      expect(q.QueryString).toMatch(/\bapi_scraper\.\w+/);
+    }
+    const late = queries.find((q) => q.Name === 'via-late-trains-by-station-day')!.QueryString as string;
+    expect(late).toMatch(/api_scraper\.via_train_stops/);
+    expect(late).toMatch(/diff_min > 15/);
+    const freshness = queries.find((q) => q.Name === 'table-freshness')!.QueryString as string;
+    for (const name of TABLE_NAMES) expect(freshness).toContain(`FROM api_scraper.${name}`);
+  });
+});
