@@ -20,12 +20,13 @@ const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 const pad8 = (n: number) => (n + 7) & ~7;
 
 /**
- * An Arrow IPC stream (schema message, one record batch, end marker) written straight
- * from column buffers. apache-arrow's generic writer re-encodes the schema and copies
- * every buffer through its assembler for each file; for the small files written per
- * raw object that was most of the time spent before parquet-wasm. The schema message
- * is encoded once per table by apache-arrow itself and reused; only the record
- * batch's small flatbuffer header is built here.
+ * Arrow IPC written straight from column buffers. apache-arrow's generic writer
+ * re-encodes the schema and copies every buffer through its assembler for each
+ * file; for the small record batches built per raw object that was most of the time
+ * spent before parquet-wasm. The schema message is encoded once per table by
+ * apache-arrow itself and reused; only each record batch's small flatbuffer header
+ * is built here. A stream is the schema message, any number of record batch
+ * messages (from any number of bodies) and the end marker.
  */
 export class IpcStreamEncoder {
   readonly #schemaMessage: Uint8Array;
@@ -36,7 +37,8 @@ export class IpcStreamEncoder {
     this.#schemaMessage = empty.subarray(0, empty.byteLength - EOS.byteLength);
   }
 
-  encode(rows: number, columns: ArrayBuffers[]): Uint8Array {
+  /** One record batch message (header and body), to be joined into a stream by `stream`. */
+  recordBatch(rows: number, columns: ArrayBuffers[]): Uint8Array {
     const nodes: ArrayBuffers[] = [];
     const visit = (a: ArrayBuffers) => {
       nodes.push(a);
@@ -67,16 +69,28 @@ export class IpcStreamEncoder {
     const meta = fb.asUint8Array();
     const metaLength = pad8(8 + meta.byteLength) - 8;
 
-    const out = new Uint8Array(this.#schemaMessage.byteLength + 8 + metaLength + bodyLength + EOS.byteLength);
+    const out = new Uint8Array(8 + metaLength + bodyLength);
     const view = new DataView(out.buffer);
+    view.setUint32(0, CONTINUATION, true);
+    view.setInt32(4, metaLength, true);
+    out.set(meta, 8);
+    const at = 8 + metaLength;
+    for (let i = 0; i < buffers.length; i++) out.set(buffers[i], at + offsets[i]);
+    return out;
+  }
+
+  /** A whole IPC stream: the schema message, these record batches in order, the end marker. */
+  stream(batches: readonly Uint8Array[]): Uint8Array {
+    let length = this.#schemaMessage.byteLength + EOS.byteLength;
+    for (const b of batches) length += b.byteLength;
+    const out = new Uint8Array(length);
     out.set(this.#schemaMessage, 0);
     let at = this.#schemaMessage.byteLength;
-    view.setUint32(at, CONTINUATION, true);
-    view.setInt32(at + 4, metaLength, true);
-    out.set(meta, at + 8);
-    at += 8 + metaLength;
-    for (let i = 0; i < buffers.length; i++) out.set(buffers[i], at + offsets[i]);
-    out.set(EOS, at + bodyLength);
+    for (const b of batches) {
+      out.set(b, at);
+      at += b.byteLength;
+    }
+    out.set(EOS, at);
     return out;
   }
 }

@@ -1,4 +1,5 @@
 import type { Processor, ProcessInput, ProcessResult } from '../core/ports.js';
+import type { TableName } from '../core/tables.js';
 import { PoolProcessor } from './pool-processor.js';
 import { InlineProcessor, processResponse, type ProcessorConfig } from './response-processor.js';
 
@@ -46,6 +47,10 @@ export class AutoProcessor implements Processor {
     // Responses still in flight when the sample completes are counted, but decide once.
     if (++this.#count >= (this.options.sample ?? 30) && !this.#decided) this.#decide();
     return result;
+  }
+
+  encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array> {
+    return (this.#pool ?? this.#inline).encodeTable(table, batches);
   }
 
   #decide(): void {

@@ -1,13 +1,17 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { Processor, ProcessInput, ProcessResult } from '../core/ports.js';
+import type { TableName } from '../core/tables.js';
 import type { ProcessorConfig } from './response-processor.js';
 import { WorkerPool } from './worker-pool.js';
 
 const WORKER = new URL(import.meta.url.endsWith('.ts') ? './processor-worker.ts' : './processor-worker.js', import.meta.url);
 
+/** A worker's task: one body to process, or one table file to encode from record batches. */
+export type PoolTask = { op: 'process'; input: ProcessInput } | { op: 'encode'; table: TableName; batches: Uint8Array[] };
+
 /** Processing on a worker-thread pool: bodies go over by transfer, results come back the same way. */
 export class PoolProcessor implements Processor {
-  readonly #pool: WorkerPool<ProcessInput, ProcessResult>;
+  readonly #pool: WorkerPool<PoolTask, ProcessResult | Uint8Array>;
   readonly description: string;
 
   constructor(config: ProcessorConfig, workers: number) {
@@ -17,11 +21,16 @@ export class PoolProcessor implements Processor {
 
   async process(input: ProcessInput): Promise<ProcessResult> {
     try {
-      return await this.#pool.run(input, transferable(input.body));
+      return (await this.#pool.run({ op: 'process', input }, transferable(input.body))) as ProcessResult;
     } catch (e) {
       // A crashed worker: the pool replaced it; fetch the item again.
       return { kind: 'failed', error: 'transient', reason: `worker_error: ${(e as Error).message}` };
     }
+  }
+
+  async encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array> {
+    // Batches are copied, not moved: a failed encode (a worker that died) can then be retried.
+    return (await this.#pool.run({ op: 'encode', table, batches })) as Uint8Array;
   }
 
   close(): Promise<void> {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PermanentError, PoisonError, TransientError } from '../core/errors.js';
-import type { Processor, ProcessInput, ProcessResult, TableFile } from '../core/ports.js';
-import { tableFileKey } from '../core/raw-key.js';
+import type { Processor, ProcessInput, ProcessResult, TableChunk } from '../core/ports.js';
 import { interpretResponse, type Origins } from '../core/sources/index.js';
 import { TABLES, type Row, type TableName } from '../core/tables.js';
-import { encodeParquet } from './parquet.js';
+import { encodeRecordBatch, parquetFromBatches } from './parquet.js';
 
 export interface ProcessorConfig {
   origins: Origins;
@@ -15,7 +14,8 @@ export interface ProcessorConfig {
 
 /**
  * All CPU work on one body, in one place: gunzip (or gzip for storage), SHA-256,
- * parse once, validate, rows, Parquet. Never throws for bad input: every body ends
+ * parse once, validate, rows as Arrow record batches (Parquet comes later, per batch
+ * of bodies: `encodeTableFile`). Never throws for bad input: every body ends
  * as accepted, asked again, or failed with its error class and reason.
  */
 export function processResponse(input: ProcessInput, config: ProcessorConfig): ProcessResult {
@@ -41,12 +41,12 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
       normalise: config.normalise ?? true,
     });
     if (result.kind === 'again') return result;
-    const files: TableFile[] = [];
+    const chunks: TableChunk[] = [];
     for (const [table, rows] of Object.entries(result.tables) as [TableName, Row[]][]) {
       if (rows.length === 0) continue;
-      files.push({ table, key: tableFileKey(table, input.sourceKey), bytes: encodeParquet(TABLES[table], rows), rows: rows.length });
+      chunks.push({ table, rows: rows.length, batch: encodeRecordBatch(TABLES[table], rows) });
     }
-    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, files, anomalies: result.anomalies, bidItemIds: result.bidItemIds, closesAt: result.closesAt };
+    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, chunks, anomalies: result.anomalies, bidItemIds: result.bidItemIds, closesAt: result.closesAt };
   } catch (e) {
     if (e instanceof TransientError) return { kind: 'failed', error: 'transient', reason: e.reason, rawGz, sha256 };
     if (e instanceof PermanentError) return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.reason, rawGz, sha256 };
@@ -54,6 +54,11 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
     // A normaliser bug on odd data must not end the run: the body is kept in quarantine.
     return { kind: 'failed', error: 'poison', reason: `normaliser_error: ${(e as Error).message}`, rawGz, sha256 };
   }
+}
+
+/** Record batches of one table → its Parquet file (landing profile). */
+export function encodeTableFile(table: TableName, batches: Uint8Array[]): Uint8Array {
+  return parquetFromBatches(TABLES[table], batches);
 }
 
 /** Processing on the calling thread: no hand-off cost, but it competes with the event loop. */
@@ -64,6 +69,9 @@ export class InlineProcessor implements Processor {
     // Let responses that have already arrived (a 429 among them) be read before this blocks the thread.
     await new Promise<void>((resolve) => setImmediate(resolve));
     return processResponse(input, this.config);
+  }
+  async encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array> {
+    return encodeTableFile(table, batches);
   }
   async close(): Promise<void> {}
 }

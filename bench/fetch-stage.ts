@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { parquetCodec } from '../adapters/parquet.js';
 import { FsObjectStore } from '../adapters/fs-store.js';
 import { lambdaFetchContext } from '../adapters/lambda/fetch-deps.js';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
@@ -31,7 +32,7 @@ export async function runFetchStage(o: FetchStageOptions): Promise<RunReport> {
   try {
     await runPipeline(
       o.plan,
-      { ...fetch, policy: DEFAULT_RETRY_POLICY, stats, store: new FsObjectStore(o.out) },
+      { ...fetch, policy: DEFAULT_RETRY_POLICY, stats, store: new FsObjectStore(o.out), codec: parquetCodec },
       // The same lane count scrape() uses for inline processing.
       { lanes: o.concurrency + 2, skipExisting: false, withBids: false },
     );

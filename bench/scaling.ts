@@ -1,6 +1,8 @@
 import { PoolProcessor } from '../adapters/pool-processor.js';
 import { REAL_ORIGINS } from '../core/sources/index.js';
 import type { ProcessResult } from '../core/ports.js';
+import { BATCH_DEFAULTS } from '../core/table-batcher.js';
+import type { TableName } from '../core/tables.js';
 import { processInput, type AuctionBody } from './auction-bodies.js';
 import { busyCoreSeconds, coreTicks } from './cpu-sampler.js';
 
@@ -35,8 +37,8 @@ export interface ScalingResult {
 
 /**
  * Normaliser throughput on a worker pool: the same gzipped bodies through
- * `PoolProcessor` (gunzip, SHA-256, parse, validate, rows, Arrow, Parquet) with each
- * worker count. Pools are warmed (module load, wasm compile, JIT) before the clock
+ * `PoolProcessor` (gunzip, SHA-256, parse, validate, rows, Arrow; then one Parquet
+ * file per table for every batch of bodies, as a run writes them) with each worker count. Pools are warmed (module load, wasm compile, JIT) before the clock
  * starts; of `repeats` timed batches the fastest counts, as other work on the machine
  * can only slow a batch down.
  */
@@ -72,6 +74,7 @@ async function timedBatch(pool: PoolProcessor, bodies: AuctionBody[], workers: n
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const results = await Promise.all(inputs.map((input) => pool.process(input)));
+  await Promise.all(tableFiles(results).map(({ table, batches }) => pool.encodeTable(table, batches)));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -92,6 +95,20 @@ async function timedBatch(pool: PoolProcessor, bodies: AuctionBody[], workers: n
   return { run, accepted };
 }
 
+/** The table files a run would write for these results: per table, one per batch of bodies. */
+function tableFiles(results: ProcessResult[]): { table: TableName; batches: Uint8Array[] }[] {
+  const files: { table: TableName; batches: Uint8Array[] }[] = [];
+  for (let i = 0; i < results.length; i += BATCH_DEFAULTS.maxItems) {
+    const byTable = new Map<TableName, Uint8Array[]>();
+    for (const r of results.slice(i, i + BATCH_DEFAULTS.maxItems)) {
+      if (r.kind !== 'accepted') continue;
+      for (const c of r.chunks) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.batch]);
+    }
+    for (const [table, batches] of byTable) files.push({ table, batches });
+  }
+  return files;
+}
+
 function count(results: ProcessResult[]): { itemRows: number; rows: number; accepted: number } {
   let itemRows = 0;
   let rows = 0;
@@ -99,9 +116,9 @@ function count(results: ProcessResult[]): { itemRows: number; rows: number; acce
   for (const r of results) {
     if (r.kind !== 'accepted') continue;
     accepted++;
-    for (const f of r.files) {
-      rows += f.rows;
-      if (f.table === 'maxsold_items') itemRows += f.rows;
+    for (const c of r.chunks) {
+      rows += c.rows;
+      if (c.table === 'maxsold_items') itemRows += c.rows;
     }
   }
   return { itemRows, rows, accepted };

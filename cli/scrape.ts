@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parquetCodec } from '../adapters/parquet.js';
 import { FsObjectStore } from '../adapters/fs-store.js';
 import { AutoProcessor } from '../adapters/auto-processor.js';
 import { PoolProcessor } from '../adapters/pool-processor.js';
@@ -77,6 +78,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
         clock: systemClock,
         random: Math.random,
         store,
+        codec: parquetCodec,
         signal: o.signal,
         budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
       },

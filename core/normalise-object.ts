@@ -1,5 +1,5 @@
 import type { ObjectStore, Processor, ProcessResult, StoredObject } from './ports.js';
-import { itemFromRawKey, quarantineKey, RAW_SUFFIX } from './raw-key.js';
+import { itemFromRawKey, quarantineKey, RAW_SUFFIX, tableFileKey } from './raw-key.js';
 import type { RunStats } from './run-stats.js';
 import { utcSecond, type WorkItem } from './work-item.js';
 
@@ -51,9 +51,10 @@ export async function normaliseRawObject(key: string, source: ObjectStore, proce
   }
   const result = await processStored(item, key, stored, processor);
   if (result.kind === 'accepted') {
-    await Promise.all(result.files.map((f) => options.target.put(f.key, f.bytes)));
-    for (const f of result.files) stats.addRows(f.table, f.rows);
-    stats.tableFiles += result.files.length;
+    // One file per table for this object: each object is its own trigger here (an S3 event, a rebuild).
+    await Promise.all(result.chunks.map(async (c) => options.target.put(tableFileKey(c.table, key), await processor.encodeTable(c.table, [c.batch]))));
+    for (const c of result.chunks) stats.addRows(c.table, c.rows);
+    stats.tableFiles += result.chunks.length;
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
     if (options.recordSeen && item.source === 'maxsold' && !item.itemId) {

@@ -1,8 +1,9 @@
 import { FatalError } from './errors.js';
 import { fetchItem, type FetchContext, type ItemResult } from './fetch-item.js';
 import { processStored } from './normalise-object.js';
-import type { ObjectStore } from './ports.js';
+import type { ObjectStore, TableCodec } from './ports.js';
 import { QUARANTINE_PREFIX, quarantineKey, rawKey } from './raw-key.js';
+import { recoverBatches, TableBatcher, type BatchEntry } from './table-batcher.js';
 import { describeItem, type WorkItem } from './work-item.js';
 
 export interface PipelineOptions {
@@ -16,13 +17,19 @@ export interface PipelineOptions {
 
 export interface PipelineContext extends FetchContext {
   store: ObjectStore;
+  /** Reads and rewrites table files when a refetch replaces rows. */
+  codec: TableCodec;
+  /** Bodies per batch of table files, and the longest a body waits for its batch (see TableBatcher). */
+  batch?: { maxItems?: number; maxAgeMs?: number };
 }
 
 /**
  * Plan → fetch → process → store, for as many items as the plan yields (streamed,
  * so a million ids cost no more memory than a hundred). Bid-history items found
- * along the way join the same run. Table files are written before the raw object:
- * the raw object is the commit marker that `skipExisting` trusts on a rerun.
+ * along the way join the same run. Fetched bodies are committed in batches (raw
+ * objects, then one table file per table per batch; see TableBatcher): the raw object
+ * is the commit marker that `skipExisting` trusts on a rerun, and a batch a stopped
+ * run left half committed is finished first.
  *
  * A FatalError (disk full, retry budget spent) stops the run: no new work is taken,
  * work in flight is abandoned, and `stats.stopReason` says why; so does an abort of
@@ -34,7 +41,11 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   const ctx: PipelineContext = { ...outer, signal };
   const iterator = (Symbol.asyncIterator in plan ? plan[Symbol.asyncIterator]() : plan[Symbol.iterator]()) as AsyncIterator<WorkItem> | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
-  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined };
+  const tables = { store: ctx.store, processor: ctx.processor, codec: ctx.codec };
+  ctx.stats.batchesRecovered += await recoverBatches(tables);
+  const runId = `${new Date(ctx.clock.now()).toISOString().replace(/[-:]|\.\d+/g, '')}-${Math.floor(ctx.random() * 0xffffff).toString(16).padStart(6, '0')}`;
+  const batcher = new TableBatcher({ ...tables, ...ctx.batch, runId, stats: ctx.stats });
+  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined, batcher };
   let exhausted = false;
   let busy = 0;
   let wake: (() => void) | undefined;
@@ -86,6 +97,12 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   };
 
   await Promise.all(Array.from({ length: options.lanes }, lane));
+  // Whatever was fetched is committed, also when the run stops early.
+  try {
+    await batcher.close();
+  } catch (e) {
+    fatal ??= e instanceof FatalError ? e : new FatalError(String(e), { cause: e });
+  }
   if (fatal) ctx.stats.stopReason ??= fatal.message;
   else if (outer.signal?.aborted) ctx.stats.stopReason ??= (outer.signal.reason as Error)?.message ?? 'interrupted';
   if (fatal) throw fatal;
@@ -96,6 +113,7 @@ interface RunState {
   quarantined: Set<string>;
   /** The last VIA snapshot's metadata: its validators make the next poll conditional. */
   lastVia: Record<string, string> | undefined;
+  batcher: TableBatcher;
 }
 
 /** One item from plan to stored outcome. Returns follow-up items (bid histories). */
@@ -122,19 +140,26 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
   const clearQuarantine = async () => {
     if (state.quarantined.delete(quarantineKey(key))) await store.delete([quarantineKey(key)]);
   };
+  // A changed refetch replaces the committed version: its rows go when the new ones land.
+  const replaces = item.source !== 'via' && stored?.['fetched-at'] ? stored : undefined;
+  const commit = (entry: Omit<BatchEntry, 'key' | 'replaces'>) => state.batcher.add({ ...entry, key, replaces });
   switch (result.outcome) {
     case 'fetched': {
       const { accepted } = result;
       // Read sizes first: a store may take the buffers (a writer thread receives them by transfer).
       const rawBytes = accepted.rawGz.byteLength;
-      await Promise.all(accepted.files.map((f) => store.put(f.key, f.bytes)));
-      await store.put(key, accepted.rawGz, result.metadata);
-      await clearQuarantine();
-      for (const f of accepted.files) stats.addRows(f.table, f.rows);
-      stats.tableFiles += accepted.files.length;
-      stats.bytesStored += rawBytes;
-      stats.addAnomalies(accepted.anomalies);
-      stats.finish(item, 'fetched');
+      await commit({
+        rawGz: accepted.rawGz,
+        metadata: result.metadata,
+        chunks: accepted.chunks,
+        committed: async () => {
+          await clearQuarantine();
+          for (const c of accepted.chunks) stats.addRows(c.table, c.rows);
+          stats.bytesStored += rawBytes;
+          stats.addAnomalies(accepted.anomalies);
+          stats.finish(item, 'fetched');
+        },
+      });
       if (item.source === 'via') state.lastVia = result.metadata;
       if (options.withBids && item.source === 'maxsold' && !item.itemId) {
         return accepted.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));
@@ -144,11 +169,15 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
     case 'unchanged':
       stats.finish(item, 'unchanged');
       return [];
-    case 'empty':
-      if (result.rawGz && result.metadata) await store.put(key, result.rawGz, result.metadata);
-      await clearQuarantine();
-      stats.finish(item, 'empty', label);
+    case 'empty': {
+      const done = async () => {
+        await clearQuarantine();
+        stats.finish(item, 'empty', label);
+      };
+      if (result.rawGz && result.metadata) await commit({ rawGz: result.rawGz, metadata: result.metadata, chunks: [], committed: done });
+      else await done();
       return [];
+    }
     case 'missing':
       stats.finish(item, 'missing', label);
       return [];

@@ -55,11 +55,14 @@ export interface ProcessInput {
   fetchedAt: number;
 }
 
-export interface TableFile {
+/**
+ * One body's rows of one table, already columnar (an Arrow IPC record batch): cheap to
+ * move between threads, and the chunks of many bodies join into one table file.
+ */
+export interface TableChunk {
   table: TableName;
-  key: string;
-  bytes: Uint8Array;
   rows: number;
+  batch: Uint8Array;
 }
 
 export type ProcessResult =
@@ -70,7 +73,7 @@ export type ProcessResult =
       sha256: string;
       /** Uncompressed body size. */
       size: number;
-      files: TableFile[];
+      chunks: TableChunk[];
       anomalies: Anomalies;
       bidItemIds: string[];
       closesAt?: number;
@@ -79,11 +82,14 @@ export type ProcessResult =
   | { kind: 'failed'; error: 'transient' | 'permanent' | 'poison'; outcome?: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; sha256?: string };
 
 /**
- * CPU work on a body: decompress, parse once, validate, build rows, encode Parquet.
- * Inline on the calling thread or on a worker pool; the pipeline cannot tell.
+ * CPU work on a body: decompress, parse once, validate, build rows as columns; and
+ * chunks → a Parquet file. Inline on the calling thread or on a worker pool; the
+ * pipeline cannot tell.
  */
 export interface Processor {
   process(input: ProcessInput): Promise<ProcessResult>;
+  /** One table file (Parquet, landing profile) holding these chunks' rows, in order. */
+  encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array>;
   close(): Promise<void>;
   readonly description: string;
 }

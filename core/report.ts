@@ -21,6 +21,8 @@ export interface RunReport {
   bytesReceived: number;
   bytesStored: number;
   tableFiles: number;
+  /** Batches a stopped run had left half committed, finished before this run's work. */
+  batchesRecovered: number;
   rows: Record<string, number>;
   wallSeconds: number;
   cpuSeconds: number;
@@ -69,6 +71,7 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     bytesReceived: stats.bytesReceived,
     bytesStored: stats.bytesStored,
     tableFiles: stats.tableFiles,
+    batchesRecovered: stats.batchesRecovered,
     rows: { ...stats.rows },
     wallSeconds: round(wallSeconds, 3),
     cpuSeconds: round(t.cpuSeconds, 3),
@@ -108,6 +111,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['quarantined', String(r.outcomes.quarantined)],
   ];
   if (r.unfinished > 0) lines.push(['unfinished (interrupted)', String(r.unfinished)]);
+  if (r.batchesRecovered > 0) lines.push(['batches recovered (left half committed by a stopped run)', String(r.batchesRecovered)]);
   lines.push(
     ['requests', String(r.requests)],
     ['retried (transient)', String(r.retries)],
@@ -117,6 +121,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['bytes received', formatBytes(r.bytesReceived)],
     ['raw stored (gzip)', formatBytes(r.bytesStored)],
     ['rows written', Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(', ') || '0'],
+    ['table files written', String(r.tableFiles)],
     ['wall time', `${r.wallSeconds.toFixed(2)} s`],
     ['CPU time (user+sys)', `${r.cpuSeconds.toFixed(2)} s`],
     ['I/O share (idle core-time)', `${(r.ioShare * 100).toFixed(0)}% of ${r.cores} cores`],

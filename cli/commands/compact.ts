@@ -1,5 +1,5 @@
 import { FsObjectStore } from '../../adapters/fs-store.js';
-import { decodeParquet, encodeParquet } from '../../adapters/parquet.js';
+import { parquetCodec } from '../../adapters/parquet.js';
 import { compactTables } from '../../core/compaction.js';
 import { utcDate } from '../../core/work-item.js';
 import { parse, str } from '../args.js';
@@ -22,7 +22,7 @@ export async function compactCommand(args: string[]): Promise<number> {
   requireNoPositionals(p, 'scraper compact --help');
   const out = str('out', p.values.out, './data');
   const store = new FsObjectStore(out);
-  const r = await compactTables(store, { encode: encodeParquet, decode: decodeParquet }, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) }).finally(() => store.close());
+  const r = await compactTables(store, parquetCodec, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) }).finally(() => store.close());
   process.stdout.write(
     `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partitions} (${r.rows} rows)` +
       (r.skippedOpen > 0 ? `; left ${r.skippedOpen} partition(s) of today alone (use --all to include them)` : '') +

@@ -8,7 +8,7 @@ import { lambdaFetchContext } from '../../adapters/lambda/fetch-deps.js';
 import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
 import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
 import { createObservability } from '../../adapters/lambda/observability.js';
-import { decodeParquet, encodeParquet } from '../../adapters/parquet.js';
+import { parquetCodec } from '../../adapters/parquet.js';
 import { InlineProcessor } from '../../adapters/response-processor.js';
 import { UndiciHttpClient } from '../../adapters/undici-http.js';
 import { parseIdRanges } from '../../core/planner.js';
@@ -90,7 +90,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
       result = await createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }), ...obs })(event as never, localContext('normalise'));
       break;
     case 'compact':
-      result = await createCompactHandler({ store, codec: { encode: encodeParquet, decode: decodeParquet }, ...obs })(event as never, localContext('compact'));
+      result = await createCompactHandler({ store, codec: parquetCodec, ...obs })(event as never, localContext('compact'));
       break;
   }
   await store.close();

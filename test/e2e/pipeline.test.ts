@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('a scrape against the simulator', () => {
     const raw = filesUnder(join(out, 'raw')).filter((f) => f.endsWith('.json.gz'));
     expect(raw).toHaveLength(40);
     const meta = JSON.parse(readFileSync(join(out, 'raw', raw[0] + '.meta.json'), 'utf8'));
-    expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'url', 'work-item'].sort());
+    expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'table-batch', 'url', 'work-item'].sort());
     const body = JSON.parse(gunzipSync(readFileSync(join(out, 'raw', raw[0]))).toString('utf8'));
     expect(body.status).toBe('success');
     expect(existsSync(join(out, 'report.json')) && existsSync(join(out, 'report.md'))).toBe(true);
@@ -217,15 +217,46 @@ describe('rerun', () => {
   it('skips what is stored; --refetch asks conditionally and rewrites only what changed', async () => {
     const sim = await simulator();
     const out = dataDir();
+    const stored = () => filesUnder(out).filter((f) => !f.startsWith('report') && !f.startsWith('.tmp'));
     await run(sim, out, { plan: ids(100000, 100009) });
-    const files = filesUnder(out).filter((f) => !f.startsWith('report') && !f.startsWith('.tmp'));
+    const files = stored();
     const again = await run(sim, out, { plan: ids(100000, 100011) });
     expect(again.outcomes).toMatchObject({ skipped: 10, fetched: 2 });
+    const added = stored().filter((f) => !files.includes(f));
+    // The two new auctions: their raw objects and one batch of table files.
+    expect(added.filter((f) => f.startsWith('raw/'))).toEqual(stored().filter((f) => /raw\/.*10001[01]/.test(f)));
+    expect(added.filter((f) => f.startsWith('tables/'))).toEqual([expect.stringMatching(/^tables\/maxsold_auctions\/dt=.*\/batch-/), expect.stringMatching(/^tables\/maxsold_items\/dt=.*\/batch-/)]);
     const refetch = await run(sim, out, { plan: ids(100000, 100011), skipExisting: false });
     expect(refetch.outcomes).toMatchObject({ unchanged: 12, fetched: 0 });
     expect(sim.stats().statusCounts['304']).toBe(12);
-    expect(filesUnder(out).filter((f) => !f.startsWith('report') && !f.startsWith('.tmp'))).toEqual(
-      [...files, ...filesUnder(out).filter((f) => /10001[01]/.test(f))].sort(),
-    );
+    expect(stored()).toEqual([...files, ...added].sort());
+  });
+
+  it('a changed refetch replaces the rows it had: one version of each auction in the tables', async () => {
+    const sim = await simulator();
+    const out = dataDir();
+    await run(sim, out, { plan: ids(100000, 100005) });
+    const itemRows = await count(out, 'SELECT count(*) FROM maxsold_items');
+    const firstRun = await count(out, 'SELECT epoch_ms(max(fetched_at)) FROM maxsold_auctions');
+    // Make two stored versions look different from the server's: no validators, another checksum.
+    for (const id of [100001, 100004]) {
+      const meta = join(out, `raw/source=maxsold/dt=${DT}/auction=${id}.json.gz.meta.json`);
+      const m = JSON.parse(readFileSync(meta, 'utf8'));
+      delete m.etag;
+      delete m['last-modified'];
+      writeFileSync(meta, JSON.stringify({ ...m, sha256: '0'.repeat(64) }));
+    }
+    const refetch = await run(sim, out, { plan: ids(100000, 100005), skipExisting: false });
+    expect(refetch.outcomes).toMatchObject({ unchanged: 4, fetched: 2 });
+    expect(await count(out, 'SELECT count(*) FROM maxsold_items')).toBe(itemRows);
+    expect(await count(out, 'SELECT count(*) FROM maxsold_auctions')).toBe(6);
+    expect(await count(out, 'SELECT count(DISTINCT source_key) FROM maxsold_auctions')).toBe(6);
+    const db = await TableQuery.open(out);
+    try {
+      const newer = await db.query(`SELECT auction_id FROM maxsold_auctions WHERE epoch_ms(fetched_at) > ${firstRun} ORDER BY 1`);
+      expect(newer.rows.map((r) => Number(r[0]))).toEqual([100001, 100004]);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { createDispatchHandler } from '../../adapters/lambda/dispatch-handler.js
 import { lambdaFetchContext } from '../../adapters/lambda/fetch-deps.js';
 import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
 import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
-import { decodeParquet, encodeParquet } from '../../adapters/parquet.js';
+import { parquetCodec } from '../../adapters/parquet.js';
 import { InlineProcessor } from '../../adapters/response-processor.js';
 import { S3ObjectStore } from '../../adapters/s3-store.js';
 import { SqsWorkQueue } from '../../adapters/sqs-queue.js';
@@ -190,7 +190,7 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
 
 describe('compact handler (events/schedule-compact.json)', () => {
   it('merges the closed partitions into one file per table', async () => {
-    const handler = createCompactHandler({ store, codec: { encode: encodeParquet, decode: decodeParquet }, ...quiet() });
+    const handler = createCompactHandler({ store, codec: parquetCodec, ...quiet() });
     const r = await handler(event<ScheduledEvent>('schedule-compact.json'), lambdaContext());
     expect(r.partitions).toBe(2);
     expect(await aws.keys('tables/maxsold_items/')).toEqual(['tables/maxsold_items/dt=2026-11-26/compacted.parquet']);
