@@ -7,8 +7,31 @@ import { parseTimestamp } from '../timestamps.js';
  */
 export type Anomalies = Record<string, number>;
 
+const UTF8 = new TextDecoder();
+
+/**
+ * A string decoded byte for byte (latin1) from UTF-8 text, as UTF-8. Only strings with
+ * a character in 0x80–0xFF are touched: every other string is the same either way.
+ */
+export function utf8FromLatin1(s: string): string {
+  if (!/[\x80-\xff]/.test(s)) return s;
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return UTF8.decode(bytes);
+}
+
 export class FieldReader {
-  constructor(readonly anomalies: Anomalies = {}) {}
+  /**
+   * @param latin1 the JSON text was decoded byte for byte from UTF-8 (faster to decode
+   * and to parse than UTF-8 text); strings read are then decoded as UTF-8 here, one by
+   * one. Sound only for a body without `\u` escapes (see processResponse).
+   */
+  constructor(readonly anomalies: Anomalies = {}, private readonly latin1 = false) {}
+
+  /** A string value as the body meant it (see `latin1`). */
+  text(v: string): string {
+    return this.latin1 ? utf8FromLatin1(v) : v;
+  }
 
   note(name: string, n = 1): void {
     this.anomalies[name] = (this.anomalies[name] ?? 0) + n;
@@ -38,7 +61,7 @@ export class FieldReader {
 
   string(obj: Record<string, unknown>, key: string, scope: string): string | null {
     const v = obj[key];
-    if (typeof v === 'string') return v;
+    if (typeof v === 'string') return this.text(v);
     if (v === undefined) this.note(`${scope}.${key}:missing`);
     else if (v !== null) {
       if (typeof v === 'number' || typeof v === 'boolean') {

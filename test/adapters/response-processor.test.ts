@@ -1,0 +1,66 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { decodeParquet } from '../../adapters/parquet.js';
+import { encodeTableFile, processResponse } from '../../adapters/response-processor.js';
+import type { ProcessInput } from '../../core/ports.js';
+import { rawKey } from '../../core/raw-key.js';
+import { interpretResponse, REAL_ORIGINS } from '../../core/sources/index.js';
+import { maxsoldUrl } from '../../core/sources/maxsold.js';
+import { TABLES, type Row } from '../../core/tables.js';
+import type { MaxsoldWork } from '../../core/work-item.js';
+import { fixtureText } from '../helpers/fixtures.js';
+
+const item: MaxsoldWork = { source: 'maxsold', id: '104375', dt: '2026-11-26' };
+const request = { url: maxsoldUrl(REAL_ORIGINS.maxsold, item, 1000), limit: 1000, round: 0 };
+const fetchedAt = Date.parse('2026-11-26T12:00:00Z');
+
+function input(text: string): ProcessInput {
+  return { item, request, body: gzipSync(text), contentEncoding: 'gzip', contentType: 'application/json', sourceKey: rawKey(item), fetchedAt };
+}
+
+/** The item rows processResponse writes, read back from the Parquet file. */
+function itemRows(text: string): Row[] {
+  const r = processResponse(input(text), { origins: REAL_ORIGINS });
+  if (r.kind !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(r)}`);
+  const chunk = r.chunks.find((c) => c.table === 'maxsold_items')!;
+  return decodeParquet(TABLES.maxsold_items, encodeTableFile('maxsold_items', [chunk.batch]));
+}
+
+/** The rows the normaliser builds from properly decoded UTF-8 text. */
+function expectedRows(text: string): Row[] {
+  const r = interpretResponse(item, request, text, REAL_ORIGINS, { sourceKey: rawKey(item), fetchedAt, normalise: true });
+  if (r.kind !== 'accepted') throw new Error('not accepted');
+  return r.tables.maxsold_items!;
+}
+
+describe('processResponse decodes text the fast way without changing a character', () => {
+  const recorded = fixtureText('maxsold/auction-104375.json');
+
+  it('the recorded auction has non-ASCII text (so the latin1 path is exercised)', () => {
+    expect(/[^\x00-\x7f]/.test(recorded)).toBe(true);
+    expect(recorded.includes('\\u')).toBe(false);
+  });
+
+  it('rows from a body with raw UTF-8 equal rows from UTF-8-decoded text, every string included', () => {
+    const rows = itemRows(recorded);
+    expect(rows).toEqual(expectedRows(recorded).map((r) => ({ ...r, images: r.images ?? [] })));
+    expect(rows.some((r) => /[^\x00-\x7f]/.test(`${r.title}${r.description}`))).toBe(true);
+  });
+
+  it('a body with \\u escapes (which would mix with latin1 bytes) takes the UTF-8 path and stays right', () => {
+    const json = JSON.parse(recorded) as { auction: { items: { title: string; description: string }[] } };
+    json.auction.items[0].title = 'Caf\u00e9 table \u2014 teak';
+    json.auction.items[0].description = 'Crème brûlée set';
+    // Escape the first title's non-ASCII, keep raw UTF-8 elsewhere.
+    const text = JSON.stringify(json).replace('Caf\u00e9 table \u2014 teak', 'Caf\\u00e9 table \\u2014 teak');
+    const rows = itemRows(text);
+    expect(rows[0].title).toBe('Café table — teak');
+    expect(rows[0].description).toBe('Crème brûlée set');
+    expect(rows).toEqual(expectedRows(text).map((r) => ({ ...r, images: r.images ?? [] })));
+  });
+
+  it('an all-ASCII body is read as is', () => {
+    const ascii = recorded.replace(/[^\x00-\x7f]/g, '?');
+    expect(itemRows(ascii)).toEqual(expectedRows(ascii).map((r) => ({ ...r, images: r.images ?? [] })));
+  });
+});
