@@ -38,9 +38,13 @@ export function renderBenchMarkdown(r: BenchReport): string {
 }
 
 const MEANINGS = `What the rows mean:
-- **wall time**: from the first request to the last write, in the child process that ran the mode.
+- **wall time**: from the first request to the last write, in the child process that ran the mode. Before its clock
+  starts, that process runs its first auctions once, untimed, into a directory of its own (same settings; a pool
+  made for the mode serves both): V8 compiles hot JavaScript and WebAssembly in the background during a process's
+  first second or so, a cost a long run pays once. **cold process** is the CPU per auction of that first pass.
 - **client CPU**: \`process.cpuUsage()\` of that process (user + system, every thread, workers included); the simulator runs in another process and its CPU is the next row (from /proc).
 - **of which kernel**: system time's share of that CPU (syscalls: sockets, file writes, page faults).
+- **client CPU per auction**: that CPU ÷ auctions fetched.
 - **I/O share**: 1 − client CPU ÷ (wall × cores): the share of the machine's core-seconds the client spent waiting.
 - **requests/s**: every HTTP request (an auction with more than 1,000 lots takes two) ÷ wall time; **speed-up** is that over the naive mode's.
 - **MB/s**: bytes received as sent (gzip); **rows/s**: rows written to Parquet, all tables, and the \`maxsold_items\` rows alone.

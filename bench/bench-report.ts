@@ -31,6 +31,10 @@ export interface RunFigures {
   wallSeconds: number;
   /** Client process CPU, user + sys, every thread (the simulator runs in another process). */
   cpuSeconds: number;
+  /** Client CPU per auction fetched, ms (timed section). */
+  cpuMsPerAuction: number;
+  /** The untimed pass over the first auctions in the same process, first: what a cold process costs. */
+  coldStart: { auctions: number; cpuMsPerAuction: number } | null;
   /** Kernel share of the client's CPU (syscalls: sockets, file writes), over the child's timed section. */
   systemShare: number;
   /** The simulator process's CPU over the same span (null: none here, or no /proc). */
@@ -111,6 +115,8 @@ export function runFigures(name: string, run: JobRun, settings: { concurrency: n
     complete: r.complete,
     wallSeconds: r.wallSeconds,
     cpuSeconds: r.cpuSeconds,
+    cpuMsPerAuction: r.outcomes.fetched > 0 ? round((r.cpuSeconds / r.outcomes.fetched) * 1000, 2) : 0,
+    coldStart: run.output.warmup ? { auctions: run.output.warmup.auctions, cpuMsPerAuction: round((run.output.warmup.cpuSeconds / run.output.warmup.auctions) * 1000, 2) } : null,
     systemShare: round(run.output.cpu.system / Math.max(1e-9, run.output.cpu.user + run.output.cpu.system), 2),
     serverCpuSeconds: run.serverCpuSeconds ?? null,
     ioShare: r.ioShare,

@@ -25,6 +25,8 @@ export function runsTable(r: BenchReport): Table {
       line('wall time, s', (x) => num(x.wallSeconds, 2)),
       line('client CPU (user+sys), s', (x) => num(x.cpuSeconds, 2)),
       line('  of which kernel (sys)', (x) => pct(x.systemShare)),
+      line('client CPU per auction, ms', (x) => num(x.cpuMsPerAuction, 2)),
+      line('  cold process (untimed first run), ms', (x) => (x.coldStart ? `${num(x.coldStart.cpuMsPerAuction, 2)} (${x.coldStart.auctions})` : '—')),
       line('simulator CPU, s', (x) => num(x.serverCpuSeconds, 2)),
       line('I/O share', (x) => pct(x.ioShare)),
       line('requests/s', (x) => num(x.requestsPerSecond, 1)),

@@ -13,6 +13,8 @@ export type Job =
       /** 0 = inline on the main thread. */
       workers: number;
       out: string;
+      /** Auctions run untimed first, in the same process and through the same processor (JIT, WebAssembly tier-up). */
+      warmupAuctions?: number;
     }
   | {
       /** Request, validation and raw write only (see fetch-stage.ts). */
@@ -22,6 +24,7 @@ export type Job =
       auctions: number;
       concurrency: number;
       out: string;
+      warmupAuctions?: number;
     }
   | {
       /** Pre-generated bodies through the worker pool with each worker count (see scaling.ts). */
@@ -46,6 +49,8 @@ export interface JobOutput {
   maxRssBytes: number;
   /** The child's CPU over the timed section split into user and kernel time, seconds. */
   cpu: { user: number; system: number };
+  /** The untimed pass before the timed section, when the job asked for one. */
+  warmup?: { auctions: number; wallSeconds: number; cpuSeconds: number };
 }
 
 /** Child → parent: `started` when the timed section begins, then `done` or `failed`. */

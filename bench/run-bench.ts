@@ -24,6 +24,9 @@ export interface BenchOutcome {
  * warm-up pass, then each selected section, every timed run in a fresh child
  * process with a fresh data directory; then charts and the reports.
  */
+/** Auctions each child runs untimed before its clock starts: enough for V8's background compilation to settle. */
+export const WARMUP_AUCTIONS = 200;
+
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<BenchOutcome> {
   const started = Date.now();
   const dir = join(o.out, timestampName(started));
@@ -57,6 +60,8 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     return d;
   };
   const plan = { baseUrl, firstId: o.firstId, auctions: o.auctions };
+  // Each timed run's process first runs this many of the auctions untimed (see job-child.ts, warmUp).
+  const warmupAuctions = o.quick ? 20 : WARMUP_AUCTIONS;
 
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(), finishedAt: '', totalSeconds: 0, machine,
@@ -72,21 +77,21 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     }
     if (o.sections.includes('fetch')) {
       log(`fetch stage only (request, validation, raw write; no rows), C=${c.async} …`);
-      const run = await timed('fetch-stage', { kind: 'fetch-stage', ...plan, concurrency: c.async, out: await fresh() });
+      const run = await timed('fetch-stage', { kind: 'fetch-stage', ...plan, concurrency: c.async, out: await fresh(), warmupAuctions });
       report.fetchStage = fetchStageFigures(run, { concurrency: c.async, auctions: o.auctions });
     }
     if (o.sections.includes('modes')) {
       for (const mode of o.modes) {
         const { concurrency, workers } = modeSettings(mode, o, c);
         log(`${mode}: C=${concurrency}, ${workers === 0 ? 'processing inline on the main thread' : `${workers} worker threads`} …`);
-        const run = await timed(mode, { kind: 'scrape', ...plan, concurrency, workers, out: await fresh() });
+        const run = await timed(mode, { kind: 'scrape', ...plan, concurrency, workers, out: await fresh(), warmupAuctions });
         report.modes.push({ ...runFigures(mode, run, { concurrency, workers, auctions: o.auctions }), mode, speedup: null, cores: run.cores });
       }
       addSpeedups(report.modes);
     }
   } finally {
     await sim?.stop();
-    await Promise.all(dataDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+    await Promise.all(dataDirs.splice(0).flatMap((d) => [d, `${d}.warmup`]).map((d) => rm(d, { recursive: true, force: true })));
   }
   if (o.sections.includes('scaling')) {
     const counts = [...new Set([1, o.workers])];

@@ -37,6 +37,8 @@ export interface ScrapeOptions {
   ratePerSecond?: number;
   /** Worker threads for processing; 0 = inline on the main thread; 'auto' = measured (see AutoProcessor). */
   workers: number | 'auto';
+  /** A processor to use instead of one made from `workers` (the caller closes it): the bench passes one already warm. */
+  processor?: Processor;
   skipExisting: boolean;
   withBids: boolean;
   userAgent?: string;
@@ -62,7 +64,8 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
   const http = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent });
   const processor: Processor =
-    o.workers === 'auto' ? new AutoProcessor({ origins }, { workers: availableParallelism() }) : o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins });
+    o.processor ??
+    (o.workers === 'auto' ? new AutoProcessor({ origins }, { workers: availableParallelism() }) : o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins }));
   const hosts = hostRegistry({ adaptive, maxConcurrency: ceiling, maxRatePerSecond: o.ratePerSecond }, systemClock);
   const stats = new RunStats();
   const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
@@ -90,7 +93,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     if (!(e instanceof FatalError)) throw e;
   } finally {
     progress.stop();
-    await Promise.all([http.close(), processor.close(), store.close()]);
+    await Promise.all([http.close(), o.processor ? undefined : processor.close(), store.close()]);
   }
   const cpu = process.cpuUsage(cpu0);
   const report = buildReport(stats, {
