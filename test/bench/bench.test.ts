@@ -35,6 +35,10 @@ describe('scraper bench --quick --profile', () => {
       expect(m.cores.samples.length).toBeGreaterThan(0);
       expect(m.throttled429).toBe(0);
       expect(m.failures).toBe(0);
+      // Every timed run came after an untimed pass in the same process, reported as its cold start.
+      expect(m.coldStart?.auctions).toBe(20);
+      expect(m.coldStart!.cpuMsPerAuction).toBeGreaterThan(0);
+      expect(m.cpuMsPerAuction).toBeCloseTo((m.cpuSeconds / m.requests) * 1000, 0);
     }
   });
 
