@@ -1,16 +1,19 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, rm, unlink, opendir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { FatalError } from '../core/errors.js';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
 import type { FileWrite } from './atomic-files.js';
 import type { WriterReply } from './fs-writer-worker.js';
+import { gzipMetadata, withGzipMetadata } from './gzip-metadata.js';
 import { transferable } from './pool-processor.js';
 import { WorkerPool } from './worker-pool.js';
 
 const WRITER = new URL(import.meta.url.endsWith('.ts') ? './fs-writer-worker.ts' : './fs-writer-worker.js', import.meta.url);
 
 const META = '.meta.json';
+/** Bytes read by `head`: a gzip header with its metadata fits many times over. */
+const HEAD_BYTES = 16 * 1024;
 /**
  * One writer thread: measured against two, the second did not raise throughput beyond
  * the noise on two cores and cost more CPU per file in thread switches.
@@ -32,7 +35,9 @@ const FATAL_CODES: Record<string, string> = {
  * Keys as files under a data directory. Every write goes to a temp file (under
  * `.tmp/<pid>/`) that is renamed into place, so a killed run never leaves a half
  * file where data belongs; the next run removes the temp folders of dead processes.
- * Metadata goes to a `<key>.meta.json` sidecar written after the body.
+ * Metadata of a gzip body travels in the gzip header (see gzip-metadata.ts): one
+ * file, one rename, nothing to keep in step. Other bodies with metadata get a
+ * `<key>.meta.json` sidecar written after the body (and read for older data).
  *
  * Writes run on a writer thread (bodies move there by transfer), so the event loop
  * that drives the HTTP requests never waits on the disk; reads of small files are
@@ -51,8 +56,9 @@ export class FsObjectStore implements ObjectStore {
     const path = this.#path(key);
     try {
       const tmp = await (this.#tmp ??= this.#prepareTmp());
-      const writes: FileWrite[] = [{ path, tmp: join(tmp, String(this.#sequence++)), body }];
-      if (metadata) writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
+      const withMeta = metadata ? withGzipMetadata(body, metadata) : undefined;
+      const writes: FileWrite[] = [{ path, tmp: join(tmp, String(this.#sequence++)), body: withMeta ?? body }];
+      if (metadata && !withMeta) writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
       const reply = await (this.#writer ??= new WorkerPool(WRITER, WRITER_THREADS, undefined)).run(writes, transferable(...writes.map((w) => w.body)));
       if (!reply.ok) throw Object.assign(new Error(reply.message), { code: reply.code });
     } catch (e) {
@@ -94,7 +100,7 @@ export class FsObjectStore implements ObjectStore {
     const path = this.#path(key);
     try {
       const body = readFileSync(path);
-      return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), metadata: readMeta(path) };
+      return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), metadata: gzipMetadata(body) ?? readMeta(path) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -103,8 +109,20 @@ export class FsObjectStore implements ObjectStore {
 
   async head(key: string): Promise<Record<string, string> | undefined> {
     const path = this.#path(key);
-    if (!statSync(path, { throwIfNoEntry: false })) return undefined;
-    return readMeta(path);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      const head = Buffer.allocUnsafe(HEAD_BYTES);
+      const n = readSync(fd, head, 0, HEAD_BYTES, 0);
+      return gzipMetadata(head.subarray(0, n)) ?? readMeta(path);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   async *list(prefix: string): AsyncIterable<string> {

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { FsObjectStore } from '../../adapters/fs-store.js';
-import { tempDir } from '../helpers/data-dir.js';
+import { gzipMetadata, withGzipMetadata } from '../../adapters/gzip-metadata.js';
+import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -58,5 +60,53 @@ describe('FsObjectStore', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, timeout: 20_000 });
     expect(r.status, r.stderr?.toString()).toBe(0);
     expect(existsSync(join(dir, 'a/b'))).toBe(true);
+  });
+});
+
+describe('metadata in the gzip header', () => {
+  const plain = Buffer.from(JSON.stringify({ status: 'success', title: 'Théière — teak' }));
+  const meta = { 'fetched-at': '2026-11-26T12:00:00.000Z', url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=1', reason: 'schema: naïve — check' };
+
+  it('a gzip body and its metadata are one file; the file still gunzips to the body', async () => {
+    const s = store();
+    await s.put('raw/a.json.gz', gzipSync(plain), meta);
+    await s.close();
+    expect(filesUnder(s.root).filter((f) => !f.startsWith('.tmp'))).toEqual(['raw/a.json.gz']);
+    expect(gunzipSync(readFileSync(join(s.root, 'raw/a.json.gz')))).toEqual(plain);
+    expect(await s.head('raw/a.json.gz')).toEqual(meta);
+    expect((await s.get('raw/a.json.gz'))?.metadata).toEqual(meta);
+    // Any other gzip reader skips the comment field too.
+    expect(spawnSync('gzip', ['-dc', join(s.root, 'raw/a.json.gz')]).stdout).toEqual(plain);
+  });
+
+  it('replaces a header that had a name, an extra field and a header CRC', () => {
+    const deflated = gzipSync(plain);
+    // FNAME + FEXTRA + FHCRC, as some servers and tools write them.
+    const fields = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x0e, 0, 0, 0, 0, 0, 3]), Buffer.from([4, 0, 0x41, 0x42, 0, 0]), Buffer.from('name.json\0', 'latin1')]);
+    const crc = crc32(fields);
+    const header = Buffer.concat([fields, Buffer.from([crc & 0xff, (crc >>> 8) & 0xff])]);
+    const gz = Buffer.concat([header, deflated.subarray(10)]);
+    expect(gunzipSync(gz)).toEqual(plain);
+    const tagged = withGzipMetadata(gz, meta)!;
+    expect(gunzipSync(tagged)).toEqual(plain);
+    expect(gzipMetadata(tagged)).toEqual(meta);
+    expect(gzipMetadata(gz)).toBeNull();
+  });
+
+  it('is not used for a body that is not gzip: a sidecar holds the metadata', async () => {
+    const s = store();
+    await s.put('quarantine/b.json.gz', new Uint8Array(0), meta);
+    await s.close();
+    expect(existsSync(join(s.root, 'quarantine/b.json.gz.meta.json'))).toBe(true);
+    expect(await s.head('quarantine/b.json.gz')).toEqual(meta);
+  });
+
+  it('reads the sidecar of data written before metadata moved into the header', async () => {
+    const s = store();
+    mkdirSync(join(s.root, 'raw'), { recursive: true });
+    writeFileSync(join(s.root, 'raw/old.json.gz'), gzipSync(plain));
+    writeFileSync(join(s.root, 'raw/old.json.gz.meta.json'), JSON.stringify(meta));
+    expect(await s.head('raw/old.json.gz')).toEqual(meta);
+    expect((await s.get('raw/old.json.gz'))?.metadata).toEqual(meta);
   });
 });

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TableQuery } from '../../adapters/duckdb-query.js';
+import { FsObjectStore } from '../../adapters/fs-store.js';
 import { planAuctions, planViaPolls } from '../../core/planner.js';
 import { systemClock } from '../../core/clock.js';
 import type { RunReport } from '../../core/report.js';
@@ -68,7 +69,9 @@ describe('a scrape against the simulator', () => {
     expect(await count(out, 'SELECT count(*) FROM maxsold_auctions')).toBe(40);
     const raw = filesUnder(join(out, 'raw')).filter((f) => f.endsWith('.json.gz'));
     expect(raw).toHaveLength(40);
-    const meta = JSON.parse(readFileSync(join(out, 'raw', raw[0] + '.meta.json'), 'utf8'));
+    // The metadata travels in the gzip header: one file per raw object.
+    expect(filesUnder(join(out, 'raw')).filter((f) => f.endsWith('.meta.json'))).toEqual([]);
+    const meta = (await new FsObjectStore(out).head(`raw/${raw[0]}`))!;
     expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'table-batch', 'url', 'work-item'].sort());
     const body = JSON.parse(gunzipSync(readFileSync(join(out, 'raw', raw[0]))).toString('utf8'));
     expect(body.status).toBe('success');
@@ -186,11 +189,11 @@ describe('every injected fault ends in its defined outcome', () => {
     expect(sim.stats().requestsPerId[String(base + 1)]).toBe(1);
     expect(existsSync(join(out, `raw/source=maxsold/dt=${DT}/auction=${base + 1}.json.gz`))).toBe(true);
   });
-  it('schema failure → retried, then quarantined with its bytes and reason', () => {
+  it('schema failure → retried, then quarantined with its bytes and reason', async () => {
     expect(sim.stats().requestsPerId[String(base + 2)]).toBe(4);
-    const q = join(out, `quarantine/source=maxsold/dt=${DT}/auction=${base + 2}.json.gz`);
-    expect(JSON.parse(gunzipSync(readFileSync(q)).toString()).auction.id).toBe('oops');
-    expect(JSON.parse(readFileSync(q + '.meta.json', 'utf8')).reason).toMatch(/^schema: /);
+    const q = `quarantine/source=maxsold/dt=${DT}/auction=${base + 2}.json.gz`;
+    expect(JSON.parse(gunzipSync(readFileSync(join(out, q))).toString()).auction.id).toBe('oops');
+    expect((await new FsObjectStore(out).head(q))!.reason).toMatch(/^schema: /);
   });
   it.each([3, 4, 5, 6, 7])('transient fault on %i → retried, then fetched', (offset) => {
     expect(existsSync(join(out, `raw/source=maxsold/dt=${DT}/auction=${base + offset}.json.gz`))).toBe(true);
@@ -239,13 +242,14 @@ describe('rerun', () => {
     const itemRows = await count(out, 'SELECT count(*) FROM maxsold_items');
     const firstRun = await count(out, 'SELECT epoch_ms(max(fetched_at)) FROM maxsold_auctions');
     // Make two stored versions look different from the server's: no validators, another checksum.
+    const store = new FsObjectStore(out);
     for (const id of [100001, 100004]) {
-      const meta = join(out, `raw/source=maxsold/dt=${DT}/auction=${id}.json.gz.meta.json`);
-      const m = JSON.parse(readFileSync(meta, 'utf8'));
-      delete m.etag;
-      delete m['last-modified'];
-      writeFileSync(meta, JSON.stringify({ ...m, sha256: '0'.repeat(64) }));
+      const key = `raw/source=maxsold/dt=${DT}/auction=${id}.json.gz`;
+      const { body, metadata } = (await store.get(key))!;
+      const { etag: _etag, 'last-modified': _lastModified, ...rest } = metadata;
+      await store.put(key, body, { ...rest, sha256: '0'.repeat(64) });
     }
+    await store.close();
     const refetch = await run(sim, out, { plan: ids(100000, 100005), skipExisting: false });
     expect(refetch.outcomes).toMatchObject({ unchanged: 4, fetched: 2 });
     expect(await count(out, 'SELECT count(*) FROM maxsold_items')).toBe(itemRows);
