@@ -83,7 +83,8 @@ export class IpcStreamEncoder {
   stream(batches: readonly Uint8Array[]): Uint8Array {
     let length = this.#schemaMessage.byteLength + EOS.byteLength;
     for (const b of batches) length += b.byteLength;
-    const out = new Uint8Array(length);
+    // Every byte is written below: no need to zero a buffer of many megabytes first.
+    const out = Buffer.allocUnsafe(length);
     out.set(this.#schemaMessage, 0);
     let at = this.#schemaMessage.byteLength;
     for (const b of batches) {

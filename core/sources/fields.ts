@@ -33,6 +33,12 @@ export class FieldReader {
     return this.latin1 ? utf8FromLatin1(v) : v;
   }
 
+  /** A list of strings as the body meant them: one test for the whole list when all are ASCII (URLs). */
+  texts(list: string[]): string[] {
+    if (!this.latin1 || !/[\x80-\xff]/.test(list.join(''))) return list;
+    return list.map(utf8FromLatin1);
+  }
+
   note(name: string, n = 1): void {
     this.anomalies[name] = (this.anomalies[name] ?? 0) + n;
   }

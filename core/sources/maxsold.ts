@@ -129,7 +129,7 @@ function itemRow(it: Record<string, unknown>, auctionId: number, ctx: RowContext
   const ownAuction = it.auction_id === undefined ? auctionId : Number(it.auction_id);
   if (ownAuction !== auctionId) r.note(`${s}.auction_id:mismatch`);
   const title = r.string(it, 'title', s);
-  const images = Array.isArray(it.images) ? it.images.filter((u): u is string => typeof u === 'string').map((u) => r.text(u)) : [];
+  const images = Array.isArray(it.images) ? r.texts(it.images.filter((u): u is string => typeof u === 'string')) : [];
   if (!Array.isArray(it.images)) r.note(`${s}.images:not_array`);
   return {
     auction_id: auctionId,

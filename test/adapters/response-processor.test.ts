@@ -59,6 +59,15 @@ describe('processResponse decodes text the fast way without changing a character
     expect(rows).toEqual(expectedRows(text).map((r) => ({ ...r, images: r.images ?? [] })));
   });
 
+  it('a list of strings (image URLs) with a non-ASCII one comes out right', () => {
+    const json = JSON.parse(recorded) as { auction: { items: { images: string[] }[] } };
+    json.auction.items[2].images[1] = 'https://example.com/théière-1.jpeg';
+    const text = JSON.stringify(json);
+    const rows = itemRows(text);
+    expect(rows[2].images).toEqual(json.auction.items[2].images);
+    expect(rows).toEqual(expectedRows(text).map((r) => ({ ...r, images: r.images ?? [] })));
+  });
+
   it('an all-ASCII body is read as is', () => {
     const ascii = recorded.replace(/[\u0080-\uffff]/g, '?');
     expect(itemRows(ascii)).toEqual(expectedRows(ascii).map((r) => ({ ...r, images: r.images ?? [] })));
