@@ -20,7 +20,7 @@ export function runsTable(r: BenchReport): Table {
     headers: ['', ...runs.map((x) => x.name)],
     rows: [
       line('concurrency C', (x) => String(x.concurrency)),
-      line('processing', (x) => (x.name === 'fetch stage' ? 'validate only, inline' : x.workers === 0 ? 'inline' : `${x.workers} workers`)),
+      line('processing', (x) => (x.name === 'fetch stage' ? 'validate only, inline' : x.name === 'naive' ? 'inline, one by one' : x.workers === 0 ? 'inline' : `${x.workers} workers`)),
       line('requests', (x) => `${x.requests}${x.complete ? '' : ' (incomplete)'}`),
       line('wall time, s', (x) => num(x.wallSeconds, 2)),
       line('client CPU (user+sys), s', (x) => num(x.cpuSeconds, 2)),

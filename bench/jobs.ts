@@ -12,6 +12,8 @@ export type Job =
       concurrency: number;
       /** 0 = inline on the main thread. */
       workers: number;
+      /** One auction from request to stored files before the next (the naive loop). */
+      sequential?: boolean;
       out: string;
       /** Auctions run untimed first, in the same process and through the same processor (JIT, WebAssembly tier-up). */
       warmupAuctions?: number;

@@ -82,9 +82,9 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     }
     if (o.sections.includes('modes')) {
       for (const mode of o.modes) {
-        const { concurrency, workers } = modeSettings(mode, o, c);
-        log(`${mode}: C=${concurrency}, ${workers === 0 ? 'processing inline on the main thread' : `${workers} worker threads`} …`);
-        const run = await timed(mode, { kind: 'scrape', ...plan, concurrency, workers, out: await fresh(), warmupAuctions });
+        const { concurrency, workers, sequential } = modeSettings(mode, o, c);
+        log(`${mode}: C=${concurrency}, ${workers === 0 ? 'processing inline on the main thread' : `${workers} worker threads`}${sequential ? ', one auction at a time from request to stored files' : ''} …`);
+        const run = await timed(mode, { kind: 'scrape', ...plan, concurrency, workers, sequential, out: await fresh(), warmupAuctions });
         report.modes.push({ ...runFigures(mode, run, { concurrency, workers, auctions: o.auctions }), mode, speedup: null, cores: run.cores });
       }
       addSpeedups(report.modes);
@@ -127,8 +127,13 @@ function isDefaultRun(o: BenchOptions): boolean {
   return same && !o.baseUrl && !o.profile && o.modes.length === MODES.length && o.sections.join() === d.sections.join();
 }
 
-function modeSettings(mode: ModeName, o: BenchOptions, c: { async: number; parallel: number }): { concurrency: number; workers: number } {
-  if (mode === 'naive') return { concurrency: 1, workers: 0 };
+/**
+ * Naive is the plain loop of the article the project starts from: one auction from
+ * request to stored files (its own table files), then the next. Async and parallel
+ * overlap requests, processing and writes, and commit table files per batch.
+ */
+function modeSettings(mode: ModeName, o: BenchOptions, c: { async: number; parallel: number }): { concurrency: number; workers: number; sequential?: boolean } {
+  if (mode === 'naive') return { concurrency: 1, workers: 0, sequential: true };
   if (mode === 'async') return { concurrency: c.async, workers: 0 };
   return { concurrency: c.parallel, workers: o.workers };
 }

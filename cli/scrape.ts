@@ -39,6 +39,13 @@ export interface ScrapeOptions {
   workers: number | 'auto';
   /** A processor to use instead of one made from `workers` (the caller closes it): the bench passes one already warm. */
   processor?: Processor;
+  /**
+   * Items worked on at once (fetching, processing or writing) and bodies per batch of
+   * table files. The defaults overlap work; `{ lanes: 1, batchItems: 1 }` is the plain
+   * loop: one auction from request to stored files, then the next (the bench's naive mode).
+   */
+  lanes?: number;
+  batchItems?: number;
   skipExisting: boolean;
   withBids: boolean;
   userAgent?: string;
@@ -82,11 +89,12 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
         random: Math.random,
         store,
         codec: parquetCodec,
+        batch: o.batchItems ? { maxItems: o.batchItems } : undefined,
         signal: o.signal,
         budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
       },
       // Twice the concurrency in items, so C requests stay open while as many again are processed or written.
-      { lanes: 2 * ceiling + 2 * Math.max(1, o.workers === 'auto' ? availableParallelism() : o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
+      { lanes: o.lanes ?? 2 * ceiling + 2 * Math.max(1, o.workers === 'auto' ? availableParallelism() : o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
     );
   } catch (e) {
     // The pipeline has recorded why it stopped; the report below says it.

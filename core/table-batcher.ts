@@ -88,7 +88,10 @@ export class TableBatcher {
     this.#o = { maxItems: BATCH_DEFAULTS.maxItems, maxAgeMs: BATCH_DEFAULTS.maxAgeMs, ...options };
   }
 
-  /** Takes an entry; waits only when two batches are already waiting to be written (backpressure). */
+  /**
+   * Takes an entry; waits only when two batches are already waiting to be written
+   * (backpressure), or, with batches of one, until the entry is committed (the plain loop).
+   */
   async add(entry: BatchEntry): Promise<void> {
     if (this.#error) throw this.#error;
     this.#pending.push(entry);
@@ -97,7 +100,7 @@ export class TableBatcher {
       this.#timer = setTimeout(() => this.#flush(), this.#o.maxAgeMs);
       this.#timer.unref?.();
     }
-    if (this.#queued >= 2) await this.#chain;
+    if (this.#queued >= 2 || this.#o.maxItems === 1) await this.#chain;
     if (this.#error) throw this.#error;
   }
 

@@ -67,6 +67,19 @@ describe('TableBatcher', () => {
     expect([...store.objects.keys()].filter((k) => k.startsWith(BATCH_PREFIX))).toEqual([]);
   });
 
+  it('with batches of one, add returns only once its entry is committed (the plain loop)', async () => {
+    const store = memoryStore();
+    const committed: string[] = [];
+    const batcher = new TableBatcher({ store, processor, codec: parquetCodec, runId: 'r1', maxItems: 1 });
+    for (const e of entries(100000, 3, committed)) {
+      await batcher.add(e);
+      expect(committed.at(-1)).toBe(e.key);
+      expect(store.objects.has(e.key)).toBe(true);
+    }
+    await batcher.close();
+    expect(tableFiles(store)).toHaveLength(6);
+  });
+
   it('commits a part-filled batch after its maximum age, without waiting for close', async () => {
     const store = memoryStore();
     const committed: string[] = [];
