@@ -1,6 +1,6 @@
 import { PoolProcessor } from '../adapters/pool-processor.js';
 import { REAL_ORIGINS } from '../core/sources/index.js';
-import type { ProcessResult } from '../core/ports.js';
+import type { ProcessInput, ProcessResult } from '../core/ports.js';
 import { BATCH_DEFAULTS } from '../core/table-batcher.js';
 import type { TableName } from '../core/tables.js';
 import { processInput, type AuctionBody } from './auction-bodies.js';
@@ -73,8 +73,17 @@ async function timedBatch(pool: PoolProcessor, bodies: AuctionBody[], workers: n
   const machine0 = coreTicks();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const results = await Promise.all(inputs.map((input) => pool.process(input)));
-  await Promise.all(tableFiles(results).map(({ table, batches }) => pool.encodeTable(table, batches)));
+  // As a run does it: each batch's table files are encoded as soon as its bodies are processed.
+  const batches: ProcessInput[][] = [];
+  for (let i = 0; i < inputs.length; i += BATCH_DEFAULTS.maxItems) batches.push(inputs.slice(i, i + BATCH_DEFAULTS.maxItems));
+  const perBatch = await Promise.all(
+    batches.map(async (batch) => {
+      const done = await Promise.all(batch.map((input) => pool.process(input)));
+      await Promise.all(tableFiles(done).map(({ table, batches: chunks }) => pool.encodeTable(table, chunks)));
+      return done;
+    }),
+  );
+  const results = perBatch.flat();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -95,18 +104,14 @@ async function timedBatch(pool: PoolProcessor, bodies: AuctionBody[], workers: n
   return { run, accepted };
 }
 
-/** The table files a run would write for these results: per table, one per batch of bodies. */
+/** The table files of one batch of results: one per table. */
 function tableFiles(results: ProcessResult[]): { table: TableName; batches: Uint8Array[] }[] {
-  const files: { table: TableName; batches: Uint8Array[] }[] = [];
-  for (let i = 0; i < results.length; i += BATCH_DEFAULTS.maxItems) {
-    const byTable = new Map<TableName, Uint8Array[]>();
-    for (const r of results.slice(i, i + BATCH_DEFAULTS.maxItems)) {
-      if (r.kind !== 'accepted') continue;
-      for (const c of r.chunks) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.batch]);
-    }
-    for (const [table, batches] of byTable) files.push({ table, batches });
+  const byTable = new Map<TableName, Uint8Array[]>();
+  for (const r of results) {
+    if (r.kind !== 'accepted') continue;
+    for (const c of r.chunks) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.batch]);
   }
-  return files;
+  return [...byTable].map(([table, batches]) => ({ table, batches }));
 }
 
 function count(results: ProcessResult[]): { itemRows: number; rows: number; accepted: number } {
