@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Bench } from 'tinybench';
-import { encodeParquet } from '../adapters/parquet.js';
+import { encodeParquet, encodeRecordBatch, parquetFromBatches } from '../adapters/parquet.js';
 import { processResponse } from '../adapters/response-processor.js';
 import { systemClock } from '../core/clock.js';
 import { HostLimiter } from '../core/limiter.js';
@@ -11,6 +11,7 @@ import type { MaxsoldWork } from '../core/work-item.js';
 import { fixtureText, SEED_AUCTION } from '../simulator/fixtures.js';
 import { auctionBodies, processInput, type AuctionBody } from './auction-bodies.js';
 import { FIRST_ID } from './options.js';
+import { thousands } from './text-table.js';
 
 export interface MicroResult {
   name: string;
@@ -49,10 +50,15 @@ export async function runMicro(o: { quick: boolean; log?: (line: string) => void
   const fixtureItem: MaxsoldWork = { source: 'maxsold', id: '104375', dt: '2026-11-26' };
   const simPlain = gunzipSync(sim.gz);
   const simText = simPlain.toString('utf8');
+  const simLatin1 = simPlain.toString('latin1');
+  const itemBatch = encodeRecordBatch(TABLES.maxsold_items, rows100k.slice(0, itemRowsOfSim));
+  const hundredBatches = Array.from({ length: 100 }, () => itemBatch);
   const kb = (n: number) => `${Math.round(n / 1024)} KiB`;
   const cases: Case[] = [
     { name: 'UTF-8 decode (Buffer.toString), one auction', op: `${kb(sim.plainBytes)} of JSON`, fn: () => simPlain.toString('utf8'), per: [sim.plainBytes / MB, 'MB/s'] },
+    { name: 'latin1 decode (Buffer.toString), one auction', op: `${kb(sim.plainBytes)} of JSON`, fn: () => simPlain.toString('latin1'), per: [sim.plainBytes / MB, 'MB/s'] },
     { name: 'JSON.parse, one auction (simulator)', op: `${kb(sim.plainBytes)} of JSON`, fn: () => JSON.parse(simText), per: [sim.plainBytes / MB, 'MB/s'] },
+    { name: 'JSON.parse of the latin1 text, one auction', op: `${kb(sim.plainBytes)} of JSON`, fn: () => JSON.parse(simLatin1), per: [sim.plainBytes / MB, 'MB/s'] },
     { name: 'parse + validate + normalise, one auction (simulator)', op: `${itemRowsOfSim} items`, fn: () => normalise(simText, sim.item), per: [itemRowsOfSim, 'rows/s'] },
     { name: 'parse + validate + normalise, fixture auction-104375', op: `${kb(Buffer.byteLength(fixture))} recorded response`, fn: () => normalise(fixture, fixtureItem) },
     { name: 'Arrow build + Parquet write, 100k item rows', op: '100,000 rows', fn: () => encodeParquet(TABLES.maxsold_items, rows100k), per: [rows100k.length, 'rows/s'], heavy: true },
@@ -61,6 +67,18 @@ export async function runMicro(o: { quick: boolean; log?: (line: string) => void
       op: `${itemRowsOfSim} rows (one file per raw object)`,
       fn: () => encodeParquet(TABLES.maxsold_items, rows100k.slice(0, itemRowsOfSim)),
       per: [itemRowsOfSim, 'rows/s'],
+    },
+    {
+      name: 'Arrow record batch, one auction\'s items',
+      op: `${itemRowsOfSim} rows (what processResponse returns)`,
+      fn: () => encodeRecordBatch(TABLES.maxsold_items, rows100k.slice(0, itemRowsOfSim)),
+      per: [itemRowsOfSim, 'rows/s'],
+    },
+    {
+      name: 'Parquet write from record batches, 100 auctions\' items',
+      op: `${thousands(100 * itemRowsOfSim)} rows (one file per batch)`,
+      fn: () => parquetFromBatches(TABLES.maxsold_items, hundredBatches),
+      per: [100, 'auctions/s'],
     },
     {
       name: 'Arrow build + Parquet write, one auction row',
