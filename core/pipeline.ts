@@ -42,7 +42,14 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   const iterator = (Symbol.asyncIterator in plan ? plan[Symbol.asyncIterator]() : plan[Symbol.iterator]()) as AsyncIterator<WorkItem> | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
   const tables = { store: ctx.store, processor: ctx.processor, codec: ctx.codec };
-  ctx.stats.batchesRecovered += await recoverBatches(tables);
+  try {
+    ctx.stats.batchesRecovered += await recoverBatches(tables);
+  } catch (e) {
+    // Nothing new is fetched over a batch that cannot be finished.
+    const fatal = e instanceof FatalError ? e : new FatalError(`cannot finish an earlier run's batch: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    ctx.stats.stopReason ??= fatal.message;
+    throw fatal;
+  }
   const runId = `${new Date(ctx.clock.now()).toISOString().replace(/[-:]|\.\d+/g, '')}-${Math.floor(ctx.random() * 0xffffff).toString(16).padStart(6, '0')}`;
   const batcher = new TableBatcher({ ...tables, ...ctx.batch, runId, stats: ctx.stats });
   const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined, batcher };

@@ -151,8 +151,7 @@ export async function recoverBatches(o: Pick<BatcherOptions, 'store' | 'processo
   const journals: string[] = [];
   for await (const key of o.store.list(BATCH_PREFIX)) if (key.endsWith('.json')) journals.push(key);
   for (const key of journals) {
-    const stored = await o.store.get(key);
-    const journal = JSON.parse(new TextDecoder().decode(stored?.body)) as Journal;
+    const journal = readJournal(key, (await o.store.get(key))?.body);
     const committed: { key: string; chunks: TableChunk[] }[] = [];
     for (const raw of journal.raws) {
       const object = await o.store.get(raw);
@@ -171,6 +170,16 @@ export async function recoverBatches(o: Pick<BatcherOptions, 'store' | 'processo
     await o.store.delete([key]);
   }
   return journals.length;
+}
+
+function readJournal(key: string, body: Uint8Array | undefined): Journal {
+  try {
+    const j = JSON.parse(new TextDecoder().decode(body)) as Journal;
+    if (typeof j.id === 'string' && Array.isArray(j.raws) && Array.isArray(j.files) && Array.isArray(j.replaced)) return j;
+  } catch {
+    // reported below
+  }
+  throw new FatalError(`${key} is not a batch journal this version can finish (move it away to go on; the rows of the raw objects it names can be rebuilt with \`scraper reprocess\`)`);
 }
 
 type FileGroups = Map<string, { table: TableName; batches: Uint8Array[] }>;

@@ -149,6 +149,13 @@ describe('recoverBatches', () => {
     expect(await recoverBatches({ store, processor, codec: parquetCodec })).toBe(0);
   });
 
+  it('stops with a clear FatalError on a journal it cannot read', async () => {
+    const store = memoryStore();
+    await store.put(`${BATCH_PREFIX}broken.json`, new TextEncoder().encode('{"id": "x"'));
+    await expect(recoverBatches({ store, processor, codec: parquetCodec })).rejects.toThrow(/state\/batches\/broken\.json is not a batch journal/);
+    await expect(recoverBatches({ store, processor, codec: parquetCodec })).rejects.toBeInstanceOf(FatalError);
+  });
+
   it('removes replaced rows only for bodies the cut-short batch committed', async () => {
     const store = memoryStore();
     const old = new TableBatcher({ store, processor, codec: parquetCodec, runId: 'r1', maxItems: 10 });
