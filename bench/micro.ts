@@ -5,6 +5,7 @@ import { encodeParquet, encodeRecordBatch, parquetFromBatches } from '../adapter
 import { processResponse } from '../adapters/response-processor.js';
 import { systemClock } from '../core/clock.js';
 import { HostLimiter } from '../core/limiter.js';
+import { BATCH_DEFAULTS } from '../core/table-batcher.js';
 import { interpretResponse, REAL_ORIGINS } from '../core/sources/index.js';
 import { TABLES, type Row } from '../core/tables.js';
 import type { MaxsoldWork } from '../core/work-item.js';
@@ -52,7 +53,7 @@ export async function runMicro(o: { quick: boolean; log?: (line: string) => void
   const simText = simPlain.toString('utf8');
   const simLatin1 = simPlain.toString('latin1');
   const itemBatch = encodeRecordBatch(TABLES.maxsold_items, rows100k.slice(0, itemRowsOfSim));
-  const hundredBatches = Array.from({ length: 100 }, () => itemBatch);
+  const batchOfBodies = Array.from({ length: BATCH_DEFAULTS.maxItems }, () => itemBatch);
   const kb = (n: number) => `${Math.round(n / 1024)} KiB`;
   const cases: Case[] = [
     { name: 'UTF-8 decode (Buffer.toString), one auction', op: `${kb(sim.plainBytes)} of JSON`, fn: () => simPlain.toString('utf8'), per: [sim.plainBytes / MB, 'MB/s'] },
@@ -75,10 +76,10 @@ export async function runMicro(o: { quick: boolean; log?: (line: string) => void
       per: [itemRowsOfSim, 'rows/s'],
     },
     {
-      name: 'Parquet write from record batches, 100 auctions\' items',
-      op: `${thousands(100 * itemRowsOfSim)} rows (one file per batch)`,
-      fn: () => parquetFromBatches(TABLES.maxsold_items, hundredBatches),
-      per: [100, 'auctions/s'],
+      name: `Parquet write from record batches, ${BATCH_DEFAULTS.maxItems} auctions' items`,
+      op: `${thousands(BATCH_DEFAULTS.maxItems * itemRowsOfSim)} rows (one file per batch)`,
+      fn: () => parquetFromBatches(TABLES.maxsold_items, batchOfBodies),
+      per: [BATCH_DEFAULTS.maxItems, 'auctions/s'],
     },
     {
       name: 'Arrow build + Parquet write, one auction row',
