@@ -71,7 +71,7 @@ export class HostLimiter {
   setConcurrency(n: number): void {
     validateLimiterOptions({ concurrency: n });
     this.#concurrency = n;
-    this.#drain();
+    this.#drainSoon();
   }
 
   /** A new request rate (undefined = unlimited); the bucket keeps no more than `burst` tokens. */
@@ -84,7 +84,7 @@ export class HostLimiter {
     this.#rate = ratePerSecond;
     this.#burst = burst;
     this.#tokens = Math.min(this.#tokens, burst);
-    this.#drain();
+    this.#drainSoon();
   }
 
   /** Hold new requests until `untilMs` (epoch ms). A pause only ever grows. */
@@ -115,7 +115,7 @@ export class HostLimiter {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.#queue.push(waiter);
-      this.#drain();
+      this.#drainSoon();
     });
   }
 
@@ -156,8 +156,11 @@ export class HostLimiter {
   }
 
   /**
-   * A freed slot is handed on after the I/O already waiting is read: a 429 that has
-   * arrived but not yet been parsed pauses the host before the next request goes out.
+   * Slots are handed out only after the I/O already waiting is read (a freed slot, a
+   * new waiter, a pause or rate timer that expired): a 429 that has arrived but not yet
+   * been parsed pauses the host before the next request goes out, even when the event
+   * loop was busy for a while. Timers run before I/O in a turn of the loop, and a new
+   * waiter can come from the callback of another socket read earlier in the same turn.
    */
   #drainSoon(): void {
     if (this.#drainScheduled) return;
@@ -182,7 +185,7 @@ export class HostLimiter {
     this.#timerAt = at;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#drain();
+      this.#drainSoon();
     }, Math.max(1, at - this.clock.now()));
   }
 }

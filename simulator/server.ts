@@ -141,19 +141,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   }
 
   // A request is seen only when this event loop gets to it. When the loop was busy
-  // (building a large body), the request may have arrived any time since the last
-  // heartbeat: the Retry-After check gives the client the benefit of that doubt.
+  // (building a large body), the request may have arrived any time since the loop last
+  // ran: the Retry-After check gives the client the benefit of that doubt. A late
+  // heartbeat marks such a stall; libuv runs timers before I/O, so the requests handled
+  // in the same turn of the loop (until the next setImmediate) queued up during it.
   const BEAT_MS = 5;
   let lastBeat = Date.now();
-  const heartbeat = setInterval(() => (lastBeat = Date.now()), BEAT_MS);
+  let stallStart: number | undefined;
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    if (now - lastBeat > 2 * BEAT_MS) {
+      stallStart ??= lastBeat + BEAT_MS;
+      setImmediate(() => (stallStart = undefined));
+    }
+    lastBeat = now;
+  }, BEAT_MS);
   heartbeat.unref();
+  const arrivedAt = (now: number) => (now - lastBeat > 2 * BEAT_MS ? lastBeat + BEAT_MS : (stallStart ?? now));
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const rawUrl = req.url ?? '/';
     if (rawUrl.startsWith('/__sim/')) return control(req, res, rawUrl.split('?')[0]);
     const now = Date.now();
     const info = classify(rawUrl);
-    stats.arrived(now - lastBeat > 2 * BEAT_MS ? lastBeat + BEAT_MS : now, info.route, info.auctionId);
+    stats.arrived(arrivedAt(now), info.route, info.auctionId);
     let open = true;
     res.once('close', () => {
       if (open) stats.left();

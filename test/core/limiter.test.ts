@@ -49,6 +49,22 @@ describe('HostLimiter', () => {
     expect(Math.min(...startedAt)).toBeGreaterThanOrEqual(until);
   });
 
+  it('hands out a slot only after the I/O of the same turn is read: a pause set just after an acquire holds it', async () => {
+    // As when one socket's callback asks for a slot and the next socket in the same turn holds a 429.
+    const limiter = new HostLimiter({ concurrency: 4 }, systemClock);
+    let grantedAt = 0;
+    const started = Date.now();
+    const granted = limiter.acquire().then((release) => {
+      grantedAt = Date.now();
+      return release;
+    });
+    limiter.pauseUntil(started + 120);
+    await sleep(40);
+    expect(grantedAt).toBe(0);
+    (await granted)();
+    expect(grantedAt).toBeGreaterThanOrEqual(started + 119);
+  });
+
   it('spaces starts by the token bucket rate', async () => {
     const limiter = new HostLimiter({ concurrency: 10, ratePerSecond: 50 }, systemClock);
     const startedAt: number[] = [];
