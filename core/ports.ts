@@ -88,7 +88,7 @@ export type ProcessResult =
  */
 export interface Processor {
   process(input: ProcessInput): Promise<ProcessResult>;
-  /** One table file (Parquet, landing profile) holding these chunks' rows, in order. */
+  /** One table file (Parquet, landing profile) holding these chunks' rows, in order. The batches may be taken (transferred). */
   encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array>;
   close(): Promise<void>;
   readonly description: string;
