@@ -90,23 +90,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     stats.status(status, req.method === 'HEAD' ? 0 : bytes);
   }
 
-  /** 429/503 with Retry-After; the client's wait is counted from when the response finished. */
+  /**
+   * 429/503 with Retry-After. The wait counts from when the response is sent (a client
+   * can only receive it after that, so its own deadline is never earlier); requests
+   * arriving within the grace after the response finished were on their way already.
+   */
   function refuse(req: IncomingMessage, res: ServerResponse, status: 429 | 503, waitMs: number): void {
     let value: string;
-    let expiresAt: (finishedAt: number) => number;
+    let expiresAt: number;
     if (status === 429 && o.rateLimit?.retryAfter === 'http-date') {
-      const at = Math.ceil((Date.now() + waitMs) / 1000) * 1000;
-      value = new Date(at).toUTCString();
-      expiresAt = () => at;
+      expiresAt = Math.ceil((Date.now() + waitMs) / 1000) * 1000;
+      value = new Date(expiresAt).toUTCString();
     } else {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
       value = String(seconds);
-      expiresAt = (finishedAt) => finishedAt + seconds * 1000;
+      expiresAt = Date.now() + seconds * 1000;
     }
-    res.once('finish', () => {
-      const finishedAt = Date.now();
-      stats.retryAfterSent(finishedAt, expiresAt(finishedAt));
-    });
+    res.once('finish', () => stats.retryAfterSent(Date.now(), expiresAt));
     send(req, res, status, { 'Content-Type': JSON_TYPE, 'Retry-After': value }, status === 429 ? TOO_MANY_JSON : UNAVAILABLE_JSON);
   }
 
