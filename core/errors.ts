@@ -43,6 +43,11 @@ export class FatalError extends Error {
   override readonly name = 'FatalError';
 }
 
+/** `e` itself when it is a FatalError, else a FatalError saying what was being done, with `e` as its cause. */
+export function asFatal(e: unknown, doing: string): FatalError {
+  return e instanceof FatalError ? e : new FatalError(`${doing}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}
+
 export type ScrapeError = TransientError | ThrottledError | PermanentError | PoisonError;
 
 export function isScrapeError(e: unknown): e is ScrapeError {

@@ -1,4 +1,4 @@
-import { FatalError } from './errors.js';
+import { asFatal, FatalError } from './errors.js';
 import { fetchItem, type FetchContext, type ItemResult } from './fetch-item.js';
 import { processStored } from './normalise-object.js';
 import type { ObjectStore, TableCodec } from './ports.js';
@@ -46,7 +46,7 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
     ctx.stats.batchesRecovered += await recoverBatches(tables);
   } catch (e) {
     // Nothing new is fetched over a batch that cannot be finished.
-    const fatal = e instanceof FatalError ? e : new FatalError(`cannot finish an earlier run's batch: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    const fatal = asFatal(e, "cannot finish an earlier run's batch");
     ctx.stats.stopReason ??= fatal.message;
     throw fatal;
   }
@@ -94,7 +94,7 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
         for (const b of await handleItem(item, ctx, options, state)) followUps.push(b);
       } catch (e) {
         // Whatever escapes an item (a store that cannot write, a bug) stops the run cleanly, report and all.
-        fatal ??= e instanceof FatalError ? e : new FatalError(`unexpected error: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+        fatal ??= asFatal(e, 'unexpected error');
         stop.abort(fatal);
       } finally {
         busy--;
@@ -108,7 +108,7 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   try {
     await batcher.close();
   } catch (e) {
-    fatal ??= e instanceof FatalError ? e : new FatalError(String(e), { cause: e });
+    fatal ??= asFatal(e, 'cannot commit a batch');
   }
   if (fatal) ctx.stats.stopReason ??= fatal.message;
   else if (outer.signal?.aborted) ctx.stats.stopReason ??= (outer.signal.reason as Error)?.message ?? 'interrupted';

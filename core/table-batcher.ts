@@ -1,4 +1,4 @@
-import { FatalError } from './errors.js';
+import { asFatal, FatalError } from './errors.js';
 import { processStored } from './normalise-object.js';
 import type { ObjectStore, Processor, TableChunk, TableCodec } from './ports.js';
 import { dtOfKey, itemFromRawKey, TABLES_PREFIX, tableFileKey } from './raw-key.js';
@@ -121,7 +121,7 @@ export class TableBatcher {
     this.#chain = this.#chain
       .then(() => (this.#error ? undefined : this.#commit(entries)))
       .catch((e: unknown) => {
-        this.#error ??= e instanceof FatalError ? e : new FatalError(`cannot commit a batch: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+        this.#error ??= asFatal(e, 'cannot commit a batch');
       })
       .finally(() => this.#queued--);
   }
