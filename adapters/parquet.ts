@@ -38,9 +38,12 @@ function encoderOf(schema: TableSchema): IpcStreamEncoder {
  * Rows → one Arrow IPC record batch, its columns built directly into typed arrays
  * (no per-value `vectorFromArray`). Cheap to move between threads, and batches of
  * many bodies make one Parquet file (`parquetFromBatches`).
+ * @param byteStrings the rows' strings are byte strings (core/byte-text.ts): their
+ * characters are the UTF-8 bytes to write.
  */
-export function encodeRecordBatch(schema: TableSchema, rows: Row[]): Uint8Array {
-  return encoderOf(schema).recordBatch(rows.length, schema.columns.map((c) => buildColumn(c, rows)));
+export function encodeRecordBatch(schema: TableSchema, rows: Row[], byteStrings = false): Uint8Array {
+  const encoding = byteStrings ? 'latin1' : 'utf8';
+  return encoderOf(schema).recordBatch(rows.length, schema.columns.map((c) => buildColumn(c, rows, encoding)));
 }
 
 /** Record batches of one table (from any number of bodies) → one Parquet file, by parquet-wasm. */
@@ -115,13 +118,13 @@ const EMPTY = new Uint8Array(0);
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** One column's Arrow buffers, built straight from the row values into typed arrays. */
-function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
+function buildColumn(c: Column, rows: Row[], encoding: StringEncoding): ArrayBuffers {
   const n = rows.length;
   const name = c.name;
   const { bitmap, nulls } = validity(rows, name);
   switch (c.type) {
     case 'string': {
-      const { offsets, data } = utf8(rows.map((r) => (r[name] as string | null) ?? null));
+      const { offsets, data } = utf8(rows.map((r) => (r[name] as string | null) ?? null), encoding);
       return { length: n, nullCount: nulls, buffers: [bitmap, bytes(offsets), data] };
     }
     case 'int32':
@@ -164,7 +167,7 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
         if (Array.isArray(v)) for (const x of v) flat.push(x);
         offsets[i + 1] = flat.length;
       }
-      const child = utf8(flat);
+      const child = utf8(flat, encoding);
       return {
         length: n, nullCount: 0, buffers: [EMPTY, bytes(offsets)],
         children: [{ length: flat.length, nullCount: 0, buffers: [EMPTY, bytes(child.offsets), child.data] }],
@@ -173,17 +176,20 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
   }
 }
 
+/** How a row's strings become bytes: UTF-8 encoding, or byte strings' characters as they are. */
+type StringEncoding = 'utf8' | 'latin1';
+
 /** UTF-8 bytes and offsets of a string column, written straight into one buffer. */
-function utf8(values: (string | null)[]): { offsets: Int32Array; data: Uint8Array } {
+function utf8(values: (string | null)[], encoding: StringEncoding): { offsets: Int32Array; data: Uint8Array } {
   const n = values.length;
   const offsets = new Int32Array(n + 1);
   let capacity = 0;
-  for (let i = 0; i < n; i++) capacity += (values[i]?.length ?? 0) * 3;
-  const buffer = Buffer.allocUnsafe(capacity);
+  for (let i = 0; i < n; i++) capacity += values[i]?.length ?? 0;
+  const buffer = Buffer.allocUnsafe(encoding === 'utf8' ? capacity * 3 : capacity);
   let at = 0;
   for (let i = 0; i < n; i++) {
     const s = values[i];
-    if (s) at += buffer.write(s, at, 'utf8');
+    if (s) at += buffer.write(s, at, encoding);
     offsets[i + 1] = at;
   }
   return { offsets, data: new Uint8Array(buffer.buffer, buffer.byteOffset, at) };

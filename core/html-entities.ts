@@ -1,3 +1,5 @@
+import { toByteString } from './byte-text.js';
+
 /**
  * Decodes HTML character references. MaxSold encodes titles (`O&#39;Connor`,
  * `93.7 &#38; 105.5`) but not descriptions, so callers decode titles only, once.
@@ -12,13 +14,16 @@ const NAMED: Record<string, string> = {
 
 const REFERENCE = /&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});/g;
 
-export function decodeEntities(text: string): string {
+/** @param byteString `text` is a byte string (see byte-text.ts), and so is the result. */
+export function decodeEntities(text: string, byteString = false): string {
   if (text.indexOf('&') === -1) return text;
   return text.replace(REFERENCE, (whole, ref: string) => {
+    let decoded: string | undefined;
     if (ref.charCodeAt(0) === 35) {
       const code = ref.charCodeAt(1) === 120 || ref.charCodeAt(1) === 88 ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : whole;
-    }
-    return NAMED[ref] ?? whole;
+      if (code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)) decoded = String.fromCodePoint(code);
+    } else decoded = NAMED[ref];
+    if (decoded === undefined) return whole;
+    return byteString ? toByteString(decoded) : decoded;
   });
 }

@@ -1,3 +1,5 @@
+import { toByteString, trimByteString } from '../byte-text.js';
+import { decodeEntities } from '../html-entities.js';
 import { parseTimestamp } from '../timestamps.js';
 
 /**
@@ -7,36 +9,27 @@ import { parseTimestamp } from '../timestamps.js';
  */
 export type Anomalies = Record<string, number>;
 
-const UTF8 = new TextDecoder();
-
-/**
- * A string decoded byte for byte (latin1) from UTF-8 text, as UTF-8. Only strings with
- * a character in 0x80–0xFF are touched: every other string is the same either way.
- */
-export function utf8FromLatin1(s: string): string {
-  if (!/[\x80-\xff]/.test(s)) return s;
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return UTF8.decode(bytes);
-}
-
 export class FieldReader {
   /**
-   * @param latin1 the JSON text was decoded byte for byte from UTF-8 (faster to decode
-   * and to parse than UTF-8 text); strings read are then decoded as UTF-8 here, one by
-   * one. Sound only for a body without `\u` escapes (see processResponse).
+   * @param byteStrings the JSON text was decoded byte for byte from UTF-8, so its strings
+   * are byte strings (see byte-text.ts), and so must be every string a normaliser makes:
+   * `decodeEntities`, `trim` and `own` here know. Sound only for a body without `\u`
+   * escapes (see processResponse).
    */
-  constructor(readonly anomalies: Anomalies = {}, private readonly latin1 = false) {}
+  constructor(readonly anomalies: Anomalies = {}, readonly byteStrings = false) {}
 
-  /** A string value as the body meant it (see `latin1`). */
-  text(v: string): string {
-    return this.latin1 ? utf8FromLatin1(v) : v;
+  /** HTML character references decoded (see html-entities.ts). */
+  decodeEntities(s: string): string {
+    return decodeEntities(s, this.byteStrings);
   }
 
-  /** A list of strings as the body meant them: one test for the whole list when all are ASCII (URLs). */
-  texts(list: string[]): string[] {
-    if (!this.latin1 || !/[\x80-\xff]/.test(list.join(''))) return list;
-    return list.map(utf8FromLatin1);
+  trim(s: string): string {
+    return this.byteStrings ? trimByteString(s) : s.trim();
+  }
+
+  /** A string from outside the body (a key, a name) in the form this reader's strings take. */
+  own(s: string): string {
+    return this.byteStrings ? toByteString(s) : s;
   }
 
   note(name: string, n = 1): void {
@@ -67,7 +60,7 @@ export class FieldReader {
 
   string(obj: Record<string, unknown>, key: string, scope: string): string | null {
     const v = obj[key];
-    if (typeof v === 'string') return this.text(v);
+    if (typeof v === 'string') return v;
     if (v === undefined) this.note(`${scope}.${key}:missing`);
     else if (v !== null) {
       if (typeof v === 'number' || typeof v === 'boolean') {

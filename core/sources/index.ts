@@ -41,8 +41,8 @@ export interface InterpretOptions {
   fetchedAt: number;
   /** false: validate only (the fetch Lambda); true: also build rows. */
   normalise: boolean;
-  /** `text` holds UTF-8 bytes decoded as latin1: strings read into rows are decoded as UTF-8 one by one. */
-  latin1?: boolean;
+  /** `text` holds UTF-8 bytes decoded as latin1: every string in the rows is a byte string (see byte-text.ts). */
+  byteStrings?: boolean;
 }
 
 export type Interpretation =
@@ -63,8 +63,8 @@ export type Interpretation =
  */
 export function interpretResponse(item: WorkItem, request: Request, text: string, origins: Origins, opts: InterpretOptions): Interpretation {
   const json = parseJsonBody(text, opts.contentType);
-  const reader = new FieldReader({}, opts.latin1);
-  const ctx = { sourceKey: opts.sourceKey, fetchedAt: opts.fetchedAt };
+  const reader = new FieldReader({}, opts.byteStrings);
+  const ctx = { sourceKey: reader.own(opts.sourceKey), fetchedAt: opts.fetchedAt };
   if (item.source === 'via') {
     const snapshot = validateVia(json);
     const tables = opts.normalise ? normaliseVia(snapshot, item, ctx, reader) : {};

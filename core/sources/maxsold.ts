@@ -1,4 +1,3 @@
-import { decodeEntities } from '../html-entities.js';
 import { PermanentError, PoisonError } from '../errors.js';
 import type { MaxsoldWork } from '../work-item.js';
 import type { Row, TableRows } from '../tables.js';
@@ -100,7 +99,7 @@ function auctionRows(res: MaxsoldResponse, ctx: RowContext, r: FieldReader): Tab
   const title = r.string(a, 'title', 'maxsold_auctions');
   const auctionRow: Row = {
     auction_id: auctionId,
-    title: title === null ? null : decodeEntities(title),
+    title: title === null ? null : r.decodeEntities(title),
     starts_at: r.timestamp(a, 'starts', 'maxsold_auctions'),
     ends_at: r.timestamp(a, 'ends', 'maxsold_auctions'),
     last_item_closes_at: r.timestamp(a, 'last_item_closes', 'maxsold_auctions'),
@@ -129,13 +128,13 @@ function itemRow(it: Record<string, unknown>, auctionId: number, ctx: RowContext
   const ownAuction = it.auction_id === undefined ? auctionId : Number(it.auction_id);
   if (ownAuction !== auctionId) r.note(`${s}.auction_id:mismatch`);
   const title = r.string(it, 'title', s);
-  const images = Array.isArray(it.images) ? r.texts(it.images.filter((u): u is string => typeof u === 'string')) : [];
+  const images = Array.isArray(it.images) ? it.images.filter((u): u is string => typeof u === 'string') : [];
   if (!Array.isArray(it.images)) r.note(`${s}.images:not_array`);
   return {
     auction_id: auctionId,
     item_id: Number(it.id),
     lot_number: r.string(it, 'lot_number', s),
-    title: title === null ? null : decodeEntities(title).trim(),
+    title: title === null ? null : r.trim(r.decodeEntities(title)),
     description: r.string(it, 'description', s),
     taxable: r.boolean(it, 'taxable', s),
     viewed: r.integer(it, 'viewed', s),

@@ -68,6 +68,35 @@ describe('processResponse decodes text the fast way without changing a character
     expect(rows).toEqual(expectedRows(text).map((r) => ({ ...r, images: r.images ?? [] })));
   });
 
+  it('titles whose entities decode to non-ASCII, or whose ends are (or look like) white space, match the UTF-8 path', () => {
+    const json = JSON.parse(recorded) as { auction: { title: string; items: { title: string }[] } };
+    const titles = [' Chaise à ', '\u00a0Lamp\u00a0', '&nbsp;Vase&nbsp;', 'caf&eacute; &#x2019;set&#8217; ', ' &#128512; ', '\ufeffTable', 'Voilà', 'Trunk \u00e0'];
+    titles.forEach((t, i) => (json.auction.items[i].title = t));
+    json.auction.title = 'Estate of O&#39;Brien &ndash; Montréal ';
+    const text = JSON.stringify(json);
+    expect(text.includes('\\u')).toBe(false);
+    const rows = itemRows(text);
+    expect(rows.slice(0, titles.length).map((r) => r.title)).toEqual(['Chaise à', 'Lamp', 'Vase', 'café \u2019set\u2019', '😀', 'Table', 'Voilà', 'Trunk à']);
+    expect(rows).toEqual(expectedRows(text).map((r) => ({ ...r, images: r.images ?? [] })));
+    const r = processResponse(input(text), { origins: REAL_ORIGINS });
+    if (r.kind !== 'accepted') throw new Error('not accepted');
+    const auction = decodeParquet(TABLES.maxsold_auctions, encodeTableFile('maxsold_auctions', [r.chunks.find((c) => c.table === 'maxsold_auctions')!.batch]));
+    expect(auction[0].title).toBe('Estate of O\'Brien \u2013 Montréal ');
+  });
+
+  it('inflates a body whose gzip trailer understates its size (several members), and rejects one that lies', () => {
+    // The trailer's size is the last member's: a few bytes here, for 200 KB of text.
+    const cut = recorded.length - 10;
+    const twoMembers = Buffer.concat([gzipSync(recorded.slice(0, cut)), gzipSync(recorded.slice(cut))]);
+    const r = processResponse({ ...input(recorded), body: twoMembers }, { origins: REAL_ORIGINS });
+    expect(r.kind).toBe('accepted');
+    if (r.kind === 'accepted') expect(r.size).toBe(Buffer.byteLength(recorded));
+    // A wrong size is a corrupt body (zlib checks it): fetched again, never a huge buffer.
+    const lying = Buffer.from(gzipSync(recorded));
+    lying.writeUInt32LE(0xfffffff0, lying.length - 4);
+    expect(processResponse({ ...input(recorded), body: lying }, { origins: REAL_ORIGINS })).toEqual({ kind: 'failed', error: 'transient', reason: 'bad_gzip' });
+  });
+
   it('an all-ASCII body is read as is', () => {
     const ascii = recorded.replace(/[\u0080-\uffff]/g, '?');
     expect(itemRows(ascii)).toEqual(expectedRows(ascii).map((r) => ({ ...r, images: r.images ?? [] })));
