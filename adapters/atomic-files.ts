@@ -20,21 +20,30 @@ const made = new Set<string>();
  */
 export function writeFilesAtomically(writes: FileWrite[]): void {
   for (const w of writes) {
-    const dir = dirname(w.path);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
     try {
-      writeFileSync(w.tmp, w.body);
-      renameSync(w.tmp, w.path);
-    } catch (e) {
-      try {
-        unlinkSync(w.tmp);
-      } catch {
-        // nothing was left behind
+      const dir = dirname(w.path);
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
       }
-      throw e;
+      writeAtomically(w);
+    } catch (e) {
+      // Which file failed, for the message (its temp path says little).
+      throw Object.assign(e as Error, { target: w.path });
     }
+  }
+}
+
+function writeAtomically(w: FileWrite): void {
+  try {
+    writeFileSync(w.tmp, w.body);
+    renameSync(w.tmp, w.path);
+  } catch (e) {
+    try {
+      unlinkSync(w.tmp);
+    } catch {
+      // nothing was left behind
+    }
+    throw e;
   }
 }

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, rm, unlink, opendir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { FatalError } from '../core/errors.js';
-import type { ObjectStore, StoredObject } from '../core/ports.js';
+import type { ObjectStore, PutObject, StoredObject } from '../core/ports.js';
 import type { FileWrite } from './atomic-files.js';
 import type { WriterReply } from './fs-writer-worker.js';
 import { gzipMetadata, withGzipMetadata } from './gzip-metadata.js';
@@ -29,6 +29,8 @@ const FATAL_CODES: Record<string, string> = {
   EPERM: 'operation not permitted',
   EROFS: 'the file system is read-only',
   ENOTDIR: 'part of the path is a file, not a directory',
+  // From a recursive mkdir that meets a file where a folder must go (writes never create exclusively).
+  EEXIST: 'part of the path is a file, not a directory',
 };
 
 /**
@@ -53,16 +55,26 @@ export class FsObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
 
   async put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void> {
-    const path = this.#path(key);
+    return this.putMany([{ key, body, metadata }]);
+  }
+
+  /** Many objects, one message to the writer thread: written in order, each atomically. */
+  async putMany(objects: readonly PutObject[]): Promise<void> {
+    if (objects.length === 0) return;
     try {
       const tmp = await (this.#tmp ??= this.#prepareTmp());
-      const withMeta = metadata ? withGzipMetadata(body, metadata) : undefined;
-      const writes: FileWrite[] = [{ path, tmp: join(tmp, String(this.#sequence++)), body: withMeta ?? body }];
-      if (metadata && !withMeta) writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
+      const writes: FileWrite[] = [];
+      for (const { key, body, metadata } of objects) {
+        const path = this.#path(key);
+        const withMeta = metadata ? withGzipMetadata(body, metadata) : undefined;
+        writes.push({ path, tmp: join(tmp, String(this.#sequence++)), body: withMeta ?? body });
+        if (metadata && !withMeta) writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
+      }
       const reply = await (this.#writer ??= new WorkerPool(WRITER, WRITER_THREADS, undefined)).run(writes, transferable(...writes.map((w) => w.body)));
-      if (!reply.ok) throw Object.assign(new Error(reply.message), { code: reply.code });
+      if (!reply.ok) throw Object.assign(new Error(reply.message), { code: reply.code, path: reply.path });
     } catch (e) {
-      throw fatalOr(e, `cannot write ${join(this.root, key)}`);
+      const path = (e as { path?: string }).path;
+      throw fatalOr(e, `cannot write ${path ?? join(this.root, objects[0].key)}`);
     }
   }
 

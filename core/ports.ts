@@ -37,6 +37,20 @@ export interface ObjectStore {
   head(key: string): Promise<Record<string, string> | undefined>;
   list(prefix: string): AsyncIterable<string>;
   delete(keys: string[]): Promise<void>;
+  /** Many objects at once, each written atomically (a store without its own way: `putAll`). */
+  putMany?(objects: readonly PutObject[]): Promise<void>;
+}
+
+export interface PutObject {
+  key: string;
+  body: Uint8Array;
+  metadata?: Record<string, string>;
+}
+
+/** Every object written, by the store's own batch write where it has one. */
+export function putAll(store: ObjectStore, objects: readonly PutObject[]): Promise<void> {
+  if (store.putMany) return store.putMany(objects);
+  return Promise.all(objects.map((o) => store.put(o.key, o.body, o.metadata))).then(() => undefined);
 }
 
 export interface StoredObject {

@@ -1,6 +1,6 @@
 import { asFatal, FatalError } from './errors.js';
 import { processStored } from './normalise-object.js';
-import type { ObjectStore, Processor, TableChunk, TableCodec } from './ports.js';
+import { putAll, type ObjectStore, type Processor, type TableChunk, type TableCodec } from './ports.js';
 import { dtOfKey, itemFromRawKey, TABLES_PREFIX, tableFileKey } from './raw-key.js';
 import type { RunStats } from './run-stats.js';
 import { TABLES, type TableName } from './tables.js';
@@ -133,7 +133,7 @@ export class TableBatcher {
     const replaced = entries.filter((e) => e.replaces).map((e) => ({ key: e.key, batch: e.replaces![BATCH_META] }));
     const journal: Journal = { id, raws: entries.map((e) => e.key), files: [...files.keys()], replaced };
     await store.put(journalKey(id), new TextEncoder().encode(JSON.stringify(journal)));
-    await Promise.all(entries.map((e) => store.put(e.key, e.rawGz, { ...e.metadata, [BATCH_META]: id })));
+    await putAll(store, entries.map((e) => ({ key: e.key, body: e.rawGz, metadata: { ...e.metadata, [BATCH_META]: id } })));
     await writeFiles(files, this.#o);
     await removeRows(replaced, this.#o);
     await store.delete([journalKey(id)]);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { FsObjectStore } from '../../adapters/fs-store.js';
+import { FatalError } from '../../core/errors.js';
 import { gzipMetadata, withGzipMetadata } from '../../adapters/gzip-metadata.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
@@ -23,6 +24,26 @@ describe('FsObjectStore', () => {
     expect(await s.head('raw/a/b.json.gz')).toEqual({ 'fetched-at': '2026-11-26T00:00:00.000Z' });
     expect(await s.get('raw/a/b.json.gz')).toEqual({ body: new Uint8Array([1, 2, 3]), metadata: { 'fetched-at': '2026-11-26T00:00:00.000Z' } });
     expect(await s.head('raw/a/missing.json.gz')).toBeUndefined();
+    await s.close();
+  });
+
+  it('putMany writes every object in one hand-off, and names the one it could not write', async () => {
+    const s = store();
+    const objects = [
+      { key: 'raw/x/1.json.gz', body: gzipSync('{"a":1}'), metadata: { 'fetched-at': '2026-11-26T00:00:00.000Z' } },
+      { key: 'raw/y/2.json', body: new Uint8Array([7]), metadata: { n: '2' } },
+      { key: 'tables/t/3.parquet', body: new Uint8Array([3, 3]) },
+    ];
+    await s.putMany(objects);
+    expect(gunzipSync((await s.get('raw/x/1.json.gz'))!.body).toString()).toBe('{"a":1}');
+    expect(await s.get('raw/y/2.json')).toEqual({ body: new Uint8Array([7]), metadata: { n: '2' } });
+    expect((await s.get('tables/t/3.parquet'))!.body).toEqual(new Uint8Array([3, 3]));
+    // A file where a folder must go: the second object cannot be written, the first was.
+    await s.put('blocked', new Uint8Array([0]));
+    const err = await s.putMany([{ key: 'ok/4', body: new Uint8Array([4]) }, { key: 'blocked/5', body: new Uint8Array([5]) }]).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(FatalError);
+    expect((err as Error).message).toContain(join(s.root, 'blocked/5'));
+    expect(await s.get('ok/4')).toBeDefined();
     await s.close();
   });
 
