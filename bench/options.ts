@@ -32,6 +32,8 @@ export interface BenchOptions {
   baseUrl?: string;
   /** Write .cpuprofile files of every timed run and summarise them. @default false */
   profile: boolean;
+  /** Keep the runs' data directories (listed in the report). @default false */
+  keepData: boolean;
   /** First auction id of the plan. @default 100000 */
   firstId: number;
   quick: boolean;
@@ -59,6 +61,7 @@ export function benchDefaults(): BenchOptions {
     scalingBodies: 400,
     out: 'bench-results',
     profile: false,
+    keepData: false,
     firstId: FIRST_ID,
     quick: false,
   };

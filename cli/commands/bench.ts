@@ -32,6 +32,8 @@ Options:
       --profile                   also write a CPU profile of every timed run (.cpuprofile: open it in
                                   Chrome DevTools → Performance → Load profile, or in VS Code) and a
                                   summary of where the CPU went in report.md
+      --keep-data                 keep each run's data directory (raw objects, table files) to look at;
+                                  by default they are removed after the last run
       --base-url URL              bench a real endpoint instead of the simulator (no warm-up; concurrency
                                   capped at 8; please do this rarely)
   -h, --help                      show this help
@@ -42,7 +44,7 @@ const OPTIONS = {
   auctions: { type: 'string' }, latency: { type: 'string' }, jitter: { type: 'string' }, concurrency: { type: 'string' },
   'parallel-concurrency': { type: 'string' }, workers: { type: 'string' }, modes: { type: 'string' }, only: { type: 'string' },
   'scaling-bodies': { type: 'string' }, 'first-id': { type: 'string' }, out: { type: 'string', short: 'o' }, quick: { type: 'boolean' },
-  profile: { type: 'boolean' }, 'base-url': { type: 'string' },
+  profile: { type: 'boolean' }, 'keep-data': { type: 'boolean' }, 'base-url': { type: 'string' },
 } as const;
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -73,6 +75,7 @@ export function benchOptions(v: Record<string, string | boolean | undefined>): B
     firstId: int('first-id', v['first-id'], base.firstId, 1, 99_999_999),
     out: str('out', v.out, base.out),
     profile: Boolean(v.profile),
+    keepData: Boolean(v['keep-data']),
     baseUrl: url('base-url', v['base-url']),
   };
 }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { FatalError } from '../../core/errors.js';
+import type { PutObject } from '../../core/ports.js';
 import { gzipMetadata, withGzipMetadata } from '../../adapters/gzip-metadata.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
@@ -29,7 +30,7 @@ describe('FsObjectStore', () => {
 
   it('putMany writes every object in one hand-off, and names the one it could not write', async () => {
     const s = store();
-    const objects = [
+    const objects: PutObject[] = [
       { key: 'raw/x/1.json.gz', body: gzipSync('{"a":1}'), metadata: { 'fetched-at': '2026-11-26T00:00:00.000Z' } },
       { key: 'raw/y/2.json', body: new Uint8Array([7]), metadata: { n: '2' } },
       { key: 'tables/t/3.parquet', body: new Uint8Array([3, 3]) },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/bench-report.js';
@@ -11,6 +11,11 @@ import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
 // Structure only: timings depend on the machine and on whatever else runs on it.
 
+function keptDirs(report: BenchReport | undefined): string[] {
+  const note = report?.notes.find((n) => n.startsWith('data directories kept'));
+  return note ? note.slice(note.indexOf(': ') + 2, note.indexOf(' (and')).split(', ') : [];
+}
+
 describe('scraper bench --quick --profile', () => {
   let dir: string;
   let cleanup: () => void;
@@ -19,9 +24,20 @@ describe('scraper bench --quick --profile', () => {
 
   beforeAll(async () => {
     ({ dir, cleanup } = tempDir('bench-'));
-    ({ report, dir: results } = await runBench(benchOptions({ quick: true, profile: true, out: dir }), () => {}));
+    ({ report, dir: results } = await runBench(benchOptions({ quick: true, profile: true, 'keep-data': true, out: dir }), () => {}));
   });
-  afterAll(() => cleanup());
+  afterAll(() => {
+    cleanup();
+    for (const d of keptDirs(report)) for (const x of [d, `${d}.warmup`]) rmSync(x, { recursive: true, force: true });
+  });
+
+  it('with --keep-data, keeps every run\'s data directory, raw objects and table files in it, and says where', () => {
+    const dirs = keptDirs(report);
+    // The simulator's warm-up, the fetch stage and the three modes.
+    expect(dirs).toHaveLength(5);
+    for (const d of dirs) expect(filesUnder(d).some((f) => f.startsWith('raw/source=maxsold/'))).toBe(true);
+    expect(filesUnder(dirs[dirs.length - 1]).some((f) => f.startsWith('tables/maxsold_items/'))).toBe(true);
+  });
 
   it('runs the three modes in order, each complete, with numeric figures', () => {
     expect(report.modes.map((m) => m.mode)).toEqual(['naive', 'async', 'parallel']);
