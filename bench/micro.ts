@@ -46,8 +46,8 @@ const MB = 1_000_000;
 export async function runMicro(o: { quick: boolean; log?: (line: string) => void }): Promise<MicroResult[]> {
   const { sim, fixture, mb, rows100k, itemRowsOfSim, auctionRow } = inputs();
   const mbGz = gzipSync(mb);
-  const normalise = (text: string, item: MaxsoldWork) =>
-    interpretResponse(item, { url: '', round: 0 }, text, REAL_ORIGINS, { sourceKey: 'raw/bench', fetchedAt: 0, normalise: true });
+  const normalise = (text: string, item: MaxsoldWork, byteStrings = false) =>
+    interpretResponse(item, { url: '', round: 0 }, text, REAL_ORIGINS, { sourceKey: 'raw/bench', fetchedAt: 0, normalise: true, byteStrings });
   const fixtureItem: MaxsoldWork = { source: 'maxsold', id: '104375', dt: '2026-11-26' };
   const simPlain = gunzipSync(sim.gz);
   const simText = simPlain.toString('utf8');
@@ -61,6 +61,12 @@ export async function runMicro(o: { quick: boolean; log?: (line: string) => void
     { name: 'JSON.parse, one auction (simulator)', op: `${kb(sim.plainBytes)} of JSON`, fn: () => JSON.parse(simText), per: [sim.plainBytes / MB, 'MB/s'] },
     { name: 'JSON.parse of the latin1 text, one auction', op: `${kb(sim.plainBytes)} of JSON`, fn: () => JSON.parse(simLatin1), per: [sim.plainBytes / MB, 'MB/s'] },
     { name: 'parse + validate + normalise, one auction (simulator)', op: `${itemRowsOfSim} items`, fn: () => normalise(simText, sim.item), per: [itemRowsOfSim, 'rows/s'] },
+    {
+      name: 'parse + validate + normalise, one auction as byte strings (latin1 text)',
+      op: `${itemRowsOfSim} items`,
+      fn: () => normalise(simLatin1, sim.item, true),
+      per: [itemRowsOfSim, 'rows/s'],
+    },
     { name: 'parse + validate + normalise, fixture auction-104375', op: `${kb(Buffer.byteLength(fixture))} recorded response`, fn: () => normalise(fixture, fixtureItem) },
     { name: 'Arrow build + Parquet write, 100k item rows', op: '100,000 rows', fn: () => encodeParquet(TABLES.maxsold_items, rows100k), per: [rows100k.length, 'rows/s'], heavy: true },
     {
