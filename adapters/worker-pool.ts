@@ -10,12 +10,21 @@ interface Task<I, O> {
 
 interface Slot<I, O> {
   worker: Worker;
-  task?: Task<I, O>;
+  /** Sent and not yet answered, oldest first (a worker answers in order). */
+  tasks: Task<I, O>[];
 }
 
 /**
- * A fixed pool of worker threads, one task per worker at a time (the work is CPU
- * bound). Tasks wait in FIFO order; a worker that dies fails its task and is replaced.
+ * Tasks sent to a worker ahead of its answers: with two, a worker that finishes one finds
+ * the next already in its queue instead of idling until the main thread (busy, or not
+ * scheduled on a full machine) hands it one.
+ */
+const DEPTH = 2;
+
+/**
+ * A fixed pool of worker threads, each working on one task at a time (the work is CPU
+ * bound) with the next one waiting at its door. Tasks wait in FIFO order; a worker that
+ * dies fails its tasks and is replaced.
  */
 export class WorkerPool<I, O> {
   readonly #slots: Slot<I, O>[] = [];
@@ -58,10 +67,9 @@ export class WorkerPool<I, O> {
       ? // Under the TypeScript sources (tests), a worker registers tsx before loading its script.
         new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); })`, { eval: true, workerData: this.workerData })
       : new Worker(this.script, { workerData: this.workerData });
-    const slot: Slot<I, O> = { worker };
+    const slot: Slot<I, O> = { worker, tasks: [] };
     worker.on('message', (output: O) => {
-      const task = slot.task;
-      slot.task = undefined;
+      const task = slot.tasks.shift();
       this.#completed++;
       task?.resolve(output);
       this.#dispatch();
@@ -77,23 +85,25 @@ export class WorkerPool<I, O> {
   #replace(slot: Slot<I, O>, err: unknown): void {
     const i = this.#slots.indexOf(slot);
     if (i < 0 || this.#closed) return;
-    slot.task?.reject(err);
-    slot.task = undefined;
+    for (const t of slot.tasks.splice(0)) t.reject(err);
     void slot.worker.terminate();
     this.#slots[i] = this.#spawn();
     this.#dispatch();
   }
 
   #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (slot.task || this.#queue.length === 0) continue;
-      const task = this.#queue.shift()!;
-      slot.task = task;
-      slot.worker.ref();
-      slot.worker.postMessage(task.input, task.transfer);
+    // Idle workers first, then a second task each: spread before stacking.
+    for (let depth = 1; depth <= DEPTH; depth++) {
+      for (const slot of this.#slots) {
+        if (slot.tasks.length >= depth || this.#queue.length === 0) continue;
+        const task = this.#queue.shift()!;
+        slot.tasks.push(task);
+        slot.worker.ref();
+        slot.worker.postMessage(task.input, task.transfer);
+      }
     }
     // Idle workers must not keep the process alive.
-    for (const slot of this.#slots) if (!slot.task) slot.worker.unref();
+    for (const slot of this.#slots) if (slot.tasks.length === 0) slot.worker.unref();
   }
 }
 
