@@ -109,7 +109,8 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   }
   if (o.sections.includes('scaling')) {
     const counts = [...new Set([1, o.workers])];
-    const repeats = o.quick ? 1 : 3;
+    // Each worker count's fastest of five batches: other work on the machine only ever slows one down.
+    const repeats = o.quick ? 1 : 5;
     log(`normaliser scaling: ${o.scalingBodies} gzipped auction bodies through the worker pool with ${counts.join(' and ')} worker(s), best of ${repeats} …`);
     const run = await timed('scaling', { kind: 'scaling', firstId: o.firstId, bodies: o.scalingBodies, workerCounts: counts, repeats });
     report.scaling = { ...run.output.scaling!, peakRssMb: Math.round(run.output.maxRssBytes / 1e6), cores: run.cores };

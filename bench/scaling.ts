@@ -39,7 +39,8 @@ export interface ScalingResult {
  * Normaliser throughput on a worker pool: the same gzipped bodies through
  * `PoolProcessor` (gunzip, SHA-256, parse, validate, rows, Arrow; then one Parquet
  * file per table for every batch of bodies, as a run writes them) with each worker count.
- * Each pool first processes every body once, untimed (module load, wasm compile, JIT);
+ * Each pool first processes every body once per worker, untimed (module load, wasm
+ * compile, JIT);
  * of `repeats` timed batches the fastest counts, as other work on the machine can only
  * slow a batch down.
  */
@@ -49,10 +50,12 @@ export async function runScaling(bodies: AuctionBody[], workerCounts: number[], 
   for (const workers of workerCounts) {
     const pool = new PoolProcessor({ origins: REAL_ORIGINS, normalise: true }, workers);
     try {
-      // One untimed pass over every body first, as the bench's other runs do: each worker's
-      // JIT warms on as many bodies whatever the worker count (with a few bodies only, the
-      // one-worker pool, timed first and on twice the bodies per worker, got warmer).
-      await timedBatch(pool, bodies, workers);
+      // Untimed passes first, one per worker, so that every worker has processed as many
+      // bodies as the lone worker of the one-worker pool before its clock starts: V8 compiles
+      // each thread's hot code on its helper threads, and on a full machine that compilation
+      // competes with the timed work (measured with perf: TurboFan was half of those threads'
+      // samples when a two-worker pool had been warmed with one pass).
+      for (let i = 0; i < workers; i++) await timedBatch(pool, bodies, workers);
       const batches: ScalingRun[] = [];
       for (let i = 0; i < repeats; i++) {
         const { run, accepted } = await timedBatch(pool, bodies, workers);
