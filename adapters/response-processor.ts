@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PermanentError, PoisonError, TransientError } from '../core/errors.js';
@@ -65,11 +65,14 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
  * string, one character per UTF-8 byte (`latin1-utf8`, see core/byte-text.ts), and
  * goes into its Arrow column as those bytes, never decoded at all. A `\u` escape
  * would mix with such bytes, so a body with one takes the UTF-8 path; so do VIA's
- * snapshots (polled, not bulk). Validation alone never needs the strings.
+ * snapshots (polled, not bulk), and so does a body that is not valid UTF-8. Validation
+ * alone never needs the strings.
  */
 function textEncoding(plain: Buffer, input: ProcessInput, normalise: boolean): 'utf8' | 'latin1' | 'latin1-utf8' {
   if (!normalise || isAscii(plain)) return 'latin1';
-  if (input.item.source === 'maxsold' && plain.indexOf('\\u') === -1) return 'latin1-utf8';
+  // Bytes that are not UTF-8 (a Windows-1252 "é", a character cut short) would reach the
+  // Parquet file as they are: such a body takes the UTF-8 path, which replaces them with U+FFFD.
+  if (input.item.source === 'maxsold' && plain.indexOf('\\u') === -1 && isUtf8(plain)) return 'latin1-utf8';
   return 'utf8';
 }
 
@@ -83,9 +86,14 @@ function textEncoding(plain: Buffer, input: ProcessInput, normalise: boolean): '
 function gunzip(gz: Uint8Array): Buffer {
   const n = gz.byteLength;
   const stated = n >= 18 ? (gz[n - 4] | (gz[n - 3] << 8) | (gz[n - 2] << 16)) + gz[n - 1] * 0x1000000 : 0;
-  // A little room past the end lets zlib see the stream finish inside this one buffer.
-  return stated > 0 && stated <= n * 64 ? gunzipSync(gz, { chunkSize: stated + 64 }) : gunzipSync(gz);
+  if (stated === 0 || stated > n * 64 || stated > MAX_SIZED_GUNZIP) return gunzipSync(gz);
+  // A little room past the end lets zlib see the stream finish inside this one buffer; never
+  // smaller than zlib's own chunks (several members: the trailer states only the last one's size).
+  return gunzipSync(gz, { chunkSize: Math.max(stated + 64, 16 * 1024) });
 }
+
+/** Above this a stated size is not trusted with one allocation (zlib's chunks take over). */
+const MAX_SIZED_GUNZIP = 64 * 1024 * 1024;
 
 /** Record batches of one table → its Parquet file (landing profile). */
 export function encodeTableFile(table: TableName, batches: Uint8Array[]): Uint8Array {

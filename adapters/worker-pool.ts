@@ -59,6 +59,7 @@ export class WorkerPool<I, O> {
   async close(): Promise<void> {
     this.#closed = true;
     for (const t of this.#queue.splice(0)) t.reject(new Error('worker pool closed'));
+    for (const slot of this.#slots) for (const t of slot.tasks.splice(0)) t.reject(new Error('worker pool closed'));
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 
@@ -75,6 +76,8 @@ export class WorkerPool<I, O> {
       this.#dispatch();
     });
     worker.on('error', (err) => this.#replace(slot, err));
+    // A reply that cannot be read would leave the replies after it answering the wrong tasks.
+    worker.on('messageerror', (err) => this.#replace(slot, err));
     worker.on('exit', (code) => {
       if (!this.#closed) this.#replace(slot, new Error(`worker exited with code ${code}`));
     });
@@ -85,7 +88,8 @@ export class WorkerPool<I, O> {
   #replace(slot: Slot<I, O>, err: unknown): void {
     const i = this.#slots.indexOf(slot);
     if (i < 0 || this.#closed) return;
-    for (const t of slot.tasks.splice(0)) t.reject(err);
+    // The oldest task was running; the one behind it never started, and says so.
+    slot.tasks.splice(0).forEach((t, i) => t.reject(i === 0 ? err : new Error(`worker died before this task started (${(err as Error)?.message ?? String(err)})`)));
     void slot.worker.terminate();
     this.#slots[i] = this.#spawn();
     this.#dispatch();

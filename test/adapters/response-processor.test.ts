@@ -97,6 +97,20 @@ describe('processResponse decodes text the fast way without changing a character
     expect(processResponse({ ...input(recorded), body: lying }, { origins: REAL_ORIGINS })).toEqual({ kind: 'failed', error: 'transient', reason: 'bad_gzip' });
   });
 
+  it('a body that is not valid UTF-8 (a Windows-1252 byte) takes the UTF-8 path: U+FFFD, as decoding gives', () => {
+    const json = JSON.parse(recorded) as { auction: { items: { title: string }[] } };
+    json.auction.items[0].title = 'Caf\u00e9 XMARK';
+    const utf8 = Buffer.from(JSON.stringify(json));
+    const at = utf8.indexOf(Buffer.from('Caf\u00e9 XMARK')) + 3;
+    // "é" as one Windows-1252 byte instead of C3 A9.
+    const bytes = Buffer.concat([utf8.subarray(0, at), Buffer.from([0xe9]), utf8.subarray(at + 2)]);
+    const r = processResponse({ ...input(''), body: gzipSync(bytes) }, { origins: REAL_ORIGINS });
+    if (r.kind !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(r)}`);
+    const rows = decodeParquet(TABLES.maxsold_items, encodeTableFile('maxsold_items', [r.chunks.find((c) => c.table === 'maxsold_items')!.batch]));
+    expect(rows[0].title).toBe('Caf\ufffd XMARK');
+    expect(rows).toEqual(expectedRows(bytes.toString('utf8')).map((x) => ({ ...x, images: x.images ?? [] })));
+  });
+
   it('an all-ASCII body is read as is', () => {
     const ascii = recorded.replace(/[\u0080-\uffff]/g, '?');
     expect(itemRows(ascii)).toEqual(expectedRows(ascii).map((r) => ({ ...r, images: r.images ?? [] })));

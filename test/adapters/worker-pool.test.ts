@@ -37,6 +37,17 @@ describe('WorkerPool', () => {
     }
   });
 
+  it('close fails the tasks still in flight instead of leaving them pending', async () => {
+    const pool = new WorkerPool<Task, Reply>(ECHO, 1, undefined);
+    const outcomes = [pool.run({ value: 1, busyMs: 200 }), pool.run({ value: 2 }), pool.run({ value: 3 })].map((p) =>
+      p.then(() => 'answered', (e: Error) => e.message),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await pool.close();
+    // The running one, the one waiting at the worker, the one still in the pool's queue.
+    expect(await Promise.all(outcomes)).toEqual(['worker pool closed', 'worker pool closed', 'worker pool closed']);
+  });
+
   it('a worker that dies fails the tasks it held, is replaced, and the pool goes on', async () => {
     const pool = new WorkerPool<Task, Reply>(ECHO, 1, undefined);
     try {
@@ -45,7 +56,7 @@ describe('WorkerPool', () => {
       const second = pool.run({ value: 2 });
       const queued = pool.run({ value: 3 });
       await expect(first).rejects.toThrow(/crashed on 1/);
-      await expect(second).rejects.toThrow(/crashed on 1/);
+      await expect(second).rejects.toThrow(/died before this task started \(crashed on 1\)/);
       // The third was still in the pool's own queue: the replacement worker answers it.
       expect((await queued).value).toBe(3);
       expect((await pool.run({ value: 4 })).value).toBe(4);
