@@ -73,7 +73,8 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   // least that many, so the figure is a measurement rather than a scaled-up 500.
   const fetchPlan = { ...plan, auctions: sim && !o.quick ? Math.max(o.auctions, FETCH_STAGE_AUCTIONS) : o.auctions };
   // Each timed run's process first runs this many of the auctions untimed (see job-child.ts, warmUp).
-  const warmupAuctions = o.quick ? 20 : WARMUP_AUCTIONS;
+  // Never against a real endpoint: that would double the requests the user asked for.
+  const warmupAuctions = !sim ? 0 : o.quick ? 20 : WARMUP_AUCTIONS;
 
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(), finishedAt: '', totalSeconds: 0, machine,

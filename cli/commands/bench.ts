@@ -9,7 +9,7 @@ own process (unless --base-url), makes one untimed pass to warm its body cache, 
 runs the same auctions, each run in a fresh child process and data directory that first
 runs them once untimed (V8 compiles hot code meanwhile):
   fetch stage  request, validation, raw write only (no rows): client CPU per 1,000 fetches
-               (at least 1,000 auctions against the simulator)
+               (at least 1,000 auctions against the simulator, unless --quick)
   naive        one request at a time, processed inline on the main thread
   async        C requests open at once, processed inline
   parallel     C requests open at once, processed on a worker-thread pool
