@@ -18,6 +18,8 @@ Options:
       --rate R            server-side rate limit, e.g. 20/s: over it answers 429 + Retry-After
       --burst N           requests allowed back to back under --rate (default: one second's worth)
       --retry-after F     seconds (default) or http-date
+      --retry-after-grace MS  requests arriving this long after a 429/503 was sent still count as
+                          already on their way, not as Retry-After violations (default 50)
       --max-in-flight N   over this many open requests answers 503 + Retry-After: 1
       --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05 (kinds: ${FAULT_KINDS.join(', ')})
       --seed N            seed of the fault draws (default 1)
@@ -31,6 +33,7 @@ export const SIMULATE_OPTIONS = {
   rate: { type: 'string' },
   burst: { type: 'string' },
   'retry-after': { type: 'string' },
+  'retry-after-grace': { type: 'string' },
   'max-in-flight': { type: 'string' },
   faults: { type: 'string' },
   seed: { type: 'string' },
@@ -71,6 +74,7 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
     faults: faultRates(v.faults),
     faultSeed: int('seed', v.seed, 1, 0, 2 ** 31),
     slowMs: int('slow', v.slow, 2000, 0, 600_000),
+    retryAfterGraceMs: int('retry-after-grace', v['retry-after-grace'], 50, 0, 60_000),
   };
 }
 
