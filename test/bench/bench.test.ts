@@ -7,6 +7,7 @@ import { recommend, type TuneStep } from '../../bench/tune.js';
 import { benchOptions } from '../../cli/commands/bench.js';
 import { UsageError } from '../../cli/args.js';
 import { runCli } from '../helpers/cli.js';
+import { startSimulator } from '../../simulator/index.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
 // Structure only: timings depend on the machine and on whatever else runs on it.
@@ -108,6 +109,22 @@ describe('scraper bench --quick --profile', () => {
     const profile = JSON.parse(readFileSync(join(results, 'naive.main.cpuprofile'), 'utf8'));
     expect(Object.keys(profile)).toEqual(expect.arrayContaining(['nodes', 'samples', 'timeDeltas']));
   });
+});
+
+describe('scraper bench --base-url', () => {
+  it('sends the endpoint exactly the requests of the timed runs: no warm-up pass', async () => {
+    const sim = await startSimulator({});
+    const { dir, cleanup } = tempDir('bench-url-');
+    try {
+      const { report } = await runBench(benchOptions({ 'base-url': sim.url, auctions: '4', modes: 'naive,async', only: 'modes,fetch', out: dir }), () => {});
+      expect(report.modes.map((m) => m.requests)).toEqual([4, 4]);
+      expect(report.fetchStage?.requests).toBe(4);
+      expect(sim.stats().requests).toBe(12);
+    } finally {
+      cleanup();
+      await sim.close();
+    }
+  }, 60_000);
 });
 
 describe('scraper bench options', () => {
