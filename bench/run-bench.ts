@@ -20,11 +20,6 @@ export interface BenchOutcome {
 }
 
 /**
- * The whole bench: a simulator in its own process (unless --base-url), one untimed
- * warm-up pass, then each selected section, every timed run in a fresh child
- * process with a fresh data directory; then charts and the reports.
- */
-/**
  * Auctions each child runs untimed before its clock starts (at most the run's own, so by
  * default the same 500 once). Measured with --trace-opt: functions called once per
  * auction (the fetch loop, the store's put, undici's request) were first optimised by
@@ -36,6 +31,11 @@ export const WARMUP_AUCTIONS = 1000;
 /** Auctions the fetch stage fetches at least (against the simulator): the unit of its figure. */
 export const FETCH_STAGE_AUCTIONS = 1000;
 
+/**
+ * The whole bench: a simulator in its own process (unless --base-url), one untimed
+ * warm-up pass, then each selected section, every timed run in a fresh child
+ * process with a fresh data directory; then charts and the reports.
+ */
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<BenchOutcome> {
   const started = Date.now();
   const dir = join(o.out, timestampName(started));

@@ -40,9 +40,8 @@ export interface ScalingResult {
  * `PoolProcessor` (gunzip, SHA-256, parse, validate, rows, Arrow; then one Parquet
  * file per table for every batch of bodies, as a run writes them) with each worker count.
  * Each pool first processes every body once per worker, untimed (module load, wasm
- * compile, JIT);
- * of `repeats` timed batches the fastest counts, as other work on the machine can only
- * slow a batch down.
+ * compile, JIT); of `repeats` timed batches the fastest counts, as other work on the
+ * machine can only slow a batch down.
  */
 export async function runScaling(bodies: AuctionBody[], workerCounts: number[], repeats = 1): Promise<ScalingResult> {
   const runs: ScalingRun[] = [];

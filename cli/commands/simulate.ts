@@ -18,8 +18,9 @@ Options:
       --rate R            server-side rate limit, e.g. 20/s: over it answers 429 + Retry-After
       --burst N           requests allowed back to back under --rate (default: one second's worth)
       --retry-after F     seconds (default) or http-date
-      --retry-after-grace MS  requests arriving this long after a 429/503 was sent still count as
-                          already on their way, not as Retry-After violations (default 50)
+      --retry-after-grace MS
+                          requests arriving this long after a 429/503 was sent were on their way
+                          already: not counted as Retry-After violations (default 50)
       --max-in-flight N   over this many open requests answers 503 + Retry-After: 1
       --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05 (kinds: ${FAULT_KINDS.join(', ')})
       --seed N            seed of the fault draws (default 1)
