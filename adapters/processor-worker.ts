@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FatalError } from '../core/errors.js';
 import type { ProcessInput } from '../core/ports.js';
@@ -8,6 +9,21 @@ import { storeResponse } from './response-processor.js';
 // A pool worker: one body in, its files written here, a small summary out. Tasks run one after
 // another, in the order they came (the pool matches answers to tasks by order).
 const { config, out } = workerData as PoolSetup;
+
+/**
+ * Nice steps this thread stands below the main thread. The main thread only does I/O:
+ * when a response (a 429 among them) arrives on a machine whose cores the pool keeps
+ * busy, it runs first. Linux keeps a nice value per thread (setpriority on this thread,
+ * `0`); elsewhere it would lower the whole process, so it is left alone there.
+ */
+const BELOW_MAIN = 5;
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + BELOW_MAIN));
+  } catch {
+    // Not allowed to change it: the pool still works, at the main thread's priority.
+  }
+}
 const store = new FsObjectStore(out);
 // Only a worker that writes tables loads parquet-wasm (and compiles its WebAssembly).
 const encode = config.normalise === false ? undefined : (await import('./parquet.js')).encodeTableFile;
