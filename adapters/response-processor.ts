@@ -39,6 +39,8 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
       fetchedAt: input.fetchedAt,
       normalise: config.normalise ?? true,
       byteStrings: encoding === 'latin1-utf8',
+      // Counted per field by the normaliser (`invalid_unicode`).
+      notUtf8: encoding === 'utf8' && !isUtf8(plain),
     });
     if (result.kind === 'again') return result;
     const chunks: TableChunk[] = [];
@@ -71,7 +73,8 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
 function textEncoding(plain: Buffer, input: ProcessInput, normalise: boolean): 'utf8' | 'latin1' | 'latin1-utf8' {
   if (!normalise || isAscii(plain)) return 'latin1';
   // Bytes that are not UTF-8 (a Windows-1252 "é", a character cut short) would reach the
-  // Parquet file as they are: such a body takes the UTF-8 path, which replaces them with U+FFFD.
+  // Parquet file as they are: such a body takes the UTF-8 path, which replaces them with U+FFFD
+  // (and the normaliser counts the fields that held them).
   if (input.item.source === 'maxsold' && plain.indexOf('\\u') === -1 && isUtf8(plain)) return 'latin1-utf8';
   return 'utf8';
 }

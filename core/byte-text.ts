@@ -3,8 +3,12 @@
  * the string is one byte of its UTF-8 encoding. A MaxSold body is parsed this way
  * (see processResponse): decoding is a copy, the one-byte string parses faster, and its
  * strings reach the Arrow columns as the same bytes, never decoded and encoded again.
- * Only the few things a normaliser does to text need to know; they are here.
+ * Only the few things a normaliser does to text need to know; they are here, as the
+ * TextForm `BYTE_TEXT`.
  */
+import { decodeEntities } from './html-entities.js';
+import type { TextForm } from './text-form.js';
+
 // ignoreBOM: a U+FEFF inside a string is text, not a byte order mark to drop.
 const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 const ENCODER = new TextEncoder();
@@ -44,3 +48,16 @@ export function trimByteString(s: string): string {
   if (t.length > 0 && (t.charCodeAt(0) > 0x7f || t.charCodeAt(t.length - 1) > 0x7f)) return toByteString(fromByteString(t).trim());
   return t;
 }
+
+/**
+ * Byte strings as a TextForm. Such a body is valid UTF-8 without `\u` escapes (see
+ * processResponse), so every string in it is valid text; an entity is decoded on the
+ * text and the result turned back into bytes.
+ */
+export const BYTE_TEXT: TextForm = {
+  valid: () => true,
+  repair: (s) => s,
+  decodeEntities: (s) => (s.indexOf('&') === -1 ? s : toByteString(decodeEntities(fromByteString(s)))),
+  trim: trimByteString,
+  own: toByteString,
+};

@@ -1,9 +1,10 @@
 import type { WorkItem } from '../work-item.js';
 import type { TableRows } from '../tables.js';
-import { parseTimestamp } from '../timestamps.js';
+import { BYTE_TEXT } from '../byte-text.js';
+import { escapesSurrogates, unicodeText, type TextForm } from '../text-form.js';
 import { FieldReader, type Anomalies } from './fields.js';
 import { parseJsonBody } from './json-body.js';
-import { itemsWithBids, maxsoldUrl, MAXSOLD_ORIGIN, nextLimit, normaliseMaxsold, validateMaxsold, FIRST_LIMIT } from './maxsold.js';
+import { closesAt, itemsWithBids, maxsoldUrl, MAXSOLD_ORIGIN, nextLimit, normaliseMaxsold, validateMaxsold, FIRST_LIMIT } from './maxsold.js';
 import { normaliseVia, validateVia, VIA_ORIGIN, viaUrl } from './via.js';
 
 export type { Anomalies } from './fields.js';
@@ -43,6 +44,8 @@ export interface InterpretOptions {
   normalise: boolean;
   /** `text` holds UTF-8 bytes decoded as latin1: every string in the rows is a byte string (see byte-text.ts). */
   byteStrings?: boolean;
+  /** The body's bytes were not all UTF-8: the decoder left U+FFFD in their place. */
+  notUtf8?: boolean;
 }
 
 export type Interpretation =
@@ -63,8 +66,8 @@ export type Interpretation =
  */
 export function interpretResponse(item: WorkItem, request: Request, text: string, origins: Origins, opts: InterpretOptions): Interpretation {
   const json = parseJsonBody(text, opts.contentType);
-  const reader = new FieldReader({}, opts.byteStrings);
-  const ctx = { sourceKey: reader.own(opts.sourceKey), fetchedAt: opts.fetchedAt };
+  const reader = new FieldReader({}, textForm(text, opts));
+  const ctx = { sourceKey: reader.text.own(opts.sourceKey), fetchedAt: opts.fetchedAt };
   if (item.source === 'via') {
     const snapshot = validateVia(json);
     const tables = opts.normalise ? normaliseVia(snapshot, item, ctx, reader) : {};
@@ -75,6 +78,12 @@ export function interpretResponse(item: WorkItem, request: Request, text: string
   if (limit !== undefined) return { kind: 'again', request: { url: maxsoldUrl(origins.maxsold, item, limit), limit, round: request.round + 1 } };
   if (request.limit !== undefined && res.items.length >= request.limit) reader.note('maxsold_auctions.items:possibly_truncated');
   const tables = opts.normalise ? normaliseMaxsold(res, item, ctx, reader) : {};
-  const closesAt = item.itemId ? undefined : (parseTimestamp(res.auction.last_item_closes) ?? undefined);
-  return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: item.itemId ? [] : itemsWithBids(res), closesAt };
+  if (item.itemId) return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: [] };
+  return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: itemsWithBids(res), closesAt: closesAt(res) };
+}
+
+/** The form the parsed body's strings will be in (validation alone reads none of them). */
+function textForm(text: string, opts: InterpretOptions): TextForm {
+  if (opts.byteStrings) return BYTE_TEXT;
+  return unicodeText(opts.normalise && escapesSurrogates(text), opts.notUtf8 ?? false);
 }
