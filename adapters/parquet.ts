@@ -1,4 +1,4 @@
-import { Bool, DateDay, Field, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8, tableFromIPC, type DataType } from 'apache-arrow';
+import { Bool, DateDay, Field, type Data, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8, tableFromIPC, type DataType } from 'apache-arrow';
 import { Compression, EnabledStatistics, readParquet, Table as WasmTable, writeParquet, WriterPropertiesBuilder, type WriterProperties } from 'parquet-wasm';
 import type { TableCodec } from '../core/ports.js';
 import type { Column, ColumnType, Row, TableSchema } from '../core/tables.js';
@@ -59,14 +59,34 @@ export function encodeParquet(schema: TableSchema, rows: Row[], profile: Parquet
 /** Parquet bytes → rows in the same shape normalisers produce (timestamps as epoch ms). */
 export function decodeParquet(schema: TableSchema, bytes: Uint8Array): Row[] {
   const table = tableFromIPC(readParquet(bytes).intoIPCStream());
-  const columns = schema.columns.map((c) => ({ c, vector: table.getChild(c.name) }));
-  const rows: Row[] = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) {
-    const row: Row = {};
-    for (const { c, vector } of columns) row[c.name] = vector ? fromArrow(c.type, vector.get(i)) : null;
-    rows[i] = row;
+  const rows: Row[] = Array.from({ length: table.numRows }, () => ({}));
+  for (const c of schema.columns) {
+    const vector = table.getChild(c.name);
+    if (!vector) for (const row of rows) row[c.name] = fromArrow(c.type, null);
+    else if (c.type === 'string' || c.type === 'string_list') {
+      let at = 0;
+      for (const data of vector.data as Data[]) for (let i = 0; i < data.length; i++) rows[at++][c.name] = c.type === 'string' ? stringAt(data, i) : listAt(data, i);
+    } else for (let i = 0; i < rows.length; i++) rows[i][c.name] = fromArrow(c.type, vector.get(i));
   }
   return rows;
+}
+
+/**
+ * Strings are decoded here, not by apache-arrow, whose decoder drops a U+FEFF at the
+ * start of a value (a byte order mark to it; text here): compaction would lose it.
+ */
+const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function stringAt(data: Data, i: number): string | null {
+  if (!data.getValid(i)) return null;
+  return TEXT.decode((data.values as Uint8Array).subarray(data.valueOffsets[i], data.valueOffsets[i + 1]));
+}
+
+function listAt(data: Data, i: number): string[] {
+  if (!data.getValid(i)) return [];
+  const out: string[] = [];
+  for (let j = data.valueOffsets[i]; j < data.valueOffsets[i + 1]; j++) out.push(stringAt(data.children[0], j) as string);
+  return out;
 }
 
 /** Rows ⇄ Parquet, for compaction and for replacing a refetched body's rows. */

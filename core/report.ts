@@ -133,7 +133,7 @@ export function reportLines(r: RunReport): [string, string][] {
 }
 
 /** What a data-anomaly line means, where it is printed. */
-export const ANOMALY_LEGEND = '<table>.<field>:<reason>: count; the value is null, cast or replaced as README "Field contract" says';
+export const ANOMALY_LEGEND = '<table>.<field>:<reason>, as README "Field contract" defines them';
 
 /** Data anomalies as `name: count` lines, sorted by name so one table's fields sit together. */
 export function anomalyLines(anomalies: Record<string, number>): string[] {

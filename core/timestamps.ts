@@ -38,17 +38,21 @@ export function parseTimestamp(value: unknown): number | null | undefined {
     if (oh < 0 || om < 0 || oh > 18 || om > 59 || (oh === 18 && om > 0)) return undefined;
     offsetMinutes = (sign === 45 ? -1 : 1) * (oh * 60 + om);
   } else return undefined;
-  // Date.UTC maps years 0–99 to 1900–1999; a year of four digits from 0100 on is taken as written.
-  if (year < 100) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  return utc(year, month, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+}
+
+/** Date.UTC, but a year 0–99 is that year, not 1900–1999. */
+function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, millis = 0): number {
+  const t = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return year >= 100 ? t : new Date(t).setUTCFullYear(year);
 }
 
 /** `YYYY-MM-DD` → epoch days, for Arrow Date32; null for anything else, a day that does not exist included. */
 export function parseDateDays(value: unknown): number | null {
   if (typeof value !== 'string' || value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return null;
   const y = digits(value, 0, 4), m = digits(value, 5, 2), d = digits(value, 8, 2);
-  if (y < 100 || !isCalendarDay(y, m, d)) return null;
-  return Date.UTC(y, m - 1, d) / 86_400_000;
+  if (!isCalendarDay(y, m, d)) return null;
+  return utc(y, m, d) / 86_400_000;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

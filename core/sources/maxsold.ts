@@ -147,7 +147,7 @@ function auctionRows(res: MaxsoldResponse, ctx: RowContext, r: FieldReader): Tab
 
 function itemRow(it: Record<string, unknown>, itemId: number, auctionId: number, ctx: RowContext, r: FieldReader): Row {
   // items[].auction_id is a string while auction.id is a number: the row takes the auction's.
-  if (it.auction_id !== undefined && Number(it.auction_id) !== auctionId) r.note('maxsold_items.auction_id:mismatch');
+  if (it.auction_id !== undefined && it.auction_id !== null && positiveId(it.auction_id) !== auctionId) r.note('maxsold_items.auction_id:mismatch');
   const images = I.images(it, r) as string[];
   return {
     auction_id: auctionId,
