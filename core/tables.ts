@@ -73,7 +73,10 @@ export const TABLES: Record<TableName, TableSchema> = {
     name: 'maxsold_auctions',
     doc: 'One row per auction per fetch.',
     identity: ['auction_id'],
-    rules: ['`id` must be the auction id asked for (a number or its digits), else the body is quarantined (poison).'],
+    rules: [
+      '`id` must be the auction id asked for (a number, or its digits: counted `maxsold_auctions.id:numeric_string`), else the body is quarantined (poison).',
+      'More lots stated in `catalog_lots` than items returned: counted `maxsold_auctions.catalog_lots:more_than_returned`; a page still as full as the largest `limit` asked: `maxsold_auctions.items:possibly_truncated`.',
+    ],
     columns: [
       c('auction_id', 'int64', 'Auction id', { field: 'id', identity: true }),
       c('title', 'string', 'Title, HTML entities decoded', { field: 'title', decode: 'entities' }),
@@ -82,7 +85,7 @@ export const TABLES: Record<TableName, TableSchema> = {
       c('last_item_closes_at', 'timestamp', 'Last lot closes (UTC)', 'last_item_closes'),
       c('pickup_at', 'timestamp', 'Pickup time (UTC); null when the API sends ""', 'pickup_time'),
       c('catalog_lots', 'int32', 'Lot count the API states (approximate)', { field: 'catalog_lots', ...COUNT }),
-      c('items_returned', 'int32', 'Items actually in the response'),
+      c('items_returned', 'int32', 'Distinct items in the response (the rows in maxsold_items)'),
       c('extended_bidding', 'bool', 'Soft close enabled', 'extended_bidding'),
       c('extended_bidding_interval', 'int32', 'Soft-close interval as sent', 'extended_bidding_interval'),
       c('extended_bidding_threshold', 'int32', 'Soft-close threshold (minutes)', 'extended_bidding_threshold'),
@@ -99,7 +102,7 @@ export const TABLES: Record<TableName, TableSchema> = {
     doc: 'One row per auction item per fetch. Viewer-dependent fields (is_favorite, winning, …) are dropped.',
     identity: ['auction_id', 'item_id'],
     rules: [
-      'Every item\'s `id` must be a positive integer (a number or its digits), else the body is quarantined (poison).',
+      'Every item\'s `id` must be a positive integer (a number, or its digits: counted `maxsold_items.id:numeric_string`), else the body is quarantined (poison).',
       'An `id` already seen in the same body: that item is dropped, counted `maxsold_items.record:duplicate_identity` (the first one is kept).',
       '`items[].auction_id` (a string) other than the auction\'s `id`: counted `maxsold_items.auction_id:mismatch`; the row takes the auction\'s.',
     ],
@@ -132,6 +135,7 @@ export const TABLES: Record<TableName, TableSchema> = {
     rules: [
       'The body must hold exactly the item asked for, with a `bid_history` list: otherwise the item is recorded missing, or the body quarantined when the list is not a list.',
       'A `bid_history` entry that is not an object: dropped, counted `maxsold_bids.bid:not_object` (positions keep their place in the list).',
+      'A list whose length differs from the item\'s `bid_count`: kept, counted `maxsold_bids.bid_history:length_differs_from_bid_count`.',
     ],
     columns: [
       c('auction_id', 'int64', 'Auction id (the one asked for)'),

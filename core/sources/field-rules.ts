@@ -18,16 +18,19 @@ const time = TYPE_RANGE.timestamp!;
 const number = (n: number) => n.toLocaleString('en-US');
 
 const INTEGER: TypeRule = {
-  accepts: 'a JSON number that is an integer, within the column\'s range',
+  accepts: 'an integer (a JSON number without a fraction)',
   casts: 'a string holding a JSON number (`"7"`): `numeric_string`',
   otherwise: '`not_number` (`true`, `{}`, `" 7"`), `not_integer` (`2.5`), `out_of_range`',
 };
 
 export const TYPE_RULES: Record<ColumnType, TypeRule> = {
-  int32: { ...INTEGER, accepts: `${INTEGER.accepts}: at most ${number(TYPE_RANGE.int32!.min)} to ${number(TYPE_RANGE.int32!.max)}` },
-  int64: { ...INTEGER, accepts: `${INTEGER.accepts}: at most ±${number(TYPE_RANGE.int64!.max)} (2^53 − 1; past it JSON.parse has already changed the number)` },
+  int32: { ...INTEGER, accepts: `${INTEGER.accepts} from ${number(TYPE_RANGE.int32!.min)} to ${number(TYPE_RANGE.int32!.max)}, or the column's narrower range` },
+  int64: {
+    ...INTEGER,
+    accepts: `${INTEGER.accepts} up to ±${number(TYPE_RANGE.int64!.max)} (2^53 − 1: past it, JSON.parse has already rounded the number), or the column's narrower range`,
+  },
   float64: {
-    accepts: 'a finite JSON number, within the column\'s range',
+    accepts: 'a finite JSON number, within the column\'s range if it has one',
     casts: INTEGER.casts,
     otherwise: '`not_number`, `out_of_range` (also `1e400`, which parses as Infinity)',
   },
