@@ -1,3 +1,6 @@
+import { decodeEntities } from './html-entities.js';
+import type { TextForm } from './text-form.js';
+
 /**
  * Byte strings: UTF-8 text decoded byte for byte (latin1), so that each character of
  * the string is one byte of its UTF-8 encoding. A MaxSold body is parsed this way
@@ -6,9 +9,6 @@
  * Only the few things a normaliser does to text need to know; they are here, as the
  * TextForm `BYTE_TEXT`.
  */
-import { decodeEntities } from './html-entities.js';
-import type { TextForm } from './text-form.js';
-
 // ignoreBOM: a U+FEFF inside a string is text, not a byte order mark to drop.
 const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 const ENCODER = new TextEncoder();

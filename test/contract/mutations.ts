@@ -140,9 +140,11 @@ function edits(types: Record<string, Kind>): fc.Arbitrary<Edit> {
   );
 }
 
-function apply(record: Obj, e: Edit): void {
-  if (e.remove) delete record[e.key];
-  else record[e.key] = e.value;
+/** Applies the edit when `record` is still an object (an earlier edit may have replaced it). */
+function apply(record: unknown, e: Edit): void {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return;
+  if (e.remove) delete (record as Obj)[e.key];
+  else (record as Obj)[e.key] = e.value;
 }
 
 const at = <T>(list: T[], i: number): T => list[i % list.length];
