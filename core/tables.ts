@@ -185,6 +185,7 @@ export const TABLES: Record<TableName, TableSchema> = {
     rules: [
       'Stops of a skipped train are skipped with it. A `times` entry that is not an object: dropped, counted `via_train_stops.stop:not_object` (indexes keep their place in the list).',
       '`arrival`, `departure` or `replaced` present but not an object: read as absent, counted `via_train_stops.<field>:not_object`.',
+      '`estimated_at` is `estimated`, or when that is null `arrival.estimated`, else `departure.estimated` (on the 2026-07-03 switchover the top level held `&mdash;` while a sub-object held the time).',
     ],
     columns: [
       c('snapshot_at', 'timestamp', 'Planned snapshot instant (UTC)'),

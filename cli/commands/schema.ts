@@ -39,7 +39,7 @@ function sourceRule(c: Column): string {
   if (s.min !== undefined && s.max !== undefined) parts.push(`${s.min} to ${s.max}`);
   else if (s.min !== undefined) parts.push(`at least ${s.min}`);
   if (s.notSet) parts.push(`${s.notSet.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}: null, not counted`);
-  if (s.optional) parts.push(`often absent: ${s.absent === undefined ? 'null' : `\`${s.absent}\``}, not counted`);
+  if (s.optional) parts.push(`often absent: ${s.absent !== undefined ? `\`${s.absent}\`` : c.type === 'string_list' ? 'an empty list' : 'null'}, not counted`);
   if (s.decode) parts.push(s.decode === 'entities' ? 'HTML entities decoded' : 'HTML entities decoded, then trimmed');
   if (s.json) parts.push('kept as JSON text; an empty list is null');
   return parts.join('; ') || 'as the type';
