@@ -122,7 +122,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['raw stored (gzip)', formatBytes(r.bytesStored)],
     ['rows written', Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(', ') || '0'],
     ['table files written', String(r.tableFiles)],
-    ['data anomalies (listed below)', String(Object.values(r.anomalies).reduce((a, b) => a + b, 0))],
+    ['data anomalies', anomalyTotal(r.anomalies)],
     ['wall time', `${r.wallSeconds.toFixed(2)} s`],
     ['CPU time (user+sys)', `${r.cpuSeconds.toFixed(2)} s`],
     ['I/O share (idle core-time)', `${(r.ioShare * 100).toFixed(0)}% of ${r.cores} cores`],
@@ -134,6 +134,11 @@ export function reportLines(r: RunReport): [string, string][] {
 
 /** What a data-anomaly line means, where it is printed. */
 export const ANOMALY_LEGEND = '<table>.<field>:<reason>, as README "Field contract" defines them';
+
+function anomalyTotal(anomalies: Record<string, number>): string {
+  const n = Object.values(anomalies).reduce((a, b) => a + b, 0);
+  return n === 0 ? '0' : `${n} (${Object.keys(anomalies).length} kinds, listed below)`;
+}
 
 /** Data anomalies as `name: count` lines, sorted by name so one table's fields sit together. */
 export function anomalyLines(anomalies: Record<string, number>): string[] {
