@@ -1,4 +1,4 @@
-import { Bool, DateDay, Field, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8, tableFromIPC, type DataType } from 'apache-arrow';
+import { Bool, DateDay, Field, type Data, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8, tableFromIPC, type DataType } from 'apache-arrow';
 import { Compression, EnabledStatistics, readParquet, Table as WasmTable, writeParquet, WriterPropertiesBuilder, type WriterProperties } from 'parquet-wasm';
 import type { TableCodec } from '../core/ports.js';
 import { TABLES, type Column, type ColumnType, type Row, type TableName, type TableSchema } from '../core/tables.js';
@@ -61,14 +61,34 @@ export function encodeParquet(schema: TableSchema, rows: Row[], profile: Parquet
 /** Parquet bytes → rows in the same shape normalisers produce (timestamps as epoch ms). */
 export function decodeParquet(schema: TableSchema, bytes: Uint8Array): Row[] {
   const table = tableFromIPC(readParquet(bytes).intoIPCStream());
-  const columns = schema.columns.map((c) => ({ c, vector: table.getChild(c.name) }));
-  const rows: Row[] = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) {
-    const row: Row = {};
-    for (const { c, vector } of columns) row[c.name] = vector ? fromArrow(c.type, vector.get(i)) : null;
-    rows[i] = row;
+  const rows: Row[] = Array.from({ length: table.numRows }, () => ({}));
+  for (const c of schema.columns) {
+    const vector = table.getChild(c.name);
+    if (!vector) for (const row of rows) row[c.name] = fromArrow(c.type, null);
+    else if (c.type === 'string' || c.type === 'string_list') {
+      let at = 0;
+      for (const data of vector.data as Data[]) for (let i = 0; i < data.length; i++) rows[at++][c.name] = c.type === 'string' ? stringAt(data, i) : listAt(data, i);
+    } else for (let i = 0; i < rows.length; i++) rows[i][c.name] = fromArrow(c.type, vector.get(i));
   }
   return rows;
+}
+
+/**
+ * Strings are decoded here, not by apache-arrow, whose decoder drops a U+FEFF at the
+ * start of a value (a byte order mark to it; text here): compaction would lose it.
+ */
+const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function stringAt(data: Data, i: number): string | null {
+  if (!data.getValid(i)) return null;
+  return TEXT.decode((data.values as Uint8Array).subarray(data.valueOffsets[i], data.valueOffsets[i + 1]));
+}
+
+function listAt(data: Data, i: number): string[] {
+  if (!data.getValid(i)) return [];
+  const out: string[] = [];
+  for (let j = data.valueOffsets[i]; j < data.valueOffsets[i + 1]; j++) out.push(stringAt(data.children[0], j) as string);
+  return out;
 }
 
 /** Rows ⇄ Parquet, for compaction. */
@@ -132,7 +152,11 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
     case 'int32':
     case 'date': {
       const data = new Int32Array(n);
-      for (let i = 0; i < n; i++) data[i] = (rows[i][name] as number | null) ?? 0;
+      for (let i = 0; i < n; i++) {
+        const v = (rows[i][name] as number | null) ?? 0;
+        if (v !== (v | 0)) throw outOfRange(c, v);
+        data[i] = v;
+      }
       return { length: n, nullCount: nulls, buffers: [bitmap, bytes(data)] };
     }
     case 'float64': {
@@ -146,9 +170,10 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
       const words = new Int32Array(n * 2);
       const scale = c.type === 'timestamp' ? 1000 : 1;
       for (let i = 0; i < n; i++) {
-        const v = rows[i][name];
+        const v = rows[i][name] as number | null | undefined;
         if (v === null || v === undefined) continue;
-        const x = (v as number) * scale;
+        const x = v * scale;
+        if (!Number.isSafeInteger(x)) throw outOfRange(c, v);
         const hi = Math.floor(x / 4294967296);
         words[2 * i] = (x - hi * 4294967296) | 0;
         words[2 * i + 1] = hi | 0;
@@ -176,6 +201,14 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
       };
     }
   }
+}
+
+/**
+ * A value the column cannot hold exactly. The field readers keep values in range, so this
+ * is a bug: the body is quarantined with this reason rather than a wrapped number written.
+ */
+function outOfRange(c: Column, v: unknown): RangeError {
+  return new RangeError(`${c.name}: ${String(v)} does not fit ${c.type}`);
 }
 
 /** UTF-8 bytes and offsets of a string column, written straight into one buffer. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PermanentError, PoisonError, TransientError } from '../core/errors.js';
@@ -37,13 +38,16 @@ export function checkResponse(input: ProcessInput, config: ProcessorConfig): Che
   }
   const rawGz = gzipped ? input.body : gzipSync(plain);
   const sha256 = createHash('sha256').update(plain).digest('hex');
+  const normalise = (config.normalise ?? true) && !input.checkOnly;
   try {
     const result = interpretResponse(input.item, input.request, plain, config.origins, {
       contentType: input.contentType,
       sourceKey: input.sourceKey,
       fetchedAt: input.fetchedAt,
-      normalise: (config.normalise ?? true) && !input.checkOnly,
+      normalise,
       parseJson: parseJsonBytes,
+      // Counted per field by the normaliser (`invalid_unicode`): the decoder leaves U+FFFD in their place.
+      notUtf8: normalise && !isUtf8(plain),
     });
     if (result.kind === 'again') return result;
     return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, tables: result.tables, anomalies: result.anomalies, bidItemIds: result.bidItemIds, closesAt: result.closesAt };

@@ -140,6 +140,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['raw stored (gzip)', formatBytes(r.bytesStored)],
     ['rows written', Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(', ') || '0'],
     ['table files written', String(r.tableFiles)],
+    ['data anomalies', anomalyTotal(r.anomalies)],
     ['wall time', `${r.wallSeconds.toFixed(2)} s`],
     ['CPU time (user+sys)', `${r.cpuSeconds.toFixed(2)} s`],
     ['I/O share (idle core-time)', `${(r.ioShare * 100).toFixed(0)}% of ${r.cores} cores`],
@@ -154,14 +155,29 @@ export function reportLines(r: RunReport): [string, string][] {
   return lines;
 }
 
+/** What a data-anomaly line means, where it is printed. */
+export const ANOMALY_LEGEND = '<table>.<field>:<reason>, as README "Field contract" defines them';
+
+function anomalyTotal(anomalies: Record<string, number>): string {
+  const n = Object.values(anomalies).reduce((a, b) => a + b, 0);
+  return n === 0 ? '0' : `${n} (${Object.keys(anomalies).length} kinds, listed below)`;
+}
+
+/** Data anomalies as `name: count` lines, sorted by name so one table's fields sit together. */
+export function anomalyLines(anomalies: Record<string, number>): string[] {
+  return Object.keys(anomalies)
+    .sort()
+    .map((k) => `${k}: ${anomalies[k]}`);
+}
+
 export function renderReportText(r: RunReport): string {
   const lines = reportLines(r);
   const width = Math.max(...lines.map(([k]) => k.length));
   const out = lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
   const reasons = Object.entries(r.failureReasons);
   if (reasons.length > 0) out.push('', '  failures seen (each retried or recorded):', ...reasons.map(([k, n]) => `    ${k}: ${n}`));
-  const anomalies = Object.entries(r.anomalies);
-  if (anomalies.length > 0) out.push('', '  data anomalies (kept, counted):', ...anomalies.map(([k, n]) => `    ${k}: ${n}`));
+  const anomalies = anomalyLines(r.anomalies);
+  if (anomalies.length > 0) out.push('', `  data anomalies (${ANOMALY_LEGEND}):`, ...anomalies.map((l) => `    ${l}`));
   if (!r.complete) out.push('', `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`);
   return out.join('\n');
 }
@@ -173,8 +189,8 @@ export function renderReportMarkdown(r: RunReport): string {
   if (settings.length > 0) out.push('', '## Settings', '', ...settings.map(([k, v]) => `- ${k}: ${v}`));
   const reasons = Object.entries(r.failureReasons);
   if (reasons.length > 0) out.push('', '## Failures seen', '', ...reasons.map(([k, n]) => `- ${k}: ${n}`));
-  const anomalies = Object.entries(r.anomalies);
-  if (anomalies.length > 0) out.push('', '## Data anomalies', '', ...anomalies.map(([k, n]) => `- ${k}: ${n}`));
+  const anomalies = anomalyLines(r.anomalies);
+  if (anomalies.length > 0) out.push('', '## Data anomalies', '', `${ANOMALY_LEGEND}.`, '', ...anomalies.map((l) => `- ${l}`));
   if (r.missingIds.length > 0) out.push('', '## Missing', '', r.missingIds.join(', '));
   if (r.quarantinedIds.length > 0) out.push('', '## Quarantined', '', ...r.quarantinedIds.map((q) => `- ${q}`));
   return out.join('\n') + '\n';

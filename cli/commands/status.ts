@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, TABLES_PREFIX } from '../../core/raw-key.js';
-import type { RunReport } from '../../core/report.js';
+import { anomalyLines, ANOMALY_LEGEND, type RunReport } from '../../core/report.js';
 import { parse, str } from '../args.js';
 import { requireNoPositionals } from '../common.js';
 import { textTable } from './query.js';
@@ -12,7 +12,7 @@ export const STATUS_HELP = `Usage: scraper status [--out DIR] [--json]
 
 Summarises a data directory: raw objects by source and day (committed, and any body a
 killed run left without metadata), table files by table, quarantined items by reason,
-and the last run's report (missing ids, whether it completed).
+and the last run's report (missing ids, whether it completed, its data anomalies).
 
 Options:
   -o, --out DIR        data directory (default ./data)
@@ -24,7 +24,16 @@ export interface DataStatus {
   tables: Record<string, number>;
   quarantine: Record<string, number>;
   leftoverTempFiles: number;
-  lastRun?: { command: string; finishedAt: string; complete: boolean; stopReason?: string; outcomes: RunReport['outcomes']; missing: string[] };
+  lastRun?: {
+    command: string;
+    finishedAt: string;
+    complete: boolean;
+    stopReason?: string;
+    outcomes: RunReport['outcomes'];
+    missing: string[];
+    /** Field-level anomalies of that run (`<table>.<field>:<reason>` → count). */
+    anomalies: Record<string, number>;
+  };
 }
 
 export async function dataStatus(out: string): Promise<DataStatus> {
@@ -52,7 +61,7 @@ export async function dataStatus(out: string): Promise<DataStatus> {
   const report = join(out, 'report.json');
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
-    status.lastRun = { command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason, outcomes: r.outcomes, missing: r.missingIds };
+    status.lastRun = { command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason, outcomes: r.outcomes, missing: r.missingIds, anomalies: r.anomalies ?? {} };
   }
   return status;
 }
@@ -77,6 +86,8 @@ export async function statusCommand(args: string[]): Promise<number> {
     lines.push(`last run: ${s.lastRun.command}, finished ${s.lastRun.finishedAt}, ${s.lastRun.complete ? 'complete' : `INCOMPLETE${s.lastRun.stopReason ? ` (${s.lastRun.stopReason})` : ''}`}`);
     lines.push(`  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, empty ${o.empty}, quarantined ${o.quarantined}`);
     if (s.lastRun.missing.length > 0) lines.push(`  missing: ${s.lastRun.missing.slice(0, 20).join(', ')}${s.lastRun.missing.length > 20 ? ', …' : ''}`);
+    const anomalies = anomalyLines(s.lastRun.anomalies);
+    lines.push(anomalies.length > 0 ? `  data anomalies (${ANOMALY_LEGEND}):` : '  data anomalies: none', ...anomalies.map((l) => `    ${l}`));
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

@@ -1,9 +1,9 @@
 import type { WorkItem } from '../work-item.js';
 import type { TableRows } from '../tables.js';
-import { parseTimestamp } from '../timestamps.js';
+import { escapesSurrogates, unicodeText, type TextForm } from '../text-form.js';
 import { FieldReader, type Anomalies } from './fields.js';
 import { parseJsonBody, type JsonParser } from './json-body.js';
-import { itemsWithBids, maxsoldUrl, MAXSOLD_ORIGIN, nextLimit, normaliseMaxsold, validateMaxsold, FIRST_LIMIT } from './maxsold.js';
+import { closesAt, itemsWithBids, maxsoldUrl, MAXSOLD_ORIGIN, nextLimit, normaliseMaxsold, validateMaxsold, FIRST_LIMIT } from './maxsold.js';
 import { normaliseVia, validateVia, VIA_ORIGIN, viaUrl } from './via.js';
 
 export type { Anomalies } from './fields.js';
@@ -43,6 +43,8 @@ export interface InterpretOptions {
   normalise: boolean;
   /** How the body's bytes become JSON. @default JSON.parse of the decoded text */
   parseJson?: JsonParser;
+  /** The body's bytes were not all UTF-8: the decoder left U+FFFD in their place. */
+  notUtf8?: boolean;
 }
 
 const decoder = new TextDecoder();
@@ -68,7 +70,7 @@ export type Interpretation =
 export function interpretResponse(item: WorkItem, request: Request, body: Uint8Array | string, origins: Origins, opts: InterpretOptions): Interpretation {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const json = parseJsonBody(bytes, opts.contentType, opts.parseJson ?? parseWhole);
-  const reader = new FieldReader({});
+  const reader = new FieldReader({}, textForm(bytes, opts));
   const ctx = { sourceKey: opts.sourceKey, fetchedAt: opts.fetchedAt };
   if (item.source === 'via') {
     const snapshot = validateVia(json);
@@ -80,6 +82,11 @@ export function interpretResponse(item: WorkItem, request: Request, body: Uint8A
   if (limit !== undefined) return { kind: 'again', request: { url: maxsoldUrl(origins.maxsold, item, limit), limit, round: request.round + 1 } };
   if (request.limit !== undefined && res.items.length >= request.limit) reader.note('maxsold_auctions.items:possibly_truncated');
   const tables = opts.normalise ? normaliseMaxsold(res, item, ctx, reader) : {};
-  const closesAt = item.itemId ? undefined : (parseTimestamp(res.auction.last_item_closes) ?? undefined);
-  return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: item.itemId ? [] : itemsWithBids(res), closesAt };
+  if (item.itemId) return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: [] };
+  return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: itemsWithBids(res), closesAt: closesAt(res) };
+}
+
+/** What the parsed body's strings can hold besides text (validation alone reads none of them). */
+function textForm(bytes: Uint8Array, opts: InterpretOptions): TextForm {
+  return unicodeText(opts.normalise && escapesSurrogates(bytes), opts.notUtf8 ?? false);
 }

@@ -1,7 +1,7 @@
 import { PermanentError, PoisonError } from '../errors.js';
 import type { MaxsoldWork } from '../work-item.js';
-import type { Row, TableRows } from '../tables.js';
-import { FieldReader, isObject } from './fields.js';
+import { TABLES, type Row, type TableRows } from '../tables.js';
+import { fieldReaders, FieldReader, isObject } from './fields.js';
 
 export const MAXSOLD_ORIGIN = 'https://maxsold.maxsold.com';
 export const MAXSOLD_PATH = '/msapi/auctions/items';
@@ -28,13 +28,13 @@ export function maxsoldUrl(origin: string, item: MaxsoldWork, limit?: number): s
 
 /**
  * Checks the envelope and the parts every row depends on. Field-level oddities are
- * left to the normaliser (counted, not fatal); a body without an auction, items or an
- * id of the auction we asked for is poison.
+ * left to the normaliser (counted, not fatal); a body without an auction, items, an
+ * id of the auction we asked for, or an item without a usable id is poison.
  */
 export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldResponse {
   if (!isObject(json)) throw new PoisonError('maxsold: body is not a JSON object');
   // The site embeds the bare auction object (no envelope) in its pages; accept that shape too.
-  if (json.status === undefined && isObject(json) && 'items' in json && 'id' in json) json = { status: 'success', message: '', auction: json };
+  if (json.status === undefined && 'items' in json && 'id' in json) json = { status: 'success', message: '', auction: json };
   if (!isObject(json)) throw new PoisonError('maxsold: body is not a JSON object');
   const message = typeof json.message === 'string' ? json.message : '';
   if (json.status !== 'success') {
@@ -43,26 +43,29 @@ export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldRespon
   }
   const auction = json.auction;
   if (!isObject(auction)) throw new PoisonError('maxsold: "auction" is not an object');
-  const id = auction.id;
-  if (!(typeof id === 'number' || typeof id === 'string') || String(id) !== item.id) {
-    throw new PoisonError(`maxsold: auction.id ${JSON.stringify(id)} does not match requested ${item.id}`);
+  if (positiveId(auction.id) === undefined || String(positiveId(auction.id)) !== item.id) {
+    throw new PoisonError(`maxsold: auction.id ${JSON.stringify(auction.id)} does not match requested ${item.id}`);
   }
   const items = auction.items ?? [];
   if (!Array.isArray(items)) throw new PoisonError('maxsold: auction.items is not an array');
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
-    if (!isObject(it) || !(typeof it.id === 'number' || (typeof it.id === 'string' && /^\d+$/.test(it.id)))) {
-      throw new PoisonError(`maxsold: auction.items[${i}] has no numeric id`);
-    }
+    if (!isObject(it) || positiveId(it.id) === undefined) throw new PoisonError(`maxsold: auction.items[${i}] has no numeric id`);
   }
   if (item.itemId) {
     const bids = items[0]?.bid_history;
-    if (items.length !== 1 || String(items[0].id) !== item.itemId) throw new PermanentError('missing', 'item_not_in_auction', `maxsold: item ${item.itemId} not in auction ${item.id}`);
+    if (items.length !== 1 || String(positiveId(items[0].id)) !== item.itemId) throw new PermanentError('missing', 'item_not_in_auction', `maxsold: item ${item.itemId} not in auction ${item.id}`);
     if (!Array.isArray(bids)) throw new PoisonError('maxsold: items[0].bid_history is not an array');
   } else if (items.length === 0) {
     throw new PermanentError('empty', 'no_items', `maxsold: auction ${item.id} has no items (${message || 'no message'})`);
   }
   return { auction, items: items as Record<string, unknown>[], message };
+}
+
+/** An id as the API writes one: a positive integer, or its digits. Anything else is no id. */
+export function positiveId(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 /**
@@ -75,11 +78,21 @@ export function nextLimit(res: MaxsoldResponse, requested: number | undefined, r
   return Math.max(requested * 2, Math.ceil((lots + 100) / 100) * 100);
 }
 
-/** Ids of items with bids, for the `--with-bids` follow-up requests. */
+const A = fieldReaders(TABLES.maxsold_auctions);
+const I = fieldReaders(TABLES.maxsold_items);
+const B = fieldReaders(TABLES.maxsold_bids);
+
+/** Ids of items with bids (each once), for the `--with-bids` follow-up requests. */
 export function itemsWithBids(res: MaxsoldResponse): string[] {
-  const ids: string[] = [];
-  for (const it of res.items) if (typeof it.bid_count === 'number' && it.bid_count > 0) ids.push(String(it.id));
-  return ids;
+  const scratch = new FieldReader();
+  const ids = new Set<string>();
+  for (const it of res.items) if (((I.bid_count(it, scratch) as number | null) ?? 0) > 0) ids.add(String(positiveId(it.id)));
+  return [...ids];
+}
+
+/** When the auction's last lot closes (epoch ms), read as its column is. */
+export function closesAt(res: MaxsoldResponse): number | undefined {
+  return (A.last_item_closes_at(res.auction, new FieldReader()) as number | null) ?? undefined;
 }
 
 export interface RowContext {
@@ -93,60 +106,66 @@ export function normaliseMaxsold(res: MaxsoldResponse, item: MaxsoldWork, ctx: R
 
 function auctionRows(res: MaxsoldResponse, ctx: RowContext, r: FieldReader): TableRows {
   const a = res.auction;
-  const auctionId = Number(a.id);
-  const lots = r.integer(a, 'catalog_lots', 'maxsold_auctions');
-  if (lots !== null && lots > res.items.length) r.note('maxsold_auctions.catalog_lots:more_than_returned');
-  const title = r.string(a, 'title', 'maxsold_auctions');
+  const auctionId = positiveId(a.id)!;
+  if (typeof a.id === 'string') r.note('maxsold_auctions.id:numeric_string');
+  const items: Row[] = [];
+  const seen = new Set<number>();
+  for (const it of res.items) {
+    const itemId = positiveId(it.id)!;
+    if (seen.has(itemId)) {
+      r.note('maxsold_items.record:duplicate_identity');
+      continue;
+    }
+    seen.add(itemId);
+    if (typeof it.id === 'string') r.note('maxsold_items.id:numeric_string');
+    items.push(itemRow(it, itemId, auctionId, ctx, r));
+  }
+  const lots = A.catalog_lots(a, r) as number | null;
+  if (lots !== null && lots > items.length) r.note('maxsold_auctions.catalog_lots:more_than_returned');
   const auctionRow: Row = {
     auction_id: auctionId,
-    title: title === null ? null : r.decodeEntities(title),
-    starts_at: r.timestamp(a, 'starts', 'maxsold_auctions'),
-    ends_at: r.timestamp(a, 'ends', 'maxsold_auctions'),
-    last_item_closes_at: r.timestamp(a, 'last_item_closes', 'maxsold_auctions'),
-    pickup_at: r.timestamp(a, 'pickup_time', 'maxsold_auctions'),
+    title: A.title(a, r),
+    starts_at: A.starts_at(a, r),
+    ends_at: A.ends_at(a, r),
+    last_item_closes_at: A.last_item_closes_at(a, r),
+    pickup_at: A.pickup_at(a, r),
     catalog_lots: lots,
-    items_returned: res.items.length,
-    extended_bidding: r.boolean(a, 'extended_bidding', 'maxsold_auctions'),
-    extended_bidding_interval: r.integer(a, 'extended_bidding_interval', 'maxsold_auctions'),
-    extended_bidding_threshold: r.integer(a, 'extended_bidding_threshold', 'maxsold_auctions'),
-    partner_url: r.optionalString(a, 'partner_url', 'maxsold_auctions'),
-    removal_info: r.string(a, 'removal_info', 'maxsold_auctions'),
-    inspection_info: r.string(a, 'inspection_info', 'maxsold_auctions'),
-    intro: r.string(a, 'intro', 'maxsold_auctions'),
-    disclaimers: r.string(a, 'disclaimers', 'maxsold_auctions'),
+    items_returned: items.length,
+    extended_bidding: A.extended_bidding(a, r),
+    extended_bidding_interval: A.extended_bidding_interval(a, r),
+    extended_bidding_threshold: A.extended_bidding_threshold(a, r),
+    partner_url: A.partner_url(a, r),
+    removal_info: A.removal_info(a, r),
+    inspection_info: A.inspection_info(a, r),
+    intro: A.intro(a, r),
+    disclaimers: A.disclaimers(a, r),
     source_key: ctx.sourceKey,
     fetched_at: ctx.fetchedAt,
   };
-  const items: Row[] = new Array(res.items.length);
-  for (let i = 0; i < res.items.length; i++) items[i] = itemRow(res.items[i], auctionId, ctx, r);
   return { maxsold_auctions: [auctionRow], maxsold_items: items };
 }
 
-function itemRow(it: Record<string, unknown>, auctionId: number, ctx: RowContext, r: FieldReader): Row {
-  const s = 'maxsold_items';
-  // items[].auction_id is a string while auction.id is a number: cast once, here.
-  const ownAuction = it.auction_id === undefined ? auctionId : Number(it.auction_id);
-  if (ownAuction !== auctionId) r.note(`${s}.auction_id:mismatch`);
-  const title = r.string(it, 'title', s);
-  const images = Array.isArray(it.images) ? it.images.filter((u): u is string => typeof u === 'string') : [];
-  if (!Array.isArray(it.images)) r.note(`${s}.images:not_array`);
+function itemRow(it: Record<string, unknown>, itemId: number, auctionId: number, ctx: RowContext, r: FieldReader): Row {
+  // items[].auction_id is a string while auction.id is a number: the row takes the auction's.
+  if (it.auction_id !== undefined && it.auction_id !== null && positiveId(it.auction_id) !== auctionId) r.note('maxsold_items.auction_id:mismatch');
+  const images = I.images(it, r) as string[];
   return {
     auction_id: auctionId,
-    item_id: Number(it.id),
-    lot_number: r.string(it, 'lot_number', s),
-    title: title === null ? null : r.trim(r.decodeEntities(title)),
-    description: r.string(it, 'description', s),
-    taxable: r.boolean(it, 'taxable', s),
-    viewed: r.integer(it, 'viewed', s),
-    bid_count: r.integer(it, 'bid_count', s),
-    bidding_extended: r.boolean(it, 'bidding_extended', s),
-    buyer_premium_pct: r.number(it, 'buyer_premium', s),
-    starting_bid: r.number(it, 'starting_bid', s),
-    current_bid: r.number(it, 'current_bid', s),
-    minimum_bid: r.number(it, 'minimum_bid', s),
-    start_at: r.timestamp(it, 'start_time', s),
-    end_at: r.timestamp(it, 'end_time', s),
-    timezone: r.optionalString(it, 'timezone', s),
+    item_id: itemId,
+    lot_number: I.lot_number(it, r),
+    title: I.title(it, r),
+    description: I.description(it, r),
+    taxable: I.taxable(it, r),
+    viewed: I.viewed(it, r),
+    bid_count: I.bid_count(it, r),
+    bidding_extended: I.bidding_extended(it, r),
+    buyer_premium_pct: I.buyer_premium_pct(it, r),
+    starting_bid: I.starting_bid(it, r),
+    current_bid: I.current_bid(it, r),
+    minimum_bid: I.minimum_bid(it, r),
+    start_at: I.start_at(it, r),
+    end_at: I.end_at(it, r),
+    timezone: I.timezone(it, r),
     image_count: images.length,
     images,
     source_key: ctx.sourceKey,
@@ -155,7 +174,6 @@ function itemRow(it: Record<string, unknown>, auctionId: number, ctx: RowContext
 }
 
 function bidRows(res: MaxsoldResponse, item: MaxsoldWork, ctx: RowContext, r: FieldReader): Row[] {
-  const s = 'maxsold_bids';
   const it = res.items[0];
   const history = it.bid_history as unknown[];
   const auctionId = Number(item.id);
@@ -164,20 +182,20 @@ function bidRows(res: MaxsoldResponse, item: MaxsoldWork, ctx: RowContext, r: Fi
   for (let i = 0; i < history.length; i++) {
     const b = history[i];
     if (!isObject(b)) {
-      r.note(`${s}.bid:not_object`);
+      r.note('maxsold_bids.bid:not_object');
       continue;
     }
     rows.push({
       auction_id: auctionId,
       item_id: itemId,
       position: i,
-      bid_at: r.timestamp(b, 'time_of_bid', s),
-      amount: r.number(b, 'amount', s),
-      is_proxy: r.boolean(b, 'isproxy', s),
+      bid_at: B.bid_at(b, r),
+      amount: B.amount(b, r),
+      is_proxy: B.is_proxy(b, r),
       source_key: ctx.sourceKey,
       fetched_at: ctx.fetchedAt,
     });
   }
-  if (typeof it.bid_count === 'number' && it.bid_count !== history.length) r.note(`${s}.bid_history:length_differs_from_bid_count`);
+  if (typeof it.bid_count === 'number' && it.bid_count !== history.length) r.note('maxsold_bids.bid_history:length_differs_from_bid_count');
   return rows;
 }

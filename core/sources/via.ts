@@ -1,8 +1,7 @@
 import { PoisonError } from '../errors.js';
-import { parseDateDays } from '../timestamps.js';
 import type { ViaWork } from '../work-item.js';
-import type { Row, TableRows } from '../tables.js';
-import { FieldReader, isObject } from './fields.js';
+import { TABLES, type Row, type TableRows } from '../tables.js';
+import { dayOf, fieldReaders, type FieldReader, isObject } from './fields.js';
 import type { RowContext } from './maxsold.js';
 
 export const VIA_ORIGIN = 'https://tsimobile.viarail.ca';
@@ -24,6 +23,10 @@ export function validateVia(json: unknown): ViaSnapshot {
 }
 
 const KEY = /^(\d+)(?: \((\d{2}-\d{2})\))?$/;
+const T = fieldReaders(TABLES.via_trains);
+const S = fieldReaders(TABLES.via_train_stops);
+/** What an absent sub-object reads as: every field in it absent. */
+const NONE: Record<string, unknown> = Object.freeze({});
 
 export function normaliseVia(snapshot: ViaSnapshot, item: ViaWork, ctx: RowContext, r: FieldReader): TableRows {
   const snapshotAt = Date.parse(item.at);
@@ -33,41 +36,39 @@ export function normaliseVia(snapshot: ViaSnapshot, item: ViaWork, ctx: RowConte
   for (const key in snapshot) {
     const t = snapshot[key];
     const m = KEY.exec(key);
+    const instance = isObject(t) ? dayOf(t.instance) : null;
     // Key "0" (empty from/to/instance) is junk the API sent once; other odd keys likewise.
-    if (!isObject(t) || !m || m[1] === '0' || typeof t.instance !== 'string' || parseDateDays(t.instance) === null || !Array.isArray(t.times)) {
+    if (!isObject(t) || !m || m[1] === '0' || instance === null || !Array.isArray(t.times)) {
       r.note('via_trains.record:skipped_invalid');
       continue;
     }
     const number = m[1];
-    const instance = parseDateDays(t.instance);
-    if (m[2] && m[2] !== t.instance.slice(5, 10)) r.note('via_trains.key:date_differs_from_instance');
-    const identity = `${number}|${t.instance}`;
+    if (m[2] && m[2] !== (t.instance as string).slice(5, 10)) r.note('via_trains.key:date_differs_from_instance');
+    const identity = `${number}|${instance}`;
     if (seen.has(identity)) {
       r.note('via_trains.record:duplicate_identity');
       continue;
     }
     seen.add(identity);
-    const direction = optionalNumber(t, 'direction', r);
-    const alerts = Array.isArray(t.alerts) && t.alerts.length > 0 ? t.alerts : null;
     trains.push({
       snapshot_at: snapshotAt,
       train_number: number,
       instance,
       train_key: key,
-      departed: r.boolean(t, 'departed', 'via_trains'),
-      arrived: r.boolean(t, 'arrived', 'via_trains'),
-      from_station: r.string(t, 'from', 'via_trains'),
-      to_station: r.string(t, 'to', 'via_trains'),
-      lat: optionalNumber(t, 'lat', r),
-      lng: optionalNumber(t, 'lng', r),
-      speed: optionalInteger(t, 'speed', r),
-      direction: direction === -1 ? null : direction,
-      poll_at: r.timestamp(t, 'poll', 'via_trains'),
-      poll_min: optionalInteger(t, 'pollMin', r),
-      poll_radius: optionalInteger(t, 'pollRadius', r),
+      departed: T.departed(t, r),
+      arrived: T.arrived(t, r),
+      from_station: T.from_station(t, r),
+      to_station: T.to_station(t, r),
+      lat: T.lat(t, r),
+      lng: T.lng(t, r),
+      speed: T.speed(t, r),
+      direction: T.direction(t, r),
+      poll_at: T.poll_at(t, r),
+      poll_min: T.poll_min(t, r),
+      poll_radius: T.poll_radius(t, r),
       stop_count: t.times.length,
-      alert_count: alerts ? alerts.length : 0,
-      alerts: alerts ? JSON.stringify(alerts) : null,
+      alert_count: Array.isArray(t.alerts) ? t.alerts.length : 0,
+      alerts: T.alerts(t, r),
       source_key: ctx.sourceKey,
       fetched_at: ctx.fetchedAt,
     });
@@ -83,46 +84,34 @@ export function normaliseVia(snapshot: ViaSnapshot, item: ViaWork, ctx: RowConte
   return { via_trains: trains, via_train_stops: stops };
 }
 
-function stopRow(s: Record<string, unknown>, index: number, number: string, instance: number | null, snapshotAt: number, ctx: RowContext, r: FieldReader): Row {
-  const S = 'via_train_stops';
-  const arrival = isObject(s.arrival) ? s.arrival : undefined;
-  const departure = isObject(s.departure) ? s.departure : undefined;
-  const arrivalEstimated = r.timestamp(arrival, 'estimated', S);
-  const departureEstimated = r.timestamp(departure, 'estimated', S);
-  // On the 2026-07-03 switchover the top-level estimate was a sentinel while a sub-object held the time.
-  const estimated = r.timestamp(s, 'estimated', S) ?? arrivalEstimated ?? departureEstimated;
-  const eta = typeof s.eta === 'string' && s.eta !== '&mdash;' && s.eta !== '' ? s.eta : null;
-  const replaced = isObject(s.replaced) ? s.replaced : undefined;
+function stopRow(s: Record<string, unknown>, index: number, number: string, instance: number, snapshotAt: number, ctx: RowContext, r: FieldReader): Row {
+  const arrival = r.object(s, 'arrival', 'via_train_stops') ?? NONE;
+  const departure = r.object(s, 'departure', 'via_train_stops') ?? NONE;
+  const replaced = r.object(s, 'replaced', 'via_train_stops') ?? NONE;
+  const arrivalEstimated = S.arrival_estimated_at(arrival, r);
+  const departureEstimated = S.departure_estimated_at(departure, r);
   return {
     snapshot_at: snapshotAt,
     train_number: number,
     instance,
     stop_index: index,
-    station: r.string(s, 'station', S),
-    station_code: r.optionalString(s, 'code', S),
-    tz: typeof s.tz === 'string' ? s.tz : null,
-    scheduled_at: r.timestamp(s, 'scheduled', S),
-    estimated_at: estimated,
-    arrival_scheduled_at: r.timestamp(arrival, 'scheduled', S),
+    station: S.station(s, r),
+    station_code: S.station_code(s, r),
+    tz: S.tz(s, r),
+    scheduled_at: S.scheduled_at(s, r),
+    // On the 2026-07-03 switchover the top-level estimate was a sentinel while a sub-object held the time.
+    estimated_at: S.estimated_at(s, r) ?? arrivalEstimated ?? departureEstimated,
+    arrival_scheduled_at: S.arrival_scheduled_at(arrival, r),
     arrival_estimated_at: arrivalEstimated,
-    departure_scheduled_at: r.timestamp(departure, 'scheduled', S),
+    departure_scheduled_at: S.departure_scheduled_at(departure, r),
     departure_estimated_at: departureEstimated,
-    eta,
-    diff: typeof s.diff === 'string' ? s.diff : null,
-    diff_min: typeof s.diffMin === 'number' ? Math.round(s.diffMin) : null,
-    cancelled: s.cancelled === true,
-    replaced_mode: replaced && typeof replaced.mode === 'string' ? replaced.mode : null,
-    replaced_services: replaced && Array.isArray(replaced.services) ? replaced.services.map(String) : [],
+    eta: S.eta(s, r),
+    diff: S.diff(s, r),
+    diff_min: S.diff_min(s, r),
+    cancelled: S.cancelled(s, r),
+    replaced_mode: S.replaced_mode(replaced, r),
+    replaced_services: S.replaced_services(replaced, r),
     source_key: ctx.sourceKey,
     fetched_at: ctx.fetchedAt,
   };
-}
-
-/** Position fields exist only while a train runs: absence is normal, not an anomaly. */
-function optionalNumber(t: Record<string, unknown>, key: string, r: FieldReader): number | null {
-  return t[key] === undefined ? null : r.number(t, key, 'via_trains');
-}
-
-function optionalInteger(t: Record<string, unknown>, key: string, r: FieldReader): number | null {
-  return t[key] === undefined ? null : r.integer(t, key, 'via_trains');
 }

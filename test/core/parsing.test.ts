@@ -17,14 +17,32 @@ describe('parseTimestamp', () => {
 
   it.each([['&mdash;'], [''], [null], [undefined]])('sentinel %j → null', (v) => expect(parseTimestamp(v)).toBeNull());
 
-  it.each([['tomorrow'], ['2026-02-31T00:00:00Z'], ['2026-07-16 04:23:36Z'], ['2026-07-16T04:23:36'], ['2026-07-16T04:23:36+5'], [42]])(
+  it.each([
+    ['tomorrow'], ['2026-02-31T00:00:00Z'], ['2026-07-16 04:23:36Z'], ['2026-07-16T04:23:36'], ['2026-07-16T04:23:36+5'], [42],
+    ['2026-02-30T12:00:00Z'], ['2025-02-29T12:00:00-0500'], ['2026-04-31T12:00:00Z'], ['2026-07-16T25:00:00Z'], ['2026-07-16T24:00:00Z'],
+    ['2026-07-16T12:60:00Z'], ['2026-07-16T12:00:60Z'], ['2026-07-16T12:00:00+19:00'], ['2026-07-16T12:00:00.Z'],
+  ])(
     'malformed %j → undefined',
     (v) => expect(parseTimestamp(v)).toBeUndefined(),
   );
 
+  it('takes a year before 100 as written, not as 19xx', () => {
+    expect(new Date(parseTimestamp('0050-03-01T00:00:00Z')!).getUTCFullYear()).toBe(50);
+    expect(parseDateDays('0050-03-01')).toBe(parseTimestamp('0050-03-01T00:00:00Z')! / 86_400_000);
+  });
+
+  it('accepts a leap day, a long fraction and an offset of 18 hours', () => {
+    expect(parseTimestamp('2028-02-29T23:59:59.123456789+18:00')).toBe(Date.parse('2028-02-29T05:59:59.123Z'));
+  });
+
   it('dates to epoch days', () => {
     expect(parseDateDays('1970-01-02')).toBe(1);
+    expect(parseDateDays('2028-02-29')).toBe(Date.UTC(2028, 1, 29) / 86_400_000);
     expect(parseDateDays('')).toBeNull();
+  });
+
+  it.each([['2026-02-31'], ['2026-02-29'], ['2026-13-01'], ['2026-06-31'], ['2026-00-10']])('a day that does not exist, %s, is no date', (d) => {
+    expect(parseDateDays(d)).toBeNull();
   });
 });
 
@@ -32,8 +50,14 @@ describe('decodeEntities', () => {
   it('decodes numeric and named references once', () => {
     expect(decodeEntities('O&#39;Connor &#38; Sons &#34;Big&#34; &amp;amp; caf&eacute; &#x2019;')).toBe('O\'Connor & Sons "Big" &amp; café \u2019');
   });
-  it('leaves unknown references and bare ampersands alone', () => {
-    expect(decodeEntities('R&D &bogus; &#0; a & b')).toBe('R&D &bogus; &#0; a & b');
+  it('leaves unknown references, references without their ";" and bare ampersands alone', () => {
+    expect(decodeEntities('R&D &bogus; AT&T &copy 2020 &#65 a & b')).toBe('R&D &bogus; AT&T &copy 2020 &#65 a & b');
+  });
+  it('decodes every HTML5 name, not a short list of them', () => {
+    expect(decodeEntities('&oacute; &uuml; &ntilde; &Agrave; &NotNestedLessLess; &frac78;')).toBe('ó ü ñ À \u2aa1\u0338 ⅞');
+  });
+  it('turns numeric references HTML5 calls invalid into U+FFFD, and maps 128-159 as windows-1252', () => {
+    expect(decodeEntities('&#0; &#xD800; &#x110000; &#128; &#x99;')).toBe('\ufffd \ufffd \ufffd \u20ac \u2122');
   });
 });
 

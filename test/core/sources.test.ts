@@ -152,6 +152,7 @@ describe('VIA fixtures', () => {
     expect(replaced).toHaveLength(37);
     expect(replaced.every((s) => JSON.stringify(s.replaced_services) === '["602"]')).toBe(true);
     expect(r.tables.via_train_stops!.filter((s) => s.cancelled)).toHaveLength(41);
+    expect(r.tables.via_train_stops!.every((s) => typeof s.cancelled === 'boolean')).toBe(true);
   });
 });
 
