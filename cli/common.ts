@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { renderReportText, type RunReport } from '../core/report.js';
-import { int, rate, str, url, UsageError, type Options, type Parsed } from './args.js';
+import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, type ResponseLimits } from '../core/response-limits.js';
+import { DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
+import { duration, formatSize, int, rate, size, str, url, UsageError, type Options, type Parsed } from './args.js';
 import { DEFAULT_MAX_CONCURRENCY } from './scrape.js';
 
 /** Flags every scraping command shares. */
@@ -13,6 +15,10 @@ export const SCRAPE_OPTIONS: Options = {
   workers: { type: 'string' },
   refetch: { type: 'boolean' },
   'max-retries': { type: 'string' },
+  'give-up-after': { type: 'string' },
+  deadline: { type: 'string' },
+  'max-body': { type: 'string' },
+  'max-inflated': { type: 'string' },
   'user-agent': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 };
@@ -31,6 +37,14 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
       --refetch          fetch again items already stored today, conditionally (If-None-Match /
                          If-Modified-Since); default: skip them, so a rerun resumes
       --max-retries N    stop the run after N retries (default: when over half of 100+ requests are retries)
+      --give-up-after DURATION
+                         stop the run when no item has settled for this long while the server only
+                         throttles or fails (default ${DEFAULT_RETRY_BUDGET.giveUpAfterMs / 60_000}m)
+      --deadline DURATION  longest one request may take in all: headers, body, redirects, 1xx answers
+                         (default ${DEFAULT_RESPONSE_LIMITS.deadlineMs / 1000}s; past it the attempt fails and is retried)
+      --max-body SIZE    most bytes read from one response as sent (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxBodyBytes)}); a larger
+                         body is quarantined as too_large, its first ${formatSize(KEPT_BYTES)} kept
+      --max-inflated SIZE  most bytes one body may inflate to (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxInflatedBytes)}); past it: too_large
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;
 
@@ -43,6 +57,8 @@ export interface ScrapeFlags {
   workers: number | 'auto';
   skipExisting: boolean;
   maxRetries?: number;
+  giveUpAfterMs: number;
+  limits: ResponseLimits;
   userAgent?: string;
   quiet: boolean;
 }
@@ -59,10 +75,23 @@ export function scrapeFlags(p: Parsed): ScrapeFlags {
     workers,
     skipExisting: !v.refetch,
     maxRetries: v['max-retries'] === undefined ? undefined : int('max-retries', v['max-retries'], 0, 0, 100_000_000),
+    giveUpAfterMs: duration('give-up-after', v['give-up-after']) ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs,
+    limits: limitFlags(v),
     userAgent: v['user-agent'] === undefined ? undefined : str('user-agent', v['user-agent'], ''),
     quiet: Boolean(v.quiet),
   };
 }
+
+function limitFlags(v: Parsed['values']): ResponseLimits {
+  const d = DEFAULT_RESPONSE_LIMITS;
+  const maxBodyBytes = size('max-body', v['max-body'], d.maxBodyBytes, 1024, MAX_BUFFER);
+  const maxInflatedBytes = size('max-inflated', v['max-inflated'], Math.max(d.maxInflatedBytes, maxBodyBytes), 1024, MAX_BUFFER);
+  if (maxInflatedBytes < maxBodyBytes) throw new UsageError(`--max-inflated: expected at least --max-body (${formatSize(maxBodyBytes)}), got "${String(v['max-inflated'])}"`);
+  return { deadlineMs: duration('deadline', v.deadline) ?? d.deadlineMs, maxBodyBytes, maxInflatedBytes };
+}
+
+/** Past 2 GiB one body would not fit a buffer, a hash or a string. */
+const MAX_BUFFER = 2 ** 31 - 1;
 
 export function workersFlag(value: string | boolean | undefined): number | 'auto' {
   return value === undefined || value === 'auto' ? 'auto' : int('workers', value, 0, 0, 256);

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetCodec } from '../adapters/parquet.js';
+import { lockDataDir } from '../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../adapters/fs-store.js';
 import { AutoProcessor } from '../adapters/auto-processor.js';
 import { PoolProcessor } from '../adapters/pool-processor.js';
@@ -14,10 +15,12 @@ import { runPipeline } from '../core/pipeline.js';
 import { RetryBudget, DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
 import type { Processor } from '../core/ports.js';
 import { buildReport, renderReportMarkdown, type RunReport } from '../core/report.js';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
 import { RunStats } from '../core/run-stats.js';
 import { originsFrom } from '../core/sources/index.js';
 import type { WorkItem } from '../core/work-item.js';
+import { formatSize } from './args.js';
 import { Progress } from './progress.js';
 
 /** Ceiling of adaptive concurrency per host (`--max-concurrency`). */
@@ -52,6 +55,10 @@ export interface ScrapeOptions {
   policy?: Partial<RetryPolicy>;
   /** Absolute cap on retries in the run (`--max-retries`); a dead server stops the run earlier anyway. */
   maxRetries?: number;
+  /** Stop when no item has settled for this long. @default DEFAULT_RETRY_BUDGET.giveUpAfterMs (10 min) */
+  giveUpAfterMs?: number;
+  /** Deadline and size limits of one response. @default DEFAULT_RESPONSE_LIMITS */
+  limits?: Partial<ResponseLimits>;
   signal?: AbortSignal;
   quiet?: boolean;
   /** Write report.json and report.md into the data directory. @default true */
@@ -66,13 +73,24 @@ export interface ScrapeOptions {
 export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   const store = new FsObjectStore(o.out);
   await store.checkWritable();
+  const unlock = lockDataDir(o.out, o.command);
+  try {
+    return await scrapeLocked(o, store);
+  } finally {
+    unlock();
+  }
+}
+
+async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<RunReport> {
   const origins = originsFrom(o.baseUrl);
   const adaptive = o.concurrency === 'auto';
   const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
-  const http = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent });
+  const limits: ResponseLimits = { ...DEFAULT_RESPONSE_LIMITS, ...o.limits };
+  const http = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent, deadlineMs: limits.deadlineMs, maxBodyBytes: limits.maxBodyBytes });
+  const config = { origins, maxInflatedBytes: limits.maxInflatedBytes };
   const processor: Processor =
     o.processor ??
-    (o.workers === 'auto' ? new AutoProcessor({ origins }, { workers: availableParallelism() }) : o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins }));
+    (o.workers === 'auto' ? new AutoProcessor(config, { workers: availableParallelism() }) : o.workers > 0 ? new PoolProcessor(config, o.workers) : new InlineProcessor(config));
   const hosts = hostRegistry({ adaptive, maxConcurrency: ceiling, maxRatePerSecond: o.ratePerSecond }, systemClock);
   const stats = new RunStats();
   const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
@@ -91,7 +109,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
         codec: parquetCodec,
         batch: o.batchItems ? { maxItems: o.batchItems } : undefined,
         signal: o.signal,
-        budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
+        budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries, giveUpAfterMs: o.giveUpAfterMs ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs }),
       },
       // Twice the concurrency in items, so C requests stay open while as many again are processed or written.
       { lanes: o.lanes ?? 2 * ceiling + 2 * Math.max(1, o.workers === 'auto' ? availableParallelism() : o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
@@ -109,6 +127,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     startedAt,
     finishedAt: Date.now(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
     cores: availableParallelism(),
     settings: {
       out: o.out,
@@ -117,6 +136,9 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
       rate: o.ratePerSecond ? `${o.ratePerSecond}/s` : 'unlimited',
       'rate in force at the end (--rate, or learned from 429s)': hosts.hosts().map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`)).join(', ') || 'none',
       processing: processor.description,
+      'deadline per request': `${limits.deadlineMs / 1000} s`,
+      'body size limit (as sent / inflated)': `${formatSize(limits.maxBodyBytes)} / ${formatSize(limits.maxInflatedBytes)}`,
+      'give up after, without progress': `${(o.giveUpAfterMs ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs) / 1000} s`,
       'skip existing': o.skipExisting,
       'with bids': o.withBids,
     },

@@ -1,8 +1,9 @@
 import type { Clock } from './clock.js';
-import { FatalError, PermanentError, ThrottledError, TransientError } from './errors.js';
+import { FatalError, PermanentError, ThrottledError, TooLargeError, TransientError, type PermanentOutcome } from './errors.js';
 import type { Host } from './hosts.js';
 import type { HttpClient, HttpResponse, Processor, ProcessResult } from './ports.js';
 import { rawKey } from './raw-key.js';
+import { isTimeoutReason } from './response-limits.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
 import type { RetryBudget } from './retry-budget.js';
 import type { RunStats } from './run-stats.js';
@@ -29,10 +30,10 @@ export type Accepted = Extract<ProcessResult, { kind: 'accepted' }>;
 /** One attempt at an item: a request (or a few, while a MaxSold page grows) and its verdict. */
 export type Attempt =
   | { kind: 'accepted'; accepted: Accepted; metadata: Record<string, string> }
-  | { kind: 'permanent'; outcome: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
+  | { kind: 'permanent'; outcome: PermanentOutcome; reason: string; detail?: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
   | { kind: 'throttled'; waitMs: number }
   | { kind: 'unchanged'; reason: '304' | 'same_sha256' }
-  | { kind: 'failed'; error: 'transient' | 'poison'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> };
+  | { kind: 'failed'; error: 'transient' | 'poison' | 'too_large'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> };
 
 export interface AttemptOptions {
   /** Requests made for this item before this attempt (stored as `attempts`). @default 0 */
@@ -76,9 +77,16 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
         return { kind: 'throttled', waitMs, requests };
       }
       release();
-      if (e instanceof PermanentError) return { kind: 'permanent', outcome: e.outcome, reason: e.reason, requests };
+      if (e instanceof PermanentError) {
+        ctx.budget?.progressed(clock.now());
+        return { kind: 'permanent', outcome: e.outcome, reason: e.reason, detail: e.detail, requests };
+      }
+      if (e instanceof TooLargeError) {
+        const metadata = { url: request.url, 'work-item': JSON.stringify(item), 'size-limit': String(e.limit) };
+        return { kind: 'failed', error: 'too_large', reason: e.reason, rawGz: e.head, metadata, requests };
+      }
       if (e instanceof TransientError && !ctx.signal?.aborted) {
-        if (e.reason.endsWith('_timeout')) pace.timedOut();
+        if (isTimeoutReason(e.reason)) pace.timedOut();
         return { kind: 'failed', error: 'transient', reason: e.reason, requests };
       }
       throw e;
@@ -87,7 +95,15 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     const fetchedAt = clock.now();
     pace.succeeded(fetchedAt - started);
     stats.requestEnded(fetchedAt - started, response.body.byteLength);
-    if (response.status === 304) return { kind: 'unchanged', reason: '304', requests };
+    if (response.redirects) {
+      requests += response.redirects;
+      stats.requests += response.redirects;
+      stats.redirectsFollowed += response.redirects;
+    }
+    if (response.status === 304) {
+      ctx.budget?.progressed(fetchedAt);
+      return { kind: 'unchanged', reason: '304', requests };
+    }
     const result = await ctx.processor.process({
       item,
       request,
@@ -103,6 +119,8 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
       continue;
     }
     const metadata = rawMetadata(item, request.url, response, fetchedAt, requests, result.sha256);
+    // An answer that settles the item is progress; a body that fails is not.
+    if (result.kind === 'accepted' || result.error === 'permanent') ctx.budget?.progressed(fetchedAt);
     if (result.kind === 'accepted') {
       if (options.previous?.sha256 && options.previous.sha256 === result.sha256) return { kind: 'unchanged', reason: 'same_sha256', requests };
       return { kind: 'accepted', accepted: result, metadata: { ...metadata, size: String(result.size) }, requests };
@@ -119,13 +137,15 @@ export type ItemResult =
   | { outcome: 'fetched'; accepted: Accepted; metadata: Record<string, string> }
   | { outcome: 'unchanged'; reason: string }
   | { outcome: 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
-  | { outcome: 'missing'; reason: string }
+  | { outcome: 'missing' | 'redirected'; reason: string; detail?: string }
   | { outcome: 'quarantined'; reason: string; rawGz?: Uint8Array; metadata: Record<string, string> };
 
 /**
  * Attempts an item until it reaches an outcome: transient failures and poison bodies
  * back off with full jitter for a bounded number of attempts, then are quarantined;
- * throttled answers wait out Retry-After (no attempt spent, but bounded).
+ * throttled answers wait out Retry-After (no attempt spent, but bounded); a body past
+ * the size limit is quarantined at once (a second download would cost the same).
+ * Before each retry the run's budget is asked, and a retry counts once it is made.
  */
 export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Record<string, string>): Promise<ItemResult> {
   const { policy, stats } = ctx;
@@ -147,7 +167,7 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Re
         return { outcome: 'unchanged', reason: a.reason };
       case 'permanent':
         stats.failure(a.reason);
-        return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason, rawGz: a.rawGz, metadata: a.metadata } : { outcome: 'missing', reason: a.reason };
+        return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason, rawGz: a.rawGz, metadata: a.metadata } : { outcome: a.outcome, reason: a.reason, detail: a.detail };
       case 'throttled':
         if (++throttled > policy.maxThrottled) return quarantine(item, `throttled ${throttled} times`, last, requests);
         spend();
@@ -155,10 +175,11 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Re
       case 'failed':
         stats.failure(a.reason);
         if (a.rawGz) last = { rawGz: a.rawGz, metadata: a.metadata };
+        if (a.error === 'too_large') return quarantine(item, a.reason, last, requests);
         if (++failures >= policy.maxAttempts) return quarantine(item, `${a.reason} after ${requests} attempts`, last, requests);
-        stats.retries++;
-        spend();
         await ctx.clock.sleep(backoffMs(policy, failures, ctx.random), ctx.signal);
+        spend();
+        stats.retries++;
     }
   }
 }

@@ -16,12 +16,16 @@ export interface HttpResponse {
   headers: ResponseHeaders;
   /** Body bytes as received (still gzipped when Content-Encoding says so). */
   body: Uint8Array;
+  /** Redirects followed on the way (within the same origin), each one more request. @default 0 */
+  redirects?: number;
 }
 
 /**
- * One GET. Resolves for 2xx/304; throws core's typed errors for everything else:
- * ThrottledError (429/503), PermanentError (404/410 and other 4xx), TransientError
- * (5xx, resets, timeouts). The body of a failed response is always consumed.
+ * One GET, within a total deadline and a body size limit. Resolves for 2xx/304;
+ * throws core's typed errors for everything else: ThrottledError (429/503),
+ * PermanentError (404/410 and other 4xx; `redirected` for a redirect to another
+ * origin or too many), TransientError (5xx, resets, timeouts, the deadline),
+ * TooLargeError (a body past the limit). The body of a failed response is always consumed.
  */
 export interface HttpClient {
   get(url: string, options?: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<HttpResponse>;
@@ -93,7 +97,7 @@ export type ProcessResult =
       closesAt?: number;
     }
   | { kind: 'again'; request: Request }
-  | { kind: 'failed'; error: 'transient' | 'permanent' | 'poison'; outcome?: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; sha256?: string };
+  | { kind: 'failed'; error: 'transient' | 'permanent' | 'poison' | 'too_large'; outcome?: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; sha256?: string };
 
 /**
  * CPU work on a body: decompress, parse once, validate, build rows as columns; and

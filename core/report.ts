@@ -17,6 +17,8 @@ export interface RunReport {
   retries: number;
   throttledHonoured: number;
   pageRegrows: number;
+  /** Redirects followed within an API's origin. */
+  redirectsFollowed: number;
   peakRequestsInFlight: number;
   bytesReceived: number;
   bytesStored: number;
@@ -26,6 +28,8 @@ export interface RunReport {
   rows: Record<string, number>;
   wallSeconds: number;
   cpuSeconds: number;
+  /** The process's memory high-water mark (resident set), when the host measures it. */
+  peakRssBytes?: number;
   /** Cores the process could use. */
   cores: number;
   /** Share of the available core-seconds spent waiting rather than computing: 1 − cpu / (wall × cores). */
@@ -35,6 +39,8 @@ export interface RunReport {
   anomalies: Record<string, number>;
   failureReasons: Record<string, number>;
   missingIds: string[];
+  /** Redirected items, with where to. */
+  redirectedIds: string[];
   quarantinedIds: string[];
 }
 
@@ -43,6 +49,7 @@ export interface ReportTiming {
   startedAt: number;
   finishedAt: number;
   cpuSeconds: number;
+  peakRssBytes?: number;
   cores: number;
   settings: Record<string, string | number | boolean>;
 }
@@ -67,6 +74,7 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     retries: stats.retries,
     throttledHonoured: stats.throttled,
     pageRegrows: stats.pageRegrows,
+    redirectsFollowed: stats.redirectsFollowed,
     peakRequestsInFlight: stats.peakInFlight,
     bytesReceived: stats.bytesReceived,
     bytesStored: stats.bytesStored,
@@ -75,6 +83,7 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     rows: { ...stats.rows },
     wallSeconds: round(wallSeconds, 3),
     cpuSeconds: round(t.cpuSeconds, 3),
+    peakRssBytes: t.peakRssBytes,
     cores: t.cores,
     ioShare: wallSeconds > 0 ? round(Math.max(0, 1 - t.cpuSeconds / (wallSeconds * t.cores)), 3) : 0,
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 1) : 0,
@@ -82,6 +91,7 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     anomalies: { ...stats.anomalies },
     failureReasons: { ...stats.failureReasons },
     missingIds: [...stats.missingIds],
+    redirectedIds: [...stats.redirectedIds],
     quarantinedIds: [...stats.quarantinedIds],
   };
 }
@@ -107,6 +117,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['unchanged (304 or same SHA-256)', String(r.outcomes.unchanged)],
     ['skipped (already stored)', String(r.outcomes.skipped)],
     ['missing (404, unknown id)', String(r.outcomes.missing)],
+    ['redirected (elsewhere, not followed)', String(r.outcomes.redirected)],
     ['empty (no items)', String(r.outcomes.empty)],
     ['quarantined', String(r.outcomes.quarantined)],
   ];
@@ -117,6 +128,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['retried (transient)', String(r.retries)],
     ['429/503 honoured', String(r.throttledHonoured)],
     ['pages asked again larger', String(r.pageRegrows)],
+    ['redirects followed (same origin)', String(r.redirectsFollowed)],
     ['peak requests in flight', String(r.peakRequestsInFlight)],
     ['bytes received', formatBytes(r.bytesReceived)],
     ['raw stored (gzip)', formatBytes(r.bytesStored)],
@@ -124,6 +136,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['table files written', String(r.tableFiles)],
     ['wall time', `${r.wallSeconds.toFixed(2)} s`],
     ['CPU time (user+sys)', `${r.cpuSeconds.toFixed(2)} s`],
+    ...(r.peakRssBytes === undefined ? [] : [['peak memory (RSS)', formatBytes(r.peakRssBytes)] as [string, string]]),
     ['I/O share (idle core-time)', `${(r.ioShare * 100).toFixed(0)}% of ${r.cores} cores`],
     ['requests/s', r.requestsPerSecond.toFixed(1)],
     ['latency p50 / p95', `${r.latencyMs.p50} / ${r.latencyMs.p95} ms`],
@@ -139,6 +152,9 @@ export function renderReportText(r: RunReport): string {
   if (reasons.length > 0) out.push('', '  failures seen (each retried or recorded):', ...reasons.map(([k, n]) => `    ${k}: ${n}`));
   const anomalies = Object.entries(r.anomalies);
   if (anomalies.length > 0) out.push('', '  data anomalies (kept, counted):', ...anomalies.map(([k, n]) => `    ${k}: ${n}`));
+  if (r.redirectedIds.length > 0) {
+    out.push('', '  redirected (has the API moved?):', ...r.redirectedIds.slice(0, 5).map((x) => `    ${x}`), ...(r.redirectedIds.length > 5 ? ['    …'] : []));
+  }
   if (!r.complete) out.push('', `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`);
   return out.join('\n');
 }
@@ -153,6 +169,7 @@ export function renderReportMarkdown(r: RunReport): string {
   const anomalies = Object.entries(r.anomalies);
   if (anomalies.length > 0) out.push('', '## Data anomalies', '', ...anomalies.map(([k, n]) => `- ${k}: ${n}`));
   if (r.missingIds.length > 0) out.push('', '## Missing', '', r.missingIds.join(', '));
+  if (r.redirectedIds.length > 0) out.push('', '## Redirected', '', ...r.redirectedIds.map((q) => `- ${q}`));
   if (r.quarantinedIds.length > 0) out.push('', '## Quarantined', '', ...r.quarantinedIds.map((q) => `- ${q}`));
   return out.join('\n') + '\n';
 }

@@ -24,7 +24,7 @@ export interface DataStatus {
   tables: Record<string, number>;
   quarantine: Record<string, number>;
   leftoverTempFiles: number;
-  lastRun?: { command: string; finishedAt: string; complete: boolean; stopReason?: string; outcomes: RunReport['outcomes']; missing: string[] };
+  lastRun?: { command: string; finishedAt: string; complete: boolean; stopReason?: string; outcomes: RunReport['outcomes']; missing: string[]; redirected: string[] };
 }
 
 export async function dataStatus(out: string): Promise<DataStatus> {
@@ -52,7 +52,8 @@ export async function dataStatus(out: string): Promise<DataStatus> {
   const report = join(out, 'report.json');
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
-    status.lastRun = { command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason, outcomes: r.outcomes, missing: r.missingIds };
+    // Reports written before an outcome existed lack it: zero.
+    status.lastRun = { command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason, outcomes: { ...r.outcomes, redirected: r.outcomes.redirected ?? 0 }, missing: r.missingIds, redirected: r.redirectedIds ?? [] };
   }
   return status;
 }
@@ -75,8 +76,9 @@ export async function statusCommand(args: string[]): Promise<number> {
   if (s.lastRun) {
     const o = s.lastRun.outcomes;
     lines.push(`last run: ${s.lastRun.command}, finished ${s.lastRun.finishedAt}, ${s.lastRun.complete ? 'complete' : `INCOMPLETE${s.lastRun.stopReason ? ` (${s.lastRun.stopReason})` : ''}`}`);
-    lines.push(`  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, empty ${o.empty}, quarantined ${o.quarantined}`);
+    lines.push(`  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, redirected ${o.redirected}, empty ${o.empty}, quarantined ${o.quarantined}`);
     if (s.lastRun.missing.length > 0) lines.push(`  missing: ${s.lastRun.missing.slice(0, 20).join(', ')}${s.lastRun.missing.length > 20 ? ', …' : ''}`);
+    if (s.lastRun.redirected.length > 0) lines.push(`  redirected: ${s.lastRun.redirected.slice(0, 5).join(', ')}${s.lastRun.redirected.length > 5 ? ', …' : ''}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
