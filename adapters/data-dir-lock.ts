@@ -12,6 +12,8 @@ export interface LockHolder {
 }
 
 const LOCK_FILE = '.lock';
+/** Locks this process holds (its own pid in a lock file is otherwise an earlier life's). */
+const heldHere = new Set<string>();
 /** A lock file that cannot be read is taken for a crash between its creation and its first write once it is this old. */
 const UNREADABLE_GRACE_MS = 5_000;
 
@@ -28,8 +30,10 @@ export function lockDataDir(dir: string, command: string): () => void {
   const me: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
   const text = JSON.stringify(me) + '\n';
   for (;;) {
+    if (heldHere.has(path)) throw new FatalError(`the data directory ${dir} is in use by another run in this process`);
     try {
       writeFileSync(path, text, { flag: 'wx' });
+      heldHere.add(path);
       break;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -49,6 +53,7 @@ export function lockDataDir(dir: string, command: string): () => void {
   }
   const release = () => {
     process.off('exit', release);
+    heldHere.delete(path);
     const held = readHolder(path);
     if (held !== 'gone' && held !== 'unreadable' && held.pid === me.pid && held.since === me.since) unlinkSync(path);
   };

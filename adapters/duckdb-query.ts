@@ -38,8 +38,10 @@ export class TableQuery {
     const tables = join(resolve(dataDir), 'tables');
     for (const name of TABLE_NAMES) await q.createViews(TABLES[name], join(tables, name));
     if (!options.externalAccess) {
-      // The views keep reading the tables; nothing else on disk or the network can be reached, and the SQL cannot undo it.
-      await connection.run(`SET allowed_directories = [${sqlString(tables + sep)}]`);
+      // The views keep reading the tables (DuckDB checks the glob as written, then each file it finds); nothing
+      // else on disk or the network can be reached, and the SQL cannot undo it.
+      const allowed = [...new Set([tables + sep, globLiteral(tables) + sep])].map(sqlString).join(', ');
+      await connection.run(`SET allowed_directories = [${allowed}]`);
       await connection.run('SET enable_external_access = false');
       await connection.run('SET lock_configuration = true');
     }

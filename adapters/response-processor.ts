@@ -30,14 +30,14 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
   try {
     plain = gzipped ? gunzip(input.body, maxInflated) : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(input.body.slice(0, KEPT_BYTES));
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(input.body.slice(0, KEPT_BYTES), maxInflated);
     // A gzip stream cut short: the transfer broke, fetch again.
     return { kind: 'failed', error: 'transient', reason: 'bad_gzip' };
   }
   let rawGz: Uint8Array | undefined;
   let sha256: string | undefined;
   try {
-    if (plain.byteLength > maxInflated) return tooLarge(gzipSync(plain.subarray(0, KEPT_BYTES)));
+    if (plain.byteLength > maxInflated) return tooLarge(gzipSync(plain.subarray(0, KEPT_BYTES)), maxInflated);
     rawGz = gzipped ? input.body : gzipSync(plain);
     sha256 = createHash('sha256').update(plain).digest('hex');
     // A UTF-8 byte order mark is no part of the JSON (RFC 8259 lets a parser ignore it); the stored body keeps it.
@@ -73,8 +73,8 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
 const BOM_ANOMALY = 'body:utf8_bom';
 
 /** A body past the inflate limit: quarantined at once, with its first bytes (as gzip). */
-function tooLarge(head: Uint8Array): ProcessResult {
-  return { kind: 'failed', error: 'too_large', reason: 'too_large', rawGz: head };
+function tooLarge(head: Uint8Array, limit: number): ProcessResult {
+  return { kind: 'failed', error: 'too_large', reason: 'too_large', rawGz: head, limit };
 }
 
 /**

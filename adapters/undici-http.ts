@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
-import { PermanentError, ThrottledError, TooLargeError, TransientError } from '../core/errors.js';
+import { PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError } from '../core/errors.js';
 import type { HttpClient, HttpResponse } from '../core/ports.js';
 import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, MAX_REDIRECTS } from '../core/response-limits.js';
 import { parseRetryAfter } from '../core/retry-policy.js';
@@ -103,7 +103,7 @@ export class UndiciHttpClient implements HttpClient {
       await res.body.dump();
       if (status === 304) return { status, headers: { etag: header(h.etag), lastModified: header(h['last-modified']) }, body: new Uint8Array(0), redirects };
       if (REDIRECTS.has(status)) {
-        url = sameOriginTarget(url, status, header(h.location), redirects);
+        url = sameOriginTarget(url, header(h.location), redirects);
         continue;
       }
       const retryAfter = parseRetryAfter(header(h['retry-after']), Date.now());
@@ -119,17 +119,16 @@ export class UndiciHttpClient implements HttpClient {
 }
 
 /** Where a redirect within the origin leads; a redirect elsewhere (or one too many) is an outcome of its own. */
-function sameOriginTarget(from: string, status: number, location: string | undefined, followed: number): string {
+function sameOriginTarget(from: string, location: string | undefined, followed: number): string {
   let target: URL | undefined;
   try {
     target = location === undefined ? undefined : new URL(location, from);
   } catch {
     target = undefined;
   }
-  const where = location === undefined ? 'nowhere (no Location)' : (target?.href ?? location);
-  if (!target) throw new PermanentError('redirected', 'redirect_without_location', `HTTP ${status} to ${where}`, where);
-  if (target.origin !== new URL(from).origin) throw new PermanentError('redirected', 'redirect_to_other_origin', `HTTP ${status} to ${where}`, where);
-  if (followed >= MAX_REDIRECTS) throw new PermanentError('redirected', 'too_many_redirects', `more than ${MAX_REDIRECTS} redirects, the last to ${where}`, where);
+  if (!target) throw new RedirectedError('redirect_without_location', location ?? 'no Location', followed);
+  if (target.origin !== new URL(from).origin) throw new RedirectedError('redirect_to_other_origin', target.href, followed);
+  if (followed >= MAX_REDIRECTS) throw new RedirectedError('too_many_redirects', target.href, followed);
   return target.href;
 }
 

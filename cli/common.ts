@@ -90,8 +90,8 @@ function limitFlags(v: Parsed['values']): ResponseLimits {
   return { deadlineMs: duration('deadline', v.deadline) ?? d.deadlineMs, maxBodyBytes, maxInflatedBytes };
 }
 
-/** Past 2 GiB one body would not fit a buffer, a hash or a string. */
-const MAX_BUFFER = 2 ** 31 - 1;
+/** Past 512 MiB one body could not become one string to parse (V8's longest string is just under 2^29 characters). */
+const MAX_BUFFER = 512 * 1024 * 1024;
 
 export function workersFlag(value: string | boolean | undefined): number | 'auto' {
   return value === undefined || value === 'auto' ? 'auto' : int('workers', value, 0, 0, 256);

@@ -22,14 +22,23 @@ export class ThrottledError extends Error {
 /** Permanent outcomes an answer can have, besides a body. */
 export type PermanentOutcome = 'missing' | 'empty' | 'redirected';
 
-/**
- * Permanent: 404/410, an auction with no items, a redirect to another origin (or too
- * many). Recorded, never retried; `detail` says more for the report (where a redirect pointed).
- */
+/** Permanent: 404/410, an auction with no items, a redirect not followed. Recorded, never retried. */
 export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
-  constructor(readonly outcome: PermanentOutcome, readonly reason: string, message = `${outcome}: ${reason}`, readonly detail?: string) {
+  override readonly name: string = 'PermanentError';
+  constructor(readonly outcome: PermanentOutcome, readonly reason: string, message = `${outcome}: ${reason}`) {
     super(message);
+  }
+}
+
+/**
+ * A redirect not followed: to another origin, without a Location, or one past the
+ * limit. Permanent (the API has moved: a person should look), with where it pointed
+ * and the redirects followed before it (each one a request made).
+ */
+export class RedirectedError extends PermanentError {
+  override readonly name = 'RedirectedError';
+  constructor(reason: string, readonly location: string, readonly followed: number) {
+    super('redirected', reason, `redirected: ${reason} (${location})`);
   }
 }
 

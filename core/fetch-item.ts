@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { FatalError, PermanentError, ThrottledError, TooLargeError, TransientError, type PermanentOutcome } from './errors.js';
+import { FatalError, PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError, type PermanentOutcome } from './errors.js';
 import type { Host } from './hosts.js';
 import type { HttpClient, HttpResponse, Processor, ProcessResult } from './ports.js';
 import { rawKey } from './raw-key.js';
@@ -45,6 +45,8 @@ export interface AttemptOptions {
   waitForPause?: boolean;
   /** Metadata of the previous fetch of this item: its ETag/Last-Modified make the request conditional. */
   previous?: Record<string, string>;
+  /** This attempt repeats one that failed: counted in `stats.retries` once its request is made. @default false */
+  retry?: boolean;
 }
 
 /**
@@ -56,11 +58,18 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
   const sourceKey = rawKey(item);
   let request: Request = firstRequest(item, ctx.origins);
   let requests = options.previousRequests ?? 0;
+  // Each redirect followed was one more request.
+  const countRedirects = (n: number) => {
+    requests += n;
+    stats.requests += n;
+    stats.redirectsFollowed += n;
+  };
   for (;;) {
     const { limiter, pace } = ctx.hostFor(request.url);
     const release = options.waitForPause === false ? await limiter.acquireUnlessPaused(ctx.signal) : await limiter.acquire(ctx.signal);
     if (!release) return { kind: 'throttled', waitMs: Math.max(1, limiter.pausedUntil - clock.now()), requests };
     const started = clock.now();
+    if (options.retry && requests === (options.previousRequests ?? 0)) stats.retries++;
     requests++;
     stats.requestStarted();
     let response: HttpResponse;
@@ -79,7 +88,9 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
       release();
       if (e instanceof PermanentError) {
         ctx.budget?.progressed(clock.now());
-        return { kind: 'permanent', outcome: e.outcome, reason: e.reason, detail: e.detail, requests };
+        if (!(e instanceof RedirectedError)) return { kind: 'permanent', outcome: e.outcome, reason: e.reason, requests };
+        countRedirects(e.followed);
+        return { kind: 'permanent', outcome: e.outcome, reason: e.reason, detail: e.location, requests };
       }
       if (e instanceof TooLargeError) {
         const metadata = { url: request.url, 'work-item': JSON.stringify(item), 'size-limit': String(e.limit) };
@@ -95,11 +106,7 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     const fetchedAt = clock.now();
     pace.succeeded(fetchedAt - started);
     stats.requestEnded(fetchedAt - started, response.body.byteLength);
-    if (response.redirects) {
-      requests += response.redirects;
-      stats.requests += response.redirects;
-      stats.redirectsFollowed += response.redirects;
-    }
+    countRedirects(response.redirects ?? 0);
     if (response.status === 304) {
       ctx.budget?.progressed(fetchedAt);
       return { kind: 'unchanged', reason: '304', requests };
@@ -128,6 +135,7 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     if (result.error === 'permanent') {
       return { kind: 'permanent', outcome: result.outcome ?? 'missing', reason: result.reason, rawGz: result.rawGz, metadata: { ...metadata, outcome: result.outcome ?? 'missing' }, requests };
     }
+    if (result.error === 'too_large') metadata['size-limit'] = String(result.limit);
     return { kind: 'failed', error: result.error, reason: result.reason, rawGz: result.rawGz, metadata, requests };
   }
 }
@@ -156,9 +164,11 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Re
   let requests = 0;
   let failures = 0;
   let throttled = 0;
+  let retry = false;
   let last: { rawGz?: Uint8Array; metadata?: Record<string, string> } = {};
   for (;;) {
-    const a = await attemptItem(item, ctx, { previousRequests: requests, previous });
+    const a = await attemptItem(item, ctx, { previousRequests: requests, previous, retry });
+    retry = false;
     requests = a.requests;
     switch (a.kind) {
       case 'accepted':
@@ -179,7 +189,7 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Re
         if (++failures >= policy.maxAttempts) return quarantine(item, `${a.reason} after ${requests} attempts`, last, requests);
         await ctx.clock.sleep(backoffMs(policy, failures, ctx.random), ctx.signal);
         spend();
-        stats.retries++;
+        retry = true;
     }
   }
 }

@@ -97,7 +97,16 @@ export type ProcessResult =
       closesAt?: number;
     }
   | { kind: 'again'; request: Request }
-  | { kind: 'failed'; error: 'transient' | 'permanent' | 'poison' | 'too_large'; outcome?: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; sha256?: string };
+  | {
+      kind: 'failed';
+      error: 'transient' | 'permanent' | 'poison' | 'too_large';
+      outcome?: 'missing' | 'empty';
+      reason: string;
+      rawGz?: Uint8Array;
+      sha256?: string;
+      /** The size limit a `too_large` body passed. */
+      limit?: number;
+    };
 
 /**
  * CPU work on a body: decompress, parse once, validate, build rows as columns; and

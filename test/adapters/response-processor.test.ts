@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeParquet } from '../../adapters/parquet.js';
 import { encodeTableFile, processResponse } from '../../adapters/response-processor.js';
@@ -114,5 +115,37 @@ describe('processResponse decodes text the fast way without changing a character
   it('an all-ASCII body is read as is', () => {
     const ascii = recorded.replace(/[\u0080-\uffff]/g, '?');
     expect(itemRows(ascii)).toEqual(expectedRows(ascii).map((r) => ({ ...r, images: r.images ?? [] })));
+  });
+});
+
+describe('processResponse against hostile bodies', () => {
+  const recorded = fixtureText('maxsold/auction-104375.json');
+
+  it('a UTF-8 byte order mark is skipped for parsing and counted; the stored body and its SHA-256 keep it', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(recorded)]);
+    const r = processResponse({ ...input(''), body: gzipSync(bytes) }, { origins: REAL_ORIGINS });
+    if (r.kind !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(r)}`);
+    expect(r.anomalies['body:utf8_bom']).toBe(1);
+    expect(r.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(gunzipSync(r.rawGz)).toEqual(bytes);
+  });
+
+  it('a gzip body inflating past the limit stops at the limit: too_large, with the first 64 KiB as sent', () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const r = processResponse({ ...input(''), body: bomb }, { origins: REAL_ORIGINS, maxInflatedBytes: 1024 * 1024 });
+    expect(r).toMatchObject({ kind: 'failed', error: 'too_large', reason: 'too_large', limit: 1024 * 1024 });
+    if (r.kind === 'failed') expect(r.rawGz).toEqual(bomb.subarray(0, 64 * 1024));
+  });
+
+  it('a plain body past the limit is too_large, its first 64 KiB kept as gzip', () => {
+    const plain = Buffer.alloc(3 * 1024 * 1024, 0x20);
+    const r = processResponse({ ...input(''), body: plain, contentEncoding: undefined }, { origins: REAL_ORIGINS, maxInflatedBytes: 1024 * 1024 });
+    expect(r).toMatchObject({ kind: 'failed', error: 'too_large' });
+    if (r.kind === 'failed') expect(gunzipSync(r.rawGz!)).toEqual(plain.subarray(0, 64 * 1024));
+  });
+
+  it('a body just under the limit is processed as usual', () => {
+    const r = processResponse(input(recorded), { origins: REAL_ORIGINS, maxInflatedBytes: Buffer.byteLength(recorded) });
+    expect(r.kind).toBe('accepted');
   });
 });
