@@ -4,9 +4,8 @@ import { dataStatus } from '../../cli/commands/status.js';
 import { planAuctions } from '../../core/planner.js';
 import { scrape } from '../../cli/scrape.js';
 import { tempDir } from '../helpers/data-dir.js';
-import { auctionFor, JSON_TYPE, respond, startHostileServer, type Behaviour } from '../helpers/hostile-server.js';
+import { auctionFor, auctionId, JSON_TYPE, respond, startHostileServer, type Behaviour } from '../helpers/hostile-server.js';
 
-const auctionId = (path: string) => Number(new URL(path, 'http://x').searchParams.get('auctionid'));
 
 async function scrapeHostile(behave: Behaviour, from: number, to: number) {
   const server = await startHostileServer(behave);

@@ -7,10 +7,9 @@ import { planAuctions } from '../../core/planner.js';
 import { scrape } from '../../cli/scrape.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/data-dir.js';
-import { auctionFor, head, JSON_TYPE, respond, startHostileServer, streamFiller, streamGzipBomb } from '../helpers/hostile-server.js';
+import { auctionFor, auctionId, head, JSON_TYPE, respond, startHostileServer, streamFiller, streamGzipBomb } from '../helpers/hostile-server.js';
 
 const MiB = 1024 * 1024;
-const auctionId = (path: string) => Number(new URL(path, 'http://x').searchParams.get('auctionid'));
 const GZIP_JSON = { ...JSON_TYPE, 'content-encoding': 'gzip' };
 
 describe('a body past the size limits', () => {

@@ -7,10 +7,9 @@ import { planAuctions } from '../../core/planner.js';
 import { scrape } from '../../cli/scrape.js';
 import { startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/data-dir.js';
-import { auctionFor, JSON_TYPE, respond, startHostileServer } from '../helpers/hostile-server.js';
+import { auctionFor, auctionId, JSON_TYPE, respond, startHostileServer } from '../helpers/hostile-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const auctionId = (path: string) => Number(new URL(path, 'http://x').searchParams.get('auctionid'));
 
 describe('what a server sends cannot make the data directory lose track', () => {
   it('an ETag that grows past 16 KiB once escaped is still found: the rerun skips the auction instead of adding its rows again', async () => {

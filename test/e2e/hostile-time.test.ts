@@ -5,7 +5,7 @@ import { planAuctions } from '../../core/planner.js';
 import { scrape, type ScrapeOptions } from '../../cli/scrape.js';
 import { startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/data-dir.js';
-import { auctionFor, head, JSON_TYPE, respond, startHostileServer, trickle, type Behaviour } from '../helpers/hostile-server.js';
+import { auctionFor, auctionId, head, JSON_TYPE, respond, startHostileServer, trickle, type Behaviour } from '../helpers/hostile-server.js';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 5 };
 
@@ -25,7 +25,6 @@ async function scrapeHostile(behave: Behaviour, from: number, to: number, option
   }
 }
 
-const auctionId = (path: string) => Number(new URL(path, 'http://x').searchParams.get('auctionid'));
 
 describe('a server that never finishes an answer ends at the total deadline', () => {
   it('a body trickling in a byte at a time: deadline_slow_body, retried, then quarantined; the other ids are fetched and the run ends', async () => {

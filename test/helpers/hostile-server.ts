@@ -69,6 +69,11 @@ export function head(status: number, headers: Record<string, string | number>): 
   return `HTTP/1.1 ${status} X\r\n${Object.entries({ connection: 'close', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
 }
 
+/** The auction a MaxSold request asks for. */
+export function auctionId(path: string): number {
+  return Number(new URL(path, 'http://x').searchParams.get('auctionid'));
+}
+
 /** The simulator's auction for the request's `auctionid` and `limit`: a valid answer. */
 export function auctionFor(path: string): string {
   const q = new URL(path, 'http://x').searchParams;
