@@ -23,7 +23,7 @@ async function scrapeHostile(behave: Behaviour, from: number, to: number) {
 }
 
 describe('odd but honest answers', () => {
-  it('valid JSON behind a UTF-8 byte order mark is fetched (and counted), plain or gzipped', async () => {
+  it('valid JSON behind a UTF-8 byte order mark is fetched, plain or gzipped', async () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     const { report } = await scrapeHostile((socket, req) => {
       const body = Buffer.concat([bom, Buffer.from(auctionFor(req.path))]);
@@ -31,7 +31,6 @@ describe('odd but honest answers', () => {
       else respond(socket, 200, { ...JSON_TYPE, 'content-encoding': 'gzip' }, gzipSync(body));
     }, 1, 2);
     expect(report.outcomes).toMatchObject({ fetched: 2, quarantined: 0 });
-    expect(report.anomalies['body:utf8_bom']).toBe(2);
   });
 });
 
