@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TABLES, TABLE_NAMES, type ColumnType, type TableSchema } from '../core/tables.js';
 
@@ -13,6 +13,15 @@ const SQL_TYPE: Record<ColumnType, string> = {
   timestamp: 'TIMESTAMPTZ', date: 'DATE', string_list: 'VARCHAR[]',
 };
 
+export interface QueryOptions {
+  /**
+   * Let SQL reach past the tables: read and write any file, load extensions, use the
+   * network (`COPY … TO 'out.csv'`, `read_csv('other.csv')`). Off, external access is
+   * disabled once the views exist, and only the data directory's tables can be read. @default false
+   */
+  externalAccess?: boolean;
+}
+
 /**
  * DuckDB over a data directory: a view per table over its Parquet files
  * (`dt` from the partition path) and a `<table>_latest` view with the newest
@@ -21,20 +30,29 @@ const SQL_TYPE: Record<ColumnType, string> = {
 export class TableQuery {
   private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection) {}
 
-  static async open(dataDir: string): Promise<TableQuery> {
+  static async open(dataDir: string, options: QueryOptions = {}): Promise<TableQuery> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const q = new TableQuery(instance, connection);
     await connection.run("SET TimeZone = 'UTC'");
-    for (const name of TABLE_NAMES) await q.createViews(TABLES[name], join(dataDir, 'tables', name));
+    const tables = join(resolve(dataDir), 'tables');
+    for (const name of TABLE_NAMES) await q.createViews(TABLES[name], join(tables, name));
+    if (!options.externalAccess) {
+      // The views keep reading the tables (DuckDB checks the glob as written, then each file it finds); nothing
+      // else on disk or the network can be reached, and the SQL cannot undo it.
+      const allowed = [...new Set([tables + sep, globLiteral(tables) + sep])].map(sqlString).join(', ');
+      await connection.run(`SET allowed_directories = [${allowed}]`);
+      await connection.run('SET enable_external_access = false');
+      await connection.run('SET lock_configuration = true');
+    }
     return q;
   }
 
   private async createViews(schema: TableSchema, dir: string): Promise<void> {
     const hasFiles = existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
     if (hasFiles) {
-      const glob = join(dir, '*', '*.parquet').replaceAll("'", "''");
-      await this.connection.run(`CREATE VIEW ${schema.name} AS SELECT * FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true)`);
+      const glob = join(globLiteral(dir), '*', '*.parquet');
+      await this.connection.run(`CREATE VIEW ${schema.name} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`);
     } else {
       const cols = schema.columns.map((c) => `${c.name} ${SQL_TYPE[c.type]}`).join(', ');
       await this.connection.run(`CREATE TABLE ${schema.name} (${cols}, dt DATE)`);
@@ -54,4 +72,13 @@ export class TableQuery {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** A path DuckDB's glob takes literally: `*`, `?` and `[` each become a one-character class (`[*]`). */
+export function globLiteral(path: string): string {
+  return path.replace(/[*?[]/g, (c) => `[${c}]`);
+}
+
+function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
 }

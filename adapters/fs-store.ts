@@ -1,14 +1,15 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, rm, unlink, opendir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { FatalError } from '../core/errors.js';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
 import { writeFilesAtomically } from './atomic-files.js';
-import { gzipMetadata, withGzipMetadata } from './gzip-metadata.js';
+import { processAlive } from './data-dir-lock.js';
+import { gzipHeaderIncomplete, gzipMetadata, withGzipMetadata } from './gzip-metadata.js';
 
 const META = '.meta.json';
-/** Bytes read by `head`: a gzip header with its metadata fits many times over. */
+/** Bytes `head` reads first: a gzip header with its metadata usually fits many times over (longer ones are read on). */
 const HEAD_BYTES = 16 * 1024;
 /** Temp files live apart, one folder per process and thread, so no data folder ever holds a partial file. */
 const TMP_DIR = '.tmp';
@@ -68,7 +69,7 @@ export class FsObjectStore implements ObjectStore {
       await (await open(probe, 'w')).close();
       await unlink(probe);
     } catch (e) {
-      throw fatalOr(e, `cannot write to the data directory ${this.root}`);
+      throw fatalOr(mkdirCause(e), `cannot write to the data directory ${this.root}`);
     }
   }
 
@@ -77,7 +78,7 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(base, { recursive: true });
     for (const name of await readdir(base)) {
       const pid = /^(\d+)(?:-\d+)?$/.exec(name)?.[1];
-      if (pid && Number(pid) !== process.pid && !alive(Number(pid))) await rm(join(base, name), { recursive: true, force: true });
+      if (pid && Number(pid) !== process.pid && !processAlive(Number(pid))) await rm(join(base, name), { recursive: true, force: true });
     }
     const mine = join(base, `${process.pid}-${threadId}`);
     await mkdir(mine, { recursive: true });
@@ -108,8 +109,15 @@ export class FsObjectStore implements ObjectStore {
       throw e;
     }
     try {
-      const head = Buffer.allocUnsafe(HEAD_BYTES);
-      const n = readSync(fd, head, 0, HEAD_BYTES, 0);
+      let head = Buffer.allocUnsafe(HEAD_BYTES);
+      let n = readSync(fd, head, 0, head.byteLength, 0);
+      // Metadata past the first read (an ETag that is long once escaped): read on until the header ends.
+      while (n === head.byteLength && gzipHeaderIncomplete(head)) {
+        const more = Buffer.allocUnsafe(head.byteLength * 4);
+        head.copy(more);
+        n += readSync(fd, more, n, more.byteLength - n, n);
+        head = more;
+      }
       return gzipMetadata(head.subarray(0, n)) ?? readMeta(path);
     } finally {
       closeSync(fd);
@@ -139,18 +147,27 @@ export class FsObjectStore implements ObjectStore {
 
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function fatalOr(e: unknown, what: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   return code && FATAL_CODES[code] ? new FatalError(`${what}: ${FATAL_CODES[code]} (${code})`, { cause: e }) : e;
+}
+
+/**
+ * A recursive mkdir says ENOENT when a folder cannot be made for another reason (on a
+ * read-only file system, among others): making the first missing folder alone says why.
+ */
+function mkdirCause(e: unknown): unknown {
+  const path = (e as NodeJS.ErrnoException).path;
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || (e as NodeJS.ErrnoException).syscall !== 'mkdir' || !path) return e;
+  let missing = resolve(path);
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
+  try {
+    mkdirSync(missing);
+    rmdirSync(missing);
+    return e;
+  } catch (cause) {
+    return cause;
+  }
 }
 
 function readMeta(path: string): Record<string, string> {

@@ -47,6 +47,11 @@ function parseHeader(bytes: Uint8Array): { end: number; comment?: [number, numbe
   return at <= bytes.byteLength ? { end: at, comment } : undefined;
 }
 
+/** True when `bytes` start a gzip member whose header goes on past them: read more to find its metadata. */
+export function gzipHeaderIncomplete(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 3 && bytes[0] === ID1 && bytes[1] === ID2 && bytes[2] === DEFLATE && parseHeader(bytes) === undefined;
+}
+
 /**
  * The same gzip data with `metadata` in its header (any name, extra field or comment
  * the header had is dropped); undefined when `gz` is not gzip.

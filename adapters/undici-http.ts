@@ -1,6 +1,8 @@
-import { Agent, request } from 'undici';
-import { PermanentError, ThrottledError, TransientError } from '../core/errors.js';
+import { gzipSync } from 'node:zlib';
+import { Agent, request, type Dispatcher } from 'undici';
+import { PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError } from '../core/errors.js';
 import type { HttpClient, HttpResponse } from '../core/ports.js';
+import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, MAX_REDIRECTS } from '../core/response-limits.js';
 import { parseRetryAfter } from '../core/retry-policy.js';
 
 export const DEFAULT_USER_AGENT = 'api-scraper/0.1 (+polite bulk JSON fetcher; set --user-agent to add your contact)';
@@ -10,10 +12,14 @@ export interface HttpOptions {
   connections: number;
   /** @default 10000 */
   connectTimeoutMs?: number;
-  /** Time to the response headers. @default 30000 */
+  /** Longest silence before the response headers. @default 30000 */
   headersTimeoutMs?: number;
   /** Longest silence while the body streams. @default 30000 */
   bodyTimeoutMs?: number;
+  /** Longest a request may take in all, redirects and 1xx answers included. @default DEFAULT_RESPONSE_LIMITS.deadlineMs (60000) */
+  deadlineMs?: number;
+  /** Most body bytes read from one response, as sent. @default DEFAULT_RESPONSE_LIMITS.maxBodyBytes (16 MiB) */
+  maxBodyBytes?: number;
   /** @default DEFAULT_USER_AGENT */
   userAgent?: string;
 }
@@ -32,16 +38,24 @@ const CODES: Record<string, string> = {
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'truncated_body',
 };
 
+const REDIRECTS = new Set([300, 301, 302, 303, 307, 308]);
+
 /**
  * The only file that knows undici: one Agent (a pool per origin) with bounded
- * connections and explicit timeouts, gzip accepted, every body consumed or dumped,
- * statuses and error codes mapped to core's error classes.
+ * connections, explicit timeouts and a body size limit (`maxResponseSize`), gzip
+ * accepted, every body consumed or dumped, statuses and error codes mapped to core's
+ * error classes. Each request runs under a total deadline, and redirects are followed
+ * only within the origin asked (undici's redirect interceptor would follow any).
  */
 export class UndiciHttpClient implements HttpClient {
   readonly #agent: Agent;
   readonly #headers: Record<string, string>;
+  readonly #deadlineMs: number;
+  readonly #maxBodyBytes: number;
 
   constructor(options: HttpOptions) {
+    this.#deadlineMs = options.deadlineMs ?? DEFAULT_RESPONSE_LIMITS.deadlineMs;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_RESPONSE_LIMITS.maxBodyBytes;
     this.#agent = new Agent({
       connections: options.connections,
       pipelining: 1,
@@ -49,6 +63,7 @@ export class UndiciHttpClient implements HttpClient {
       headersTimeout: options.headersTimeoutMs ?? 30_000,
       bodyTimeout: options.bodyTimeoutMs ?? 30_000,
       keepAliveTimeout: 10_000,
+      maxResponseSize: this.#maxBodyBytes,
     });
     this.#headers = {
       'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
@@ -58,32 +73,43 @@ export class UndiciHttpClient implements HttpClient {
   }
 
   async get(url: string, options: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
-    const headers = options.headers ? { ...this.#headers, ...options.headers } : this.#headers;
+    const deadline = new Deadline(this.#deadlineMs, options.signal);
     try {
-      const res = await request(url, { dispatcher: this.#agent, method: 'GET', headers, signal: options.signal });
+      return await this.#follow(url, options.headers ? { ...this.#headers, ...options.headers } : this.#headers, deadline);
+    } catch (e) {
+      throw classify(e, options.signal, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #follow(url: string, headers: Record<string, string>, deadline: Deadline): Promise<HttpResponse> {
+    for (let redirects = 0; ; redirects++) {
+      deadline.phase = 'headers';
+      const res = await request(url, { dispatcher: this.#agent, method: 'GET', headers, signal: deadline.signal, onInfo: () => deadline.informational++ });
+      deadline.phase = 'body';
       const status = res.statusCode;
       const h = res.headers;
       if (status >= 200 && status < 300) {
-        const body = new Uint8Array(await res.body.arrayBuffer());
+        const contentEncoding = header(h['content-encoding']);
+        const body = await readBody(res.body, Number(header(h['content-length'])), this.#maxBodyBytes, contentEncoding);
         return {
           status,
-          headers: {
-            contentType: header(h['content-type']),
-            contentEncoding: header(h['content-encoding']),
-            etag: header(h.etag),
-            lastModified: header(h['last-modified']),
-          },
+          headers: { contentType: header(h['content-type']), contentEncoding, etag: header(h.etag), lastModified: header(h['last-modified']) },
           body,
+          redirects,
         };
       }
       await res.body.dump();
-      if (status === 304) return { status, headers: { etag: header(h.etag), lastModified: header(h['last-modified']) }, body: new Uint8Array(0) };
+      if (status === 304) return { status, headers: { etag: header(h.etag), lastModified: header(h['last-modified']) }, body: new Uint8Array(0), redirects };
+      if (REDIRECTS.has(status)) {
+        url = sameOriginTarget(url, header(h.location), redirects);
+        continue;
+      }
       const retryAfter = parseRetryAfter(header(h['retry-after']), Date.now());
       if (status === 429 || (status === 503 && retryAfter !== undefined)) throw new ThrottledError(status, retryAfter);
       if (status >= 500 || status === 408) throw new TransientError(`http_${status}`);
       throw new PermanentError('missing', `http_${status}`);
-    } catch (e) {
-      throw classify(e, options.signal);
     }
   }
 
@@ -92,13 +118,109 @@ export class UndiciHttpClient implements HttpClient {
   }
 }
 
+/** Where a redirect within the origin leads; a redirect elsewhere (or one too many) is an outcome of its own. */
+function sameOriginTarget(from: string, location: string | undefined, followed: number): string {
+  let target: URL | undefined;
+  try {
+    target = location === undefined ? undefined : new URL(location, from);
+  } catch {
+    target = undefined;
+  }
+  if (!target) throw new RedirectedError('redirect_without_location', location ?? 'no Location', followed);
+  if (target.origin !== new URL(from).origin) throw new RedirectedError('redirect_to_other_origin', target.href, followed);
+  if (followed >= MAX_REDIRECTS) throw new RedirectedError('too_many_redirects', target.href, followed);
+  return target.href;
+}
+
+/**
+ * The body whole, or a TooLargeError with its first bytes once it passes the limit
+ * (undici's `maxResponseSize` ends the response there). A body whose Content-Length
+ * already says it is too large is cut after its first bytes instead of being read up to the limit.
+ */
+function readBody(body: Dispatcher.ResponseData['body'], declared: number, max: number, contentEncoding: string | undefined): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stopAt = declared > max ? KEPT_BYTES : Infinity;
+    const tooLarge = (what: string) => new TooLargeError(max, keptHead(chunks, contentEncoding), `too_large: ${what}, the limit is ${max} bytes`);
+    body.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size < stopAt) return;
+      reject(tooLarge(`Content-Length ${declared}`));
+      body.destroy();
+    });
+    body.on('error', (e: Error & { code?: string }) => reject(e.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? tooLarge('the body went past it') : e));
+    body.on('end', () => resolve(concat(chunks, size)));
+  });
+}
+
+function concat(chunks: Buffer[], size: number): Uint8Array {
+  // A buffer of its own (never a slice of a shared pool), so it can move to a worker thread.
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** The first bytes received, as gzip (as they came when the server sent gzip: a cut-short stream `zcat` still reads). */
+function keptHead(chunks: Buffer[], contentEncoding: string | undefined): Uint8Array {
+  const head = Buffer.concat(chunks, Math.min(KEPT_BYTES, chunks.reduce((n, c) => n + c.length, 0)));
+  return /gzip/i.test(contentEncoding ?? '') && head[0] === 0x1f && head[1] === 0x8b ? head : gzipSync(head);
+}
+
+/** The total time a request may take, and what it was waiting for when the time ran out. */
+class Deadline {
+  readonly #controller = new AbortController();
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #outer: AbortSignal | undefined;
+  readonly #onOuterAbort = () => this.#controller.abort(this.#outer?.reason);
+  expired = false;
+  phase: 'headers' | 'body' = 'headers';
+  /** 1xx answers received before the final one. */
+  informational = 0;
+
+  constructor(readonly ms: number, outer: AbortSignal | undefined) {
+    this.#outer = outer;
+    this.#timer = setTimeout(() => {
+      this.expired = true;
+      this.#controller.abort(new Error('deadline'));
+    }, ms);
+    this.#timer.unref();
+    if (outer?.aborted) this.#onOuterAbort();
+    else outer?.addEventListener('abort', this.#onOuterAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** A 1xx flood, a body trickling in, or no answer at all. */
+  reason(): string {
+    if (this.phase === 'body') return 'deadline_slow_body';
+    return this.informational > 0 ? 'deadline_1xx_flood' : 'deadline_no_response';
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.#outer?.removeEventListener('abort', this.#onOuterAbort);
+  }
+}
+
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function classify(e: unknown, signal: AbortSignal | undefined): unknown {
-  if (e instanceof ThrottledError || e instanceof TransientError || e instanceof PermanentError) return e;
+function classify(e: unknown, signal: AbortSignal | undefined, deadline: Deadline): unknown {
+  if (e instanceof ThrottledError || e instanceof TransientError || e instanceof PermanentError || e instanceof TooLargeError) return e;
   if (signal?.aborted) return signal.reason ?? e;
+  if (deadline.expired) {
+    const reason = deadline.reason();
+    return new TransientError(reason, `${reason}: no complete answer within ${deadline.ms} ms${deadline.informational > 0 ? ` (${deadline.informational} 1xx answers)` : ''}`);
+  }
   const code = (e as { code?: string }).code;
   const reason = (code && CODES[code]) ?? 'network_error';
   return new TransientError(reason, `${reason}: ${(e as Error).message}`);

@@ -50,6 +50,25 @@ export function duration(flag: string, value: string | boolean | undefined): num
   return Number(m[1]) * unit;
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+
+/** `16MiB`, `500KB`, `1GiB`, `65536` (bytes) → bytes, from `min` up to `max`. */
+export function size(flag: string, value: string | boolean | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(value.trim()) : null;
+  const bytes = m ? Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]) : NaN;
+  if (!(bytes >= min && bytes <= max)) {
+    throw new UsageError(`--${flag}: expected a size like 16MiB, 500KB or 65536 (bytes), from ${formatSize(min)} to ${formatSize(max)}, got "${String(value)}"`);
+  }
+  return bytes;
+}
+
+/** Bytes as the flags take them: `16MiB`, `64KiB`, `100B`. */
+export function formatSize(bytes: number): string {
+  for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
+  return `${bytes}B`;
+}
+
 export function url(flag: string, value: string | boolean | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {

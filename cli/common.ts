@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { renderReportText, type RunReport } from '../core/report.js';
-import { int, rate, str, url, UsageError, type Options, type Parsed } from './args.js';
+import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, type ResponseLimits } from '../core/response-limits.js';
+import { DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
+import { duration, formatSize, int, rate, size, str, url, UsageError, type Options, type Parsed } from './args.js';
 import { DEFAULT_MAX_CONCURRENCY } from './scrape.js';
 
 /** Flags every scraping command shares. */
@@ -14,6 +16,10 @@ export const SCRAPE_OPTIONS: Options = {
   refetch: { type: 'boolean' },
   'raw-only': { type: 'boolean' },
   'max-retries': { type: 'string' },
+  'give-up-after': { type: 'string' },
+  deadline: { type: 'string' },
+  'max-body': { type: 'string' },
+  'max-inflated': { type: 'string' },
   'user-agent': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 };
@@ -35,6 +41,14 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
       --raw-only         keep the raw responses (validated) and write no tables; build them later
                          with "scraper reprocess"
       --max-retries N    stop the run after N retries (default: when over half of 100+ requests are retries)
+      --give-up-after DURATION
+                         stop the run when no item has settled for this long while the server only
+                         throttles or fails (default ${DEFAULT_RETRY_BUDGET.giveUpAfterMs / 60_000}m)
+      --deadline DURATION  longest one request may take in all: headers, body, redirects, 1xx answers
+                         (default ${DEFAULT_RESPONSE_LIMITS.deadlineMs / 1000}s; past it the attempt fails and is retried)
+      --max-body SIZE    most bytes read from one response as sent (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxBodyBytes)}); a larger
+                         body is quarantined as too_large, its first ${formatSize(KEPT_BYTES)} kept
+      --max-inflated SIZE  most bytes one body may inflate to (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxInflatedBytes)}); past it: too_large
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;
 
@@ -48,6 +62,8 @@ export interface ScrapeFlags {
   rawOnly: boolean;
   skipExisting: boolean;
   maxRetries?: number;
+  giveUpAfterMs: number;
+  limits: ResponseLimits;
   userAgent?: string;
   quiet: boolean;
 }
@@ -65,10 +81,23 @@ export function scrapeFlags(p: Parsed): ScrapeFlags {
     rawOnly: Boolean(v['raw-only']),
     skipExisting: !v.refetch,
     maxRetries: v['max-retries'] === undefined ? undefined : int('max-retries', v['max-retries'], 0, 0, 100_000_000),
+    giveUpAfterMs: duration('give-up-after', v['give-up-after']) ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs,
+    limits: limitFlags(v),
     userAgent: v['user-agent'] === undefined ? undefined : str('user-agent', v['user-agent'], ''),
     quiet: Boolean(v.quiet),
   };
 }
+
+function limitFlags(v: Parsed['values']): ResponseLimits {
+  const d = DEFAULT_RESPONSE_LIMITS;
+  const maxBodyBytes = size('max-body', v['max-body'], d.maxBodyBytes, 1024, MAX_BUFFER);
+  const maxInflatedBytes = size('max-inflated', v['max-inflated'], Math.max(d.maxInflatedBytes, maxBodyBytes), 1024, MAX_BUFFER);
+  if (maxInflatedBytes < maxBodyBytes) throw new UsageError(`--max-inflated: expected at least --max-body (${formatSize(maxBodyBytes)}), got "${String(v['max-inflated'])}"`);
+  return { deadlineMs: duration('deadline', v.deadline) ?? d.deadlineMs, maxBodyBytes, maxInflatedBytes };
+}
+
+/** Past 512 MiB one body could not become one string to parse (V8's longest string is just under 2^29 characters). */
+const MAX_BUFFER = 512 * 1024 * 1024;
 
 export function workersFlag(value: string | boolean | undefined): number | 'auto' {
   return value === undefined || value === 'auto' ? 'auto' : int('workers', value, 0, 0, 256);

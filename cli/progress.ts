@@ -53,6 +53,7 @@ export class Progress {
       `${s.retries} retried`,
       `${s.throttled} throttled`,
       `${s.total('missing')} missing`,
+      ...(s.total('redirected') > 0 ? [`${s.total('redirected')} redirected`] : []),
       `${s.total('quarantined')} quarantined`,
       formatBytes(s.bytesReceived),
       `${secs.toFixed(1)} s`,

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { lockDataDir } from '../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../adapters/fs-store.js';
 import { AutoProcessor } from '../adapters/auto-processor.js';
 import { PoolProcessor } from '../adapters/pool-processor.js';
@@ -15,10 +16,12 @@ import { runPipeline } from '../core/pipeline.js';
 import { RetryBudget, DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
 import type { HttpClient, Processor } from '../core/ports.js';
 import { buildReport, renderReportMarkdown, type ProcessFigures, type RunReport } from '../core/report.js';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
 import { RunStats } from '../core/run-stats.js';
 import { originsFrom } from '../core/sources/index.js';
 import type { WorkItem } from '../core/work-item.js';
+import { formatSize } from './args.js';
 import { Progress } from './progress.js';
 
 /** Ceiling of adaptive concurrency per host (`--max-concurrency`). */
@@ -48,6 +51,10 @@ export interface ScrapeOptions {
   policy?: Partial<RetryPolicy>;
   /** Absolute cap on retries in the run (`--max-retries`); a dead server stops the run earlier anyway. */
   maxRetries?: number;
+  /** Stop when no item has settled for this long. @default DEFAULT_RETRY_BUDGET.giveUpAfterMs (10 min) */
+  giveUpAfterMs?: number;
+  /** Deadline and size limits of one response. @default DEFAULT_RESPONSE_LIMITS */
+  limits?: Partial<ResponseLimits>;
   signal?: AbortSignal;
   quiet?: boolean;
   /** Write report.json and report.md into the data directory. @default true */
@@ -62,10 +69,20 @@ export interface ScrapeOptions {
 export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   const store = new FsObjectStore(o.out);
   await store.checkWritable();
+  const unlock = lockDataDir(o.out, o.command);
+  try {
+    return await scrapeLocked(o, store);
+  } finally {
+    unlock();
+  }
+}
+
+async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<RunReport> {
   const origins = originsFrom(o.baseUrl);
   const adaptive = o.concurrency === 'auto';
   const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
-  const undici = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent });
+  const limits: ResponseLimits = { ...DEFAULT_RESPONSE_LIMITS, ...o.limits };
+  const undici = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent, deadlineMs: limits.deadlineMs, maxBodyBytes: limits.maxBodyBytes });
   let firstRequestMs: number | undefined;
   const http: HttpClient = {
     get: (url, options) => {
@@ -75,7 +92,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     },
     close: () => undici.close(),
   };
-  const config = { origins, normalise: !o.rawOnly };
+  const config = { origins, normalise: !o.rawOnly, maxInflatedBytes: limits.maxInflatedBytes };
   const workers = o.workers === 'auto' ? availableParallelism() : o.workers;
   const processor: Processor =
     o.workers === 'auto'
@@ -100,7 +117,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
         clock: systemClock,
         random: Math.random,
         signal: o.signal,
-        budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
+        budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries, giveUpAfterMs: o.giveUpAfterMs ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs }),
       },
       // Twice the concurrency in items, so C requests stay open while as many again are processed.
       { lanes: o.lanes ?? 2 * ceiling + 2 * Math.max(1, workers), skipExisting: o.skipExisting, withBids: o.withBids },
@@ -129,6 +146,9 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
       rate: o.ratePerSecond ? `${o.ratePerSecond}/s` : 'unlimited',
       'rate in force at the end (--rate, or learned from 429s)': hosts.hosts().map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`)).join(', ') || 'none',
       processing: processor.description,
+      'deadline per request': `${limits.deadlineMs / 1000} s`,
+      'body size limit (as sent / inflated)': `${formatSize(limits.maxBodyBytes)} / ${formatSize(limits.maxInflatedBytes)}`,
+      'give up after, without progress': `${(o.giveUpAfterMs ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs) / 1000} s`,
       tables: o.rawOnly ? 'none (--raw-only)' : 'one Parquet file per table per raw object',
       'skip existing': o.skipExisting,
       'with bids': o.withBids,

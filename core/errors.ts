@@ -19,10 +19,37 @@ export class ThrottledError extends Error {
   }
 }
 
-/** Permanent: 404/410 or an auction with no items. Recorded, never retried. */
+/** Permanent outcomes an answer can have, besides a body. */
+export type PermanentOutcome = 'missing' | 'empty' | 'redirected';
+
+/** Permanent: 404/410, an auction with no items, a redirect not followed. Recorded, never retried. */
 export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
-  constructor(readonly outcome: 'missing' | 'empty', readonly reason: string, message = `${outcome}: ${reason}`) {
+  override readonly name: string = 'PermanentError';
+  constructor(readonly outcome: PermanentOutcome, readonly reason: string, message = `${outcome}: ${reason}`) {
+    super(message);
+  }
+}
+
+/**
+ * A redirect not followed: to another origin, without a Location, or one past the
+ * limit. Permanent (the API has moved: a person should look), with where it pointed
+ * and the redirects followed before it (each one a request made).
+ */
+export class RedirectedError extends PermanentError {
+  override readonly name = 'RedirectedError';
+  constructor(reason: string, readonly location: string, readonly followed: number) {
+    super('redirected', reason, `redirected: ${reason} (${location})`);
+  }
+}
+
+/**
+ * Too large: a body past the size limit, on the wire or once inflated. Quarantined at
+ * once (fetching it again would cost the same), with its first bytes: `head`, as gzip.
+ */
+export class TooLargeError extends Error {
+  override readonly name = 'TooLargeError';
+  readonly reason = 'too_large';
+  constructor(readonly limit: number, readonly head: Uint8Array, message: string) {
     super(message);
   }
 }
@@ -48,8 +75,8 @@ export function asFatal(e: unknown, doing: string): FatalError {
   return e instanceof FatalError ? e : new FatalError(`${doing}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
 
-export type ScrapeError = TransientError | ThrottledError | PermanentError | PoisonError;
+export type ScrapeError = TransientError | ThrottledError | PermanentError | PoisonError | TooLargeError;
 
 export function isScrapeError(e: unknown): e is ScrapeError {
-  return e instanceof TransientError || e instanceof ThrottledError || e instanceof PermanentError || e instanceof PoisonError;
+  return e instanceof TransientError || e instanceof ThrottledError || e instanceof PermanentError || e instanceof PoisonError || e instanceof TooLargeError;
 }

@@ -1,8 +1,9 @@
 import type { Clock } from './clock.js';
-import { FatalError, PermanentError, ThrottledError, TransientError } from './errors.js';
+import { FatalError, PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError, type PermanentOutcome } from './errors.js';
 import type { Host } from './hosts.js';
 import type { HttpClient, HttpResponse, Processor, ProcessResult } from './ports.js';
 import { rawKey } from './raw-key.js';
+import { isTimeoutReason } from './response-limits.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
 import type { RetryBudget } from './retry-budget.js';
 import type { RunStats } from './run-stats.js';
@@ -29,10 +30,10 @@ export type Stored = Extract<ProcessResult, { kind: 'stored' }>;
 /** One attempt at an item: a request (or a few, while a MaxSold page grows) and its verdict. */
 export type Attempt =
   | { kind: 'accepted'; stored: Stored; metadata: Record<string, string> }
-  | { kind: 'permanent'; outcome: 'missing' | 'empty'; reason: string }
+  | { kind: 'permanent'; outcome: PermanentOutcome; reason: string; detail?: string }
   | { kind: 'throttled'; waitMs: number }
   | { kind: 'unchanged'; reason: '304' | 'same_sha256' }
-  | { kind: 'failed'; error: 'transient' | 'poison'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> };
+  | { kind: 'failed'; error: 'transient' | 'poison' | 'too_large'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> };
 
 export interface AttemptOptions {
   /** Requests made for this item before this attempt (stored as `attempts`). @default 0 */
@@ -46,6 +47,8 @@ export interface AttemptOptions {
   previous?: Record<string, string>;
   /** The previous fetch is this item's committed version, which this one replaces (not so for VIA's last snapshot). */
   replaces?: boolean;
+  /** This attempt repeats one that failed: counted in `stats.retries` once its request is made. @default false */
+  retry?: boolean;
 }
 
 /**
@@ -59,11 +62,18 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
   const sourceKey = rawKey(item);
   let request: Request = firstRequest(item, ctx.origins);
   let requests = options.previousRequests ?? 0;
+  // Each redirect followed was one more request.
+  const countRedirects = (n: number) => {
+    requests += n;
+    stats.requests += n;
+    stats.redirectsFollowed += n;
+  };
   for (;;) {
     const { limiter, pace } = ctx.hostFor(request.url);
     const release = options.waitForPause === false ? await limiter.acquireUnlessPaused(ctx.signal) : await limiter.acquire(ctx.signal);
     if (!release) return { kind: 'throttled', waitMs: Math.max(1, limiter.pausedUntil - clock.now()), requests };
     const started = clock.now();
+    if (options.retry && requests === (options.previousRequests ?? 0)) stats.retries++;
     requests++;
     stats.requestStarted();
     let response: HttpResponse;
@@ -80,9 +90,18 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
         return { kind: 'throttled', waitMs, requests };
       }
       release();
-      if (e instanceof PermanentError) return { kind: 'permanent', outcome: e.outcome, reason: e.reason, requests };
+      if (e instanceof PermanentError) {
+        ctx.budget?.progressed(clock.now());
+        if (!(e instanceof RedirectedError)) return { kind: 'permanent', outcome: e.outcome, reason: e.reason, requests };
+        countRedirects(e.followed);
+        return { kind: 'permanent', outcome: e.outcome, reason: e.reason, detail: e.location, requests };
+      }
+      if (e instanceof TooLargeError) {
+        const metadata = { url: request.url, 'work-item': JSON.stringify(item), 'size-limit': String(e.limit) };
+        return { kind: 'failed', error: 'too_large', reason: e.reason, rawGz: e.head, metadata, requests };
+      }
       if (e instanceof TransientError && !ctx.signal?.aborted) {
-        if (e.reason.endsWith('_timeout')) pace.timedOut();
+        if (isTimeoutReason(e.reason)) pace.timedOut();
         return { kind: 'failed', error: 'transient', reason: e.reason, requests };
       }
       throw e;
@@ -91,7 +110,11 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     const fetchedAt = clock.now();
     pace.succeeded(fetchedAt - started);
     stats.requestEnded(fetchedAt - started, response.body.byteLength);
-    if (response.status === 304) return { kind: 'unchanged', reason: '304', requests };
+    countRedirects(response.redirects ?? 0);
+    if (response.status === 304) {
+      ctx.budget?.progressed(fetchedAt);
+      return { kind: 'unchanged', reason: '304', requests };
+    }
     const metadata = rawMetadata(item, request.url, response, fetchedAt, requests);
     const result = await ctx.processor.process({
       item,
@@ -110,10 +133,13 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
       request = result.request;
       continue;
     }
+    // An answer that settles the item is progress; a body that fails is not.
+    if (result.kind !== 'failed' || result.error === 'permanent') ctx.budget?.progressed(fetchedAt);
     if (result.kind === 'unchanged') return { kind: 'unchanged', reason: 'same_sha256', requests };
     if (result.kind === 'stored') return { kind: 'accepted', stored: result, metadata: { ...metadata, sha256: result.sha256, size: String(result.size) }, requests };
     if (result.error === 'permanent') return { kind: 'permanent', outcome: result.outcome ?? 'missing', reason: result.reason, requests };
     const failedMetadata = result.sha256 ? { ...metadata, sha256: result.sha256 } : metadata;
+    if (result.error === 'too_large') failedMetadata['size-limit'] = String(result.limit);
     return { kind: 'failed', error: result.error, reason: result.reason, rawGz: result.rawGz, metadata: failedMetadata, requests };
   }
 }
@@ -123,13 +149,15 @@ export type ItemResult =
   | { outcome: 'fetched'; stored: Stored; metadata: Record<string, string> }
   | { outcome: 'unchanged'; reason: string }
   | { outcome: 'empty'; reason: string }
-  | { outcome: 'missing'; reason: string }
+  | { outcome: 'missing' | 'redirected'; reason: string; detail?: string }
   | { outcome: 'quarantined'; reason: string; rawGz?: Uint8Array; metadata: Record<string, string> };
 
 /**
  * Attempts an item until it reaches an outcome: transient failures and poison bodies
  * back off with full jitter for a bounded number of attempts, then are quarantined;
- * throttled answers wait out Retry-After (no attempt spent, but bounded).
+ * throttled answers wait out Retry-After (no attempt spent, but bounded); a body past
+ * the size limit is quarantined at once (a second download would cost the same).
+ * Before each retry the run's budget is asked, and a retry counts once it is made.
  */
 export async function fetchItem(item: WorkItem, ctx: FetchContext, options: Pick<AttemptOptions, 'previous' | 'replaces'> = {}): Promise<ItemResult> {
   const { policy, stats } = ctx;
@@ -140,9 +168,11 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, options: Pick
   let requests = 0;
   let failures = 0;
   let throttled = 0;
+  let retry = false;
   let last: { rawGz?: Uint8Array; metadata?: Record<string, string> } = {};
   for (;;) {
-    const a = await attemptItem(item, ctx, { ...options, previousRequests: requests });
+    const a = await attemptItem(item, ctx, { ...options, previousRequests: requests, retry });
+    retry = false;
     requests = a.requests;
     switch (a.kind) {
       case 'accepted':
@@ -151,7 +181,7 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, options: Pick
         return { outcome: 'unchanged', reason: a.reason };
       case 'permanent':
         stats.failure(a.reason);
-        return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason } : { outcome: 'missing', reason: a.reason };
+        return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason } : { outcome: a.outcome, reason: a.reason, detail: a.detail };
       case 'throttled':
         if (++throttled > policy.maxThrottled) return quarantine(item, `throttled ${throttled} times`, last, requests);
         spend();
@@ -159,10 +189,11 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, options: Pick
       case 'failed':
         stats.failure(a.reason);
         if (a.rawGz) last = { rawGz: a.rawGz, metadata: a.metadata };
+        if (a.error === 'too_large') return quarantine(item, a.reason, last, requests);
         if (++failures >= policy.maxAttempts) return quarantine(item, `${a.reason} after ${requests} attempts`, last, requests);
-        stats.retries++;
-        spend();
         await ctx.clock.sleep(backoffMs(policy, failures, ctx.random), ctx.signal);
+        spend();
+        retry = true;
     }
   }
 }

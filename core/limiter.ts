@@ -110,6 +110,8 @@ export class HostLimiter {
         waiter.onAbort = () => {
           const i = this.#queue.indexOf(waiter);
           if (i >= 0) this.#queue.splice(i, 1);
+          // Nobody left to wake: a pause of minutes must not keep an interrupted process alive.
+          if (this.#queue.length === 0) this.#clearWake();
           reject(signal.reason);
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
@@ -124,7 +126,7 @@ export class HostLimiter {
       const now = this.clock.now();
       if (this.#pausedUntil > now) {
         this.#releasePausedWaiters();
-        return this.#wake(this.#pausedUntil);
+        return this.#queue.length > 0 ? this.#wake(this.#pausedUntil) : undefined;
       }
       if (this.#rate !== undefined) {
         this.#refill(now);
@@ -177,6 +179,11 @@ export class HostLimiter {
       this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed * this.#rate!) / 1000);
       this.#refilledAt = now;
     }
+  }
+
+  #clearWake(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   #wake(at: number): void {

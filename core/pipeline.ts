@@ -25,7 +25,7 @@ export interface PipelineContext extends FetchContext {
  * along the way join the same run. The processor writes each body's table files and
  * then its raw object, the commit marker that `skipExisting` trusts on a rerun.
  *
- * A FatalError (disk full, retry budget spent) stops the run: no new work is taken,
+ * A FatalError (disk full, retry budget spent in count or in time) stops the run: no new work is taken,
  * work in flight is abandoned, and `stats.stopReason` says why; so does an abort of
  * `ctx.signal` (SIGINT). Either way every finished item is stored and counted.
  */
@@ -45,6 +45,13 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
     wake = undefined;
     w?.();
   };
+  // Time as well as count: a server that only throttles or fails ends the run within the budget's time.
+  const watchdog = new AbortController();
+  const gaveUp = ctx.budget?.watch(ctx.clock, ctx.stats, watchdog.signal).then((why) => {
+    if (!why) return;
+    fatal ??= new FatalError(why);
+    stop.abort(fatal);
+  });
 
   const nextItem = async (): Promise<WorkItem | undefined> => {
     if (signal.aborted) return undefined;
@@ -72,7 +79,8 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
         });
         continue;
       }
-      busy++;
+      // Work after a lull (the next VIA poll) starts the time without progress afresh.
+      if (busy++ === 0) ctx.budget?.progressed(ctx.clock.now());
       try {
         for (const b of await handleItem(item, ctx, options, state)) followUps.push(b);
       } catch (e) {
@@ -87,6 +95,8 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   };
 
   await Promise.all(Array.from({ length: options.lanes }, lane));
+  watchdog.abort();
+  await gaveUp;
   if (fatal) ctx.stats.stopReason ??= fatal.message;
   else if (outer.signal?.aborted) ctx.stats.stopReason ??= (outer.signal.reason as Error)?.message ?? 'interrupted';
   if (fatal) throw fatal;
@@ -148,6 +158,9 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
       return [];
     case 'missing':
       stats.finish(item, 'missing', label);
+      return [];
+    case 'redirected':
+      stats.finish(item, 'redirected', `${label} → ${result.detail ?? result.reason}`);
       return [];
     case 'quarantined':
       await store.put(quarantineKey(key), result.rawGz ?? new Uint8Array(0), result.metadata);

@@ -16,12 +16,16 @@ export interface HttpResponse {
   headers: ResponseHeaders;
   /** Body bytes as received (still gzipped when Content-Encoding says so). */
   body: Uint8Array;
+  /** Redirects followed on the way (within the same origin), each one more request. @default 0 */
+  redirects?: number;
 }
 
 /**
- * One GET. Resolves for 2xx/304; throws core's typed errors for everything else:
- * ThrottledError (429/503), PermanentError (404/410 and other 4xx), TransientError
- * (5xx, resets, timeouts). The body of a failed response is always consumed.
+ * One GET, within a total deadline and a body size limit. Resolves for 2xx/304;
+ * throws core's typed errors for everything else: ThrottledError (429/503),
+ * PermanentError (404/410 and other 4xx; `redirected` for a redirect to another
+ * origin or too many), TransientError (5xx, resets, timeouts, the deadline),
+ * TooLargeError (a body past the limit). The body of a failed response is always consumed.
  */
 export interface HttpClient {
   get(url: string, options?: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<HttpResponse>;
@@ -87,14 +91,16 @@ export type ProcessResult =
   | { kind: 'again'; request: Request }
   | {
       kind: 'failed';
-      error: 'transient' | 'permanent' | 'poison';
+      error: 'transient' | 'permanent' | 'poison' | 'too_large';
       outcome?: 'missing' | 'empty';
       reason: string;
-      /** The body gzipped, to be quarantined if no attempt succeeds. */
+      /** The body gzipped (for `too_large`, its first bytes), to be quarantined if no attempt succeeds. */
       rawGz?: Uint8Array;
       sha256?: string;
       /** An empty auction's body was kept as its raw object. */
       stored?: boolean;
+      /** The size limit a `too_large` body passed. */
+      limit?: number;
     };
 
 /**

@@ -17,6 +17,8 @@ export interface RunReport {
   retries: number;
   throttledHonoured: number;
   pageRegrows: number;
+  /** Redirects followed within an API's origin. */
+  redirectsFollowed: number;
   peakRequestsInFlight: number;
   bytesReceived: number;
   bytesStored: number;
@@ -37,6 +39,8 @@ export interface RunReport {
   anomalies: Record<string, number>;
   failureReasons: Record<string, number>;
   missingIds: string[];
+  /** Redirected items, with where to. */
+  redirectedIds: string[];
   quarantinedIds: string[];
 }
 
@@ -80,6 +84,7 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     retries: stats.retries,
     throttledHonoured: stats.throttled,
     pageRegrows: stats.pageRegrows,
+    redirectsFollowed: stats.redirectsFollowed,
     peakRequestsInFlight: stats.peakInFlight,
     bytesReceived: stats.bytesReceived,
     bytesStored: stats.bytesStored,
@@ -101,6 +106,7 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     anomalies: { ...stats.anomalies },
     failureReasons: { ...stats.failureReasons },
     missingIds: [...stats.missingIds],
+    redirectedIds: [...stats.redirectedIds],
     quarantinedIds: [...stats.quarantinedIds],
   };
 }
@@ -126,6 +132,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['unchanged (304 or same SHA-256)', String(r.outcomes.unchanged)],
     ['skipped (already stored)', String(r.outcomes.skipped)],
     ['missing (404, unknown id)', String(r.outcomes.missing)],
+    ['redirected (elsewhere, not followed)', String(r.outcomes.redirected)],
     ['empty (no items)', String(r.outcomes.empty)],
     ['quarantined', String(r.outcomes.quarantined)],
   ];
@@ -135,6 +142,7 @@ export function reportLines(r: RunReport): [string, string][] {
     ['retried (transient)', String(r.retries)],
     ['429/503 honoured', String(r.throttledHonoured)],
     ['pages asked again larger', String(r.pageRegrows)],
+    ['redirects followed (same origin)', String(r.redirectsFollowed)],
     ['peak requests in flight', String(r.peakRequestsInFlight)],
     ['bytes received', formatBytes(r.bytesReceived)],
     ['raw stored (gzip)', formatBytes(r.bytesStored)],
@@ -178,6 +186,9 @@ export function renderReportText(r: RunReport): string {
   if (reasons.length > 0) out.push('', '  failures seen (each retried or recorded):', ...reasons.map(([k, n]) => `    ${k}: ${n}`));
   const anomalies = anomalyLines(r.anomalies);
   if (anomalies.length > 0) out.push('', `  data anomalies (${ANOMALY_LEGEND}):`, ...anomalies.map((l) => `    ${l}`));
+  if (r.redirectedIds.length > 0) {
+    out.push('', '  redirected (has the API moved?):', ...r.redirectedIds.slice(0, 5).map((x) => `    ${x}`), ...(r.redirectedIds.length > 5 ? ['    …'] : []));
+  }
   if (!r.complete) out.push('', `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`);
   return out.join('\n');
 }
@@ -192,6 +203,7 @@ export function renderReportMarkdown(r: RunReport): string {
   const anomalies = anomalyLines(r.anomalies);
   if (anomalies.length > 0) out.push('', '## Data anomalies', '', `${ANOMALY_LEGEND}.`, '', ...anomalies.map((l) => `- ${l}`));
   if (r.missingIds.length > 0) out.push('', '## Missing', '', r.missingIds.join(', '));
+  if (r.redirectedIds.length > 0) out.push('', '## Redirected', '', ...r.redirectedIds.map((q) => `- ${q}`));
   if (r.quarantinedIds.length > 0) out.push('', '## Quarantined', '', ...r.quarantinedIds.map((q) => `- ${q}`));
   return out.join('\n') + '\n';
 }

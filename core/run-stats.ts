@@ -1,10 +1,10 @@
 import type { Anomalies } from './sources/fields.js';
 import type { WorkItem } from './work-item.js';
 
-export type Outcome = 'fetched' | 'unchanged' | 'empty' | 'missing' | 'quarantined' | 'skipped';
+export type Outcome = 'fetched' | 'unchanged' | 'empty' | 'missing' | 'redirected' | 'quarantined' | 'skipped';
 export type WorkKind = 'auctions' | 'bids' | 'snapshots';
 
-export const OUTCOMES: Outcome[] = ['fetched', 'unchanged', 'empty', 'missing', 'quarantined', 'skipped'];
+export const OUTCOMES: Outcome[] = ['fetched', 'unchanged', 'empty', 'missing', 'redirected', 'quarantined', 'skipped'];
 
 export function kindOf(item: WorkItem): WorkKind {
   return item.source === 'via' ? 'snapshots' : item.itemId ? 'bids' : 'auctions';
@@ -32,6 +32,8 @@ export class RunStats {
   throttled = 0;
   /** Requests repeated with a larger `limit` because a page came back full. */
   pageRegrows = 0;
+  /** Redirects followed within an API's origin (each one more request). */
+  redirectsFollowed = 0;
   bytesReceived = 0;
   bytesStored = 0;
   tableFiles = 0;
@@ -39,6 +41,8 @@ export class RunStats {
   readonly anomalies: Anomalies = {};
   readonly failureReasons: Record<string, number> = {};
   readonly missingIds: string[] = [];
+  /** Items redirected elsewhere, with where to. */
+  readonly redirectedIds: string[] = [];
   readonly quarantinedIds: string[] = [];
   #latencies = new Float64Array(RESERVOIR);
   #latencyCount = 0;
@@ -54,6 +58,7 @@ export class RunStats {
   finish(item: WorkItem, outcome: Outcome, label?: string): void {
     this.outcomes[kindOf(item)][outcome]++;
     if (outcome === 'missing' && this.missingIds.length < LISTED && label) this.missingIds.push(label);
+    if (outcome === 'redirected' && this.redirectedIds.length < LISTED && label) this.redirectedIds.push(label);
     if (outcome === 'quarantined' && this.quarantinedIds.length < LISTED && label) this.quarantinedIds.push(label);
   }
 
@@ -108,5 +113,5 @@ export class RunStats {
 }
 
 function zeroOutcomes(): Record<Outcome, number> {
-  return { fetched: 0, unchanged: 0, empty: 0, missing: 0, quarantined: 0, skipped: 0 };
+  return { fetched: 0, unchanged: 0, empty: 0, missing: 0, redirected: 0, quarantined: 0, skipped: 0 };
 }

@@ -23,6 +23,7 @@ export function publishStats(metrics: Metrics, stats: RunStats): void {
   count('Throttled', stats.throttled);
   count('Fetched', stats.total('fetched'));
   count('Missing', stats.total('missing'));
+  count('Redirected', stats.total('redirected'));
   count('Empty', stats.total('empty'));
   count('Quarantined', stats.total('quarantined'));
   if (stats.bytesReceived > 0) metrics.addMetric('BytesReceived', MetricUnit.Bytes, stats.bytesReceived);

@@ -1,3 +1,4 @@
+import { lockDataDir } from '../../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { parquetCodec } from '../../adapters/parquet.js';
 import { compactTables } from '../../core/compaction.js';
@@ -21,8 +22,12 @@ export async function compactCommand(args: string[]): Promise<number> {
   if (p.values.help) return void process.stdout.write(COMPACT_HELP + '\n'), 0;
   requireNoPositionals(p, 'scraper compact --help');
   const out = str('out', p.values.out, './data');
+  const unlock = lockDataDir(out, 'compact');
   const store = new FsObjectStore(out);
-  const r = await compactTables(store, parquetCodec, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) }).finally(() => store.close());
+  const r = await compactTables(store, parquetCodec, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) }).finally(() => {
+    unlock();
+    return store.close();
+  });
   process.stdout.write(
     `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partitions} (${r.rows} rows)` +
       (r.skippedOpen > 0 ? `; left ${r.skippedOpen} partition(s) of today alone (use --all to include them)` : '') +

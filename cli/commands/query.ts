@@ -12,15 +12,22 @@ Runs DuckDB over the Parquet tables in DIR/tables. Each table is a view
 (${TABLE_NAMES.join(', ')}), with a partition column dt, plus <table>_latest:
 the newest row per entity (rows are snapshots).
 
+By default the SQL reads the tables and nothing else: once the views exist, DuckDB's
+external access is off (no other file read or written, no extension, no network)
+and the SQL cannot turn it back on.
+
 Options:
   -o, --out DIR        data directory (default ./data)
       --table NAME     show rows of one table instead of running SQL
       --limit N        rows to show with --table (default 10)
       --format F       table (default), json or csv
+      --external-access
+                       let the SQL read and write any file and reach the network, e.g.
+                       COPY (…) TO 'items.parquet' (default off)
   -h, --help           show this help`;
 
 export async function queryCommand(args: string[]): Promise<number> {
-  const p = parse(args, { out: { type: 'string', short: 'o' }, table: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' } }, true);
+  const p = parse(args, { out: { type: 'string', short: 'o' }, table: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' }, 'external-access': { type: 'boolean' } }, true);
   if (p.values.help) return void process.stdout.write(QUERY_HELP + '\n'), 0;
   const out = str('out', p.values.out, './data');
   const format = choice('format', p.values.format, ['table', 'json', 'csv'] as const, 'table');
@@ -37,7 +44,7 @@ export async function queryCommand(args: string[]): Promise<number> {
     sql = p.positionals[0];
   }
   if (!existsSync(join(out, 'tables'))) process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" or "npm start" first)\n`);
-  const db = await TableQuery.open(out);
+  const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
   try {
     let result: QueryResult;
     try {

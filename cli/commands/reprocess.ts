@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lockDataDir } from '../../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { PoolProcessor } from '../../adapters/pool-processor.js';
 import { InlineProcessor } from '../../adapters/response-processor.js';
@@ -32,13 +33,22 @@ export async function reprocessCommand(args: string[]): Promise<number> {
   requireNoPositionals(p, 'scraper reprocess --help');
   const out = str('out', p.values.out, './data');
   const workers = p.values.workers === undefined || p.values.workers === 'auto' ? availableParallelism() : int('workers', p.values.workers, 0, 0, 256);
+  const unlock = lockDataDir(out, 'reprocess');
+  try {
+    return await reprocess(out, workers, Boolean(p.values.quiet));
+  } finally {
+    unlock();
+  }
+}
+
+async function reprocess(out: string, workers: number, quiet: boolean): Promise<number> {
   // A rebuild that was interrupted leaves a hidden directory behind: start clean.
   if (existsSync(out)) for (const name of await readdir(out)) if (name.startsWith('.rebuild-')) await rm(join(out, name), { recursive: true, force: true });
   const stage = join(out, `.rebuild-${process.pid}`);
   const target = new FsObjectStore(stage);
   const processor = workers > 0 ? new PoolProcessor({ config: { origins: REAL_ORIGINS }, out: stage }, workers) : new InlineProcessor({ origins: REAL_ORIGINS }, target, loadTableEncoder);
   const stats = new RunStats();
-  const progress = new Progress(stats, { quiet: Boolean(p.values.quiet) });
+  const progress = new Progress(stats, { quiet });
   const started = Date.now();
   const cpu0 = process.cpuUsage();
   progress.start();

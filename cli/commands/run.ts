@@ -24,8 +24,9 @@ Options:
 ${SCRAPE_HELP}
   -h, --help             show this help
 
-Exit status: 0 when every planned item ended (fetched, missing, empty or quarantined), 1 when
-interrupted, 2 for bad arguments.`;
+Exit status: 0 when every planned item ended (fetched, unchanged, missing, redirected, empty or
+quarantined), 1 when the run stopped early (interrupted, disk full, retry budget spent, the data
+directory in use by another run), 2 for bad arguments.`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const p = parse(

@@ -31,6 +31,7 @@ export interface DataStatus {
     stopReason?: string;
     outcomes: RunReport['outcomes'];
     missing: string[];
+    redirected: string[];
     /** Field-level anomalies of that run (`<table>.<field>:<reason>` → count). */
     anomalies: Record<string, number>;
   };
@@ -61,7 +62,11 @@ export async function dataStatus(out: string): Promise<DataStatus> {
   const report = join(out, 'report.json');
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
-    status.lastRun = { command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason, outcomes: r.outcomes, missing: r.missingIds, anomalies: r.anomalies ?? {} };
+    // Reports written before an outcome existed lack it: zero.
+    status.lastRun = {
+      command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason,
+      outcomes: { ...r.outcomes, redirected: r.outcomes.redirected ?? 0 }, missing: r.missingIds, redirected: r.redirectedIds ?? [], anomalies: r.anomalies ?? {},
+    };
   }
   return status;
 }
@@ -84,8 +89,9 @@ export async function statusCommand(args: string[]): Promise<number> {
   if (s.lastRun) {
     const o = s.lastRun.outcomes;
     lines.push(`last run: ${s.lastRun.command}, finished ${s.lastRun.finishedAt}, ${s.lastRun.complete ? 'complete' : `INCOMPLETE${s.lastRun.stopReason ? ` (${s.lastRun.stopReason})` : ''}`}`);
-    lines.push(`  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, empty ${o.empty}, quarantined ${o.quarantined}`);
+    lines.push(`  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, redirected ${o.redirected}, empty ${o.empty}, quarantined ${o.quarantined}`);
     if (s.lastRun.missing.length > 0) lines.push(`  missing: ${s.lastRun.missing.slice(0, 20).join(', ')}${s.lastRun.missing.length > 20 ? ', …' : ''}`);
+    if (s.lastRun.redirected.length > 0) lines.push(`  redirected: ${s.lastRun.redirected.slice(0, 5).join(', ')}${s.lastRun.redirected.length > 5 ? ', …' : ''}`);
     const anomalies = anomalyLines(s.lastRun.anomalies);
     lines.push(anomalies.length > 0 ? `  data anomalies (${ANOMALY_LEGEND}):` : '  data anomalies: none', ...anomalies.map((l) => `    ${l}`));
   }

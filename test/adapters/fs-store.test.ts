@@ -112,6 +112,24 @@ describe('metadata in the gzip header', () => {
     expect(gzipMetadata(gz)).toBeNull();
   });
 
+  it('head finds metadata whose header ends at the edge of the first read or far past it (a long ETag)', async () => {
+    const s = store();
+    // The header: 10 fixed bytes, the comment, its NUL. `head` reads 16 KiB first.
+    const emptyComment = 'api-scraper metadata '.length + JSON.stringify({ etag: '' }).length;
+    for (const nulAt of [16_383, 16_384, 16_385, 60_000]) {
+      const m = { etag: 'e'.repeat(nulAt - 10 - emptyComment) };
+      const gz = withGzipMetadata(gzipSync(plain), m)!;
+      expect(gz[nulAt]).toBe(0);
+      await s.put(`raw/${nulAt}.json.gz`, gz.slice());
+      expect(await s.head(`raw/${nulAt}.json.gz`), `NUL at ${nulAt}`).toEqual(m);
+    }
+    // Escaped non-ASCII grows sixfold: 3,000 bytes of ETag on the wire, 18,000 in the header.
+    const wide = { etag: '"' + '\u00e9'.repeat(3000) + '"' };
+    await s.put('raw/wide.json.gz', gzipSync(plain), wide);
+    expect(await s.head('raw/wide.json.gz')).toEqual(wide);
+    await s.close();
+  });
+
   it('is not used for a body that is not gzip: a sidecar holds the metadata', async () => {
     const s = store();
     await s.put('quarantine/b.json.gz', new Uint8Array(0), meta);

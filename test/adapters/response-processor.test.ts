@@ -1,8 +1,8 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { decodeParquet, encodeTableFile } from '../../adapters/parquet.js';
-import { storeResponse, type StoreDeps } from '../../adapters/response-processor.js';
+import { checkResponse, storeResponse, type StoreDeps } from '../../adapters/response-processor.js';
 import type { ObjectStore, ProcessInput, ProcessResult } from '../../core/ports.js';
 import { rawKey, tableFileKey } from '../../core/raw-key.js';
 import { interpretResponse, REAL_ORIGINS } from '../../core/sources/index.js';
@@ -166,5 +166,26 @@ describe('storeResponse', () => {
   it('a UTF-8 byte order mark before the JSON is not part of it', async () => {
     const r = await storeResponse(input(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(recorded)])), deps());
     expect(r.kind).toBe('stored');
+  });
+});
+
+describe('checkResponse against bodies past the limit', () => {
+  it('a gzip body inflating past the limit stops at the limit: too_large, with the first 64 KiB as sent', () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const r = checkResponse({ ...input(''), body: bomb }, { origins: REAL_ORIGINS, maxInflatedBytes: 1024 * 1024 });
+    expect(r).toMatchObject({ kind: 'failed', error: 'too_large', reason: 'too_large', limit: 1024 * 1024 });
+    if (r.kind === 'failed') expect(r.rawGz).toEqual(bomb.subarray(0, 64 * 1024));
+  });
+
+  it('a plain body past the limit is too_large, its first 64 KiB kept as gzip', () => {
+    const plain = Buffer.alloc(3 * 1024 * 1024, 0x20);
+    const r = checkResponse({ ...input(''), body: plain, contentEncoding: undefined }, { origins: REAL_ORIGINS, maxInflatedBytes: 1024 * 1024 });
+    expect(r).toMatchObject({ kind: 'failed', error: 'too_large' });
+    if (r.kind === 'failed') expect(gunzipSync(r.rawGz!)).toEqual(plain.subarray(0, 64 * 1024));
+  });
+
+  it('a body just under the limit is checked as usual', () => {
+    const r = checkResponse(input(recorded), { origins: REAL_ORIGINS, maxInflatedBytes: Buffer.byteLength(recorded) });
+    expect(r.kind).toBe('accepted');
   });
 });

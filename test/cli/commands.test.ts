@@ -15,6 +15,11 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['run', 'ebay'], /run: expected a source, "maxsold" or "via"/],
     [['run', 'maxsold', '--ids', '1', '--base-url', 'ftp://x'], /--base-url: expected an http\(s\) origin/],
     [['run', 'maxsold', '--ids', '1', '--bogus'], /unknown option '--bogus'/],
+    [['run', 'maxsold', '--ids', '1', '--deadline', 'soon'], /--deadline: expected a duration like 500ms, 60s, 5m or 2h, got "soon"/],
+    [['run', 'maxsold', '--ids', '1', '--give-up-after', '0s'], /--give-up-after: expected a duration like 500ms, 60s, 5m or 2h, got "0s"/],
+    [['run', 'maxsold', '--ids', '1', '--max-body', 'huge'], /--max-body: expected a size like 16MiB, 500KB or 65536 \(bytes\), from 1KiB to 512MiB, got "huge"/],
+    [['run', 'maxsold', '--ids', '1', '--max-body', '3GiB'], /--max-body: expected a size like 16MiB/],
+    [['run', 'maxsold', '--ids', '1', '--max-body', '8MiB', '--max-inflated', '4MiB'], /--max-inflated: expected at least --max-body \(8MiB\), got "4MiB"/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['query', '--table', 'nope'], /--table: expected one of maxsold_auctions/],
     [['simulate', '--faults', 'meteor=0.5'], /--faults: expected kind=rate pairs/],
@@ -35,6 +40,18 @@ describe('--help everywhere', () => {
       expect(r.stdout).toMatch(/Usage/);
     },
   );
+});
+
+describe('--help states every limit with its default', () => {
+  it('run', async () => {
+    const r = await runCli(['run', '--help']);
+    for (const line of [/--deadline DURATION .*\n.*\(default 60s/, /--max-body SIZE .*\(default 16MiB\)/, /--max-inflated SIZE .*\(default 64MiB\)/, /--give-up-after DURATION\n.*\n.*\(default 10m\)/]) {
+      expect(r.stdout).toMatch(line);
+    }
+  });
+  it('query', async () => {
+    expect((await runCli(['query', '--help'])).stdout).toMatch(/--external-access\n.*\n.*\(default off\)/);
+  });
 });
 
 describe('run, query, reprocess and compact on one data directory', () => {

@@ -98,6 +98,29 @@ describe('HostLimiter', () => {
     held();
   });
 
+  it('an abort that leaves nobody waiting clears the pause timer: a minute-long Retry-After keeps no process alive', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const limiter = new HostLimiter({ concurrency: 2 }, systemClock);
+    limiter.pauseUntil(Date.now() + 60_000);
+    const ac = new AbortController();
+    const waiting = [limiter.acquire(ac.signal), limiter.acquire(ac.signal)];
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBe(before + 1);
+    ac.abort(new Error('interrupted'));
+    for (const w of waiting) await expect(w).rejects.toThrow('interrupted');
+    expect(timers()).toBe(before);
+  });
+
+  it('no timer is left for a pause once every waiter has been handed back (acquireUnlessPaused)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
+    limiter.pauseUntil(Date.now() + 60_000);
+    expect(await limiter.acquireUnlessPaused()).toBeUndefined();
+    expect(timers()).toBe(before);
+  });
+
   it('acquireUnlessPaused hands back at once when the host is paused, even when queued first', async () => {
     const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
     const held = await limiter.acquire();
