@@ -21,6 +21,8 @@ interface Slot<I, O> {
  */
 const DEPTH = 2;
 
+const TS_ENTRY = new URL('./ts-worker-entry.mjs', import.meta.url);
+
 /**
  * A fixed pool of worker threads, each working on one task at a time (the work is CPU
  * bound) with the next one waiting at its door. Tasks wait in FIFO order; a worker that
@@ -65,8 +67,8 @@ export class WorkerPool<I, O> {
 
   #spawn(): Slot<I, O> {
     const worker = this.script.pathname.endsWith('.ts')
-      ? // Under the TypeScript sources (tests), a worker registers tsx before loading its script.
-        new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); })`, { eval: true, workerData: this.workerData })
+      ? // Under the TypeScript sources (tests), a small entry registers tsx before loading the script.
+        new Worker(TS_ENTRY, { workerData: this.workerData, argv: [this.script.href] })
       : new Worker(this.script, { workerData: this.workerData });
     const slot: Slot<I, O> = { worker, tasks: [] };
     worker.on('message', (output: O) => {
