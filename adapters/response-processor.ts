@@ -117,7 +117,8 @@ export async function storeResponse(input: ProcessInput, deps: StoreDeps): Promi
       // Rows the table writer refuses are a normaliser bug on odd data: the body is quarantined, the run goes on.
       return { kind: 'failed', error: 'poison', reason: `table_encode_error: ${(e as Error).message}`, rawGz: checked.rawGz, sha256: checked.sha256 };
     }
-    for (const f of files) await store.put(f.key, f.bytes);
+    // Side by side: in S3 each PUT is a round trip; the raw object still comes after all of them.
+    await Promise.all(files.map((f) => store.put(f.key, f.bytes)));
     if (input.replaces && gone.length > 0) await store.delete(gone);
     tableFiles = files.length;
   }

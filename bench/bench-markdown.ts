@@ -1,5 +1,5 @@
 import type { BenchReport } from './bench-report.js';
-import { coldTable, commandsTable, layoutTable, microTable, scalingSummary, scalingTable, stagesTable, targetsTable, topFunctionsTable, type Table } from './bench-tables.js';
+import { coldTable, commandsTable, lambdaTable, layoutTable, microTable, scalingSummary, scalingTable, stagesTable, targetsTable, topFunctionsTable, type Table } from './bench-tables.js';
 import { COLD_MODE_DOC, COLD_MODES } from './cold.js';
 import { markdownTable } from './text-table.js';
 
@@ -23,6 +23,7 @@ export function renderBenchMarkdown(r: BenchReport): string {
   }
   const scaling = scalingTable(r);
   if (scaling) out.push('', '## Warm: the processing pool at steady state', '', SCALING, '', md(scaling), '', scalingSummary(r));
+  if (r.lambda) out.push('', '## The Lambda handlers, as bundled', '', LAMBDA, '', md(lambdaTable(r.lambda)));
   if (r.layout) out.push('', '## Parquet file layout by normaliser trigger', '', 'The same auctions written one file per raw object (S3 event per object), per batch (SQS with a batching window), and per day (compacted); encode time and DuckDB query time (median of 5) over each.', '', md(layoutTable(r.layout)));
   if (r.micro) out.push('', '## Micro-benchmarks', '', 'tinybench, in the bench process, one thread; mean time per operation with its relative margin of error.', '', md(microTable(r.micro)));
   if (r.charts.length > 0) out.push('', '## Charts', '', ...r.charts.map((c) => `![${c}](${c})`));
@@ -54,6 +55,11 @@ const SCALING = `Labelled warm: this is not what a run gets. The same pre-genera
 \`PoolProcessor\` (gunzip, SHA-256, parse, validate, rows, one Parquet file per table and the raw object, written
 to a scratch directory) with one worker and with one per core, each pool first warmed with untimed passes, the
 best of five batches counting. Parallel efficiency = speed-up ÷ workers.`;
+
+const LAMBDA = `Each handler's esbuild bundle, built with the stack's own options (\`cdk/bundling.ts\`, parquet-wasm's
+.wasm beside it), run in a fresh process as a cold Lambda container would be: loading the bundle (its top level,
+the SDK clients, WebAssembly), then the first invocation, then warm ones. S3 and SQS are an emulator on this machine
+(fauxqs) and the APIs the simulator (20 ms ± 5 ms), so in AWS each invocation also waits for its S3 round trips.`;
 
 const PROFILES = `Every thread of each cold run, \`--cpu-prof\` from its start to its end; the pool workers merged. A sample counts for the stage of the nearest frame with a known
 home: \`JSON.parse\` is charged to its caller, a wasm frame to the package that called it. Profiling costs

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BenchReport } from './bench-report.js';
-import { coldTable, layoutTable, microTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
+import { coldTable, lambdaTable, layoutTable, microTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
 import { textTable } from './text-table.js';
 
 const text = (t: Table) => textTable(t.headers, t.rows);
@@ -12,6 +12,7 @@ export function printBench(r: BenchReport, dir: string): void {
   if (r.helpCpuSeconds !== null) out.push(`scraper --help: ${r.helpCpuSeconds.toFixed(2)} CPU-s`, '');
   const scaling = scalingTable(r);
   if (scaling) out.push('warm (steady state, not a run): the processing pool on pre-generated bodies', text(scaling), scalingSummary(r), '');
+  if (r.lambda) out.push('the Lambda handlers as bundled, each in a fresh process (S3 on this machine)', text(lambdaTable(r.lambda)), '');
   if (r.micro) out.push(text(microTable(r.micro)), '');
   if (r.layout) out.push(text(layoutTable(r.layout)), '');
   const measured = r.targets.filter((t) => t.met !== null);

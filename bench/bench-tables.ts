@@ -1,4 +1,5 @@
 import type { BenchReport, Target } from './bench-report.js';
+import type { LambdaFigures } from './lambda.js';
 import type { LayoutResult } from './layout.js';
 import type { MicroResult } from './micro.js';
 import type { ProfileSummary } from './profile-summary.js';
@@ -39,6 +40,15 @@ export function coldTable(r: BenchReport): Table {
 /** Each cold run's command line and what did the processing. */
 export function commandsTable(r: BenchReport): Table {
   return { headers: ['run', 'command (fresh process)', 'processing'], rows: r.cold.map((f) => [`${f.mode} ${f.auctions}`, f.command, f.processing]) };
+}
+
+/** The Lambda handlers' bundles: cold start, first invocation, warm invocations. */
+export function lambdaTable(results: LambdaFigures[]): Table {
+  const t = (x: { ms: number; cpuMs: number }) => `${num(x.ms, 1)} / ${num(x.cpuMs, 1)}`;
+  return {
+    headers: ['handler', 'one invocation', 'bundle, KiB', 'cold start: load + init, ms / CPU-ms', 'first invocation, ms / CPU-ms', 'warm, mean ms / CPU-ms', 'warm invocations', 'peak RSS, MB'],
+    rows: results.map((l) => [l.fn, l.unit, thousands(l.bundleKb), t(l.init), t(l.first), t(l.warm), String(l.warm.invocations), String(l.peakRssMb)]),
+  };
 }
 
 export function scalingTable(r: BenchReport): Table | null {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { COLD_MODES, type ColdMode } from './cold.js';
 
 /** Sections of `scraper bench`; `micro` and `layout` run only when asked for. */
-export const SECTIONS = ['cold', 'scaling', 'micro', 'layout'] as const;
+export const SECTIONS = ['cold', 'scaling', 'lambda', 'micro', 'layout'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -20,7 +20,7 @@ export interface BenchOptions {
   modes: ColdMode[];
   /** Worker threads of the scaling run. @default availableParallelism() */
   workers: number;
-  /** @default ['cold', 'scaling'] */
+  /** @default ['cold', 'scaling', 'lambda'] */
   sections: Section[];
   /** Gzipped auction bodies fed to the normaliser scaling run. @default 400 */
   scalingBodies: number;
@@ -46,7 +46,7 @@ export function benchDefaults(): BenchOptions {
     concurrency: 50,
     modes: [...COLD_MODES],
     workers: availableParallelism(),
-    sections: ['cold', 'scaling'],
+    sections: ['cold', 'scaling', 'lambda'],
     scalingBodies: 400,
     out: 'bench-results',
     profile: false,

@@ -8,6 +8,7 @@ import { runCold } from './cold.js';
 import { helpCpuSeconds } from './command-run.js';
 import { machineBusy } from './cpu-sampler.js';
 import { runJob } from './job-runner.js';
+import { runLambda } from './lambda.js';
 import { runLayout } from './layout.js';
 import { runMicro } from './micro.js';
 import { benchDefaults, timestampName, type BenchOptions } from './options.js';
@@ -37,7 +38,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   const notes: string[] = o.profile ? ['Profiled run: the profilers cost CPU time themselves, so its timings are a little pessimistic.'] : [];
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(), finishedAt: '', totalSeconds: 0, machine, settings: settingsOf(o),
-    cold: [], helpCpuSeconds: null, scaling: null, micro: null, layout: null, targets: [], charts: [], profiles: [], notes,
+    cold: [], helpCpuSeconds: null, scaling: null, lambda: null, micro: null, layout: null, targets: [], charts: [], profiles: [], notes,
   };
   const dataDirs: string[] = [];
   if (o.sections.includes('cold')) {
@@ -67,6 +68,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     const run = await runJob('scaling', { kind: 'scaling', firstId: o.firstId, bodies: o.scalingBodies, workerCounts: counts, repeats });
     report.scaling = { ...run.output.scaling, peakRssMb: Math.round(run.output.maxRssBytes / 1e6), cores: run.cores };
   }
+  if (o.sections.includes('lambda')) report.lambda = await runLambda({ quick: o.quick, firstId: o.firstId, log, profileDir: o.profile ? join(dir, 'profiles') : undefined });
   if (o.sections.includes('layout')) {
     const auctions = o.quick ? 40 : 300;
     log(`file layout: ${auctions} auctions as Parquet per raw object, per batch of 10, per day; DuckDB scans each …`);

@@ -15,8 +15,8 @@ runs each command cold, in a fresh process and data directory, timed from spawn 
   parallel   scraper run (the defaults: a worker pool of one thread per core)
   naive      scraper run --concurrency 1 --workers 0 (the article's plain loop)
 for 500 and 3,000 auctions (the naive loop: 100), each read as a fraction of the baseline;
-then scraper --help's start-up cost, and the processing pool warm on pre-generated bodies
-(labelled steady state: not what a run gets). Prints tables and the targets, and writes
+then scraper --help's start-up cost, the processing pool warm on pre-generated bodies
+(labelled steady state: not what a run gets), and the Lambda handlers as bundled. Prints tables and the targets, and writes
 report.md, report.json and SVG charts into DIR/<timestamp>/.
 
 Options:
@@ -27,7 +27,9 @@ Options:
       --concurrency C             requests open at once, every run but the naive loop (default 50)
       --modes LIST                cold runs to make, of ${COLD_MODES.join(', ')} (default all)
       --workers N                 worker threads of the warm scaling run (default: one per core)
-      --only LIST                 sections to run, of ${SECTIONS.join(', ')} (default cold,scaling;
+      --only LIST                 sections to run, of ${SECTIONS.join(', ')} (default cold,scaling,lambda;
+                                  lambda = the fetch and normalise handlers' esbuild bundles, each in a fresh
+                                  process on a local S3/SQS emulator: cold start, first and warm invocations;
                                   micro = micro-benchmarks of each step, also "npm run bench:micro";
                                   layout = Parquet files per raw object vs per batch vs per day)
       --scaling-bodies N          gzipped auction bodies for the scaling run (default 400)

@@ -80,6 +80,16 @@ describe('scraper bench --quick --profile', () => {
     expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Warm: the processing pool at steady state\n\nLabelled warm: this is not what a run gets/);
   });
 
+  it('runs the Lambda handlers\' bundles in fresh processes: cold start, first and warm invocations', () => {
+    expect(report.lambda?.map((l) => l.fn)).toEqual(['normalise', 'fetch']);
+    for (const l of report.lambda!) {
+      expect(l.bundleKb).toBeGreaterThan(0);
+      for (const x of [l.init, l.first, l.warm]) expect(x.ms).toBeGreaterThan(0);
+      expect(l.warm.invocations).toBeGreaterThan(0);
+    }
+    expect(filesUnder(results).some((f) => f.startsWith('profiles/lambda-normalise/') && f.endsWith('.cpuprofile'))).toBe(true);
+  });
+
   it('judges every target, marking those a --quick run can only indicate', () => {
     expect(report.targets.filter((t) => t.met === null)).toEqual([]);
     const last = report.targets[report.targets.length - 1];
@@ -98,7 +108,7 @@ describe('scraper bench --quick --profile', () => {
       expect(svg).toContain('class="marks"');
     }
     expect(JSON.parse(readFileSync(join(results, 'report.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
-    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Targets[\s\S]*## Cold runs[\s\S]*## Warm[\s\S]*## Where the CPU goes/);
+    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Targets[\s\S]*## Cold runs[\s\S]*## Warm[\s\S]*## The Lambda handlers, as bundled[\s\S]*## Where the CPU goes/);
   });
 
   it('with --profile, writes a .cpuprofile for every thread of each cold run and says where the CPU went', () => {
@@ -121,7 +131,7 @@ describe('scraper bench options', () => {
 
   it.each([
     [{ modes: 'naive,turbo' }, /--modes: expected a comma-separated list of baseline, fetch, async, parallel, naive/],
-    [{ only: 'everything' }, /--only: expected a comma-separated list of cold, scaling, micro, layout/],
+    [{ only: 'everything' }, /--only: expected a comma-separated list of cold, scaling, lambda, micro, layout/],
     [{ auctions: '0' }, /--auctions: expected comma-separated whole numbers from 1/],
   ])('%j is refused with the expected form', (values, message) => {
     expect(() => benchOptions(values)).toThrow(UsageError);
