@@ -8,6 +8,8 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // With verbatimModuleSyntax, `import { type X }` still loads the module: `import type` does not.
+      '@typescript-eslint/no-import-type-side-effects': 'error',
     },
   },
   {

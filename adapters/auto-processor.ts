@@ -1,6 +1,7 @@
 import type { ObjectStore, Processor, ProcessInput, ProcessResult } from '../core/ports.js';
 import { PoolProcessor } from './pool-processor.js';
-import { InlineProcessor, type ProcessorConfig, type TableEncoder } from './response-processor.js';
+import { InlineProcessor } from './inline-processor.js';
+import type { ProcessorConfig, TableEncoder } from './response-processor.js';
 
 export interface AutoOptions {
   /** Threads of the pool. */

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PermanentError, PoisonError, TransientError } from '../core/errors.js';
-import type { ObjectStore, Processor, ProcessInput, ProcessResult } from '../core/ports.js';
+import type { ObjectStore, ProcessInput, ProcessResult } from '../core/ports.js';
 import { tableFileKey, tablesOf } from '../core/raw-key.js';
 import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES } from '../core/response-limits.js';
 import { interpretResponse, type Origins } from '../core/sources/index.js';
@@ -150,27 +150,3 @@ function gunzip(gz: Uint8Array, max: number): Buffer {
 
 /** Above this a stated size is not trusted with one allocation (zlib's chunks take over). */
 const MAX_SIZED_GUNZIP = 64 * 1024 * 1024;
-
-/**
- * Processing on the calling thread: no hand-off cost, but it holds the event loop while
- * it works. parquet-wasm is loaded (and compiled) on first use only.
- */
-export class InlineProcessor implements Processor {
-  readonly description = 'inline (main thread)';
-  #encode: TableEncoder | undefined;
-
-  constructor(
-    private readonly config: ProcessorConfig,
-    private readonly store: ObjectStore,
-    private readonly loadEncoder?: () => Promise<TableEncoder>,
-  ) {}
-
-  async process(input: ProcessInput): Promise<ProcessResult> {
-    // Let responses that have already arrived (a 429 among them) be read before this blocks the thread.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if ((this.config.normalise ?? true) && !input.checkOnly) this.#encode ??= await this.loadEncoder?.();
-    return storeResponse(input, { config: this.config, store: this.store, encode: this.#encode });
-  }
-
-  async close(): Promise<void> {}
-}

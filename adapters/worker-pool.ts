@@ -40,7 +40,6 @@ export class WorkerPool<I, O> {
     private readonly workerData: unknown,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new TypeError(`workers: expected a whole number from 1 up, got ${size}`);
-    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
   }
 
   get queued(): number {
@@ -50,8 +49,13 @@ export class WorkerPool<I, O> {
     return this.#completed;
   }
 
+  /**
+   * The threads start with the first task, not with the pool: a run's first requests go
+   * out before the workers load (and compile) their code beside them.
+   */
   run(input: I, transfer: TransferListItem[] = []): Promise<O> {
     if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
+    while (this.#slots.length < this.size) this.#slots.push(this.#spawn());
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ input, transfer, resolve, reject });
       this.#dispatch();

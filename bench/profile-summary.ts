@@ -35,7 +35,7 @@ const STAGES: [RegExp, string][] = [
   [/core\/sources\/|core\/html-entities|core\/timestamps|core\/tables/, 'validate + normalise (core/sources)'],
   [/adapters\/response-processor/, PROCESSOR_STAGE],
   [/adapters\/fs-store|^node:fs|node:internal\/fs/, 'file writes (fs-store, node:fs)'],
-  [/adapters\/(worker-pool|pool-processor|processor-worker)|node:internal\/worker|^node:worker_threads|node:internal\/per_context\/messageport/, 'worker hand-off (postMessage)'],
+  [/adapters\/(worker-pool|pool-processor|processor-worker|pool-task)|node:internal\/worker|^node:worker_threads|node:internal\/per_context\/messageport/, 'worker hand-off (postMessage)'],
   [/core\//, 'pipeline, limiter, stats (core)'],
   [/^node:(net|_http|http|stream|events|timers|internal\/(net|stream|streams|http|js_stream|dns|timers|async_hooks|process\/task_queues))/, 'sockets, streams, timers (node)'],
   [/simulator\//, 'simulator'],
@@ -58,7 +58,7 @@ export async function readProfile(path: string): Promise<CpuProfile> {
 
 /** True for a worker of the processing pool (not a module-loader thread). */
 export function isPoolWorker(p: CpuProfile): boolean {
-  return p.nodes.some((n) => n.callFrame.url.includes('processor-worker'));
+  return p.nodes.some((n) => /adapters\/(processor-worker|pool-task)\./.test(n.callFrame.url));
 }
 
 /** Merges profiles of one kind (the main thread, or every pool worker) into one summary. */

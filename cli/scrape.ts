@@ -6,7 +6,7 @@ import { lockDataDir } from '../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../adapters/fs-store.js';
 import { AutoProcessor } from '../adapters/auto-processor.js';
 import { PoolProcessor } from '../adapters/pool-processor.js';
-import { InlineProcessor } from '../adapters/response-processor.js';
+import { InlineProcessor } from '../adapters/inline-processor.js';
 import { loadTableEncoder } from '../adapters/table-encoder.js';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
 import { systemClock } from '../core/clock.js';
@@ -19,7 +19,7 @@ import { buildReport, renderReportMarkdown, type ProcessFigures, type RunReport 
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
 import { RunStats } from '../core/run-stats.js';
-import { originsFrom } from '../core/sources/index.js';
+import { originsFrom } from '../core/sources/requests.js';
 import type { WorkItem } from '../core/work-item.js';
 import { formatSize } from './args.js';
 import { Progress } from './progress.js';

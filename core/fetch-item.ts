@@ -7,7 +7,7 @@ import { isTimeoutReason } from './response-limits.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
 import type { RetryBudget } from './retry-budget.js';
 import type { RunStats } from './run-stats.js';
-import { firstRequest, type Origins, type Request } from './sources/index.js';
+import { firstRequest, type Origins, type Request } from './sources/requests.js';
 import type { WorkItem } from './work-item.js';
 
 export interface FetchContext {

@@ -1,4 +1,4 @@
-import type { Request } from './sources/index.js';
+import type { Request } from './sources/requests.js';
 import type { Anomalies } from './sources/fields.js';
 import type { Row, TableName, TableSchema } from './tables.js';
 import type { WorkItem } from './work-item.js';

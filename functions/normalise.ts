@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { encodeTableFile } from '../adapters/parquet.js';
 import { S3ObjectStore } from '../adapters/s3-store.js';
-import { InlineProcessor } from '../adapters/response-processor.js';
+import { InlineProcessor } from '../adapters/inline-processor.js';
 import { EnvReader } from '../adapters/lambda/env.js';
 import { createNormaliseHandler } from '../adapters/lambda/normalise-handler.js';
 import { createObservability } from '../adapters/lambda/observability.js';

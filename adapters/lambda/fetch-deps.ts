@@ -3,8 +3,8 @@ import type { FetchContext } from '../../core/fetch-item.js';
 import { hostRegistry } from '../../core/hosts.js';
 import type { HttpClient, ObjectStore } from '../../core/ports.js';
 import { QUEUE_RETRY_POLICY } from '../../core/retry-policy.js';
-import { originsFrom } from '../../core/sources/index.js';
-import { InlineProcessor } from '../response-processor.js';
+import { originsFrom } from '../../core/sources/requests.js';
+import { InlineProcessor } from '../inline-processor.js';
 
 export interface FetchSettings {
   /** Requests open at once inside one invocation. */

@@ -9,7 +9,7 @@ import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
 import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
 import { createObservability } from '../../adapters/lambda/observability.js';
 import { parquetCodec } from '../../adapters/parquet.js';
-import { InlineProcessor } from '../../adapters/response-processor.js';
+import { InlineProcessor } from '../../adapters/inline-processor.js';
 import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { UndiciHttpClient } from '../../adapters/undici-http.js';
 import { parseIdRanges } from '../../core/planner.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { lockDataDir } from '../../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { PoolProcessor } from '../../adapters/pool-processor.js';
-import { InlineProcessor } from '../../adapters/response-processor.js';
+import { InlineProcessor } from '../../adapters/inline-processor.js';
 import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { buildReport, renderReportText } from '../../core/report.js';
 import { reprocessRaw } from '../../core/reprocess.js';

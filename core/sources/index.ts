@@ -3,37 +3,12 @@ import type { TableRows } from '../tables.js';
 import { escapesSurrogates, unicodeText, type TextForm } from '../text-form.js';
 import { FieldReader, type Anomalies } from './fields.js';
 import { parseJsonBody, type JsonParser } from './json-body.js';
-import { closesAt, itemsWithBids, maxsoldUrl, MAXSOLD_ORIGIN, nextLimit, normaliseMaxsold, validateMaxsold, FIRST_LIMIT } from './maxsold.js';
-import { normaliseVia, validateVia, VIA_ORIGIN, viaUrl } from './via.js';
+import { closesAt, itemsWithBids, nextLimit, normaliseMaxsold, validateMaxsold } from './maxsold.js';
+import { maxsoldUrl, type Origins, type Request } from './requests.js';
+import { normaliseVia, validateVia } from './via.js';
 
 export type { Anomalies } from './fields.js';
-
-/** Where each API lives. `--base-url` replaces both origins; the paths stay the real ones. */
-export interface Origins {
-  maxsold: string;
-  via: string;
-}
-
-export const REAL_ORIGINS: Origins = { maxsold: MAXSOLD_ORIGIN, via: VIA_ORIGIN };
-
-export function originsFrom(baseUrl: string | undefined): Origins {
-  if (!baseUrl) return REAL_ORIGINS;
-  const origin = baseUrl.replace(/\/+$/, '');
-  return { maxsold: origin, via: origin };
-}
-
-/** The first request for an item; `limit` is carried between rounds of a growing MaxSold page. */
-export interface Request {
-  url: string;
-  limit?: number;
-  round: number;
-}
-
-export function firstRequest(item: WorkItem, origins: Origins): Request {
-  if (item.source === 'via') return { url: viaUrl(origins.via), round: 0 };
-  const limit = item.itemId ? undefined : FIRST_LIMIT;
-  return { url: maxsoldUrl(origins.maxsold, item, limit), limit, round: 0 };
-}
+export { firstRequest, originsFrom, REAL_ORIGINS, type Origins, type Request } from './requests.js';
 
 export interface InterpretOptions {
   contentType?: string;

@@ -3,13 +3,8 @@ import type { MaxsoldWork } from '../work-item.js';
 import { TABLES, type Row, type TableRows } from '../tables.js';
 import { fieldReaders, FieldReader, isObject } from './fields.js';
 
-export const MAXSOLD_ORIGIN = 'https://maxsold.maxsold.com';
-export const MAXSOLD_PATH = '/msapi/auctions/items';
-/**
- * Without `limit` the API returns at most 200 items, and 19% of auctions have more
- * (up to 1,205). The first request asks for this many; a full page is asked again larger.
- */
-export const FIRST_LIMIT = 1000;
+export { FIRST_LIMIT, MAXSOLD_ORIGIN, MAXSOLD_PATH, maxsoldUrl } from './requests.js';
+
 /** How many times a full page may be asked again with a larger limit before accepting it. */
 export const MAX_LIMIT_ROUNDS = 3;
 
@@ -17,13 +12,6 @@ export interface MaxsoldResponse {
   auction: Record<string, unknown>;
   items: Record<string, unknown>[];
   message: string;
-}
-
-export function maxsoldUrl(origin: string, item: MaxsoldWork, limit?: number): string {
-  let url = `${origin}${MAXSOLD_PATH}?auctionid=${item.id}`;
-  if (item.itemId) url += `&itemid=${item.itemId}`;
-  else if (limit !== undefined) url += `&limit=${limit}`;
-  return url;
 }
 
 /**

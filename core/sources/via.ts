@@ -4,12 +4,7 @@ import { TABLES, type Row, type TableRows } from '../tables.js';
 import { dayOf, fieldReaders, type FieldReader, isObject } from './fields.js';
 import type { RowContext } from './maxsold.js';
 
-export const VIA_ORIGIN = 'https://tsimobile.viarail.ca';
-export const VIA_PATH = '/data/allData.json';
-
-export function viaUrl(origin: string): string {
-  return origin + VIA_PATH;
-}
+export { VIA_ORIGIN, VIA_PATH, viaUrl } from './requests.js';
 
 export type ViaSnapshot = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ import { lambdaFetchContext } from '../../adapters/lambda/fetch-deps.js';
 import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
 import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
 import { parquetCodec } from '../../adapters/parquet.js';
-import { InlineProcessor } from '../../adapters/response-processor.js';
+import { InlineProcessor } from '../../adapters/inline-processor.js';
 import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { S3ObjectStore } from '../../adapters/s3-store.js';
 import { SqsWorkQueue } from '../../adapters/sqs-queue.js';
