@@ -221,6 +221,11 @@ function classify(e: unknown, signal: AbortSignal | undefined, deadline: Deadlin
     const reason = deadline.reason();
     return new TransientError(reason, `${reason}: no complete answer within ${deadline.ms} ms${deadline.informational > 0 ? ` (${deadline.informational} 1xx answers)` : ''}`);
   }
+  return networkFailure(e);
+}
+
+/** A request that failed without an answer: retried, for the reason its error `code` names. */
+export function networkFailure(e: unknown): TransientError {
   const code = (e as { code?: string }).code;
   const reason = (code && CODES[code]) ?? 'network_error';
   return new TransientError(reason, `${reason}: ${(e as Error).message}`);
