@@ -14,7 +14,7 @@ const FNAME = 0x08;
 const FCOMMENT = 0x10;
 const MARKER = 'api-scraper metadata ';
 
-export function isGzip(bytes: Uint8Array): boolean {
+function isGzip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 18 && bytes[0] === ID1 && bytes[1] === ID2 && bytes[2] === DEFLATE;
 }
 

@@ -1,11 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError } from '../core/errors.js';
-import type { HttpClient, HttpResponse } from '../core/ports.js';
+import { DEFAULT_USER_AGENT, type HttpClient, type HttpResponse } from '../core/ports.js';
 import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, MAX_REDIRECTS } from '../core/response-limits.js';
 import { parseRetryAfter } from '../core/retry-policy.js';
-
-export const DEFAULT_USER_AGENT = 'api-scraper/0.1 (+polite bulk JSON fetcher; set --user-agent to add your contact)';
 
 export interface HttpOptions {
   /** Connections per origin; the limiter keeps requests at or under it. */

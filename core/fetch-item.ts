@@ -214,7 +214,7 @@ function conditionalHeaders(previous: Record<string, string> | undefined): Recor
 }
 
 /** Metadata stored beside a raw object (S3-style: lower-case keys, ASCII string values); the processor adds `sha256` and `size`. */
-export function rawMetadata(item: WorkItem, url: string, response: HttpResponse, fetchedAt: number, attempts: number): Record<string, string> {
+function rawMetadata(item: WorkItem, url: string, response: HttpResponse, fetchedAt: number, attempts: number): Record<string, string> {
   const m: Record<string, string> = {
     url,
     status: String(response.status),

@@ -197,7 +197,7 @@ export class HostLimiter {
   }
 }
 
-export function validateLimiterOptions(o: LimiterOptions): void {
+function validateLimiterOptions(o: LimiterOptions): void {
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new TypeError(`concurrency: expected a whole number from 1 up, got ${o.concurrency}`);
   if (o.ratePerSecond !== undefined && !(o.ratePerSecond > 0 && Number.isFinite(o.ratePerSecond))) {
     throw new TypeError(`rate: expected a positive number of requests per second, got ${o.ratePerSecond}`);

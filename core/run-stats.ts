@@ -7,7 +7,7 @@ export type WorkKind = 'auctions' | 'bids' | 'snapshots';
 
 export const OUTCOMES: Outcome[] = ['fetched', 'unchanged', 'empty', 'missing', 'redirected', 'quarantined', 'skipped'];
 
-export function kindOf(item: WorkItem): WorkKind {
+function kindOf(item: WorkItem): WorkKind {
   return item.source === 'via' ? 'snapshots' : item.itemId ? 'bids' : 'auctions';
 }
 

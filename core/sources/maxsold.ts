@@ -4,14 +4,14 @@ import { TABLES, type Row, type TableRows } from '../tables.js';
 import { fieldReaders, FieldReader, isObject } from './fields.js';
 
 export const MAXSOLD_ORIGIN = 'https://maxsold.maxsold.com';
-export const MAXSOLD_PATH = '/msapi/auctions/items';
+const MAXSOLD_PATH = '/msapi/auctions/items';
 /**
  * Without `limit` the API returns at most 200 items, and 19% of auctions have more
  * (up to 1,205). The first request asks for this many; a full page is asked again larger.
  */
 export const FIRST_LIMIT = 1000;
 /** How many times a full page may be asked again with a larger limit before accepting it. */
-export const MAX_LIMIT_ROUNDS = 3;
+const MAX_LIMIT_ROUNDS = 3;
 
 export interface MaxsoldResponse {
   auction: Record<string, unknown>;
@@ -63,7 +63,7 @@ export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldRespon
 }
 
 /** An id as the API writes one: a positive integer, or its digits. Anything else is no id. */
-export function positiveId(v: unknown): number | undefined {
+function positiveId(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }

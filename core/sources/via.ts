@@ -5,7 +5,7 @@ import { dayOf, fieldReaders, type FieldReader, isObject } from './fields.js';
 import type { RowContext } from './maxsold.js';
 
 export const VIA_ORIGIN = 'https://tsimobile.viarail.ca';
-export const VIA_PATH = '/data/allData.json';
+const VIA_PATH = '/data/allData.json';
 
 export function viaUrl(origin: string): string {
   return origin + VIA_PATH;

@@ -5,7 +5,7 @@ import { errors } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { networkFailure, UndiciHttpClient, type HttpOptions } from '../../adapters/undici-http.js';
 import { PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError } from '../../core/errors.js';
-import type { HttpResponse } from '../../core/ports.js';
+import { DEFAULT_USER_AGENT, type HttpResponse } from '../../core/ports.js';
 import { head, respond, startHostileServer, streamFiller, trickle, type Behaviour, type HostileServer } from '../helpers/hostile-server.js';
 
 /** One GET against a server on 127.0.0.1 that behaves as told: the response, or what was thrown. */
@@ -39,6 +39,11 @@ describe('UndiciHttpClient: answers', () => {
   it('sends the User-Agent, asks for JSON and accepts gzip', async () => {
     const { server } = await get((s) => respond(s, 200, {}, '{}'), { userAgent: 'test-agent (me@example.org)' });
     expect(server.requests[0].headers).toMatchObject({ 'user-agent': 'test-agent (me@example.org)', accept: 'application/json', 'accept-encoding': 'gzip' });
+  });
+
+  it('sends the one default User-Agent when given none', async () => {
+    const { server } = await get((s) => respond(s, 200, {}, '{}'));
+    expect(server.requests[0].headers['user-agent']).toBe(DEFAULT_USER_AGENT);
   });
 
   it('a 304 returns its validators and no body', async () => {
