@@ -75,7 +75,7 @@ export class TableQuery {
 }
 
 /** A path DuckDB's glob takes literally: `*`, `?` and `[` each become a one-character class (`[*]`). */
-export function globLiteral(path: string): string {
+function globLiteral(path: string): string {
   return path.replace(/[*?[]/g, (c) => `[${c}]`);
 }
 

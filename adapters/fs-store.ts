@@ -6,7 +6,7 @@ import { FatalError } from '../core/errors.js';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
 import { writeFilesAtomically } from './atomic-files.js';
 import { processAlive } from './data-dir-lock.js';
-import { gzipHeaderIncomplete, gzipMetadata, withGzipMetadata } from './gzip-metadata.js';
+import { carriesGzipMetadata, gzipHeaderIncomplete, gzipMetadata, withGzipMetadata } from './gzip-metadata.js';
 
 const META = '.meta.json';
 /** Bytes `head` reads first: a gzip header with its metadata usually fits many times over (longer ones are read on). */
@@ -89,7 +89,7 @@ export class FsObjectStore implements ObjectStore {
     const path = this.#path(key);
     try {
       const body = readFileSync(path);
-      return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), metadata: gzipMetadata(body) ?? readMeta(path) };
+      return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), metadata: metadataOf(path, body) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -118,7 +118,7 @@ export class FsObjectStore implements ObjectStore {
         n += readSync(fd, more, n, more.byteLength - n, n);
         head = more;
       }
-      return gzipMetadata(head.subarray(0, n)) ?? readMeta(path);
+      return metadataOf(path, head.subarray(0, n));
     } finally {
       closeSync(fd);
     }
@@ -170,7 +170,12 @@ function mkdirCause(e: unknown): unknown {
   }
 }
 
-function readMeta(path: string): Record<string, string> {
+/** A file's metadata, from its first bytes: in the gzip header, or (for a body that is not gzip, as `put` writes it) in its sidecar. */
+function metadataOf(path: string, head: Uint8Array): Record<string, string> {
+  return gzipMetadata(head) ?? (carriesGzipMetadata(head) ? {} : readSidecar(path));
+}
+
+function readSidecar(path: string): Record<string, string> {
   try {
     return JSON.parse(readFileSync(path + META, 'utf8')) as Record<string, string>;
   } catch (e) {

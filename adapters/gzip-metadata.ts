@@ -14,8 +14,13 @@ const FNAME = 0x08;
 const FCOMMENT = 0x10;
 const MARKER = 'api-scraper metadata ';
 
-export function isGzip(bytes: Uint8Array): boolean {
+function isGzip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 18 && bytes[0] === ID1 && bytes[1] === ID2 && bytes[2] === DEFLATE;
+}
+
+/** True when `bytes` (a whole body, or its first bytes past the header) can carry metadata in their gzip header. */
+export function carriesGzipMetadata(bytes: Uint8Array): boolean {
+  return isGzip(bytes) && parseHeader(bytes) !== undefined;
 }
 
 /** Where a gzip member's header ends, with its comment's span; undefined when `bytes` is not gzip or stops inside the header. */
@@ -57,9 +62,8 @@ export function gzipHeaderIncomplete(bytes: Uint8Array): boolean {
  * the header had is dropped); undefined when `gz` is not gzip.
  */
 export function withGzipMetadata(gz: Uint8Array, metadata: Record<string, string>): Uint8Array | undefined {
-  if (!isGzip(gz)) return undefined;
-  const header = parseHeader(gz);
-  if (!header) return undefined;
+  if (!carriesGzipMetadata(gz)) return undefined;
+  const header = parseHeader(gz)!;
   // JSON escapes control characters; escaping the rest of non-ASCII keeps the comment ISO-8859-1 and NUL-free.
   const text = MARKER + JSON.stringify(metadata).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const out = new Uint8Array(10 + text.length + 1 + gz.byteLength - header.end);

@@ -7,11 +7,9 @@ import type { Dispatcher } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatcherRequest from 'undici/lib/api/api-request.js';
 import { PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError } from '../core/errors.js';
-import type { HttpClient, HttpResponse } from '../core/ports.js';
+import { DEFAULT_USER_AGENT, type HttpClient, type HttpResponse } from '../core/ports.js';
 import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, MAX_REDIRECTS } from '../core/response-limits.js';
 import { parseRetryAfter } from '../core/retry-policy.js';
-
-export const DEFAULT_USER_AGENT = 'api-scraper/0.1 (+polite bulk JSON fetcher; set --user-agent to add your contact)';
 
 export interface HttpOptions {
   /** Connections per origin; the limiter keeps requests at or under it. */
@@ -228,6 +226,11 @@ function classify(e: unknown, signal: AbortSignal | undefined, deadline: Deadlin
     const reason = deadline.reason();
     return new TransientError(reason, `${reason}: no complete answer within ${deadline.ms} ms${deadline.informational > 0 ? ` (${deadline.informational} 1xx answers)` : ''}`);
   }
+  return networkFailure(e);
+}
+
+/** A request that failed without an answer: retried, for the reason its error `code` names. */
+export function networkFailure(e: unknown): TransientError {
   const code = (e as { code?: string }).code;
   const reason = (code && CODES[code]) ?? 'network_error';
   return new TransientError(reason, `${reason}: ${(e as Error).message}`);

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Worker, type TransferListItem } from 'node:worker_threads';
 
 interface Task<I, O> {
@@ -115,9 +114,4 @@ export class WorkerPool<I, O> {
     // Idle workers must not keep the process alive.
     for (const slot of this.#slots) if (slot.tasks.length === 0) slot.worker.unref();
   }
-}
-
-/** `auto` → one worker per core. */
-export function defaultWorkerCount(): number {
-  return availableParallelism();
 }

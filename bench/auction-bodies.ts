@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { ProcessInput } from '../core/ports.js';
 import { rawKey } from '../core/raw-key.js';
-import { maxsoldUrl } from '../core/sources/maxsold.js';
+import { maxsoldUrl } from '../core/sources/requests.js';
 import { REAL_ORIGINS } from '../core/sources/index.js';
 import type { MaxsoldWork } from '../core/work-item.js';
 import { MAX_LOTS, maxsoldItemsBody } from '../simulator/index.js';

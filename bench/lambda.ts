@@ -9,7 +9,7 @@ import { S3ObjectStore } from '../adapters/s3-store.js';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_FILE, esbuildOptions, PARQUET_WASM_FILE } from '../cdk/bundling.js';
 import { rawKey } from '../core/raw-key.js';
-import { maxsoldUrl } from '../core/sources/maxsold.js';
+import { maxsoldUrl } from '../core/sources/requests.js';
 import { REAL_ORIGINS } from '../core/sources/index.js';
 import { startSimulator } from '../simulator/index.js';
 import { auctionBodies } from './auction-bodies.js';

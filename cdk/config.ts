@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { parseIdRanges } from '../core/planner.js';
+import { DEFAULT_USER_AGENT } from '../core/ports.js';
 
 /**
  * Deployment settings, parsed once at synth from the CDK context and stack props.
@@ -45,8 +46,6 @@ export interface ScraperSettings {
 
 /** What a caller may pass: the same keys, numbers also as strings (CDK `-c` values are strings). */
 export type ScraperSettingsInput = { readonly [K in keyof ScraperSettings]?: ScraperSettings[K] | string };
-
-export const DEFAULT_USER_AGENT = 'api-scraper/0.1 (+polite bulk JSON fetcher; contact: you@example.com)';
 
 export const DEFAULT_SETTINGS: ScraperSettings = {
   maxsoldSchedule: 'rate(1 hour)',

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { renderReportText, type RunReport } from '../core/report.js';
 import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
@@ -117,8 +116,6 @@ export function concurrencyFlag(value: string | boolean | undefined): number | '
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  // Every waiting request listens for the interrupt: thousands of listeners are expected.
-  setMaxListeners(0, controller.signal);
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\n${name}: stopping; finishing the report (again to quit now)\n`);

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { EventEmitter } from 'node:events';
 import { FatalError } from '../core/errors.js';
 import { UsageError } from './args.js';
 
@@ -24,10 +23,6 @@ Commands:
 Run "scraper <command> --help" for a command's options.`;
 
 type Command = (args: string[]) => Promise<number>;
-
-// Every request waiting for a slot or a backoff listens to the run's abort signal: one
-// listener per lane, up to --max-concurrency plus the workers. Node warns past 10 by default.
-EventEmitter.defaultMaxListeners = 2000;
 
 /** Each command loads what it uses and nothing else (`--help` loads none of them). */
 const COMMANDS: Record<string, () => Promise<Command>> = {

@@ -74,9 +74,3 @@ export class FatalError extends Error {
 export function asFatal(e: unknown, doing: string): FatalError {
   return e instanceof FatalError ? e : new FatalError(`${doing}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
-
-export type ScrapeError = TransientError | ThrottledError | PermanentError | PoisonError | TooLargeError;
-
-export function isScrapeError(e: unknown): e is ScrapeError {
-  return e instanceof TransientError || e instanceof ThrottledError || e instanceof PermanentError || e instanceof PoisonError || e instanceof TooLargeError;
-}

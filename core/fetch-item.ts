@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import { FatalError, PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError, type PermanentOutcome } from './errors.js';
 import type { Host } from './hosts.js';
 import type { HttpClient, HttpResponse, Processor, ProcessResult } from './ports.js';
+import type { Random } from './random.js';
 import { rawKey } from './raw-key.js';
 import { isTimeoutReason } from './response-limits.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
@@ -17,7 +18,7 @@ export interface FetchContext {
   processor: Processor;
   policy: RetryPolicy;
   clock: Clock;
-  random: () => number;
+  random: Random;
   origins: Origins;
   stats: RunStats;
   signal?: AbortSignal;
@@ -213,7 +214,7 @@ function conditionalHeaders(previous: Record<string, string> | undefined): Recor
 }
 
 /** Metadata stored beside a raw object (S3-style: lower-case keys, ASCII string values); the processor adds `sha256` and `size`. */
-export function rawMetadata(item: WorkItem, url: string, response: HttpResponse, fetchedAt: number, attempts: number): Record<string, string> {
+function rawMetadata(item: WorkItem, url: string, response: HttpResponse, fetchedAt: number, attempts: number): Record<string, string> {
   const m: Record<string, string> = {
     url,
     status: String(response.status),

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { CancelTimer, Clock } from './clock.js';
 
 export interface LimiterOptions {
   /** Most requests open at once. */
@@ -34,7 +34,7 @@ export class HostLimiter {
   #pausedUntil = 0;
   #active = 0;
   #peak = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelWake: CancelTimer | undefined;
   #timerAt = 0;
   #drainScheduled = false;
   readonly #queue: Waiter[] = [];
@@ -167,7 +167,7 @@ export class HostLimiter {
   #drainSoon(): void {
     if (this.#drainScheduled) return;
     this.#drainScheduled = true;
-    deferToIo(() => {
+    this.clock.afterIo(() => {
       this.#drainScheduled = false;
       this.#drain();
     });
@@ -182,25 +182,22 @@ export class HostLimiter {
   }
 
   #clearWake(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelWake?.();
+    this.#cancelWake = undefined;
   }
 
   #wake(at: number): void {
-    if (this.#timer !== undefined && this.#timerAt <= at) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#cancelWake !== undefined && this.#timerAt <= at) return;
+    this.#cancelWake?.();
     this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+    this.#cancelWake = this.clock.timer(Math.max(1, at - this.clock.now()), () => {
+      this.#cancelWake = undefined;
       this.#drainSoon();
-    }, Math.max(1, at - this.clock.now()));
+    });
   }
 }
 
-const deferToIo: (fn: () => void) => void =
-  typeof globalThis.setImmediate === 'function' ? (fn) => void globalThis.setImmediate(fn) : (fn) => void setTimeout(fn, 0);
-
-export function validateLimiterOptions(o: LimiterOptions): void {
+function validateLimiterOptions(o: LimiterOptions): void {
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new TypeError(`concurrency: expected a whole number from 1 up, got ${o.concurrency}`);
   if (o.ratePerSecond !== undefined && !(o.ratePerSecond > 0 && Number.isFinite(o.ratePerSecond))) {
     throw new TypeError(`rate: expected a positive number of requests per second, got ${o.ratePerSecond}`);

@@ -66,6 +66,10 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   };
 
   const lane = async () => {
+    // Each request listens to its lane's signal (while waiting for a slot, a backoff or an answer), not to the
+    // run's: a signal then has a listener or two whatever the number of lanes, and Node's leak warning
+    // (past 10 listeners on one signal) keeps its meaning. The lane's signal aborts with the run's.
+    const laneCtx: PipelineContext = { ...ctx, signal: AbortSignal.any([signal]) };
     for (;;) {
       const item = await nextItem();
       if (!item) {
@@ -82,7 +86,7 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
       // Work after a lull (the next VIA poll) starts the time without progress afresh.
       if (busy++ === 0) ctx.budget?.progressed(ctx.clock.now());
       try {
-        for (const b of await handleItem(item, ctx, options, state)) followUps.push(b);
+        for (const b of await handleItem(item, laneCtx, options, state)) followUps.push(b);
       } catch (e) {
         // Whatever escapes an item (a store that cannot write, a bug) stops the run cleanly, report and all.
         fatal ??= asFatal(e, 'unexpected error');

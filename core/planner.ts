@@ -2,7 +2,7 @@ import type { Clock } from './clock.js';
 import { utcSecond, type WorkItem } from './work-item.js';
 
 /** Largest auction id a plan accepts; guards against typos like 1e12. */
-export const MAX_AUCTION_ID = 99_999_999;
+const MAX_AUCTION_ID = 99_999_999;
 
 export interface IdRange {
   from: number;

@@ -32,6 +32,12 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
+/**
+ * The User-Agent sent when the operator gives none, in either host (`--user-agent`,
+ * the stack's `scraper.userAgent`): it names the tool; only the operator can add a contact.
+ */
+export const DEFAULT_USER_AGENT = 'api-scraper/0.1 (+polite bulk JSON fetcher; no contact given)';
+
 /** Objects under keys (`raw/…`, `tables/…`, `quarantine/…`): a directory locally, S3 in AWS. */
 export interface ObjectStore {
   /** Writes atomically: a reader sees the whole object or none. */

@@ -124,7 +124,7 @@ export function formatBytes(n: number): string {
 }
 
 /** The report's headline figures as label/value pairs, in reading order. */
-export function reportLines(r: RunReport): [string, string][] {
+function reportLines(r: RunReport): [string, string][] {
   const kinds = (Object.keys(r.planned) as (WorkKind | 'total')[]).filter((k) => k !== 'total' && r.planned[k] > 0);
   const lines: [string, string][] = [
     ['planned', `${r.planned.total}${kinds.length > 1 ? ` (${kinds.map((k) => `${r.planned[k]} ${k}`).join(', ')})` : kinds.length === 1 ? ` ${kinds[0]}` : ''}`],

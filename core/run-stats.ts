@@ -1,3 +1,4 @@
+import { systemRandom, type Random } from './random.js';
 import type { Anomalies } from './sources/fields.js';
 import type { WorkItem } from './work-item.js';
 
@@ -6,7 +7,7 @@ export type WorkKind = 'auctions' | 'bids' | 'snapshots';
 
 export const OUTCOMES: Outcome[] = ['fetched', 'unchanged', 'empty', 'missing', 'redirected', 'quarantined', 'skipped'];
 
-export function kindOf(item: WorkItem): WorkKind {
+function kindOf(item: WorkItem): WorkKind {
   return item.source === 'via' ? 'snapshots' : item.itemId ? 'bids' : 'auctions';
 }
 
@@ -51,6 +52,9 @@ export class RunStats {
   /** Why the run stopped before its plan was done (interrupt, disk full, retry budget). */
   stopReason: string | undefined;
 
+  /** `random` picks which latencies the reservoir keeps once it is full. */
+  constructor(private readonly random: Random = systemRandom) {}
+
   plan(item: WorkItem): void {
     this.planned[kindOf(item)]++;
   }
@@ -74,7 +78,7 @@ export class RunStats {
     const n = this.#latencyCount++;
     if (n < RESERVOIR) this.#latencies[n] = latencyMs;
     else {
-      const j = Math.floor(Math.random() * (n + 1));
+      const j = Math.floor(this.random() * (n + 1));
       if (j < RESERVOIR) this.#latencies[j] = latencyMs;
     }
   }

@@ -21,8 +21,6 @@ export interface ViaWork {
   at: string;
 }
 
-export type SourceName = WorkItem['source'];
-
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const ID = /^[1-9]\d{0,11}$/;

@@ -33,7 +33,6 @@ export function fixtureText(path: string): string {
 }
 
 export const SEED_AUCTION = 'maxsold/auction-104375.json';
-export const SEED_ITEM = 'maxsold/item-104375-7561262.json';
 export const SEED_VIA = 'via/alldata-20260716T0425.json';
 /** When SEED_VIA was captured (its file name in the source repository). */
 export const SEED_VIA_CAPTURED_MS = Date.parse('2026-07-16T04:25:02.558Z');

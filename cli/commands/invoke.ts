@@ -1,12 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { createCompactHandler } from '../../adapters/lambda/compact-handler.js';
 import { createDispatchHandler } from '../../adapters/lambda/dispatch-handler.js';
 import { lambdaFetchContext } from '../../adapters/lambda/fetch-deps.js';
 import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
 import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
+import { localContext, sqsRecord } from '../../adapters/lambda/local-invocation.js';
 import { createObservability } from '../../adapters/lambda/observability.js';
 import { parquetCodec } from '../../adapters/parquet.js';
 import { InlineProcessor } from '../../adapters/inline-processor.js';
@@ -70,7 +71,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
       const queue = new FileQueue(join(out, 'queue'));
       const ids = p.values.ids === undefined ? undefined : parseIds(String(p.values.ids));
       const handler = createDispatchHandler({ store, queue, config: { startId: int('start-id', p.values['start-id'], 100000, 1, 99_999_999), window: int('window', p.values.window, 200, 1, 100_000), explicit: ids }, ...obs });
-      result = { ...(await handler(event as never, localContext('dispatch'))), queueFiles: queue.files };
+      result = { ...(await handler(event as never, localContext('local-dispatch', LAMBDA_TIMEOUT_MS))), queueFiles: queue.files };
       break;
     }
     case 'fetch': {
@@ -80,7 +81,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
       const visibility: MessageVisibility = { delay: async (handle, seconds) => void process.stderr.write(`visibility of ${handle} → ${Math.ceil(seconds)} s\n`) };
       try {
         const handler = createFetchHandler({ fetch: lambdaFetchContext(http, store, { concurrency: 4, baseUrl: base ?? sim!.url }), store, visibility, maxReceiveCount: 8, ...obs });
-        result = await handler(event as SQSEvent, localContext('fetch'));
+        result = await handler(event as SQSEvent, localContext('local-fetch', LAMBDA_TIMEOUT_MS));
       } finally {
         await http.close();
         await sim?.close();
@@ -88,10 +89,10 @@ export async function invokeCommand(args: string[]): Promise<number> {
       break;
     }
     case 'normalise':
-      result = await createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...obs })(event as never, localContext('normalise'));
+      result = await createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...obs })(event as never, localContext('local-normalise', LAMBDA_TIMEOUT_MS));
       break;
     case 'compact':
-      result = await createCompactHandler({ store, codec: parquetCodec, ...obs })(event as never, localContext('compact'));
+      result = await createCompactHandler({ store, codec: parquetCodec, ...obs })(event as never, localContext('local-compact', LAMBDA_TIMEOUT_MS));
       break;
   }
   await store.close();
@@ -107,6 +108,10 @@ function parseIds(spec: string) {
   }
 }
 
+const LOCAL_QUEUE = { queueArn: 'arn:aws:sqs:local:000000000000:work', region: 'local' };
+/** Lambda's longest timeout: a local invocation runs to the end. */
+const LAMBDA_TIMEOUT_MS = 15 * 60_000;
+
 /** The work queue as files: each batch of ten is an SQS event that `invoke fetch` takes. */
 class FileQueue implements WorkQueue {
   readonly files: string[] = [];
@@ -115,29 +120,11 @@ class FileQueue implements WorkQueue {
     await mkdir(this.dir, { recursive: true });
     for (let i = 0; i < items.length; i += 10) {
       const file = join(this.dir, `batch-${String(this.files.length + 1).padStart(4, '0')}.json`);
-      const records = items.slice(i, i + 10).map((item, j) => ({
-        messageId: `local-${this.files.length + 1}-${j}`,
-        receiptHandle: `local-receipt-${this.files.length + 1}-${j}`,
-        body: JSON.stringify(item),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'local', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:work',
-        awsRegion: 'local',
-      }));
+      const records = items.slice(i, i + 10).map((item, j) =>
+        sqsRecord({ messageId: `local-${this.files.length + 1}-${j}`, receiptHandle: `local-receipt-${this.files.length + 1}-${j}`, body: JSON.stringify(item) }, LOCAL_QUEUE),
+      );
       await writeFile(file, JSON.stringify({ Records: records }, null, 2) + '\n');
       this.files.push(file);
     }
   }
-}
-
-function localContext(fn: string): Context {
-  const deadline = Date.now() + 15 * 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false, functionName: `local-${fn}`, functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn}`, memoryLimitInMB: '1024', awsRequestId: `local-${Date.now()}`,
-    logGroupName: `/local/${fn}`, logStreamName: 'local', getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => {}, fail: () => {}, succeed: () => {},
-  };
 }

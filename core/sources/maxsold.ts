@@ -3,10 +3,8 @@ import type { MaxsoldWork } from '../work-item.js';
 import { TABLES, type Row, type TableRows } from '../tables.js';
 import { fieldReaders, FieldReader, isObject } from './fields.js';
 
-export { FIRST_LIMIT, MAXSOLD_ORIGIN, MAXSOLD_PATH, maxsoldUrl } from './requests.js';
-
 /** How many times a full page may be asked again with a larger limit before accepting it. */
-export const MAX_LIMIT_ROUNDS = 3;
+const MAX_LIMIT_ROUNDS = 3;
 
 export interface MaxsoldResponse {
   auction: Record<string, unknown>;
@@ -51,7 +49,7 @@ export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldRespon
 }
 
 /** An id as the API writes one: a positive integer, or its digits. Anything else is no id. */
-export function positiveId(v: unknown): number | undefined {
+function positiveId(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }

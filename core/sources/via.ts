@@ -4,8 +4,6 @@ import { TABLES, type Row, type TableRows } from '../tables.js';
 import { dayOf, fieldReaders, type FieldReader, isObject } from './fields.js';
 import type { RowContext } from './maxsold.js';
 
-export { VIA_ORIGIN, VIA_PATH, viaUrl } from './requests.js';
-
 export type ViaSnapshot = Record<string, unknown>;
 
 /** The top level must be an object keyed by train; each train is checked as it is normalised. */

@@ -6,7 +6,7 @@ import { checkResponse, storeResponse, type StoreDeps } from '../../adapters/res
 import type { ObjectStore, ProcessInput, ProcessResult } from '../../core/ports.js';
 import { rawKey, tableFileKey } from '../../core/raw-key.js';
 import { interpretResponse, REAL_ORIGINS } from '../../core/sources/index.js';
-import { maxsoldUrl } from '../../core/sources/maxsold.js';
+import { maxsoldUrl } from '../../core/sources/requests.js';
 import { TABLES, type Row, type TableName } from '../../core/tables.js';
 import type { MaxsoldWork } from '../../core/work-item.js';
 import { tempDir } from '../helpers/data-dir.js';

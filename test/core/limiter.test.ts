@@ -1,142 +1,249 @@
 import { describe, expect, it } from 'vitest';
-import { HostLimiter } from '../../core/limiter.js';
-import { systemClock } from '../../core/clock.js';
+import { HostLimiter, type LimiterOptions, type Release } from '../../core/limiter.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** An acquire whose outcome the test can read without awaiting it; `at` is the clock's time when it was granted. */
+function track(clock: FakeClock, pending: Promise<Release | undefined>) {
+  const state: { granted: boolean; release?: Release; at?: number; error?: unknown; settled: boolean } = { granted: false, settled: false };
+  pending.then(
+    (release) => Object.assign(state, { granted: release !== undefined, release, at: clock.now(), settled: true }),
+    (error: unknown) => Object.assign(state, { error, settled: true }),
+  );
+  return state;
+}
 
-describe('HostLimiter', () => {
+function setup(options: LimiterOptions) {
+  const clock = new FakeClock();
+  const limiter = new HostLimiter(options, clock);
+  const acquire = (signal?: AbortSignal) => track(clock, limiter.acquire(signal));
+  const acquireUnlessPaused = () => track(clock, limiter.acquireUnlessPaused());
+  return { clock, limiter, acquire, acquireUnlessPaused, t0: clock.now() };
+}
+
+describe('HostLimiter: the semaphore', () => {
   it('never lets more than `concurrency` holders in at once', async () => {
-    const limiter = new HostLimiter({ concurrency: 3 }, systemClock);
-    let open = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        const release = await limiter.acquire();
-        open++;
-        peak = Math.max(peak, open);
-        await sleep(2);
-        open--;
-        release();
-      }),
-    );
-    expect(peak).toBe(3);
+    const { clock, limiter, acquire } = setup({ concurrency: 3 });
+    const waiters = Array.from({ length: 20 }, () => acquire());
+    await clock.settle();
+    expect(waiters.filter((w) => w.granted)).toHaveLength(3);
+    expect(limiter.pendingCount).toBe(17);
+    for (const [i, w] of waiters.entries()) {
+      expect(limiter.activeCount).toBe(Math.min(3, 20 - i));
+      w.release!();
+      await clock.settle();
+    }
+    expect(waiters.every((w) => w.granted)).toBe(true);
     expect(limiter.peakActiveCount).toBe(3);
-    expect(limiter.activeCount).toBe(0);
+    expect(limiter.pendingCount).toBe(0);
   });
 
   it('serves waiters in order', async () => {
-    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
+    const { clock, acquire } = setup({ concurrency: 1 });
+    const waiters = [0, 1, 2, 3].map(() => acquire());
     const order: number[] = [];
-    await Promise.all([0, 1, 2, 3].map(async (i) => {
-      const release = await limiter.acquire();
-      order.push(i);
-      await sleep(1);
-      release();
-    }));
+    for (let step = 0; step < 4; step++) {
+      await clock.settle();
+      const holder = waiters.findIndex((w, i) => w.granted && !order.includes(i));
+      order.push(holder);
+      waiters[holder].release!();
+    }
     expect(order).toEqual([0, 1, 2, 3]);
   });
 
-  it('holds every new request while paused for Retry-After', async () => {
-    const limiter = new HostLimiter({ concurrency: 5 }, systemClock);
-    const until = Date.now() + 150;
-    limiter.pauseUntil(until);
-    const startedAt: number[] = [];
-    await Promise.all([0, 1, 2].map(async () => {
-      const release = await limiter.acquire();
-      startedAt.push(Date.now());
-      release();
-    }));
-    expect(Math.min(...startedAt)).toBeGreaterThanOrEqual(until);
-  });
-
-  it('hands out a slot only after the I/O of the same turn is read: a pause set just after an acquire holds it', async () => {
-    // As when one socket's callback asks for a slot and the next socket in the same turn holds a 429.
-    const limiter = new HostLimiter({ concurrency: 4 }, systemClock);
-    let grantedAt = 0;
-    const started = Date.now();
-    const granted = limiter.acquire().then((release) => {
-      grantedAt = Date.now();
-      return release;
-    });
-    limiter.pauseUntil(started + 120);
-    await sleep(40);
-    expect(grantedAt).toBe(0);
-    (await granted)();
-    expect(grantedAt).toBeGreaterThanOrEqual(started + 119);
-  });
-
-  it('spaces starts by the token bucket rate', async () => {
-    const limiter = new HostLimiter({ concurrency: 10, ratePerSecond: 50 }, systemClock);
-    const startedAt: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, async () => {
-      const release = await limiter.acquire();
-      startedAt.push(Date.now());
-      release();
-    }));
-    // 6 starts at 50/s with a burst of 1: the last starts at least 5 × 20 ms after the first.
-    expect(startedAt[5] - startedAt[0]).toBeGreaterThanOrEqual(95);
-  });
-
   it('a release called twice frees one slot only', async () => {
-    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
-    const release = await limiter.acquire();
-    release();
-    release();
-    const a = await limiter.acquire();
+    const { clock, limiter, acquire } = setup({ concurrency: 1 });
+    const first = acquire();
+    await clock.settle();
+    first.release!();
+    first.release!();
+    const second = acquire();
+    const third = acquire();
+    await clock.settle();
+    expect([second.granted, third.granted]).toEqual([true, false]);
     expect(limiter.activeCount).toBe(1);
-    a();
   });
 
-  it('an aborted waiter leaves the queue', async () => {
-    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
-    const held = await limiter.acquire();
+  it('a raised concurrency lets waiters in; a lowered one admits none until enough slots are released', async () => {
+    const { clock, limiter, acquire } = setup({ concurrency: 1 });
+    const waiters = Array.from({ length: 6 }, () => acquire());
+    await clock.settle();
+    limiter.setConcurrency(4);
+    await clock.settle();
+    expect(limiter.activeCount).toBe(4);
+    limiter.setConcurrency(2);
+    waiters[0].release!();
+    await clock.settle();
+    expect(limiter.activeCount).toBe(3);
+    waiters[1].release!();
+    waiters[2].release!();
+    await clock.settle();
+    expect(limiter.activeCount).toBe(2);
+    expect(waiters.filter((w) => w.granted)).toHaveLength(5);
+  });
+
+  it('an aborted waiter leaves the queue with the signal’s reason', async () => {
+    const { clock, limiter, acquire } = setup({ concurrency: 1 });
+    acquire();
     const ac = new AbortController();
-    const waiting = limiter.acquire(ac.signal);
+    const waiting = acquire(ac.signal);
+    await clock.settle();
     ac.abort(new Error('stop'));
-    await expect(waiting).rejects.toThrow('stop');
+    await clock.settle();
+    expect((waiting.error as Error).message).toBe('stop');
     expect(limiter.pendingCount).toBe(0);
-    held();
+  });
+
+  it('an already aborted signal is refused without queueing', async () => {
+    const { clock, limiter, acquire } = setup({ concurrency: 1 });
+    const waiting = acquire(AbortSignal.abort(new Error('gone')));
+    await clock.settle();
+    expect((waiting.error as Error).message).toBe('gone');
+    expect(limiter.pendingCount).toBe(0);
+  });
+});
+
+describe('HostLimiter: the token bucket', () => {
+  it('spaces starts by the rate: 50/s with a burst of 1 starts one every 20 ms', async () => {
+    const { clock, acquire, t0 } = setup({ concurrency: 10, ratePerSecond: 50 });
+    const waiters = Array.from({ length: 6 }, () => acquire());
+    await clock.advance(19);
+    expect(waiters.filter((w) => w.granted)).toHaveLength(1);
+    await clock.advance(200);
+    expect(waiters.map((w) => w.at! - t0)).toEqual([0, 20, 40, 60, 80, 100]);
+  });
+
+  it('lets `burst` requests start back to back, then applies the rate', async () => {
+    const { clock, acquire, t0 } = setup({ concurrency: 10, ratePerSecond: 10, burst: 3 });
+    const waiters = Array.from({ length: 5 }, () => acquire());
+    await clock.advance(1000);
+    expect(waiters.map((w) => w.at! - t0)).toEqual([0, 0, 0, 100, 200]);
+  });
+
+  it('a lowered rate applies to the next start; removing the rate starts every waiter at once', async () => {
+    const { clock, limiter, acquire, t0 } = setup({ concurrency: 10, ratePerSecond: 50 });
+    const waiters = Array.from({ length: 4 }, () => acquire());
+    await clock.settle();
+    limiter.setRate(5);
+    await clock.advance(1000);
+    expect(waiters.map((w) => (w.at === undefined ? undefined : w.at - t0))).toEqual([0, 200, 400, 600]);
+    const more = Array.from({ length: 3 }, () => acquire());
+    limiter.setRate(undefined);
+    await clock.settle();
+    expect(more.map((w) => w.at! - t0)).toEqual([1000, 1000, 1000]);
+    expect(limiter.ratePerSecond).toBeUndefined();
+  });
+});
+
+describe('HostLimiter: the Retry-After pause', () => {
+  it('holds every new request until the pause ends, then lets them all in', async () => {
+    const { clock, limiter, acquire, t0 } = setup({ concurrency: 5 });
+    limiter.pauseUntil(t0 + 150);
+    const waiters = [0, 1, 2].map(() => acquire());
+    await clock.advance(149);
+    expect(waiters.some((w) => w.granted)).toBe(false);
+    await clock.advance(1);
+    expect(waiters.map((w) => w.at! - t0)).toEqual([150, 150, 150]);
+  });
+
+  it('a pause only ever grows', () => {
+    const { limiter, t0 } = setup({ concurrency: 1 });
+    limiter.pauseUntil(t0 + 500);
+    limiter.pauseUntil(t0 + 100);
+    expect(limiter.pausedUntil).toBe(t0 + 500);
+  });
+
+  it('a longer pause set while waiting moves the start to its end', async () => {
+    const { clock, limiter, acquire, t0 } = setup({ concurrency: 1 });
+    limiter.pauseUntil(t0 + 100);
+    const waiter = acquire();
+    await clock.advance(50);
+    limiter.pauseUntil(t0 + 300);
+    await clock.advance(1000);
+    expect(waiter.at! - t0).toBe(300);
   });
 
   it('an abort that leaves nobody waiting clears the pause timer: a minute-long Retry-After keeps no process alive', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
-    const limiter = new HostLimiter({ concurrency: 2 }, systemClock);
-    limiter.pauseUntil(Date.now() + 60_000);
+    const { clock, limiter, acquire, t0 } = setup({ concurrency: 2 });
+    limiter.pauseUntil(t0 + 60_000);
     const ac = new AbortController();
-    const waiting = [limiter.acquire(ac.signal), limiter.acquire(ac.signal)];
-    await new Promise((r) => setImmediate(r));
-    expect(timers()).toBe(before + 1);
+    const waiting = [acquire(ac.signal), acquire(ac.signal)];
+    await clock.settle();
+    expect(clock.pendingTimers).toBe(1);
     ac.abort(new Error('interrupted'));
-    for (const w of waiting) await expect(w).rejects.toThrow('interrupted');
-    expect(timers()).toBe(before);
+    await clock.settle();
+    expect(waiting.map((w) => (w.error as Error).message)).toEqual(['interrupted', 'interrupted']);
+    expect(clock.pendingTimers).toBe(0);
   });
 
-  it('no timer is left for a pause once every waiter has been handed back (acquireUnlessPaused)', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
-    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
-    limiter.pauseUntil(Date.now() + 60_000);
-    expect(await limiter.acquireUnlessPaused()).toBeUndefined();
-    expect(timers()).toBe(before);
+  it('an abort that leaves a waiter keeps the pause timer for it', async () => {
+    const { clock, limiter, acquire, t0 } = setup({ concurrency: 2 });
+    limiter.pauseUntil(t0 + 60_000);
+    const ac = new AbortController();
+    acquire(ac.signal);
+    const staying = acquire();
+    await clock.settle();
+    ac.abort(new Error('interrupted'));
+    await clock.advance(60_000);
+    expect(staying.at! - t0).toBe(60_000);
   });
 
-  it('acquireUnlessPaused hands back at once when the host is paused, even when queued first', async () => {
-    const limiter = new HostLimiter({ concurrency: 1 }, systemClock);
-    const held = await limiter.acquire();
-    const queued = limiter.acquireUnlessPaused();
-    limiter.pauseUntil(Date.now() + 200);
-    held();
-    expect(await queued).toBeUndefined();
-    expect(await limiter.acquireUnlessPaused()).toBeUndefined();
-    expect(limiter.pendingCount).toBe(0);
-    const later = await limiter.acquire();
-    expect(Date.now()).toBeGreaterThanOrEqual(limiter.pausedUntil);
-    later();
+  it('acquireUnlessPaused hands back at once while paused, leaving no timer', async () => {
+    const { clock, limiter, acquireUnlessPaused, t0 } = setup({ concurrency: 1 });
+    limiter.pauseUntil(t0 + 60_000);
+    const waiter = acquireUnlessPaused();
+    await clock.settle();
+    expect(waiter).toMatchObject({ settled: true, granted: false });
+    expect(clock.pendingTimers).toBe(0);
   });
 
+  it('acquireUnlessPaused queued before a pause is handed back too; a plain acquire waits the pause out', async () => {
+    const { clock, limiter, acquire, acquireUnlessPaused, t0 } = setup({ concurrency: 1 });
+    const held = acquire();
+    await clock.settle();
+    const queued = acquireUnlessPaused();
+    const patient = acquire();
+    limiter.pauseUntil(t0 + 200);
+    held.release!();
+    await clock.settle();
+    expect(queued).toMatchObject({ settled: true, granted: false });
+    expect(limiter.pendingCount).toBe(1);
+    await clock.advance(200);
+    expect(patient.at! - t0).toBe(200);
+  });
+});
+
+describe('HostLimiter: a slot is handed out only after the I/O already waiting is read', () => {
+  // As when one socket's callback asks for a slot and the next socket read in the same turn holds a 429.
+  it('a pause set in the same turn as a new acquire holds it', async () => {
+    const { clock, limiter, acquire, t0 } = setup({ concurrency: 4 });
+    const waiter = acquire();
+    limiter.pauseUntil(t0 + 120);
+    await clock.advance(119);
+    expect(waiter.granted).toBe(false);
+    await clock.advance(1);
+    expect(waiter.at! - t0).toBe(120);
+  });
+
+  it('a pause set in the same turn as a release holds the slot it frees', async () => {
+    const { clock, limiter, acquire, t0 } = setup({ concurrency: 1 });
+    const held = acquire();
+    await clock.settle();
+    const next = acquire();
+    await clock.settle();
+    held.release!();
+    limiter.pauseUntil(t0 + 120);
+    await clock.advance(119);
+    expect(next.granted).toBe(false);
+    await clock.advance(1);
+    expect(next.at! - t0).toBe(120);
+  });
+});
+
+describe('HostLimiter: options', () => {
   it('rejects bad options naming the setting', () => {
-    expect(() => new HostLimiter({ concurrency: 0 }, systemClock)).toThrow(/concurrency: expected a whole number/);
-    expect(() => new HostLimiter({ concurrency: 1, ratePerSecond: -1 }, systemClock)).toThrow(/rate: expected a positive number/);
+    const clock = new FakeClock();
+    expect(() => new HostLimiter({ concurrency: 0 }, clock)).toThrow(/concurrency: expected a whole number/);
+    expect(() => new HostLimiter({ concurrency: 1, ratePerSecond: -1 }, clock)).toThrow(/rate: expected a positive number/);
+    expect(() => new HostLimiter({ concurrency: 1, burst: 0 }, clock)).toThrow(/burst: expected a whole number/);
   });
 });

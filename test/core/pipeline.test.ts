@@ -78,3 +78,31 @@ describe('runPipeline streams its plan', () => {
     expect(maxWaiting).toBeLessThanOrEqual(6);
   });
 });
+
+describe('runPipeline and the abort signal', () => {
+  it('many lanes waiting on one host put no more than a few listeners on any signal: Node’s leak warning stays quiet', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const ctx = { ...context(notFound, unused, new AbortController().signal), hostFor: hostRegistry({ adaptive: false, maxConcurrency: 1 }, systemClock).hostFor };
+      const items: WorkItem[] = Array.from({ length: 200 }, (_, i) => ({ source: 'maxsold', id: String(i + 1), dt: '2026-11-26' }));
+      await runPipeline(items, ctx, { lanes: 50, skipExisting: false, withBids: false });
+      await new Promise((r) => setImmediate(r));
+      expect(ctx.stats.total('missing')).toBe(200);
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('an abort of the run reaches every lane: no item is taken after it', async () => {
+    const ac = new AbortController();
+    const ctx = context({ get: async (url, o) => { if (ctx.stats.requests >= 20) ac.abort(new Error('stop')); return notFound.get(url, o); }, close: async () => {} }, unused, ac.signal);
+    const items: WorkItem[] = Array.from({ length: 500 }, (_, i) => ({ source: 'maxsold', id: String(i + 1), dt: '2026-11-26' }));
+    await runPipeline(items, ctx, { lanes: 10, skipExisting: false, withBids: false });
+    expect(ctx.stats.requests).toBeLessThanOrEqual(20 + 10);
+    expect(ctx.stats.stopReason).toBe('stop');
+  });
+});
+

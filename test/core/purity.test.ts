@@ -40,4 +40,11 @@ describe('core/ stays pure', () => {
   it.each(files.map((f) => [relative(CORE, f), f]))('%s reads no process state', (_name, file) => {
     expect(readFileSync(file, 'utf8')).not.toMatch(/\bprocess\.(env|argv|cwd|exit|stdout|stderr|cpuUsage)/);
   });
+
+  /** The ports' real implementations: the only files that may touch the system's clock, timers or chance. */
+  const PORTS = new Set(['clock.ts', 'random.ts']);
+  it.each(files.filter((f) => !PORTS.has(relative(CORE, f))).map((f) => [relative(CORE, f), f]))('%s reads time, sets timers and draws random numbers only through the Clock and Random ports', (_name, file) => {
+    const ambient = /\b(setTimeout|clearTimeout|setInterval|clearInterval|setImmediate|queueMicrotask|Date\.now|performance\.now|Math\.random|hrtime)\b|new Date\(\)/g;
+    expect(readFileSync(file, 'utf8').match(ambient) ?? []).toEqual([]);
+  });
 });

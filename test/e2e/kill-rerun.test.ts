@@ -76,8 +76,8 @@ describe('kill -9 at a random moment, then the same command again', () => {
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
 
-    // Whatever the kill left, every table file in place is whole (the kill lands while a batch's raw
-    // objects are being written, so the rerun usually starts by finishing that batch from its journal).
+    // Whatever the kill left, every table file in place is whole: each file is renamed into place, and a
+    // body's raw object, the commit marker a rerun trusts, is written after its table files.
     for (const f of files(killed.dir, 'tables', '.parquet')) {
       const table = f.split('/')[0] as TableName;
       expect(() => decodeParquet(TABLES[table], readFileSync(join(killed.dir, 'tables', f)))).not.toThrow();
@@ -96,7 +96,7 @@ describe('SIGINT', () => {
   it('stops taking work, writes the report, exits 1; the same command then finishes', async () => {
     const interrupted = tempDir('sigint-');
     dirs.push(interrupted.cleanup);
-    // One request at a time: the first batch commits (within a second) while most ids are still to come.
+    // One request at a time: the first bodies are stored (within a second) while most ids are still to come.
     const { child, done } = startCli(args(interrupted.dir, 1));
     while (files(interrupted.dir, 'raw', '.json.gz').length < 10) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGINT');

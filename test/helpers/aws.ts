@@ -2,6 +2,7 @@ import { S3Client, CreateBucketCommand, GetObjectCommand, ListObjectsV2Command }
 import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { localContext, sqsRecord } from '../../adapters/lambda/local-invocation.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -39,40 +40,16 @@ export async function startAws() {
 /** Received SQS messages as the event a Lambda event source mapping delivers. */
 export function sqsEvent(messages: Message[], queueArn = 'arn:aws:sqs:us-east-1:000000000000:work'): SQSEvent {
   return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId!,
-      receiptHandle: m.ReceiptHandle!,
-      body: m.Body!,
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: 'us-east-1',
-    })),
+    Records: messages.map((m) =>
+      sqsRecord(
+        { messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body!, receiveCount: m.Attributes?.ApproximateReceiveCount, md5OfBody: m.MD5OfBody },
+        { queueArn, region: 'us-east-1' },
+      ),
+    ),
   };
 }
 
 /** A Lambda context with a deadline, as middy needs it. */
 export function lambdaContext(remainingMs = 60_000): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
-    memoryLimitInMB: '512',
-    awsRequestId: 'test-request',
-    logGroupName: '/aws/lambda/test',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
+  return localContext('test', remainingMs, 'us-east-1');
 }

@@ -34,3 +34,8 @@ export function get(url: string, opts: RawOptions = {}): Promise<RawResponse> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Waits, a turn of the event loop at a time, until `ready()` holds: for an event, never a duration. */
+export async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 1));
+}

@@ -101,13 +101,6 @@ describe('maxsold lot counts and sizes', () => {
     expect(sizes[20]).toBeGreaterThan(150_000);
     expect(sizes[20]).toBeLessThan(200_000);
   });
-
-  it('generates a payload in a few ms', () => {
-    maxsoldItemsBody(300_000); // warm up
-    const t = performance.now();
-    for (let id = 300_001; id <= 300_020; id++) maxsoldItemsBody(id, { limit: 2000 });
-    expect((performance.now() - t) / 20).toBeLessThan(25); // generous: CI machines are slow and shared
-  });
 });
 
 describe('maxsold paging', () => {
