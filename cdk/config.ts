@@ -27,8 +27,12 @@ export interface ScraperSettings {
   readonly fetchMaxConcurrency: number;
   /** Requests one fetch invocation keeps open (core limiter). @default 4 */
   readonly fetchConcurrencyPerInvocation: number;
-  /** Requests started per second by one invocation. @default - unlimited (bounded by concurrency only) */
-  readonly fetchRate?: number;
+  /**
+   * Requests started per second by one invocation. Keep fetchRate x fetchMaxConcurrency
+   * under what the APIs accept: fetch containers do not share a Retry-After, so the
+   * deployment's total must stay below the limit rather than find it. @default 8 (40/s in all)
+   */
+  readonly fetchRate: number;
   /** Messages per fetch invocation (above 10 SQS needs a batching window). @default 10 */
   readonly fetchBatchSize: number;
   /** Fetch function timeout; the queue's visibility timeout is 6 times it. @default 60 */
@@ -56,6 +60,7 @@ export const DEFAULT_SETTINGS: ScraperSettings = {
   maxsoldWindow: 200,
   fetchMaxConcurrency: 5,
   fetchConcurrencyPerInvocation: 4,
+  fetchRate: 8,
   fetchBatchSize: 10,
   fetchTimeoutSeconds: 60,
   maxReceiveCount: 8,

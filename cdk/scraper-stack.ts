@@ -118,7 +118,7 @@ export class ScraperStack extends Stack {
         ...common,
         QUEUE_URL: queue.queueUrl,
         FETCH_CONCURRENCY: String(settings.fetchConcurrencyPerInvocation),
-        ...(settings.fetchRate === undefined ? {} : { FETCH_RATE: String(settings.fetchRate) }),
+        FETCH_RATE: String(settings.fetchRate),
         MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
         ...(settings.baseUrl === undefined ? {} : { BASE_URL: settings.baseUrl }),
         USER_AGENT: settings.userAgent,

@@ -1,5 +1,6 @@
 /** The simulator's options, their defaults, and checks that name the bad option. */
 import { FAULT_KINDS, isFaultKind, PERMANENT_FAULTS, TRANSIENT_FAULTS, type FaultKind, type FaultRates } from './faults.js';
+import { LiveAuctions, type LiveAuctionOptions } from './live-auctions.js';
 
 export interface RateLimitOptions {
   /** Tokens refilled per second; required, > 0. */
@@ -43,8 +44,14 @@ export interface SimulatorOptions {
   cacheMaxBytes?: number;
   /** How long an idle keep-alive connection stays open, ms. Default 5000. */
   keepAliveTimeoutMs?: number;
-  /** The clock VIA snapshots are rendered for (epoch ms). Default `Date.now`. */
+  /** The clock VIA snapshots (and a live world's auctions) are rendered for (epoch ms). Default `Date.now`. */
   clock?: () => number;
+  /**
+   * Auctions that live in time (see live-auctions.ts): ids appear at a rate, with gaps;
+   * bids and soft-close extensions show as `clock` passes. Default: none (every id
+   * exists, with its fixed auction).
+   */
+  live?: LiveAuctionOptions;
 }
 
 export interface ResolvedOptions {
@@ -65,9 +72,10 @@ export interface ResolvedOptions {
   cacheMaxBytes: number;
   keepAliveTimeoutMs: number;
   clock: () => number;
+  live: LiveAuctions | null;
 }
 
-const KNOWN = new Set(['port', 'latencyMs', 'jitterMs', 'rateLimit', 'maxInFlight', 'faults', 'faultSeed', 'forced', 'forcedTimes', 'slowMs', 'viaFaults', 'missingIds', 'retryAfterGraceMs', 'cacheEntries', 'cacheMaxBytes', 'keepAliveTimeoutMs', 'clock']);
+const KNOWN = new Set(['port', 'latencyMs', 'jitterMs', 'rateLimit', 'maxInFlight', 'faults', 'faultSeed', 'forced', 'forcedTimes', 'slowMs', 'viaFaults', 'missingIds', 'retryAfterGraceMs', 'cacheEntries', 'cacheMaxBytes', 'keepAliveTimeoutMs', 'clock', 'live']);
 
 function fail(name: string, expected: string, value: unknown): never {
   const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
@@ -150,6 +158,7 @@ export function resolveOptions(options: unknown = {}): ResolvedOptions {
     cacheEntries: num('cacheEntries', o.cacheEntries, 2000, 0, true),
     cacheMaxBytes: num('cacheMaxBytes', o.cacheMaxBytes, 256 * 1024 * 1024, 0),
     keepAliveTimeoutMs: num('keepAliveTimeoutMs', o.keepAliveTimeoutMs, 5000, 0),
-    clock: o.clock ?? Date.now,
+    clock: o.clock ?? (() => Date.now()),
+    live: o.live === undefined ? null : new LiveAuctions(o.live),
   };
 }

@@ -79,7 +79,7 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
   };
 }
 
-function faultRates(value: string | boolean | undefined): FaultRates | undefined {
+export function faultRates(value: string | boolean | undefined): FaultRates | undefined {
   if (value === undefined) return undefined;
   const rates: FaultRates = {};
   for (const part of String(value).split(',').filter(Boolean)) {

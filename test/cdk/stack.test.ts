@@ -238,7 +238,7 @@ describe('environment', () => {
       MAXSOLD_WINDOW: '200',
     });
     expect(Object.keys(env(defaults, defaultsTemplate, 'fetchFunction')).sort()).toEqual(
-      ['BUCKET_NAME', 'FETCH_CONCURRENCY', 'MAX_RECEIVE_COUNT', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'QUEUE_URL', 'USER_AGENT'],
+      ['BUCKET_NAME', 'FETCH_CONCURRENCY', 'FETCH_RATE', 'MAX_RECEIVE_COUNT', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'QUEUE_URL', 'USER_AGENT'],
     );
   });
 

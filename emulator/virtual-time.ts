@@ -1,0 +1,311 @@
+/**
+ * One clock for the whole emulated world: schedules, SQS visibility (fauxqs reads
+ * `Date.now`), S3/SQS latency, the API simulator's auctions, rate limit and latency, and
+ * the handlers' own limiters and deadlines all read the same virtual time.
+ *
+ * Virtual time moves with real time while anything runs (so CPU work takes as long as it
+ * really does), and when the world is idle (every request parked on a timer, nothing
+ * computing) it jumps to the next timer instead of waiting for it. An hour of schedule
+ * then costs the CPU work done in it, and a handler's duration is its real CPU time plus
+ * the latencies it waited for, as in Lambda.
+ *
+ * `install()` replaces the global `Date`, `setTimeout`, `setInterval` and their `clear*`
+ * for the process (the emulator runs in its own process); `node:timers` imports and
+ * `setImmediate` stay real.
+ */
+
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+const realSetImmediate = globalThis.setImmediate;
+const RealDate = globalThis.Date;
+
+const realNow = (): number => performance.timeOrigin + performance.now();
+
+/** Turns of the event loop (each with an I/O poll) that must pass unchanged before a jump. */
+const CONFIRM_TURNS = 4;
+/** Busy turns after which the idle loop polls every millisecond instead of every turn. */
+const SPIN_TURNS = 200;
+
+type Callback = (...args: unknown[]) => void;
+
+/** A virtual timer with the parts of Node's Timeout that libraries use. */
+export class VirtualTimer {
+  cancelled = false;
+  constructor(
+    readonly owner: VirtualTime,
+    readonly id: number,
+    public due: number,
+    readonly fn: Callback,
+    readonly args: unknown[],
+    readonly interval: number | undefined,
+    public refed = true,
+  ) {}
+
+  ref(): this {
+    this.refed = true;
+    return this;
+  }
+
+  unref(): this {
+    this.refed = false;
+    return this;
+  }
+
+  hasRef(): boolean {
+    return this.refed;
+  }
+
+  refresh(): this {
+    this.owner.reschedule(this, this.owner.now() + (this.interval ?? this.delay));
+    return this;
+  }
+
+  close(): this {
+    this.owner.clear(this);
+    return this;
+  }
+
+  delay = 0;
+
+  [Symbol.toPrimitive](): number {
+    return this.id;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+export interface IdleProbe {
+  /** Whether every request in flight is parked on a virtual timer. */
+  idle(): boolean;
+  /** Grows whenever anything happens that the probe can see (a request arrives, ends, parks). */
+  activity(): number;
+}
+
+export class VirtualTime {
+  #offset: number;
+  #nextId = 1;
+  readonly #timers = new Map<number, VirtualTimer>();
+  #queue: VirtualTimer[] = [];
+  #armed: { due: number; handle: ReturnType<typeof realSetTimeout> } | undefined;
+  #ticks = 0;
+  #looping = false;
+  #installed = false;
+  /** Virtual milliseconds skipped by jumps (the rest passed in real time). */
+  skippedMs = 0;
+  jumps = 0;
+
+  constructor(startMs: number) {
+    this.#offset = startMs - realNow();
+  }
+
+  #pausedAt: number | undefined;
+  #pauses = 0;
+
+  now(): number {
+    return this.#pausedAt ?? Math.floor(realNow() + this.#offset);
+  }
+
+  /**
+   * Stops the clock until `resume()`: for work that, deployed, happens beside the rest
+   * rather than in front of it (a cold start loads its bundle in its own sandbox).
+   */
+  pause(): void {
+    if (this.#pauses++ === 0) this.#pausedAt = this.now();
+  }
+
+  resume(): void {
+    if (--this.#pauses > 0) return;
+    const frozen = this.#pausedAt!;
+    this.#pausedAt = undefined;
+    this.#offset = frozen - realNow();
+    this.#arm();
+  }
+
+  setTimeout(fn: Callback, ms?: number, ...args: unknown[]): VirtualTimer {
+    return this.#add(fn, ms, args, undefined);
+  }
+
+  setInterval(fn: Callback, ms?: number, ...args: unknown[]): VirtualTimer {
+    return this.#add(fn, ms, args, Math.max(1, Number(ms) || 1));
+  }
+
+  clear(timer: unknown): void {
+    const t = timer instanceof VirtualTimer ? timer : this.#timers.get(Number(timer));
+    if (!t || t.cancelled) return;
+    t.cancelled = true;
+    this.#timers.delete(t.id);
+  }
+
+  /** Promise that resolves after `ms` of virtual time. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(() => resolve(), ms));
+  }
+
+  reschedule(t: VirtualTimer, due: number): void {
+    if (t.cancelled) {
+      t.cancelled = false;
+      this.#timers.set(t.id, t);
+    }
+    t.due = due;
+    this.#push(t);
+  }
+
+  #add(fn: Callback, ms: number | undefined, args: unknown[], interval: number | undefined): VirtualTimer {
+    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
+    const delay = Math.max(1, Math.floor(Number(ms) || 1));
+    const t = new VirtualTimer(this, this.#nextId++, this.now() + delay, fn, args, interval);
+    t.delay = delay;
+    this.#timers.set(t.id, t);
+    this.#push(t);
+    return t;
+  }
+
+  #push(t: VirtualTimer): void {
+    // Sorted insert from the end: most timers are due after those already queued.
+    const q = this.#queue;
+    let i = q.length;
+    while (i > 0 && (q[i - 1].due > t.due || (q[i - 1].due === t.due && q[i - 1].id > t.id))) i--;
+    q.splice(i, 0, t);
+    this.#arm();
+  }
+
+  #head(): VirtualTimer | undefined {
+    while (this.#queue.length > 0 && (this.#queue[0].cancelled || this.#timers.get(this.#queue[0].id) !== this.#queue[0])) this.#queue.shift();
+    return this.#queue[0];
+  }
+
+  /** One real timer for the earliest virtual one, for when real time reaches it first. */
+  #arm(): void {
+    const head = this.#head();
+    if (!head) return;
+    if (this.#armed && this.#armed.due <= head.due) return;
+    if (this.#armed) realClearTimeout(this.#armed.handle);
+    const handle = realSetTimeout(() => {
+      this.#armed = undefined;
+      this.#fireDue();
+      this.#arm();
+    }, Math.max(0, head.due - this.now()));
+    if (!head.refed) handle.unref();
+    this.#armed = { due: head.due, handle };
+  }
+
+  #fireDue(): void {
+    const now = this.now();
+    for (let t = this.#head(); t && t.due <= now; t = this.#head()) {
+      this.#queue.shift();
+      if (t.cancelled) continue;
+      if (t.interval === undefined) this.#timers.delete(t.id);
+      else {
+        // A late interval fires once and starts again from now (as browsers do).
+        t.due = Math.max(t.due + t.interval, now + 1);
+        this.#push(t);
+      }
+      try {
+        t.fn(...t.args);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  /** Jumps to the next timer that holds the process (`ref`), firing what falls due on the way. */
+  #jump(): boolean {
+    let target: number | undefined;
+    for (const t of this.#queue) {
+      if (!t.cancelled && t.refed && this.#timers.get(t.id) === t) {
+        target = t.due;
+        break;
+      }
+    }
+    if (target === undefined) return false;
+    const now = this.now();
+    if (target > now) {
+      this.#offset += target - now;
+      this.skippedMs += target - now;
+      this.jumps++;
+    }
+    this.#fireDue();
+    this.#arm();
+    return true;
+  }
+
+  /**
+   * Starts skipping idle time: whenever `probe` reports every request parked and nothing
+   * has happened for a few turns of the event loop (each polls for I/O), time jumps.
+   */
+  skipIdleTime(probe: IdleProbe): void {
+    if (this.#looping) return;
+    this.#looping = true;
+    let seen = -1;
+    let quiet = 0;
+    let busy = 0;
+    const turn = (): void => {
+      if (!this.#looping) return;
+      const activity = probe.activity() + this.#ticks;
+      if (probe.idle() && activity === seen) quiet++;
+      else {
+        quiet = 0;
+        busy++;
+      }
+      seen = activity;
+      if (quiet >= CONFIRM_TURNS) {
+        quiet = 0;
+        busy = 0;
+        this.#ticks++;
+        this.#jump();
+      }
+      if (busy > SPIN_TURNS) {
+        busy = 0;
+        realSetTimeout(turn, 1).unref();
+      } else realSetImmediate(turn).unref();
+    };
+    realSetImmediate(turn).unref();
+  }
+
+  stopSkipping(): void {
+    this.#looping = false;
+  }
+
+  /** Replaces the global clock and timers with this one. */
+  install(): void {
+    if (this.#installed) return;
+    this.#installed = true;
+    const now = () => this.now();
+    function VirtualDate(this: unknown, ...args: unknown[]): unknown {
+      if (!new.target) return new RealDate(now()).toString();
+      return Reflect.construct(RealDate, args.length > 0 ? args : [now()], new.target);
+    }
+    VirtualDate.prototype = RealDate.prototype;
+    VirtualDate.now = now;
+    VirtualDate.parse = RealDate.parse;
+    VirtualDate.UTC = RealDate.UTC;
+    const g = globalThis as Record<string, unknown>;
+    g.Date = VirtualDate;
+    g.setTimeout = (fn: Callback, ms?: number, ...args: unknown[]) => this.setTimeout(fn, ms, ...args);
+    g.setInterval = (fn: Callback, ms?: number, ...args: unknown[]) => this.setInterval(fn, ms, ...args);
+    g.clearTimeout = (t: unknown) => (t instanceof VirtualTimer || this.#timers.has(Number(t)) ? this.clear(t) : realClearTimeout(t as never));
+    g.clearInterval = g.clearTimeout;
+  }
+
+  uninstall(): void {
+    if (!this.#installed) return;
+    this.#installed = false;
+    const g = globalThis as Record<string, unknown>;
+    g.Date = RealDate;
+    g.setTimeout = realSetTimeout;
+    g.clearTimeout = realClearTimeout;
+    g.setInterval = realSetInterval;
+    g.clearInterval = realClearInterval;
+    this.stopSkipping();
+  }
+}
+
+const realSetInterval = globalThis.setInterval;
+const realClearInterval = globalThis.clearInterval;
+
+/** Real timers, for what must not run on the virtual clock (progress output). */
+export const real = { setTimeout: realSetTimeout, clearTimeout: realClearTimeout, setInterval: realSetInterval, clearInterval: realClearInterval, now: realNow, Date: RealDate };
