@@ -34,7 +34,8 @@ describe('scraper cloud: a quarter day of the deployed topology', () => {
   });
 
   it('runs the schedules the template declares, at their rates', () => {
-    expect(Object.values(report.schedules).sort((a, b) => a - b)).toEqual([6, 36]);
+    // Six hours: MaxSold hourly, VIA every 10 minutes, compaction once (02:30 UTC).
+    expect(Object.values(report.schedules).sort((a, b) => a - b)).toEqual([1, 6, 36]);
   });
 
   it('never runs more fetches at once than the event source maxConcurrency (the semaphore)', () => {
