@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'cdk.out/', 'node_modules/', 'data/', 'bench-results/', 'coverage/'] },
+  { ignores: ['dist/', 'cdk.out/', '.tmp/', 'node_modules/', 'data/', 'bench-results/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
