@@ -1,34 +1,49 @@
-import type { Processor, ProcessInput, ProcessResult } from '../core/ports.js';
-import type { TableName } from '../core/tables.js';
+import type { ObjectStore, Processor, ProcessInput, ProcessResult } from '../core/ports.js';
 import { PoolProcessor } from './pool-processor.js';
-import { InlineProcessor, processResponse, type ProcessorConfig } from './response-processor.js';
+import { InlineProcessor, type ProcessorConfig, type TableEncoder } from './response-processor.js';
 
 export interface AutoOptions {
-  /** Threads of the pool, if it is chosen. */
+  /** Threads of the pool. */
   workers: number;
-  /** Responses processed inline while measuring. @default 30 */
+  /** Where the files go (the pool's workers write there themselves). */
+  out: string;
+  store: ObjectStore;
+  loadEncoder: () => Promise<TableEncoder>;
+  /** Items the plan yields, when known. */
+  expected?: number;
+  /** Responses measured before deciding. @default 30 */
   sample?: number;
-  /** A pool pays off when processing takes more than this share of the main thread. @default 0.05 */
+  /** Or this long after the first response, whichever comes first. @default 10000 */
+  sampleMs?: number;
+  /** A pool pays off when processing takes more than this share of a core. @default 0.05 */
   threshold?: number;
 }
 
 /**
  * `--workers auto`: the rule of thumb "a worker pool is not worth it when processing
- * is under ~5% of the time", as a measurement. The first responses are processed
- * inline while the share of wall time they take is measured; above the threshold the
- * rest go to a worker pool, below it they stay inline. `description` says which and why.
+ * is under ~5% of the time", as a measurement. The pool starts with the run, so its
+ * threads load while the first requests are out and the main thread never parses a
+ * body; the first responses measure the share of a core the processing takes. Under
+ * the threshold the rest are processed inline and the pool is let go. One core, or a
+ * plan too small to measure, is processed inline from the start. `description` says
+ * which and why.
  */
 export class AutoProcessor implements Processor {
-  readonly #inline: InlineProcessor;
   #pool: PoolProcessor | undefined;
-  #decided = false;
-  #reason = 'undecided: too few responses to measure';
-  #busyMs = 0;
-  #count = 0;
+  #idlePool: PoolProcessor | undefined;
+  #inline: InlineProcessor | undefined;
+  #reason: string;
+  #measured = 0;
   #startedAt = 0;
 
-  constructor(private readonly config: ProcessorConfig, private readonly options: AutoOptions) {
-    this.#inline = new InlineProcessor(config);
+  constructor(private readonly config: ProcessorConfig, private readonly o: AutoOptions) {
+    const sample = o.sample ?? 30;
+    if (o.workers <= 1) this.#reason = 'one core: no pool';
+    else if (o.expected !== undefined && o.expected < sample) this.#reason = `${o.expected} item(s) planned, fewer than the ${sample} it takes to measure: no pool`;
+    else {
+      this.#pool = new PoolProcessor({ config, out: o.out }, o.workers);
+      this.#reason = 'undecided: too few responses to measure';
+    }
   }
 
   get description(): string {
@@ -36,37 +51,34 @@ export class AutoProcessor implements Processor {
   }
 
   async process(input: ProcessInput): Promise<ProcessResult> {
-    if (this.#pool) return this.#pool.process(input);
-    if (this.#decided) return this.#inline.process(input);
-    if (this.#count === 0) this.#startedAt = performance.now();
-    // As InlineProcessor does: let responses that have arrived be read first; time only the work itself.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const t0 = performance.now();
-    const result = processResponse(input, this.config);
-    this.#busyMs += performance.now() - t0;
-    // Responses still in flight when the sample completes are counted, but decide once.
-    if (++this.#count >= (this.options.sample ?? 30) && !this.#decided) this.#decide();
+    const pool = this.#pool;
+    if (!pool) return this.#inlineProcessor().process(input);
+    if (this.#startedAt === 0) this.#startedAt = performance.now();
+    const result = await pool.process(input);
+    if (this.#measured >= 0 && (++this.#measured >= (this.o.sample ?? 30) || performance.now() - this.#startedAt >= (this.o.sampleMs ?? 10_000))) this.#decide(pool);
     return result;
   }
 
-  encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array> {
-    return (this.#pool ?? this.#inline).encodeTable(table, batches);
+  #decide(pool: PoolProcessor): void {
+    const share = pool.busyMs / Math.max(1, performance.now() - this.#startedAt);
+    const threshold = this.o.threshold ?? 0.05;
+    const measured = `processing took ${(share * 100).toFixed(0)}% of a core over the first ${this.#measured} responses`;
+    this.#measured = -1;
+    if (share > threshold) {
+      this.#reason = `${measured} (over ${threshold * 100}%: the pool pays off)`;
+      return;
+    }
+    this.#reason = `${measured} (at most ${threshold * 100}%: a pool would cost more than it saves)`;
+    // Bodies still on the pool finish there; it closes with the run.
+    this.#idlePool = pool;
+    this.#pool = undefined;
   }
 
-  #decide(): void {
-    this.#decided = true;
-    const share = this.#busyMs / Math.max(1, performance.now() - this.#startedAt);
-    const threshold = this.options.threshold ?? 0.05;
-    const measured = `processing took ${(share * 100).toFixed(0)}% of the main thread over the first ${this.#count} responses`;
-    if (share > threshold && this.options.workers > 1) {
-      this.#pool = new PoolProcessor(this.config, this.options.workers);
-      this.#reason = `${measured} (over ${threshold * 100}%: the pool pays off)`;
-    } else {
-      this.#reason = this.options.workers > 1 ? `${measured} (at most ${threshold * 100}%: a pool would cost more than it saves)` : 'one core: no pool';
-    }
+  #inlineProcessor(): InlineProcessor {
+    return (this.#inline ??= new InlineProcessor(this.config, this.o.store, this.o.loadEncoder));
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#inline.close(), this.#pool?.close()]);
+    await Promise.all([this.#pool?.close(), this.#idlePool?.close(), this.#inline?.close()]);
   }
 }

@@ -1,7 +1,7 @@
 import { Bool, DateDay, Field, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8, tableFromIPC, type DataType } from 'apache-arrow';
 import { Compression, EnabledStatistics, readParquet, Table as WasmTable, writeParquet, WriterPropertiesBuilder, type WriterProperties } from 'parquet-wasm';
 import type { TableCodec } from '../core/ports.js';
-import type { Column, ColumnType, Row, TableSchema } from '../core/tables.js';
+import { TABLES, type Column, type ColumnType, type Row, type TableName, type TableSchema } from '../core/tables.js';
 import { IpcStreamEncoder, type ArrayBuffers } from './arrow-ipc.js';
 
 /**
@@ -36,14 +36,11 @@ function encoderOf(schema: TableSchema): IpcStreamEncoder {
 
 /**
  * Rows → one Arrow IPC record batch, its columns built directly into typed arrays
- * (no per-value `vectorFromArray`). Cheap to move between threads, and batches of
- * many bodies make one Parquet file (`parquetFromBatches`).
- * @param byteStrings the rows' strings are byte strings (core/byte-text.ts): their
- * characters are the UTF-8 bytes to write.
+ * (no per-value `vectorFromArray`); batches of many bodies make one Parquet file
+ * (`parquetFromBatches`).
  */
-export function encodeRecordBatch(schema: TableSchema, rows: Row[], byteStrings = false): Uint8Array {
-  const encoding = byteStrings ? 'latin1' : 'utf8';
-  return encoderOf(schema).recordBatch(rows.length, schema.columns.map((c) => buildColumn(c, rows, encoding)));
+export function encodeRecordBatch(schema: TableSchema, rows: Row[]): Uint8Array {
+  return encoderOf(schema).recordBatch(rows.length, schema.columns.map((c) => buildColumn(c, rows)));
 }
 
 /** Record batches of one table (from any number of bodies) → one Parquet file, by parquet-wasm. */
@@ -51,7 +48,12 @@ export function parquetFromBatches(schema: TableSchema, batches: readonly Uint8A
   return writeParquet(WasmTable.fromIPCStream(encoderOf(schema).stream(batches)), writerProperties(schema, profile));
 }
 
-/** Rows → Parquet. Parquet → rows (`decodeParquet`) serves compaction and row replacement. */
+/** One table's rows → its table file (landing profile): what a fetch or a rebuild writes per raw object. */
+export function encodeTableFile(table: TableName, rows: Row[]): Uint8Array {
+  return encodeParquet(TABLES[table], rows);
+}
+
+/** Rows → Parquet. Parquet → rows (`decodeParquet`) serves compaction. */
 export function encodeParquet(schema: TableSchema, rows: Row[], profile: ParquetProfile = 'landing'): Uint8Array {
   return parquetFromBatches(schema, [encodeRecordBatch(schema, rows)], profile);
 }
@@ -69,7 +71,7 @@ export function decodeParquet(schema: TableSchema, bytes: Uint8Array): Row[] {
   return rows;
 }
 
-/** Rows ⇄ Parquet, for compaction and for replacing a refetched body's rows. */
+/** Rows ⇄ Parquet, for compaction. */
 export const parquetCodec: TableCodec = { encode: encodeParquet, decode: decodeParquet };
 
 function fromArrow(type: ColumnType, v: unknown): Row[string] {
@@ -118,13 +120,13 @@ const EMPTY = new Uint8Array(0);
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** One column's Arrow buffers, built straight from the row values into typed arrays. */
-function buildColumn(c: Column, rows: Row[], encoding: StringEncoding): ArrayBuffers {
+function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
   const n = rows.length;
   const name = c.name;
   const { bitmap, nulls } = validity(rows, name);
   switch (c.type) {
     case 'string': {
-      const { offsets, data } = utf8(rows.map((r) => (r[name] as string | null) ?? null), encoding);
+      const { offsets, data } = utf8(rows.map((r) => (r[name] as string | null) ?? null));
       return { length: n, nullCount: nulls, buffers: [bitmap, bytes(offsets), data] };
     }
     case 'int32':
@@ -167,7 +169,7 @@ function buildColumn(c: Column, rows: Row[], encoding: StringEncoding): ArrayBuf
         if (Array.isArray(v)) for (const x of v) flat.push(x);
         offsets[i + 1] = flat.length;
       }
-      const child = utf8(flat, encoding);
+      const child = utf8(flat);
       return {
         length: n, nullCount: 0, buffers: [EMPTY, bytes(offsets)],
         children: [{ length: flat.length, nullCount: 0, buffers: [EMPTY, bytes(child.offsets), child.data] }],
@@ -176,20 +178,17 @@ function buildColumn(c: Column, rows: Row[], encoding: StringEncoding): ArrayBuf
   }
 }
 
-/** How a row's strings become bytes: UTF-8 encoding, or byte strings' characters as they are. */
-type StringEncoding = 'utf8' | 'latin1';
-
 /** UTF-8 bytes and offsets of a string column, written straight into one buffer. */
-function utf8(values: (string | null)[], encoding: StringEncoding): { offsets: Int32Array; data: Uint8Array } {
+function utf8(values: (string | null)[]): { offsets: Int32Array; data: Uint8Array } {
   const n = values.length;
   const offsets = new Int32Array(n + 1);
   let capacity = 0;
   for (let i = 0; i < n; i++) capacity += values[i]?.length ?? 0;
-  const buffer = Buffer.allocUnsafe(encoding === 'utf8' ? capacity * 3 : capacity);
+  const buffer = Buffer.allocUnsafe(capacity * 3);
   let at = 0;
   for (let i = 0; i < n; i++) {
     const s = values[i];
-    if (s) at += buffer.write(s, at, encoding);
+    if (s) at += buffer.write(s, at, 'utf8');
     offsets[i + 1] = at;
   }
   return { offsets, data: new Uint8Array(buffer.buffer, buffer.byteOffset, at) };

@@ -1,36 +1,52 @@
 import type { TransferListItem } from 'node:worker_threads';
+import { FatalError } from '../core/errors.js';
 import type { Processor, ProcessInput, ProcessResult } from '../core/ports.js';
-import type { TableName } from '../core/tables.js';
 import type { ProcessorConfig } from './response-processor.js';
 import { WorkerPool } from './worker-pool.js';
 
 const WORKER = new URL(import.meta.url.endsWith('.ts') ? './processor-worker.ts' : './processor-worker.js', import.meta.url);
 
-/** A worker's task: one body to process, or one table file to encode from record batches. */
-export type PoolTask = { op: 'process'; input: ProcessInput } | { op: 'encode'; table: TableName; batches: Uint8Array[] };
+/** What every worker is started with: how to process, and the data directory it writes to. */
+export interface PoolSetup {
+  config: ProcessorConfig;
+  out: string;
+}
 
-/** Processing on a worker-thread pool: bodies go over by transfer, results come back the same way. */
+/** A worker's answer: the result, or the error that stopped it storing; and how long it worked. */
+export type PoolReply = { ok: true; result: ProcessResult; busyMs: number } | { ok: false; fatal: boolean; message: string; busyMs: number };
+
+/**
+ * Processing on a worker-thread pool: a body goes over by transfer, the worker checks
+ * it and writes its files itself, and only a small summary comes back, so the main
+ * thread does nothing per body but hand it over.
+ */
 export class PoolProcessor implements Processor {
-  readonly #pool: WorkerPool<PoolTask, ProcessResult | Uint8Array>;
+  readonly #pool: WorkerPool<ProcessInput, PoolReply>;
   readonly description: string;
+  #busyMs = 0;
 
-  constructor(config: ProcessorConfig, workers: number) {
-    this.#pool = new WorkerPool(WORKER, workers, config);
+  constructor(setup: PoolSetup, workers: number) {
+    this.#pool = new WorkerPool(WORKER, workers, setup);
     this.description = `worker pool (${workers} ${workers === 1 ? 'thread' : 'threads'})`;
   }
 
+  /** Milliseconds the workers spent on bodies so far, summed over workers. */
+  get busyMs(): number {
+    return this.#busyMs;
+  }
+
   async process(input: ProcessInput): Promise<ProcessResult> {
+    let reply: PoolReply;
     try {
-      return (await this.#pool.run({ op: 'process', input }, transferable(input.body))) as ProcessResult;
+      reply = await this.#pool.run(input, transferable(input.body));
     } catch (e) {
       // A crashed worker: the pool replaced it; fetch the item again.
       return { kind: 'failed', error: 'transient', reason: `worker_error: ${(e as Error).message}` };
     }
-  }
-
-  /** The record batches move to the worker by transfer (the caller has no further use for them). */
-  async encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array> {
-    return (await this.#pool.run({ op: 'encode', table, batches }, transferable(...batches))) as Uint8Array;
+    this.#busyMs += reply.busyMs;
+    if (reply.ok) return reply.result;
+    // The files could not be written (disk full, permissions): as the store on this thread would throw.
+    throw reply.fatal ? new FatalError(reply.message) : new Error(reply.message);
   }
 
   close(): Promise<void> {

@@ -1,25 +1,32 @@
-import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PermanentError, PoisonError, TransientError } from '../core/errors.js';
-import type { Processor, ProcessInput, ProcessResult, TableChunk } from '../core/ports.js';
+import type { ObjectStore, Processor, ProcessInput, ProcessResult } from '../core/ports.js';
+import { tableFileKey, tablesOf } from '../core/raw-key.js';
 import { interpretResponse, type Origins } from '../core/sources/index.js';
-import { TABLES, type Row, type TableName } from '../core/tables.js';
-import { encodeRecordBatch, parquetFromBatches } from './parquet.js';
+import type { Row, TableName, TableRows } from '../core/tables.js';
+import { parseJsonBytes } from './json-bytes.js';
 
 export interface ProcessorConfig {
   origins: Origins;
-  /** false: validate only and keep the raw body (the fetch Lambda); true: also write table files. @default true */
+  /** false: validate only and keep the raw body (the fetch Lambda, `--raw-only`); true: also write table files. @default true */
   normalise?: boolean;
 }
 
+/** Rows of one table → one table file (Parquet). Injected, so that what never writes tables never loads parquet-wasm. */
+export type TableEncoder = (table: TableName, rows: Row[]) => Uint8Array;
+
+/** A body checked: everything about it but the files it yields. */
+type Checked =
+  | { kind: 'accepted'; rawGz: Uint8Array; sha256: string; size: number; tables: TableRows; anomalies: Record<string, number>; bidItemIds: string[]; closesAt?: number }
+  | Extract<ProcessResult, { kind: 'again' | 'failed' }>;
+
 /**
- * All CPU work on one body, in one place: gunzip (or gzip for storage), SHA-256,
- * parse once, validate, rows as Arrow record batches (Parquet comes later, per batch
- * of bodies: `encodeTableFile`). Never throws for bad input: every body ends
+ * All CPU work on one body that precedes files: gunzip (or gzip for storage),
+ * SHA-256, one parse, validation, rows. Never throws for bad input: every body ends
  * as accepted, asked again, or failed with its error class and reason.
  */
-export function processResponse(input: ProcessInput, config: ProcessorConfig): ProcessResult {
+export function checkResponse(input: ProcessInput, config: ProcessorConfig): Checked {
   const gzipped = input.contentEncoding !== undefined && /gzip/i.test(input.contentEncoding);
   let plain: Buffer;
   try {
@@ -31,22 +38,15 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
   const rawGz = gzipped ? input.body : gzipSync(plain);
   const sha256 = createHash('sha256').update(plain).digest('hex');
   try {
-    const encoding = textEncoding(plain, input, config.normalise ?? true);
-    const text = plain.toString(encoding === 'utf8' ? 'utf8' : 'latin1');
-    const result = interpretResponse(input.item, input.request, text, config.origins, {
+    const result = interpretResponse(input.item, input.request, plain, config.origins, {
       contentType: input.contentType,
       sourceKey: input.sourceKey,
       fetchedAt: input.fetchedAt,
-      normalise: config.normalise ?? true,
-      byteStrings: encoding === 'latin1-utf8',
+      normalise: (config.normalise ?? true) && !input.checkOnly,
+      parseJson: parseJsonBytes,
     });
     if (result.kind === 'again') return result;
-    const chunks: TableChunk[] = [];
-    for (const [table, rows] of Object.entries(result.tables) as [TableName, Row[]][]) {
-      if (rows.length === 0) continue;
-      chunks.push({ table, rows: rows.length, batch: encodeRecordBatch(TABLES[table], rows, encoding === 'latin1-utf8') });
-    }
-    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, chunks, anomalies: result.anomalies, bidItemIds: result.bidItemIds, closesAt: result.closesAt };
+    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, tables: result.tables, anomalies: result.anomalies, bidItemIds: result.bidItemIds, closesAt: result.closesAt };
   } catch (e) {
     if (e instanceof TransientError) return { kind: 'failed', error: 'transient', reason: e.reason, rawGz, sha256 };
     if (e instanceof PermanentError) return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.reason, rawGz, sha256 };
@@ -56,24 +56,59 @@ export function processResponse(input: ProcessInput, config: ProcessorConfig): P
   }
 }
 
+export interface StoreDeps {
+  config: ProcessorConfig;
+  /** Where the files go. */
+  store: ObjectStore;
+  /** Required when normalising. */
+  encode?: TableEncoder;
+}
+
 /**
- * How to turn the body's bytes into the text JSON.parse reads. UTF-8 decoding builds a
- * two-byte string for a body with any non-ASCII byte, which then also parses slower;
- * latin1 copies bytes (measured on the simulator's 214 KB auctions: decode + parse
- * 1.1 → 0.5 ms). No byte of a multi-byte UTF-8 character can pass for JSON syntax,
- * so the structure parses the same; what differs is the strings: each is then a byte
- * string, one character per UTF-8 byte (`latin1-utf8`, see core/byte-text.ts), and
- * goes into its Arrow column as those bytes, never decoded at all. A `\u` escape
- * would mix with such bytes, so a body with one takes the UTF-8 path; so do VIA's
- * snapshots (polled, not bulk), and so does a body that is not valid UTF-8. Validation
- * alone never needs the strings.
+ * A body checked and kept: its table files first (one per table, keys derived from
+ * the raw key, so a refetch or a rebuild replaces them), then the raw object with its
+ * metadata, the commit marker a rerun trusts. A kill in between leaves table files
+ * that the rerun, fetching the item again, overwrites.
  */
-function textEncoding(plain: Buffer, input: ProcessInput, normalise: boolean): 'utf8' | 'latin1' | 'latin1-utf8' {
-  if (!normalise || isAscii(plain)) return 'latin1';
-  // Bytes that are not UTF-8 (a Windows-1252 "é", a character cut short) would reach the
-  // Parquet file as they are: such a body takes the UTF-8 path, which replaces them with U+FFFD.
-  if (input.item.source === 'maxsold' && plain.indexOf('\\u') === -1 && isUtf8(plain)) return 'latin1-utf8';
-  return 'utf8';
+export async function storeResponse(input: ProcessInput, deps: StoreDeps): Promise<ProcessResult> {
+  const checked = checkResponse(input, deps.config);
+  if (checked.kind === 'again') return checked;
+  const { store } = deps;
+  const normalise = (deps.config.normalise ?? true) && !input.checkOnly;
+  if (checked.kind === 'failed') {
+    if (checked.outcome !== 'empty' || !input.metadata || !checked.rawGz || input.checkOnly) return checked;
+    // An auction without items is an answer: its body is kept, and rows of an earlier version go.
+    if (normalise && input.replaces) await store.delete(tablesOf(input.item).map((t) => tableFileKey(t, input.sourceKey)));
+    await store.put(input.sourceKey, checked.rawGz, { ...input.metadata, sha256: checked.sha256 ?? '', outcome: 'empty' });
+    return { ...checked, stored: true };
+  }
+  if (input.previousSha256 !== undefined && input.previousSha256 === checked.sha256) return { kind: 'unchanged' };
+  const rows: Partial<Record<TableName, number>> = {};
+  let tableFiles = 0;
+  if (normalise) {
+    const files: { key: string; bytes: Uint8Array }[] = [];
+    const gone: string[] = [];
+    try {
+      for (const [table, tableRows] of Object.entries(checked.tables) as [TableName, Row[]][]) {
+        const key = tableFileKey(table, input.sourceKey);
+        if (tableRows.length === 0) gone.push(key);
+        else files.push({ key, bytes: deps.encode!(table, tableRows) });
+        rows[table] = tableRows.length;
+      }
+    } catch (e) {
+      // Rows the table writer refuses are a normaliser bug on odd data: the body is quarantined, the run goes on.
+      return { kind: 'failed', error: 'poison', reason: `table_encode_error: ${(e as Error).message}`, rawGz: checked.rawGz, sha256: checked.sha256 };
+    }
+    for (const f of files) await store.put(f.key, f.bytes);
+    if (input.replaces && gone.length > 0) await store.delete(gone);
+    tableFiles = files.length;
+  }
+  let rawBytes = 0;
+  if (input.metadata && !input.checkOnly) {
+    rawBytes = checked.rawGz.byteLength;
+    await store.put(input.sourceKey, checked.rawGz, { ...input.metadata, sha256: checked.sha256, size: String(checked.size) });
+  }
+  return { kind: 'stored', sha256: checked.sha256, size: checked.size, rawBytes, rows, tableFiles, anomalies: checked.anomalies, bidItemIds: checked.bidItemIds, closesAt: checked.closesAt };
 }
 
 /**
@@ -95,22 +130,26 @@ function gunzip(gz: Uint8Array): Buffer {
 /** Above this a stated size is not trusted with one allocation (zlib's chunks take over). */
 const MAX_SIZED_GUNZIP = 64 * 1024 * 1024;
 
-/** Record batches of one table → its Parquet file (landing profile). */
-export function encodeTableFile(table: TableName, batches: Uint8Array[]): Uint8Array {
-  return parquetFromBatches(TABLES[table], batches);
-}
-
-/** Processing on the calling thread: no hand-off cost, but it competes with the event loop. */
+/**
+ * Processing on the calling thread: no hand-off cost, but it holds the event loop while
+ * it works. parquet-wasm is loaded (and compiled) on first use only.
+ */
 export class InlineProcessor implements Processor {
   readonly description = 'inline (main thread)';
-  constructor(private readonly config: ProcessorConfig) {}
+  #encode: TableEncoder | undefined;
+
+  constructor(
+    private readonly config: ProcessorConfig,
+    private readonly store: ObjectStore,
+    private readonly loadEncoder?: () => Promise<TableEncoder>,
+  ) {}
+
   async process(input: ProcessInput): Promise<ProcessResult> {
     // Let responses that have already arrived (a 429 among them) be read before this blocks the thread.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return processResponse(input, this.config);
+    if ((this.config.normalise ?? true) && !input.checkOnly) this.#encode ??= await this.loadEncoder?.();
+    return storeResponse(input, { config: this.config, store: this.store, encode: this.#encode });
   }
-  async encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array> {
-    return encodeTableFile(table, batches);
-  }
+
   async close(): Promise<void> {}
 }

@@ -27,8 +27,9 @@ export function auctionBodies(firstId: number, count: number, dt = '2026-11-26')
 }
 
 /**
- * The processor's input for a body, over a fresh copy of its bytes: a worker pool
- * transfers (detaches) the buffer it is given, so each run needs its own.
+ * The processor's input for a body, over a fresh copy of its bytes (a worker pool
+ * transfers, detaches, the buffer it is given, so each run needs its own), with the
+ * metadata that makes the processor keep the raw object too, as a fetch does.
  */
 export function processInput(b: AuctionBody, fetchedAt = Date.now()): ProcessInput {
   return {
@@ -39,5 +40,6 @@ export function processInput(b: AuctionBody, fetchedAt = Date.now()): ProcessInp
     contentType: 'application/json; charset=utf-8',
     sourceKey: rawKey(b.item),
     fetchedAt,
+    metadata: { url: maxsoldUrl(REAL_ORIGINS.maxsold, b.item, LIMIT), status: '200', 'fetched-at': new Date(fetchedAt).toISOString(), attempts: '1', 'work-item': JSON.stringify(b.item) },
   };
 }

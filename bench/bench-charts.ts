@@ -4,31 +4,32 @@ import { barChart, coreTimeline, groupedBarChart, writeChart } from './charts.js
 /** The bench's SVG charts, written into `dir`; returns their file names. */
 export async function benchCharts(dir: string, r: BenchReport): Promise<string[]> {
   const files: string[] = [];
-  if (r.modes.length > 0) {
+  const name = (f: BenchReport['cold'][number]) => `${f.mode} ${f.auctions}`;
+  if (r.cold.length > 0) {
     files.push(
       await writeChart(dir, 'requests-per-second.svg', barChart({
-        title: `Requests per second, ${r.settings.auctions} auctions`,
-        rows: r.modes.map((m) => ({ mode: `${m.mode} (C=${m.concurrency}${m.workers ? `, ${m.workers} workers` : ''})`, rps: m.requestsPerSecond, label: `${m.requestsPerSecond.toFixed(0)}${m.speedup ? ` (${m.speedup}×)` : ''}` })),
-        x: 'mode',
+        title: 'Requests per second, cold runs (fresh process, as typed)',
+        rows: r.cold.map((f) => ({ run: name(f), rps: f.requestsPerSecond, label: `${f.requestsPerSecond.toFixed(0)}${f.ofBaseline === null ? '' : ` (${f.ofBaseline.toFixed(2)}×)`}` })),
+        x: 'run',
         y: 'rps',
-        yTitle: 'requests/s',
+        yTitle: 'requests/s (× the bare baseline)',
         label: 'label',
-        targets: naiveTargets(r),
+        targets: [],
       })),
       await writeChart(dir, 'wall-vs-cpu.svg', groupedBarChart({
-        title: 'Wall time vs CPU time per mode',
-        rows: r.modes.flatMap((m) => [
-          { category: m.mode, series: 'wall time', value: m.wallSeconds },
-          { category: m.mode, series: 'client CPU (all threads)', value: m.cpuSeconds },
-          ...(m.serverCpuSeconds === null ? [] : [{ category: m.mode, series: 'simulator CPU', value: m.serverCpuSeconds }]),
+        title: 'Wall time vs CPU time per cold run',
+        rows: r.cold.flatMap((f) => [
+          { category: name(f), series: 'wall time', value: f.wallSeconds },
+          { category: name(f), series: 'client CPU (all threads)', value: f.cpuSeconds },
+          ...(f.serverCpuSeconds === null ? [] : [{ category: name(f), series: 'simulator CPU', value: f.serverCpuSeconds }]),
         ]),
         yTitle: 'seconds',
       })),
     );
   }
   const timelines = [
-    ...r.modes.map((m) => ({ run: `${m.mode} (C=${m.concurrency}${m.workers ? `, ${m.workers} workers` : ''})`, cores: m.cores })),
-    ...(r.scaling ? [{ run: `normaliser scaling (${r.scaling.runs.map((x) => x.workers).join(' then ')} workers)`, cores: r.scaling.cores }] : []),
+    ...r.cold.filter((f) => f.mode !== 'naive').map((f) => ({ run: name(f), cores: f.cores })),
+    ...(r.scaling ? [{ run: `warm pool (${r.scaling.runs.map((x) => x.workers).join(' then ')} workers)`, cores: r.scaling.cores }] : []),
   ];
   if (timelines.length > 0) {
     files.push(
@@ -42,7 +43,7 @@ export async function benchCharts(dir: string, r: BenchReport): Promise<string[]
   if (r.scaling) {
     files.push(
       await writeChart(dir, 'normaliser-scaling.svg', barChart({
-        title: 'Normalisation + Parquet: item rows/s by worker threads',
+        title: 'Warm pool: item rows/s by worker threads (steady state)',
         rows: r.scaling.runs.map((x) => ({ workers: `${x.workers} worker${x.workers === 1 ? '' : 's'}`, rate: x.itemRowsPerSecond, label: x.itemRowsPerSecond.toLocaleString('en-US') })),
         x: 'workers',
         y: 'rate',
@@ -53,11 +54,4 @@ export async function benchCharts(dir: string, r: BenchReport): Promise<string[]
     );
   }
   return files;
-}
-
-/** The issue's speed-up targets as req/s lines: 15× and 30× the naive mode. */
-function naiveTargets(r: BenchReport): { value: number; label: string }[] {
-  const naive = r.modes.find((m) => m.mode === 'naive');
-  if (!naive) return [];
-  return [15, 30].map((x) => ({ value: naive.requestsPerSecond * x, label: `target ${x}× naive` }));
 }

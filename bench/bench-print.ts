@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BenchReport } from './bench-report.js';
-import { fetchStageTable, layoutTable, microTable, runsTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
+import { coldTable, layoutTable, microTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
 import { textTable } from './text-table.js';
 
 const text = (t: Table) => textTable(t.headers, t.rows);
@@ -8,11 +8,10 @@ const text = (t: Table) => textTable(t.headers, t.rows);
 /** The bench's result on the terminal: the tables, the targets, where the files are. */
 export function printBench(r: BenchReport, dir: string): void {
   const out: string[] = [''];
-  if (r.modes.length > 0 || r.fetchStage) out.push(text(runsTable(r)), '');
-  const fetch = fetchStageTable(r);
-  if (fetch) out.push(text(fetch), '');
+  if (r.cold.length > 0) out.push('cold runs: the commands as typed, each in a fresh process', text(coldTable(r)), '');
+  if (r.helpCpuSeconds !== null) out.push(`scraper --help: ${r.helpCpuSeconds.toFixed(2)} CPU-s`, '');
   const scaling = scalingTable(r);
-  if (scaling) out.push('normaliser scaling (item rows/s, Parquet output)', text(scaling), scalingSummary(r), '');
+  if (scaling) out.push('warm (steady state, not a run): the processing pool on pre-generated bodies', text(scaling), scalingSummary(r), '');
   if (r.micro) out.push(text(microTable(r.micro)), '');
   if (r.layout) out.push(text(layoutTable(r.layout)), '');
   const measured = r.targets.filter((t) => t.met !== null);

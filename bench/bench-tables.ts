@@ -1,4 +1,4 @@
-import type { BenchReport, RunFigures, Target } from './bench-report.js';
+import type { BenchReport, Target } from './bench-report.js';
 import type { LayoutResult } from './layout.js';
 import type { MicroResult } from './micro.js';
 import type { ProfileSummary } from './profile-summary.js';
@@ -12,51 +12,33 @@ export interface Table {
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-/** One column per run (modes, then the fetch stage): the rows are the measures. */
-export function runsTable(r: BenchReport): Table {
-  const runs: (RunFigures & { speedup?: number | null })[] = [...r.modes, ...(r.fetchStage ? [r.fetchStage] : [])];
-  const line = (label: string, f: (x: RunFigures & { speedup?: number | null }) => string): string[] => [label, ...runs.map(f)];
+/** One row per cold run: the real command in a fresh process, what the user gets. */
+export function coldTable(r: BenchReport): Table {
   return {
-    headers: ['', ...runs.map((x) => x.name)],
-    rows: [
-      line('concurrency C', (x) => String(x.concurrency)),
-      line('processing', (x) => (x.name === 'fetch stage' ? 'validate only, inline' : x.name === 'naive' ? 'inline, one by one' : x.workers === 0 ? 'inline' : `${x.workers} workers`)),
-      line('requests', (x) => `${x.requests}${x.complete ? '' : ' (incomplete)'}`),
-      line('wall time, s', (x) => num(x.wallSeconds, 2)),
-      line('client CPU (user+sys), s', (x) => num(x.cpuSeconds, 2)),
-      line('  of which kernel (sys)', (x) => pct(x.systemShare)),
-      line('client CPU per auction, ms', (x) => num(x.cpuMsPerAuction, 2)),
-      line('  cold process (untimed first run), ms', (x) => (x.coldStart ? `${num(x.coldStart.cpuMsPerAuction, 2)} (${x.coldStart.auctions})` : '—')),
-      line('simulator CPU, s', (x) => num(x.serverCpuSeconds, 2)),
-      line('I/O share', (x) => pct(x.ioShare)),
-      line('requests/s', (x) => num(x.requestsPerSecond, 1)),
-      line('speed-up over naive (req/s)', (x) => (x.speedup ? `${x.speedup.toFixed(1)}×` : '—')),
-      line('MB/s received (gzip)', (x) => num(x.mbPerSecond, 2)),
-      line('rows/s (all tables)', (x) => thousands(x.rowsPerSecond)),
-      line('item rows/s', (x) => thousands(x.itemRowsPerSecond)),
-      line('latency p50 / p95, ms', (x) => `${num(x.latencyMs.p50, 0)} / ${num(x.latencyMs.p95, 0)}`),
-      line('peak RSS, MB', (x) => String(x.peakRssMb)),
-      line('per-core busy (mean)', (x) => x.coreBusy.map(pct).join(' / ')),
-      line('other processes\' CPU, s', (x) => num(x.otherCpuSeconds, 2)),
-      line('429s', (x) => String(x.throttled429)),
-      line('failures', (x) => String(x.failures)),
-    ],
+    headers: ['run', 'auctions', 'req/s', 'of baseline', 'over naive', 'wall, s', 'CPU, s', 'CPU/auction, ms', 'cores used', 'loop delay p99 / max, ms', 'first request, s', 'per-core busy', 'peak RSS, MB', 'simulator CPU, s', 'other CPU, s'],
+    rows: r.cold.map((f) => [
+      f.mode,
+      thousands(f.auctions),
+      num(f.requestsPerSecond, 0),
+      f.ofBaseline === null ? '—' : `${f.ofBaseline.toFixed(2)}×`,
+      f.overNaive === null ? '—' : `${f.overNaive.toFixed(1)}×`,
+      num(f.wallSeconds, 2),
+      num(f.cpuSeconds, 2),
+      num(f.cpuMsPerAuction, 2),
+      num(f.coresUsed, 2),
+      f.eventLoopDelayMs ? `${num(f.eventLoopDelayMs.p99, 1)} / ${num(f.eventLoopDelayMs.max, 0)}` : '—',
+      f.firstRequestSeconds === null ? '—' : num(f.firstRequestSeconds, 2),
+      f.coreBusy.map(pct).join(' / '),
+      String(f.peakRssMb),
+      num(f.serverCpuSeconds, 2),
+      num(f.otherCpuSeconds, 2),
+    ]),
   };
 }
 
-export function fetchStageTable(r: BenchReport): Table | null {
-  const f = r.fetchStage;
-  if (!f) return null;
-  return {
-    headers: ['fetch stage only', 'value'],
-    rows: [
-      ['auctions fetched (requests)', `${f.auctions} (${f.requests})`],
-      ['client CPU, s', num(f.cpuSeconds, 2)],
-      ['client CPU per 1,000 auction fetches, s', num(f.cpuSecondsPer1000Fetches, 2)],
-      ['client CPU per 1,000 requests, s', num(f.cpuSecondsPer1000Requests, 2)],
-      ['requests/s at C=' + f.concurrency, num(f.requestsPerSecond, 1)],
-    ],
-  };
+/** Each cold run's command line and what did the processing. */
+export function commandsTable(r: BenchReport): Table {
+  return { headers: ['run', 'command (fresh process)', 'processing'], rows: r.cold.map((f) => [`${f.mode} ${f.auctions}`, f.command, f.processing]) };
 }
 
 export function scalingTable(r: BenchReport): Table | null {
@@ -94,7 +76,7 @@ export function layoutTable(results: LayoutResult[]): Table {
 
 export function targetsTable(targets: Target[]): Table {
   return {
-    headers: ['target (issue 6)', 'wanted', 'measured', 'met'],
+    headers: ['target', 'wanted', 'measured', 'met'],
     rows: targets.map((t) => [t.name, t.target, t.measured, `${t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'}${t.caveat ? ` (${t.caveat}: indicative)` : ''}`]),
   };
 }

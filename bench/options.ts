@@ -1,36 +1,32 @@
 import { availableParallelism } from 'node:os';
-
-/** The three ways of running the same job that the bench compares. */
-export const MODES = ['naive', 'async', 'parallel'] as const;
-export type ModeName = (typeof MODES)[number];
+import { COLD_MODES, type ColdMode } from './cold.js';
 
 /** Sections of `scraper bench`; `micro` and `layout` run only when asked for. */
-export const SECTIONS = ['modes', 'fetch', 'scaling', 'micro', 'layout'] as const;
+export const SECTIONS = ['cold', 'scaling', 'micro', 'layout'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
-  /** Auctions per mode (ids FIRST_ID…). @default 500 */
-  auctions: number;
+  /** Auction counts of the cold runs (ids from `firstId`). @default [500, 3000] */
+  auctions: number[];
+  /** Auctions of the naive loop, which fetches one at a time. @default 100 */
+  naiveAuctions: number;
   /** Simulator latency, ms. @default 50 */
   latencyMs: number;
-  /** Simulator jitter (±), ms. @default 10 */
+  /** Simulator jitter (±), ms. @default 5 */
   jitterMs: number;
-  /** Concurrency of the async mode. @default 20 */
+  /** Requests open at once in every cold run but the naive loop. @default 50 */
   concurrency: number;
-  /** Concurrency of the async + parallel mode. @default 50 */
-  parallelConcurrency: number;
-  /** Worker threads of the parallel mode and of the scaling run. @default availableParallelism() */
+  /** Cold runs to make, of baseline, fetch, async, parallel, naive. @default all */
+  modes: ColdMode[];
+  /** Worker threads of the scaling run. @default availableParallelism() */
   workers: number;
-  modes: ModeName[];
-  /** @default ['modes', 'fetch', 'scaling'] */
+  /** @default ['cold', 'scaling'] */
   sections: Section[];
   /** Gzipped auction bodies fed to the normaliser scaling run. @default 400 */
   scalingBodies: number;
   /** Results go to `<out>/<timestamp>/`. @default 'bench-results' */
   out: string;
-  /** Bench a real endpoint: no simulator, concurrency capped. */
-  baseUrl?: string;
-  /** Write .cpuprofile files of every timed run and summarise them. @default false */
+  /** Write .cpuprofile files of every thread of every cold run and summarise them. @default false */
   profile: boolean;
   /** Keep the runs' data directories (listed in the report). @default false */
   keepData: boolean;
@@ -41,23 +37,16 @@ export interface BenchOptions {
 
 export const FIRST_ID = 100_000;
 
-/**
- * Concurrency never exceeds this against an origin other than 127.0.0.1/localhost:
- * the README's polite default for public APIs.
- */
-export const POLITE_MAX_CONCURRENCY = 8;
-
 export function benchDefaults(): BenchOptions {
-  const workers = availableParallelism();
   return {
-    auctions: 500,
+    auctions: [500, 3000],
+    naiveAuctions: 100,
     latencyMs: 50,
-    jitterMs: 10,
-    concurrency: 20,
-    parallelConcurrency: 50,
-    workers,
-    modes: [...MODES],
-    sections: ['modes', 'fetch', 'scaling'],
+    jitterMs: 5,
+    concurrency: 50,
+    modes: [...COLD_MODES],
+    workers: availableParallelism(),
+    sections: ['cold', 'scaling'],
     scalingBodies: 400,
     out: 'bench-results',
     profile: false,
@@ -68,13 +57,7 @@ export function benchDefaults(): BenchOptions {
 }
 
 /** `--quick`: the same sections, small enough to finish in well under 30 s (and in a test). */
-export const QUICK: Partial<BenchOptions> = { auctions: 60, latencyMs: 20, jitterMs: 5, scalingBodies: 60, quick: true };
-
-/** True for origins on this machine, where no politeness cap applies. */
-export function isLocalOrigin(origin: string): boolean {
-  const host = new URL(origin).hostname;
-  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
-}
+export const QUICK: Partial<BenchOptions> = { auctions: [60], naiveAuctions: 10, latencyMs: 20, jitterMs: 5, scalingBodies: 60, quick: true };
 
 /** `YYYYMMDD-HHMMSS` in UTC, for a results directory name that sorts by time. */
 export function timestampName(ms: number): string {

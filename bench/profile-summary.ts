@@ -20,7 +20,6 @@ export interface ProfileSummary {
 /** Buffer work is charged to its caller (Arrow's string columns, the body's decode, …). */
 const BUFFER = /^node:buffer|node:internal\/buffer|node:internal\/encoding/;
 const PROCESSOR_STAGE = 'response processor (glue)';
-const DECODE_STAGE = 'UTF-8 decode of the body (Buffer.toString)';
 
 /**
  * Stage of a frame by its script; the first rule that matches wins. Frames without a
@@ -32,7 +31,7 @@ const STAGES: [RegExp, string][] = [
   [/node_modules\/(apache-arrow|flatbuffers)\/|adapters\/parquet\.[jt]s/, 'Arrow columns + IPC (apache-arrow, adapters/parquet)'],
   [/^node:zlib|node:internal\/zlib/, 'gzip / gunzip (zlib)'],
   [/^node:crypto|node:internal\/crypto/, 'SHA-256 (crypto)'],
-  [/core\/sources\/json-body/, 'JSON.parse'],
+  [/core\/sources\/json-body|adapters\/json-bytes/, 'JSON.parse'],
   [/core\/sources\/|core\/html-entities|core\/timestamps|core\/tables/, 'validate + normalise (core/sources)'],
   [/adapters\/response-processor/, PROCESSOR_STAGE],
   [/adapters\/fs-store|^node:fs|node:internal\/fs/, 'file writes (fs-store, node:fs)'],
@@ -114,7 +113,7 @@ function memoStage(byId: Map<number, CpuProfile['nodes'][number]>, parent: Map<n
     let stage = SPECIAL.get(functionName);
     if (stage === undefined && BUFFER.test(url)) {
       const caller = up === undefined ? undefined : nearest(up);
-      stage = caller === PROCESSOR_STAGE ? DECODE_STAGE : (caller ?? 'Buffer operations');
+      stage = caller ?? 'Buffer operations';
     }
     if (stage === undefined && url && !url.startsWith('wasm://')) stage = STAGES.find(([re]) => re.test(url))?.[1] ?? `other: ${shortUrl(url).split('/')[0]}`;
     stage ??= up === undefined ? 'V8 / native, unattributed' : nearest(up);

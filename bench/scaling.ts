@@ -1,8 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PoolProcessor } from '../adapters/pool-processor.js';
 import { REAL_ORIGINS } from '../core/sources/index.js';
-import type { ProcessInput, ProcessResult } from '../core/ports.js';
-import { BATCH_DEFAULTS } from '../core/table-batcher.js';
-import type { TableName } from '../core/tables.js';
+import type { ProcessResult } from '../core/ports.js';
 import { processInput, type AuctionBody } from './auction-bodies.js';
 import { busyCoreSeconds, coreTicks } from './cpu-sampler.js';
 
@@ -36,18 +37,20 @@ export interface ScalingResult {
 }
 
 /**
- * Normaliser throughput on a worker pool: the same gzipped bodies through
- * `PoolProcessor` (gunzip, SHA-256, parse, validate, rows, Arrow; then one Parquet
- * file per table for every batch of bodies, as a run writes them) with each worker count.
- * Each pool first processes every body once per worker, untimed (module load, wasm
- * compile, JIT); of `repeats` timed batches the fastest counts, as other work on the
- * machine can only slow a batch down.
+ * Normaliser throughput on a worker pool, warm (steady state, not what a cold run
+ * gets): the same gzipped bodies through `PoolProcessor` (gunzip, SHA-256, parse,
+ * validate, rows, a Parquet file per table and the raw object, written to a scratch
+ * directory, as a run writes them) with each worker count. Each pool first processes
+ * every body once per worker, untimed (module load, wasm compile, JIT); of `repeats`
+ * timed batches the fastest counts, as other work on the machine can only slow a
+ * batch down.
  */
 export async function runScaling(bodies: AuctionBody[], workerCounts: number[], repeats = 1): Promise<ScalingResult> {
   const runs: ScalingRun[] = [];
   let allAccepted = true;
   for (const workers of workerCounts) {
-    const pool = new PoolProcessor({ origins: REAL_ORIGINS, normalise: true }, workers);
+    const out = await mkdtemp(join(tmpdir(), 'bench-scaling-'));
+    const pool = new PoolProcessor({ config: { origins: REAL_ORIGINS }, out }, workers);
     try {
       // Untimed passes first, one per worker, so that every worker has processed as many
       // bodies as the lone worker of the one-worker pool before its clock starts: V8 compiles
@@ -65,6 +68,7 @@ export async function runScaling(bodies: AuctionBody[], workerCounts: number[], 
       runs.push({ ...best, batches: batches.map((b) => b.itemRowsPerSecond) });
     } finally {
       await pool.close();
+      await rm(out, { recursive: true, force: true });
     }
   }
   const first = runs[0];
@@ -79,17 +83,7 @@ async function timedBatch(pool: PoolProcessor, bodies: AuctionBody[], workers: n
   const machine0 = coreTicks();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  // As a run does it: each batch's table files are encoded as soon as its bodies are processed.
-  const batches: ProcessInput[][] = [];
-  for (let i = 0; i < inputs.length; i += BATCH_DEFAULTS.maxItems) batches.push(inputs.slice(i, i + BATCH_DEFAULTS.maxItems));
-  const perBatch = await Promise.all(
-    batches.map(async (batch) => {
-      const done = await Promise.all(batch.map((input) => pool.process(input)));
-      await Promise.all(tableFiles(done).map(({ table, batches: chunks }) => pool.encodeTable(table, chunks)));
-      return done;
-    }),
-  );
-  const results = perBatch.flat();
+  const results = await Promise.all(inputs.map((input) => pool.process(input)));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -110,26 +104,16 @@ async function timedBatch(pool: PoolProcessor, bodies: AuctionBody[], workers: n
   return { run, accepted };
 }
 
-/** The table files of one batch of results: one per table. */
-function tableFiles(results: ProcessResult[]): { table: TableName; batches: Uint8Array[] }[] {
-  const byTable = new Map<TableName, Uint8Array[]>();
-  for (const r of results) {
-    if (r.kind !== 'accepted') continue;
-    for (const c of r.chunks) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.batch]);
-  }
-  return [...byTable].map(([table, batches]) => ({ table, batches }));
-}
-
 function count(results: ProcessResult[]): { itemRows: number; rows: number; accepted: number } {
   let itemRows = 0;
   let rows = 0;
   let accepted = 0;
   for (const r of results) {
-    if (r.kind !== 'accepted') continue;
+    if (r.kind !== 'stored') continue;
     accepted++;
-    for (const c of r.chunks) {
-      rows += c.rows;
-      if (c.table === 'maxsold_items') itemRows += c.rows;
+    for (const [table, n] of Object.entries(r.rows)) {
+      rows += n;
+      if (table === 'maxsold_items') itemRows += n;
     }
   }
   return { itemRows, rows, accepted };

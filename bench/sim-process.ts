@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
 import type { SimulatorStats } from '../simulator/index.js';
+import { cliProgram } from './command-run.js';
 
 export interface SimulatorProcessOptions {
   latencyMs: number;
   jitterMs: number;
   /** Server-side rate limit, e.g. `100/s` (429 + Retry-After over it). */
   rate?: string;
+  /** Auction ids whose bodies are made before it listens (the server then costs little CPU). */
+  pregenerate?: { from: number; to: number };
 }
 
 export interface SimulatorProcess {
@@ -20,19 +22,17 @@ export interface SimulatorProcess {
   stop(): Promise<void>;
 }
 
-/** The scraper's entry point, as sources (tests, tsx) or as the build. */
-export function cliEntry(): { script: string; execArgv: string[] } {
-  const ts = import.meta.url.endsWith('.ts');
-  return { script: fileURLToPath(new URL(ts ? '../cli/main.ts' : '../cli/main.js', import.meta.url)), execArgv: ts ? ['--import', 'tsx'] : [] };
-}
-
 /**
  * `scraper simulate` in its own process, so the client's CPU time is measured apart
  * from the server's (they still share the machine's cores).
  */
 export async function startSimulatorProcess(o: SimulatorProcessOptions): Promise<SimulatorProcess> {
-  const { script, execArgv } = cliEntry();
-  const args = ['simulate', '--port', '0', '--latency', String(o.latencyMs), '--jitter', String(o.jitterMs), ...(o.rate ? ['--rate', o.rate] : [])];
+  const { script, execArgv } = cliProgram();
+  const args = [
+    'simulate', '--port', '0', '--latency', String(o.latencyMs), '--jitter', String(o.jitterMs),
+    ...(o.rate ? ['--rate', o.rate] : []),
+    ...(o.pregenerate ? ['--pregenerate', `${o.pregenerate.from}-${o.pregenerate.to}`] : []),
+  ];
   const child = spawn(process.execPath, [...execArgv, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runJob } from './job-runner.js';
-import { isLocalOrigin, POLITE_MAX_CONCURRENCY, timestampName } from './options.js';
+import { cliProgram, runCommand } from './command-run.js';
+import { timestampName } from './options.js';
 import { startSimulatorProcess } from './sim-process.js';
 import { renderTuneMarkdown, tuneCharts } from './tune-report.js';
 
@@ -16,13 +16,25 @@ export interface TuneOptions {
   /** Rate limit of the simulator (e.g. `100/s`), to see the sweep stop at the first 429. */
   simRate?: string;
   baseUrl?: string;
-  /** Worker threads processing, as `scraper run` uses by default. @default availableParallelism() */
-  workers: number;
+  /** Worker threads processing (`--workers`); undefined: the run's default (auto). */
+  workers?: number;
   firstId: number;
   out: string;
 }
 
 export const DEFAULT_LEVELS = [1, 5, 10, 20, 50, 100, 200];
+
+/**
+ * Concurrency never exceeds this against an origin other than 127.0.0.1/localhost:
+ * the README's polite default for public APIs.
+ */
+export const POLITE_MAX_CONCURRENCY = 8;
+
+/** True for origins on this machine, where no politeness cap applies. */
+export function isLocalOrigin(origin: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
 
 /** The knee: the smallest C reaching this share of the best clean step's req/s. */
 export const KNEE_SHARE = 0.9;
@@ -53,8 +65,9 @@ export interface TuneReport {
 }
 
 /**
- * Raises concurrency step by step over the same auctions, politely: the sweep stops
- * at the first step that saw a 429 or any failure, and recommends the knee.
+ * Raises concurrency step by step over the same auctions, each step the real
+ * `scraper run` in a fresh process, politely: the sweep stops at the first step that
+ * saw a 429 or any failure, and recommends the knee.
  */
 export async function runTune(o: TuneOptions, log: (line: string) => void): Promise<{ report: TuneReport; dir: string }> {
   const started = Date.now();
@@ -69,33 +82,30 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
     levels = levels.filter((c) => c <= POLITE_MAX_CONCURRENCY);
     if (levels.length === 0) levels = [1];
   }
-  const sim = o.baseUrl ? undefined : await startSimulatorProcess({ latencyMs: o.latencyMs, jitterMs: o.jitterMs, rate: o.simRate });
+  const sim = o.baseUrl
+    ? undefined
+    : await startSimulatorProcess({ latencyMs: o.latencyMs, jitterMs: o.jitterMs, rate: o.simRate, pregenerate: { from: o.firstId, to: o.firstId + o.auctions - 1 } });
   const baseUrl = o.baseUrl ?? sim!.url;
+  if (sim) log(`simulator on ${sim.url} (${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}; bodies made before it listens)`);
   const steps: TuneStep[] = [];
   let stopped: string | null = null;
   try {
-    if (sim) {
-      log(`simulator on ${sim.url} (${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}); warm-up pass …`);
-      const out = await mkdtemp(join(tmpdir(), 'tune-data-'));
-      // Warm at low concurrency so a rate-limited simulator is not tripped before the sweep.
-      await runJob('warmup', { kind: 'fetch-stage', baseUrl, firstId: o.firstId, auctions: o.auctions, concurrency: o.simRate ? 1 : 20, out }).finally(() => rm(out, { recursive: true, force: true }));
-    }
     for (const c of levels) {
       const out = await mkdtemp(join(tmpdir(), 'tune-data-'));
-      const run = await runJob(`tune-c${c}`, { kind: 'scrape', baseUrl, firstId: o.firstId, auctions: o.auctions, concurrency: c, workers: o.workers, out }, { sim }).finally(() =>
-        rm(out, { recursive: true, force: true }),
-      );
-      const r = run.output.report!;
+      const args = ['run', 'maxsold', '--ids', `${o.firstId}-${o.firstId + o.auctions - 1}`, '--concurrency', String(c), '--base-url', baseUrl, '--out', out, '--quiet'];
+      if (o.workers !== undefined) args.push('--workers', String(o.workers));
+      const run = await runCommand(cliProgram(), args, { sim, facts: { reportOf: out } }).finally(() => rm(out, { recursive: true, force: true }));
+      const r = run.facts;
       const step: TuneStep = {
         concurrency: c,
         requests: r.requests,
-        wallSeconds: r.wallSeconds,
-        cpuSeconds: r.cpuSeconds,
-        requestsPerSecond: r.requestsPerSecond,
-        latencyMs: r.latencyMs,
-        throttled429: r.throttledHonoured,
-        failures: Object.values(r.failureReasons).reduce((a, b) => a + b, 0),
-        complete: r.complete,
+        wallSeconds: Math.round(run.wallSeconds * 100) / 100,
+        cpuSeconds: r.process?.cpuSeconds ?? 0,
+        requestsPerSecond: Math.round((r.requests / run.wallSeconds) * 10) / 10,
+        latencyMs: r.latencyMs ?? { p50: 0, p95: 0 },
+        throttled429: r.throttledHonoured ?? 0,
+        failures: Object.values(r.failureReasons ?? {}).reduce((a, b) => a + b, 0),
+        complete: r.complete ?? false,
       };
       steps.push(step);
       log(`C=${String(c).padStart(3)}: ${step.requestsPerSecond.toFixed(1)} req/s, p95 ${step.latencyMs.p95} ms, ${step.throttled429} × 429, ${step.failures} failures`);
@@ -116,7 +126,8 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
       origin: sim ? `simulator (own process), ${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}` : baseUrl,
       'auctions per step': o.auctions,
       levels: levels.join(', '),
-      workers: o.workers,
+      workers: o.workers ?? 'auto (the default)',
+      steps: 'each step is `scraper run` in a fresh process, timed from spawn to exit',
     },
     steps,
     stopped,

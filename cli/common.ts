@@ -12,6 +12,7 @@ export const SCRAPE_OPTIONS: Options = {
   rate: { type: 'string' },
   workers: { type: 'string' },
   refetch: { type: 'boolean' },
+  'raw-only': { type: 'boolean' },
   'max-retries': { type: 'string' },
   'user-agent': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -25,11 +26,14 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
       --max-concurrency N  ceiling for auto (default ${DEFAULT_MAX_CONCURRENCY})
       --rate R           most requests started per second per host, e.g. 10/s or 600/min (default
                          unlimited; after a 429 the pace is also learned from what the server accepts)
-      --workers N|auto   worker threads that parse and write Parquet; 0 = on the main thread; auto (the
-                         default) measures the first 30 responses and uses a pool of one thread per core
-                         only when processing takes over 5% of the main thread
+      --workers N|auto   worker threads that parse, validate and write the files; 0 = on the main thread;
+                         auto (the default): a pool of one thread per core, measured over the first 30
+                         responses and let go for the main thread when processing takes under 5% of a
+                         core (one core, or fewer than 30 items planned: main thread)
       --refetch          fetch again items already stored today, conditionally (If-None-Match /
                          If-Modified-Since); default: skip them, so a rerun resumes
+      --raw-only         keep the raw responses (validated) and write no tables; build them later
+                         with "scraper reprocess"
       --max-retries N    stop the run after N retries (default: when over half of 100+ requests are retries)
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;
@@ -41,6 +45,7 @@ export interface ScrapeFlags {
   maxConcurrency: number;
   ratePerSecond?: number;
   workers: number | 'auto';
+  rawOnly: boolean;
   skipExisting: boolean;
   maxRetries?: number;
   userAgent?: string;
@@ -57,6 +62,7 @@ export function scrapeFlags(p: Parsed): ScrapeFlags {
     maxConcurrency: int('max-concurrency', v['max-concurrency'], DEFAULT_MAX_CONCURRENCY, 1, 1000),
     ratePerSecond: rate('rate', v.rate),
     workers,
+    rawOnly: Boolean(v['raw-only']),
     skipExisting: !v.refetch,
     maxRetries: v['max-retries'] === undefined ? undefined : int('max-retries', v['max-retries'], 0, 0, 100_000_000),
     userAgent: v['user-agent'] === undefined ? undefined : str('user-agent', v['user-agent'], ''),

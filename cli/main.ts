@@ -2,8 +2,6 @@
 import { EventEmitter } from 'node:events';
 import { FatalError } from '../core/errors.js';
 import { UsageError } from './args.js';
-import { runCommand } from './commands/run.js';
-import { queryCommand } from './commands/query.js';
 
 const HELP = `scraper: a fast, polite scraper for the MaxSold and VIA Rail JSON APIs
 
@@ -32,9 +30,10 @@ type Command = (args: string[]) => Promise<number>;
 // listener per lane, up to --max-concurrency plus the workers. Node warns past 10 by default.
 EventEmitter.defaultMaxListeners = 2000;
 
+/** Each command loads what it uses and nothing else (`--help` loads none of them). */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => runCommand,
-  query: async () => queryCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  query: async () => (await import('./commands/query.js')).queryCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
   reprocess: async () => (await import('./commands/reprocess.js')).reprocessCommand,

@@ -1,19 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parquetCodec } from '../adapters/parquet.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FsObjectStore } from '../adapters/fs-store.js';
 import { AutoProcessor } from '../adapters/auto-processor.js';
 import { PoolProcessor } from '../adapters/pool-processor.js';
 import { InlineProcessor } from '../adapters/response-processor.js';
+import { loadTableEncoder } from '../adapters/table-encoder.js';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
 import { systemClock } from '../core/clock.js';
 import { hostRegistry } from '../core/hosts.js';
 import { FatalError } from '../core/errors.js';
 import { runPipeline } from '../core/pipeline.js';
 import { RetryBudget, DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
-import type { Processor } from '../core/ports.js';
-import { buildReport, renderReportMarkdown, type RunReport } from '../core/report.js';
+import type { HttpClient, Processor } from '../core/ports.js';
+import { buildReport, renderReportMarkdown, type ProcessFigures, type RunReport } from '../core/report.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
 import { RunStats } from '../core/run-stats.js';
 import { originsFrom } from '../core/sources/index.js';
@@ -37,15 +38,10 @@ export interface ScrapeOptions {
   ratePerSecond?: number;
   /** Worker threads for processing; 0 = inline on the main thread; 'auto' = measured (see AutoProcessor). */
   workers: number | 'auto';
-  /** A processor to use instead of one made from `workers` (the caller closes it): the bench passes one already warm. */
-  processor?: Processor;
-  /**
-   * Items worked on at once (fetching, processing or writing) and bodies per batch of
-   * table files. The defaults overlap work; `{ lanes: 1, batchItems: 1 }` is the plain
-   * loop: one auction from request to stored files, then the next (the bench's naive mode).
-   */
+  /** Keep raw responses only (validated), no table files: `scraper reprocess` builds them later. @default false */
+  rawOnly?: boolean;
+  /** Items worked on at once (fetching, processing or writing). @default twice the concurrency, plus two per worker */
   lanes?: number;
-  batchItems?: number;
   skipExisting: boolean;
   withBids: boolean;
   userAgent?: string;
@@ -69,39 +65,53 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   const origins = originsFrom(o.baseUrl);
   const adaptive = o.concurrency === 'auto';
   const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
-  const http = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent });
+  const undici = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent });
+  let firstRequestMs: number | undefined;
+  const http: HttpClient = {
+    get: (url, options) => {
+      // performance.now() counts from the process start.
+      firstRequestMs ??= performance.now();
+      return undici.get(url, options);
+    },
+    close: () => undici.close(),
+  };
+  const config = { origins, normalise: !o.rawOnly };
+  const workers = o.workers === 'auto' ? availableParallelism() : o.workers;
   const processor: Processor =
-    o.processor ??
-    (o.workers === 'auto' ? new AutoProcessor({ origins }, { workers: availableParallelism() }) : o.workers > 0 ? new PoolProcessor({ origins }, o.workers) : new InlineProcessor({ origins }));
+    o.workers === 'auto'
+      ? new AutoProcessor(config, { workers, out: o.out, store, loadEncoder: loadTableEncoder, expected: o.expected })
+      : o.workers > 0
+        ? new PoolProcessor({ config, out: o.out }, o.workers)
+        : new InlineProcessor(config, store, loadTableEncoder);
   const hosts = hostRegistry({ adaptive, maxConcurrency: ceiling, maxRatePerSecond: o.ratePerSecond }, systemClock);
   const stats = new RunStats();
   const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
+  const loop = monitorEventLoopDelay({ resolution: 5 });
   const startedAt = Date.now();
   const cpu0 = process.cpuUsage();
   progress.start();
+  loop.enable();
   try {
     await runPipeline(
       o.plan,
       {
-        http, hostFor: hosts.hostFor, processor, stats, origins,
+        http, hostFor: hosts.hostFor, processor, stats, origins, store,
         policy: { ...DEFAULT_RETRY_POLICY, ...o.policy },
         clock: systemClock,
         random: Math.random,
-        store,
-        codec: parquetCodec,
-        batch: o.batchItems ? { maxItems: o.batchItems } : undefined,
         signal: o.signal,
         budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries }),
       },
-      // Twice the concurrency in items, so C requests stay open while as many again are processed or written.
-      { lanes: o.lanes ?? 2 * ceiling + 2 * Math.max(1, o.workers === 'auto' ? availableParallelism() : o.workers), skipExisting: o.skipExisting, withBids: o.withBids },
+      // Twice the concurrency in items, so C requests stay open while as many again are processed.
+      { lanes: o.lanes ?? 2 * ceiling + 2 * Math.max(1, workers), skipExisting: o.skipExisting, withBids: o.withBids },
     );
   } catch (e) {
     // The pipeline has recorded why it stopped; the report below says it.
     if (!(e instanceof FatalError)) throw e;
   } finally {
+    loop.disable();
     progress.stop();
-    await Promise.all([http.close(), o.processor ? undefined : processor.close(), store.close()]);
+    await Promise.all([http.close(), processor.close(), store.close()]);
   }
   const cpu = process.cpuUsage(cpu0);
   const report = buildReport(stats, {
@@ -109,6 +119,8 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     startedAt,
     finishedAt: Date.now(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    process: processFigures(firstRequestMs),
+    eventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     cores: availableParallelism(),
     settings: {
       out: o.out,
@@ -117,6 +129,7 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
       rate: o.ratePerSecond ? `${o.ratePerSecond}/s` : 'unlimited',
       'rate in force at the end (--rate, or learned from 429s)': hosts.hosts().map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`)).join(', ') || 'none',
       processing: processor.description,
+      tables: o.rawOnly ? 'none (--raw-only)' : 'one Parquet file per table per raw object',
       'skip existing': o.skipExisting,
       'with bids': o.withBids,
     },
@@ -130,6 +143,12 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
     }
   }
   return report;
+}
+
+/** The whole process so far, start-up included: what a user waits for and pays. */
+function processFigures(firstRequestMs: number | undefined): ProcessFigures {
+  const cpu = process.cpuUsage();
+  return { cpuSeconds: (cpu.user + cpu.system) / 1e6, uptimeSeconds: process.uptime(), firstRequestSeconds: firstRequestMs === undefined ? undefined : firstRequestMs / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 export async function writeReports(out: string, report: RunReport): Promise<void> {

@@ -24,12 +24,12 @@ export interface FetchContext {
   budget?: RetryBudget;
 }
 
-export type Accepted = Extract<ProcessResult, { kind: 'accepted' }>;
+export type Stored = Extract<ProcessResult, { kind: 'stored' }>;
 
 /** One attempt at an item: a request (or a few, while a MaxSold page grows) and its verdict. */
 export type Attempt =
-  | { kind: 'accepted'; accepted: Accepted; metadata: Record<string, string> }
-  | { kind: 'permanent'; outcome: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
+  | { kind: 'accepted'; stored: Stored; metadata: Record<string, string> }
+  | { kind: 'permanent'; outcome: 'missing' | 'empty'; reason: string }
   | { kind: 'throttled'; waitMs: number }
   | { kind: 'unchanged'; reason: '304' | 'same_sha256' }
   | { kind: 'failed'; error: 'transient' | 'poison'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> };
@@ -44,11 +44,15 @@ export interface AttemptOptions {
   waitForPause?: boolean;
   /** Metadata of the previous fetch of this item: its ETag/Last-Modified make the request conditional. */
   previous?: Record<string, string>;
+  /** The previous fetch is this item's committed version, which this one replaces (not so for VIA's last snapshot). */
+  replaces?: boolean;
 }
 
 /**
- * Fetches an item once and judges the answer by the error classes. A 429/503 pauses
- * the host's limiter before the slot is given back, so no queued request slips out.
+ * Fetches an item once and judges the answer by the error classes; a body is handed
+ * to the processor, which checks it and stores what it yields (raw object, table
+ * files). A 429/503 pauses the host's limiter before the slot is given back, so no
+ * queued request slips out.
  */
 export async function attemptItem(item: WorkItem, ctx: FetchContext, options: AttemptOptions = {}): Promise<Attempt & { requests: number }> {
   const { clock, stats } = ctx;
@@ -88,6 +92,7 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     pace.succeeded(fetchedAt - started);
     stats.requestEnded(fetchedAt - started, response.body.byteLength);
     if (response.status === 304) return { kind: 'unchanged', reason: '304', requests };
+    const metadata = rawMetadata(item, request.url, response, fetchedAt, requests);
     const result = await ctx.processor.process({
       item,
       request,
@@ -96,29 +101,28 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
       contentType: response.headers.contentType,
       sourceKey,
       fetchedAt,
+      metadata,
+      previousSha256: options.previous?.sha256,
+      replaces: options.replaces,
     });
     if (result.kind === 'again') {
       stats.pageRegrows++;
       request = result.request;
       continue;
     }
-    const metadata = rawMetadata(item, request.url, response, fetchedAt, requests, result.sha256);
-    if (result.kind === 'accepted') {
-      if (options.previous?.sha256 && options.previous.sha256 === result.sha256) return { kind: 'unchanged', reason: 'same_sha256', requests };
-      return { kind: 'accepted', accepted: result, metadata: { ...metadata, size: String(result.size) }, requests };
-    }
-    if (result.error === 'permanent') {
-      return { kind: 'permanent', outcome: result.outcome ?? 'missing', reason: result.reason, rawGz: result.rawGz, metadata: { ...metadata, outcome: result.outcome ?? 'missing' }, requests };
-    }
-    return { kind: 'failed', error: result.error, reason: result.reason, rawGz: result.rawGz, metadata, requests };
+    if (result.kind === 'unchanged') return { kind: 'unchanged', reason: 'same_sha256', requests };
+    if (result.kind === 'stored') return { kind: 'accepted', stored: result, metadata: { ...metadata, sha256: result.sha256, size: String(result.size) }, requests };
+    if (result.error === 'permanent') return { kind: 'permanent', outcome: result.outcome ?? 'missing', reason: result.reason, requests };
+    const failedMetadata = result.sha256 ? { ...metadata, sha256: result.sha256 } : metadata;
+    return { kind: 'failed', error: result.error, reason: result.reason, rawGz: result.rawGz, metadata: failedMetadata, requests };
   }
 }
 
-/** What became of one work item, with what must be stored for it. */
+/** What became of one work item; a quarantined one carries what must be kept of it. */
 export type ItemResult =
-  | { outcome: 'fetched'; accepted: Accepted; metadata: Record<string, string> }
+  | { outcome: 'fetched'; stored: Stored; metadata: Record<string, string> }
   | { outcome: 'unchanged'; reason: string }
-  | { outcome: 'empty'; reason: string; rawGz?: Uint8Array; metadata?: Record<string, string> }
+  | { outcome: 'empty'; reason: string }
   | { outcome: 'missing'; reason: string }
   | { outcome: 'quarantined'; reason: string; rawGz?: Uint8Array; metadata: Record<string, string> };
 
@@ -127,7 +131,7 @@ export type ItemResult =
  * back off with full jitter for a bounded number of attempts, then are quarantined;
  * throttled answers wait out Retry-After (no attempt spent, but bounded).
  */
-export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Record<string, string>): Promise<ItemResult> {
+export async function fetchItem(item: WorkItem, ctx: FetchContext, options: Pick<AttemptOptions, 'previous' | 'replaces'> = {}): Promise<ItemResult> {
   const { policy, stats } = ctx;
   const spend = () => {
     const stop = ctx.budget?.exhausted(stats);
@@ -138,16 +142,16 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, previous?: Re
   let throttled = 0;
   let last: { rawGz?: Uint8Array; metadata?: Record<string, string> } = {};
   for (;;) {
-    const a = await attemptItem(item, ctx, { previousRequests: requests, previous });
+    const a = await attemptItem(item, ctx, { ...options, previousRequests: requests });
     requests = a.requests;
     switch (a.kind) {
       case 'accepted':
-        return { outcome: 'fetched', accepted: a.accepted, metadata: a.metadata };
+        return { outcome: 'fetched', stored: a.stored, metadata: a.metadata };
       case 'unchanged':
         return { outcome: 'unchanged', reason: a.reason };
       case 'permanent':
         stats.failure(a.reason);
-        return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason, rawGz: a.rawGz, metadata: a.metadata } : { outcome: 'missing', reason: a.reason };
+        return a.outcome === 'empty' ? { outcome: 'empty', reason: a.reason } : { outcome: 'missing', reason: a.reason };
       case 'throttled':
         if (++throttled > policy.maxThrottled) return quarantine(item, `throttled ${throttled} times`, last, requests);
         spend();
@@ -177,8 +181,8 @@ function conditionalHeaders(previous: Record<string, string> | undefined): Recor
   return Object.keys(h).length > 0 ? h : undefined;
 }
 
-/** Metadata stored beside a raw object (S3-style: lower-case keys, ASCII string values). */
-export function rawMetadata(item: WorkItem, url: string, response: HttpResponse, fetchedAt: number, attempts: number, sha256: string | undefined): Record<string, string> {
+/** Metadata stored beside a raw object (S3-style: lower-case keys, ASCII string values); the processor adds `sha256` and `size`. */
+export function rawMetadata(item: WorkItem, url: string, response: HttpResponse, fetchedAt: number, attempts: number): Record<string, string> {
   const m: Record<string, string> = {
     url,
     status: String(response.status),
@@ -186,7 +190,6 @@ export function rawMetadata(item: WorkItem, url: string, response: HttpResponse,
     attempts: String(attempts),
     'work-item': JSON.stringify(item),
   };
-  if (sha256) m.sha256 = sha256;
   if (response.headers.etag) m.etag = response.headers.etag;
   if (response.headers.lastModified) m['last-modified'] = response.headers.lastModified;
   return m;

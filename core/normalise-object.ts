@@ -1,5 +1,5 @@
-import type { ObjectStore, Processor, ProcessResult, StoredObject } from './ports.js';
-import { itemFromRawKey, quarantineKey, RAW_SUFFIX, tableFileKey } from './raw-key.js';
+import type { ObjectStore, Processor, ProcessInput, ProcessResult, StoredObject } from './ports.js';
+import { itemFromRawKey, quarantineKey, RAW_SUFFIX } from './raw-key.js';
 import type { RunStats } from './run-stats.js';
 import { utcSecond, type WorkItem } from './work-item.js';
 
@@ -24,14 +24,16 @@ export function parseSeenMarker(key: string): { id: string; closesAt: number | n
 }
 
 export interface NormaliseOptions {
-  /** Where table files go (the same store, or a fresh one during a rebuild). */
-  target: ObjectStore;
   /** Leave a state/seen/ marker per auction (the AWS normaliser does; a local rebuild need not). */
   recordSeen?: boolean;
 }
 
-/** A stored raw object through the same processing as a fresh response (its body is gzip, as stored). */
-export function processStored(item: WorkItem, key: string, stored: StoredObject, processor: Processor): Promise<ProcessResult> {
+/**
+ * A stored raw object through the same processing as a fresh response (its body is
+ * gzip, as stored): its table files are written where the processor writes, the raw
+ * object is left as it is.
+ */
+export function processStored(item: WorkItem, key: string, stored: StoredObject, processor: Processor, extra: Pick<ProcessInput, 'checkOnly'> = {}): Promise<ProcessResult> {
   return processor.process({
     item,
     request: { url: stored.metadata.url ?? '', round: 0 },
@@ -39,16 +41,18 @@ export function processStored(item: WorkItem, key: string, stored: StoredObject,
     contentEncoding: 'gzip',
     sourceKey: key,
     fetchedAt: Date.parse(stored.metadata['fetched-at'] ?? '') || 0,
+    ...extra,
   });
 }
 
 export type NormaliseOutcome = 'fetched' | 'empty' | 'quarantined' | 'skipped';
 
 /**
- * One committed raw object → its table files, with the same processing as a fetch.
- * A body that no longer validates is copied to quarantine/ with the reason.
+ * One committed raw object → its table files (written by the processor, one per
+ * table), with the same processing as a fetch. A body that no longer validates is
+ * copied to quarantine/ with the reason.
  */
-export async function normaliseRawObject(key: string, source: ObjectStore, processor: Processor, stats: RunStats, options: NormaliseOptions): Promise<NormaliseOutcome> {
+export async function normaliseRawObject(key: string, source: ObjectStore, processor: Processor, stats: RunStats, options: NormaliseOptions = {}): Promise<NormaliseOutcome> {
   const item = itemFromRawKey(key);
   if (!item || !key.endsWith(RAW_SUFFIX)) return 'skipped';
   stats.plan(item);
@@ -60,11 +64,9 @@ export async function normaliseRawObject(key: string, source: ObjectStore, proce
     return 'skipped';
   }
   const result = await processStored(item, key, stored, processor);
-  if (result.kind === 'accepted') {
-    // One file per table for this object: each object is its own trigger here (an S3 event, a rebuild).
-    await Promise.all(result.chunks.map(async (c) => options.target.put(tableFileKey(c.table, key), await processor.encodeTable(c.table, [c.batch]))));
-    for (const c of result.chunks) stats.addRows(c.table, c.rows);
-    stats.tableFiles += result.chunks.length;
+  if (result.kind === 'stored') {
+    for (const [table, rows] of Object.entries(result.rows)) stats.addRows(table, rows);
+    stats.tableFiles += result.tableFiles;
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
     if (options.recordSeen && item.source === 'maxsold' && !item.itemId) await source.put(seenMarkerKey(item.id, result.closesAt ?? null), new Uint8Array(0));

@@ -1,9 +1,8 @@
 import { asFatal, FatalError } from './errors.js';
 import { fetchItem, type FetchContext, type ItemResult } from './fetch-item.js';
 import { processStored } from './normalise-object.js';
-import type { ObjectStore, TableCodec } from './ports.js';
+import type { ObjectStore } from './ports.js';
 import { QUARANTINE_PREFIX, quarantineKey, rawKey } from './raw-key.js';
-import { recoverBatches, TableBatcher, type BatchEntry } from './table-batcher.js';
 import { describeItem, type WorkItem } from './work-item.js';
 
 export interface PipelineOptions {
@@ -16,20 +15,15 @@ export interface PipelineOptions {
 }
 
 export interface PipelineContext extends FetchContext {
+  /** The raw store as this thread sees it: what is stored already, quarantine. */
   store: ObjectStore;
-  /** Reads and rewrites table files when a refetch replaces rows. */
-  codec: TableCodec;
-  /** Bodies per batch of table files, and the longest a body waits for its batch (see TableBatcher). */
-  batch?: { maxItems?: number; maxAgeMs?: number };
 }
 
 /**
- * Plan → fetch → process → store, for as many items as the plan yields (streamed,
+ * Plan → fetch → process and store, for as many items as the plan yields (streamed,
  * so a million ids cost no more memory than a hundred). Bid-history items found
- * along the way join the same run. Fetched bodies are committed in batches (raw
- * objects, then one table file per table per batch; see TableBatcher): the raw object
- * is the commit marker that `skipExisting` trusts on a rerun, and a batch a stopped
- * run left half committed is finished first.
+ * along the way join the same run. The processor writes each body's table files and
+ * then its raw object, the commit marker that `skipExisting` trusts on a rerun.
  *
  * A FatalError (disk full, retry budget spent) stops the run: no new work is taken,
  * work in flight is abandoned, and `stats.stopReason` says why; so does an abort of
@@ -41,18 +35,7 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   const ctx: PipelineContext = { ...outer, signal };
   const iterator = (Symbol.asyncIterator in plan ? plan[Symbol.asyncIterator]() : plan[Symbol.iterator]()) as AsyncIterator<WorkItem> | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
-  const tables = { store: ctx.store, processor: ctx.processor, codec: ctx.codec };
-  try {
-    ctx.stats.batchesRecovered += await recoverBatches(tables);
-  } catch (e) {
-    // Nothing new is fetched over a batch that cannot be finished.
-    const fatal = asFatal(e, "cannot finish an earlier run's batch");
-    ctx.stats.stopReason ??= fatal.message;
-    throw fatal;
-  }
-  const runId = `${new Date(ctx.clock.now()).toISOString().replace(/[-:]|\.\d+/g, '')}-${Math.floor(ctx.random() * 0xffffff).toString(16).padStart(6, '0')}`;
-  const batcher = new TableBatcher({ ...tables, ...ctx.batch, runId, stats: ctx.stats });
-  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined, batcher };
+  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined };
   let exhausted = false;
   let busy = 0;
   let wake: (() => void) | undefined;
@@ -104,12 +87,6 @@ export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkI
   };
 
   await Promise.all(Array.from({ length: options.lanes }, lane));
-  // Whatever was fetched is committed, also when the run stops early.
-  try {
-    await batcher.close();
-  } catch (e) {
-    fatal ??= asFatal(e, 'cannot commit a batch');
-  }
   if (fatal) ctx.stats.stopReason ??= fatal.message;
   else if (outer.signal?.aborted) ctx.stats.stopReason ??= (outer.signal.reason as Error)?.message ?? 'interrupted';
   if (fatal) throw fatal;
@@ -120,7 +97,6 @@ interface RunState {
   quarantined: Set<string>;
   /** The last VIA snapshot's metadata: its validators make the next poll conditional. */
   lastVia: Record<string, string> | undefined;
-  batcher: TableBatcher;
 }
 
 /** One item from plan to stored outcome. Returns follow-up items (bid histories). */
@@ -138,7 +114,8 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
   const previous = item.source === 'via' ? state.lastVia : stored?.['fetched-at'] ? stored : undefined;
   let result: ItemResult;
   try {
-    result = await fetchItem(item, ctx, previous);
+    // A changed refetch replaces the committed version: its table files are rewritten.
+    result = await fetchItem(item, ctx, { previous, replaces: item.source !== 'via' && previous !== undefined });
   } catch (e) {
     // An abandoned item stays planned but unfinished: the report says the run is incomplete.
     if (ctx.signal?.aborted && !(e instanceof FatalError)) return [];
@@ -147,44 +124,28 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
   const clearQuarantine = async () => {
     if (state.quarantined.delete(quarantineKey(key))) await store.delete([quarantineKey(key)]);
   };
-  // A changed refetch replaces the committed version: its rows go when the new ones land.
-  const replaces = item.source !== 'via' && stored?.['fetched-at'] ? stored : undefined;
-  const commit = (entry: Omit<BatchEntry, 'key' | 'replaces'>) => state.batcher.add({ ...entry, key, replaces });
   switch (result.outcome) {
     case 'fetched': {
-      const { accepted } = result;
-      // Read sizes first: a store may take the buffers (a writer thread receives them by transfer).
-      const rawBytes = accepted.rawGz.byteLength;
-      await commit({
-        rawGz: accepted.rawGz,
-        metadata: result.metadata,
-        chunks: accepted.chunks,
-        committed: async () => {
-          await clearQuarantine();
-          for (const c of accepted.chunks) stats.addRows(c.table, c.rows);
-          stats.bytesStored += rawBytes;
-          stats.addAnomalies(accepted.anomalies);
-          stats.finish(item, 'fetched');
-        },
-      });
+      const { stored } = result;
+      await clearQuarantine();
+      for (const [table, rows] of Object.entries(stored.rows)) stats.addRows(table, rows);
+      stats.tableFiles += stored.tableFiles;
+      stats.bytesStored += stored.rawBytes;
+      stats.addAnomalies(stored.anomalies);
+      stats.finish(item, 'fetched');
       if (item.source === 'via') state.lastVia = result.metadata;
       if (options.withBids && item.source === 'maxsold' && !item.itemId) {
-        return accepted.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));
+        return stored.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));
       }
       return [];
     }
     case 'unchanged':
       stats.finish(item, 'unchanged');
       return [];
-    case 'empty': {
-      const done = async () => {
-        await clearQuarantine();
-        stats.finish(item, 'empty', label);
-      };
-      if (result.rawGz && result.metadata) await commit({ rawGz: result.rawGz, metadata: result.metadata, chunks: [], committed: done });
-      else await done();
+    case 'empty':
+      await clearQuarantine();
+      stats.finish(item, 'empty', label);
       return [];
-    }
     case 'missing':
       stats.finish(item, 'missing', label);
       return [];
@@ -205,6 +166,6 @@ async function listKeys(store: ObjectStore, prefix: string): Promise<Set<string>
 async function bidsOfStored(item: WorkItem & { source: 'maxsold' }, key: string, ctx: PipelineContext): Promise<WorkItem[]> {
   const stored = await ctx.store.get(key);
   if (!stored || stored.metadata.outcome === 'empty') return [];
-  const result = await processStored(item, key, stored, ctx.processor);
-  return result.kind === 'accepted' ? result.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt })) : [];
+  const result = await processStored(item, key, stored, ctx.processor, { checkOnly: true });
+  return result.kind === 'stored' ? result.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt })) : [];
 }

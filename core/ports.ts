@@ -37,20 +37,6 @@ export interface ObjectStore {
   head(key: string): Promise<Record<string, string> | undefined>;
   list(prefix: string): AsyncIterable<string>;
   delete(keys: string[]): Promise<void>;
-  /** Many objects at once, each written atomically (a store without its own way: `putAll`). */
-  putMany?(objects: readonly PutObject[]): Promise<void>;
-}
-
-export interface PutObject {
-  key: string;
-  body: Uint8Array;
-  metadata?: Record<string, string>;
-}
-
-/** Every object written, by the store's own batch write where it has one. */
-export function putAll(store: ObjectStore, objects: readonly PutObject[]): Promise<void> {
-  if (store.putMany) return store.putMany(objects);
-  return Promise.all(objects.map((o) => store.put(o.key, o.body, o.metadata))).then(() => undefined);
 }
 
 export interface StoredObject {
@@ -58,52 +44,68 @@ export interface StoredObject {
   metadata: Record<string, string>;
 }
 
-/** One fetched body, on its way to validation and rows. */
+/** One response body (fetched, or read back from the raw store) on its way to being checked and kept. */
 export interface ProcessInput {
   item: WorkItem;
   request: Request;
   body: Uint8Array;
   contentEncoding?: string;
   contentType?: string;
+  /** The item's raw key: table file keys derive from it. */
   sourceKey: string;
   fetchedAt: number;
+  /**
+   * The raw object's metadata but for `sha256` and `size`, added once known: the body is
+   * kept under `sourceKey`. Absent when the raw object is already stored (a rebuild).
+   */
+  metadata?: Record<string, string>;
+  /** SHA-256 of the stored version this fetch may replace: a body that equals it is `unchanged`, nothing written. */
+  previousSha256?: string;
+  /** A committed version exists: table files it had and this body has not are removed. */
+  replaces?: boolean;
+  /** Validate and report only (the bid ids of an auction stored earlier): write nothing. */
+  checkOnly?: boolean;
 }
 
-/**
- * One body's rows of one table, already columnar (an Arrow IPC record batch): cheap to
- * move between threads, and the chunks of many bodies join into one table file.
- */
-export interface TableChunk {
-  table: TableName;
-  rows: number;
-  batch: Uint8Array;
-}
-
+/** What became of a body, as far as the processor goes. */
 export type ProcessResult =
   | {
-      kind: 'accepted';
-      /** The body gzipped, as it is stored. */
-      rawGz: Uint8Array;
+      kind: 'stored';
       sha256: string;
       /** Uncompressed body size. */
       size: number;
-      chunks: TableChunk[];
+      /** Bytes of the raw object written (0 when it was already stored). */
+      rawBytes: number;
+      rows: Partial<Record<TableName, number>>;
+      tableFiles: number;
       anomalies: Anomalies;
       bidItemIds: string[];
+      /** An auction's last lot closes then (epoch ms). */
       closesAt?: number;
     }
+  | { kind: 'unchanged' }
   | { kind: 'again'; request: Request }
-  | { kind: 'failed'; error: 'transient' | 'permanent' | 'poison'; outcome?: 'missing' | 'empty'; reason: string; rawGz?: Uint8Array; sha256?: string };
+  | {
+      kind: 'failed';
+      error: 'transient' | 'permanent' | 'poison';
+      outcome?: 'missing' | 'empty';
+      reason: string;
+      /** The body gzipped, to be quarantined if no attempt succeeds. */
+      rawGz?: Uint8Array;
+      sha256?: string;
+      /** An empty auction's body was kept as its raw object. */
+      stored?: boolean;
+    };
 
 /**
- * CPU work on a body: decompress, parse once, validate, build rows as columns; and
- * chunks → a Parquet file. Inline on the calling thread or on a worker pool; the
- * pipeline cannot tell.
+ * CPU work on a body and the files it yields, in one step on one thread: decompress,
+ * hash, parse once, validate; when normalising, one Parquet file per table of rows;
+ * then the raw object, written last because a rerun trusts it as the commit marker.
+ * Inline on the calling thread or on a worker pool, which writes the files itself:
+ * only a small summary comes back.
  */
 export interface Processor {
   process(input: ProcessInput): Promise<ProcessResult>;
-  /** One table file (Parquet, landing profile) holding these chunks' rows, in order. The batches may be taken (transferred). */
-  encodeTable(table: TableName, batches: Uint8Array[]): Promise<Uint8Array>;
   close(): Promise<void>;
   readonly description: string;
 }

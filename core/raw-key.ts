@@ -1,3 +1,4 @@
+import type { TableName } from './tables.js';
 import type { WorkItem } from './work-item.js';
 
 /**
@@ -55,6 +56,12 @@ export function rawStem(key: string): string {
   if (!item) throw new TypeError(`not a raw key: ${key}`);
   if (item.source === 'via') return `via-${item.at.replace(/[-:]/g, '')}`;
   return item.itemId ? `bids-${item.id}-${item.itemId}` : `maxsold-${item.id}`;
+}
+
+/** The tables a raw object of this item has rows in. */
+export function tablesOf(item: WorkItem): TableName[] {
+  if (item.source === 'via') return ['via_trains', 'via_train_stops'];
+  return item.itemId ? ['maxsold_bids'] : ['maxsold_auctions', 'maxsold_items'];
 }
 
 export function tableFileKey(table: string, rawKeyOfRows: string): string {

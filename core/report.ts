@@ -21,11 +21,13 @@ export interface RunReport {
   bytesReceived: number;
   bytesStored: number;
   tableFiles: number;
-  /** Batches a stopped run had left half committed, finished before this run's work. */
-  batchesRecovered: number;
   rows: Record<string, number>;
   wallSeconds: number;
   cpuSeconds: number;
+  /** The whole process until the report, start-up included (absent where no process is the unit, as in a Lambda). */
+  process?: ProcessFigures;
+  /** How late the event loop ran its timers during the run: a busy main thread reads responses (and 429s) late. */
+  eventLoopDelayMs?: { p50: number; p99: number; max: number };
   /** Cores the process could use. */
   cores: number;
   /** Share of the available core-seconds spent waiting rather than computing: 1 − cpu / (wall × cores). */
@@ -38,11 +40,22 @@ export interface RunReport {
   quarantinedIds: string[];
 }
 
+export interface ProcessFigures {
+  /** CPU of every thread since the process started. */
+  cpuSeconds: number;
+  uptimeSeconds: number;
+  /** When the first request went out, counted from the process start. */
+  firstRequestSeconds?: number;
+  peakRssMb: number;
+}
+
 export interface ReportTiming {
   command: string;
   startedAt: number;
   finishedAt: number;
   cpuSeconds: number;
+  process?: ProcessFigures;
+  eventLoopDelayMs?: { p50: number; p99: number; max: number };
   cores: number;
   settings: Record<string, string | number | boolean>;
 }
@@ -71,10 +84,16 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     bytesReceived: stats.bytesReceived,
     bytesStored: stats.bytesStored,
     tableFiles: stats.tableFiles,
-    batchesRecovered: stats.batchesRecovered,
     rows: { ...stats.rows },
     wallSeconds: round(wallSeconds, 3),
     cpuSeconds: round(t.cpuSeconds, 3),
+    process: t.process && {
+      cpuSeconds: round(t.process.cpuSeconds, 3),
+      uptimeSeconds: round(t.process.uptimeSeconds, 3),
+      firstRequestSeconds: t.process.firstRequestSeconds === undefined ? undefined : round(t.process.firstRequestSeconds, 3),
+      peakRssMb: Math.round(t.process.peakRssMb),
+    },
+    eventLoopDelayMs: t.eventLoopDelayMs && { p50: round(t.eventLoopDelayMs.p50, 1), p99: round(t.eventLoopDelayMs.p99, 1), max: round(t.eventLoopDelayMs.max, 1) },
     cores: t.cores,
     ioShare: wallSeconds > 0 ? round(Math.max(0, 1 - t.cpuSeconds / (wallSeconds * t.cores)), 3) : 0,
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 1) : 0,
@@ -111,7 +130,6 @@ export function reportLines(r: RunReport): [string, string][] {
     ['quarantined', String(r.outcomes.quarantined)],
   ];
   if (r.unfinished > 0) lines.push(['unfinished (interrupted)', String(r.unfinished)]);
-  if (r.batchesRecovered > 0) lines.push(['batches recovered (left half committed by a stopped run)', String(r.batchesRecovered)]);
   lines.push(
     ['requests', String(r.requests)],
     ['retried (transient)', String(r.retries)],
@@ -128,6 +146,11 @@ export function reportLines(r: RunReport): [string, string][] {
     ['requests/s', r.requestsPerSecond.toFixed(1)],
     ['latency p50 / p95', `${r.latencyMs.p50} / ${r.latencyMs.p95} ms`],
   );
+  if (r.eventLoopDelayMs) lines.push(['event-loop delay p50 / p99 / max', `${r.eventLoopDelayMs.p50} / ${r.eventLoopDelayMs.p99} / ${r.eventLoopDelayMs.max} ms`]);
+  if (r.process) {
+    const first = r.process.firstRequestSeconds === undefined ? '' : `; first request ${r.process.firstRequestSeconds.toFixed(2)} s after start`;
+    lines.push(['whole process', `${r.process.cpuSeconds.toFixed(2)} CPU-s in ${r.process.uptimeSeconds.toFixed(2)} s${first}; peak RSS ${r.process.peakRssMb} MB`]);
+  }
   return lines;
 }
 

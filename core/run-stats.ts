@@ -35,8 +35,6 @@ export class RunStats {
   bytesReceived = 0;
   bytesStored = 0;
   tableFiles = 0;
-  /** Batches a stopped run left half committed, finished at the start of this one. */
-  batchesRecovered = 0;
   readonly rows: Record<string, number> = {};
   readonly anomalies: Anomalies = {};
   readonly failureReasons: Record<string, number> = {};

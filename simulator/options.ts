@@ -52,6 +52,12 @@ export interface SimulatorOptions {
    * exists, with its fixed auction).
    */
   live?: LiveAuctionOptions;
+  /**
+   * Auction ids whose gzipped bodies (as the scraper first asks: `limit=1000`) are made
+   * before the server listens, so that serving them costs the server little CPU (a
+   * benchmark measures the client). The cache grows to hold them. Default: none.
+   */
+  pregenerate?: { from: number; to: number };
 }
 
 export interface ResolvedOptions {
@@ -73,9 +79,10 @@ export interface ResolvedOptions {
   keepAliveTimeoutMs: number;
   clock: () => number;
   live: LiveAuctions | null;
+  pregenerate: { from: number; to: number } | null;
 }
 
-const KNOWN = new Set(['port', 'latencyMs', 'jitterMs', 'rateLimit', 'maxInFlight', 'faults', 'faultSeed', 'forced', 'forcedTimes', 'slowMs', 'viaFaults', 'missingIds', 'retryAfterGraceMs', 'cacheEntries', 'cacheMaxBytes', 'keepAliveTimeoutMs', 'clock', 'live']);
+const KNOWN = new Set(['port', 'latencyMs', 'jitterMs', 'rateLimit', 'maxInFlight', 'faults', 'faultSeed', 'forced', 'forcedTimes', 'slowMs', 'viaFaults', 'missingIds', 'retryAfterGraceMs', 'cacheEntries', 'cacheMaxBytes', 'keepAliveTimeoutMs', 'clock', 'live', 'pregenerate']);
 
 function fail(name: string, expected: string, value: unknown): never {
   const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
@@ -140,6 +147,10 @@ export function resolveOptions(options: unknown = {}): ResolvedOptions {
   if (o.clock !== undefined && typeof o.clock !== 'function') fail('clock', 'a function () => epoch ms', o.clock);
   if (o.viaFaults !== undefined && typeof o.viaFaults !== 'boolean') fail('viaFaults', 'a boolean', o.viaFaults);
   const port = num('port', o.port, 0, 0, true);
+  const pre = o.pregenerate;
+  if (pre !== undefined && !(isRecord(pre) && Number.isInteger(pre.from) && Number.isInteger(pre.to) && pre.from >= 1 && pre.to >= pre.from && pre.to - pre.from < 1_000_000)) {
+    fail('pregenerate', '{ from, to }: auction ids from 1 up, at most 1,000,000 of them', pre);
+  }
   if (port > 65535) fail('port', 'an integer 0..65535', port);
   return {
     port,
@@ -155,10 +166,11 @@ export function resolveOptions(options: unknown = {}): ResolvedOptions {
     viaFaults: o.viaFaults ?? false,
     missingIds: o.missingIds ?? null,
     retryAfterGraceMs: num('retryAfterGraceMs', o.retryAfterGraceMs, 50, 0),
-    cacheEntries: num('cacheEntries', o.cacheEntries, 2000, 0, true),
-    cacheMaxBytes: num('cacheMaxBytes', o.cacheMaxBytes, 256 * 1024 * 1024, 0),
+    cacheEntries: Math.max(num('cacheEntries', o.cacheEntries, 2000, 0, true), pre ? pre.to - pre.from + 1 + 2000 : 0),
+    cacheMaxBytes: Math.max(num('cacheMaxBytes', o.cacheMaxBytes, 256 * 1024 * 1024, 0), pre ? (pre.to - pre.from + 1) * 64 * 1024 : 0),
     keepAliveTimeoutMs: num('keepAliveTimeoutMs', o.keepAliveTimeoutMs, 5000, 0),
     clock: o.clock ?? (() => Date.now()),
     live: o.live === undefined ? null : new LiveAuctions(o.live),
+    pregenerate: pre ?? null,
   };
 }

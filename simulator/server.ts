@@ -63,6 +63,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const jitter = mulberry32(hash32(o.faultSeed, 'jitter'));
   const ctx: RouteContext = { plan, viaFaults: o.viaFaults, slowMs: o.slowMs, missingIds: o.missingIds, clock: o.clock, startedAtMs: Math.floor(Date.now() / 1000) * 1000, live: o.live };
   const timers = new Set<NodeJS.Timeout>();
+  if (o.pregenerate) {
+    // The bodies as a fault-free server makes them: the run's fault draws are left untouched.
+    const clean: RouteContext = { ...ctx, plan: new FaultPlan({ rates: {}, seed: o.faultSeed, forced: {}, forcedTimes: 1 }) };
+    for (let id = o.pregenerate.from; id <= o.pregenerate.to; id++) {
+      const url = `/msapi/auctions/items?auctionid=${id}&limit=1000`;
+      const r = decide(classify(url), url, undefined, clean).reply;
+      if (r.kind === 'json') cache.get(r.key, true, r);
+    }
+  }
 
   /** Runs `fn` after `ms`; a simulator bug becomes a 500 for that request, not a crash. */
   function later(ms: number, req: IncomingMessage, res: ServerResponse, fn: () => void): void {

@@ -48,14 +48,13 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
         stats.plan(item);
         // The same key fetched earlier today (an open auction polled again): ask conditionally.
         const previous = await store.head(rawKey(item));
-        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous });
+        // The processor has stored the raw object of an accepted body (or an empty auction's).
+        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous, replaces: previous !== undefined });
         if (a.kind === 'accepted') {
-          await store.put(rawKey(item), a.accepted.rawGz, a.metadata);
-          stats.bytesStored += a.accepted.rawGz.byteLength;
+          stats.bytesStored += a.stored.rawBytes;
           return stats.finish(item, 'fetched');
         }
         if (a.kind === 'permanent') {
-          if (a.outcome === 'empty' && a.rawGz && a.metadata) await store.put(rawKey(item), a.rawGz, a.metadata);
           logger.info('permanent outcome, not retried', { outcome: a.outcome, reason: a.reason });
           return stats.finish(item, a.outcome);
         }

@@ -11,6 +11,7 @@ import { publishStats } from './observability.js';
 
 export interface NormaliseHandlerDeps {
   store: ObjectStore;
+  /** Writes the table files (to the same bucket). */
   processor: Processor;
   logger: Logger;
   metrics: Metrics;
@@ -33,7 +34,7 @@ export function createNormaliseHandler(deps: NormaliseHandlerDeps) {
     try {
       for (const record of event.Records) {
         const key = decodeS3Key(record.s3.object.key);
-        outcomes[key] = await normaliseRawObject(key, deps.store, deps.processor, stats, { target: deps.store, recordSeen: true });
+        outcomes[key] = await normaliseRawObject(key, deps.store, deps.processor, stats, { recordSeen: true });
       }
     } finally {
       publishStats(deps.metrics, stats);

@@ -1,52 +1,54 @@
-import { benchDefaults, MODES, QUICK, SECTIONS, type BenchOptions } from '../../bench/options.js';
-import { int, parse, str, url, UsageError } from '../args.js';
+import { COLD_MODES } from '../../bench/cold.js';
+import { benchDefaults, QUICK, SECTIONS, type BenchOptions } from '../../bench/options.js';
+import { int, parse, str, UsageError } from '../args.js';
 import { requireNoPositionals } from '../common.js';
 
 export const BENCH_HELP = `Usage: scraper bench [options]
 
-Measures each stage of the pipeline on this machine. Starts the API simulator in its
-own process (unless --base-url), makes one untimed pass to warm its body cache, then
-runs the same auctions, each run in a fresh child process and data directory that first
-runs them once untimed (V8 compiles hot code meanwhile):
-  fetch stage  request, validation, raw write only (no rows): client CPU per 1,000 fetches
-               (at least 1,000 auctions against the simulator, unless --quick)
-  naive        one request at a time, processed inline on the main thread
-  async        C requests open at once, processed inline
-  parallel     C requests open at once, processed on a worker-thread pool
-and the normaliser's scaling (item rows/s on 1 worker vs all cores). Prints a table and
-writes report.md, report.json and SVG charts into DIR/<timestamp>/.
+Measures the pipeline on this machine as a user gets it. Starts the API simulator in its
+own process (the auctions' bodies made before it listens, so it costs little CPU), then
+runs each command cold, in a fresh process and data directory, timed from spawn to exit:
+  baseline   a bare undici loop at the same concurrency (fetch, gunzip, JSON.parse, write
+             the body; nothing else): the practical limit of this machine
+  fetch      scraper run --raw-only --workers 0 (the fetch Lambda's work: validated raw only)
+  async      scraper run --workers 0 (raw + Parquet on the main thread)
+  parallel   scraper run (the defaults: a worker pool of one thread per core)
+  naive      scraper run --concurrency 1 --workers 0 (the article's plain loop)
+for 500 and 3,000 auctions (the naive loop: 100), each read as a fraction of the baseline;
+then scraper --help's start-up cost, and the processing pool warm on pre-generated bodies
+(labelled steady state: not what a run gets). Prints tables and the targets, and writes
+report.md, report.json and SVG charts into DIR/<timestamp>/.
 
 Options:
-      --auctions N                auctions per run (default 500; ids from --first-id)
+      --auctions LIST             auction counts of the cold runs (default 500,3000; ids from --first-id)
+      --naive-auctions N          auctions of the naive loop (default 100)
       --latency MS                simulator latency (default 50)
-      --jitter MS                 ± spread of the simulator latency (default 10)
-      --concurrency C             C of the async mode and the fetch stage (default 20)
-      --parallel-concurrency C    C of the parallel mode (default 50)
-      --workers N                 worker threads of the parallel mode and the scaling run (default: one per core)
-      --modes LIST                modes to run, of ${MODES.join(', ')} (default all)
-      --only LIST                 sections to run, of ${SECTIONS.join(', ')} (default modes,fetch,scaling;
-                                  micro = the micro-benchmarks, also "npm run bench:micro";
+      --jitter MS                 ± spread of the simulator latency (default 5)
+      --concurrency C             requests open at once, every run but the naive loop (default 50)
+      --modes LIST                cold runs to make, of ${COLD_MODES.join(', ')} (default all)
+      --workers N                 worker threads of the warm scaling run (default: one per core)
+      --only LIST                 sections to run, of ${SECTIONS.join(', ')} (default cold,scaling;
+                                  micro = micro-benchmarks of each step, also "npm run bench:micro";
                                   layout = Parquet files per raw object vs per batch vs per day)
       --scaling-bodies N          gzipped auction bodies for the scaling run (default 400)
       --first-id N                first auction id (default 100000)
   -o, --out DIR                   results directory (default bench-results)
-      --quick                     60 auctions at 20 ms latency, 60 scaling bodies: well under 30 s
-      --profile                   also write a CPU profile of every timed run (.cpuprofile: open it in
-                                  Chrome DevTools → Performance → Load profile, or in VS Code) and a
-                                  summary of where the CPU went in report.md
+      --quick                     60 auctions at 20 ms latency, 10 naive, 60 scaling bodies: well under 30 s
+      --profile                   also write a CPU profile of every thread of every cold run (.cpuprofile:
+                                  open it in Chrome DevTools → Performance → Load profile, or in VS Code)
+                                  and a summary of where the CPU went in report.md
       --keep-data                 keep each run's data directory (raw objects, table files) to look at;
                                   by default they are removed after the last run
-      --base-url URL              bench a real endpoint instead of the simulator (no warm-up; concurrency
-                                  capped at 8; please do this rarely)
   -h, --help                      show this help
 
-Timings depend on everything else running on the machine; the report states the load average.`;
+Everything stays on 127.0.0.1 ("scraper tune --base-url" sweeps a real endpoint, politely).
+Timings depend on everything else running on the machine; the report states the load
+average and the CPU other processes used during each run.`;
 
 const OPTIONS = {
-  auctions: { type: 'string' }, latency: { type: 'string' }, jitter: { type: 'string' }, concurrency: { type: 'string' },
-  'parallel-concurrency': { type: 'string' }, workers: { type: 'string' }, modes: { type: 'string' }, only: { type: 'string' },
-  'scaling-bodies': { type: 'string' }, 'first-id': { type: 'string' }, out: { type: 'string', short: 'o' }, quick: { type: 'boolean' },
-  profile: { type: 'boolean' }, 'keep-data': { type: 'boolean' }, 'base-url': { type: 'string' },
+  auctions: { type: 'string' }, 'naive-auctions': { type: 'string' }, latency: { type: 'string' }, jitter: { type: 'string' }, concurrency: { type: 'string' },
+  modes: { type: 'string' }, workers: { type: 'string' }, only: { type: 'string' }, 'scaling-bodies': { type: 'string' }, 'first-id': { type: 'string' },
+  out: { type: 'string', short: 'o' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, 'keep-data': { type: 'boolean' },
 } as const;
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -65,21 +67,29 @@ export function benchOptions(v: Record<string, string | boolean | undefined>): B
   const base = { ...benchDefaults(), ...(v.quick ? QUICK : {}) };
   return {
     ...base,
-    auctions: int('auctions', v.auctions, base.auctions, 1, 1_000_000),
+    auctions: v.auctions === undefined ? base.auctions : counts('auctions', v.auctions),
+    naiveAuctions: int('naive-auctions', v['naive-auctions'], base.naiveAuctions, 1, 100_000),
     latencyMs: int('latency', v.latency, base.latencyMs, 0, 60_000),
     jitterMs: int('jitter', v.jitter, base.jitterMs, 0, 60_000),
     concurrency: int('concurrency', v.concurrency, base.concurrency, 1, 1000),
-    parallelConcurrency: int('parallel-concurrency', v['parallel-concurrency'], base.parallelConcurrency, 1, 1000),
+    modes: list('modes', v.modes, COLD_MODES, base.modes),
     workers: int('workers', v.workers, base.workers, 1, 256),
-    modes: list('modes', v.modes, MODES, base.modes),
     sections: list('only', v.only, SECTIONS, base.sections),
     scalingBodies: int('scaling-bodies', v['scaling-bodies'], base.scalingBodies, 1, 100_000),
     firstId: int('first-id', v['first-id'], base.firstId, 1, 99_999_999),
     out: str('out', v.out, base.out),
     profile: Boolean(v.profile),
     keepData: Boolean(v['keep-data']),
-    baseUrl: url('base-url', v['base-url']),
   };
+}
+
+/** `500,3000` → auction counts, each from 1 to 100,000. */
+function counts(flag: string, value: string | boolean): number[] {
+  const parts = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 100_000)) {
+    throw new UsageError(`--${flag}: expected comma-separated whole numbers from 1 to 100000, like 500,3000, got "${String(value)}"`);
+  }
+  return [...new Set(parts.map(Number))];
 }
 
 /** `a,b` → checked, de-duplicated, in the order given. */

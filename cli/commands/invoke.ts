@@ -10,6 +10,7 @@ import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.
 import { createObservability } from '../../adapters/lambda/observability.js';
 import { parquetCodec } from '../../adapters/parquet.js';
 import { InlineProcessor } from '../../adapters/response-processor.js';
+import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { UndiciHttpClient } from '../../adapters/undici-http.js';
 import { parseIdRanges } from '../../core/planner.js';
 import type { MessageVisibility, WorkQueue } from '../../core/ports.js';
@@ -78,7 +79,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
       const http = new UndiciHttpClient({ connections: 4 });
       const visibility: MessageVisibility = { delay: async (handle, seconds) => void process.stderr.write(`visibility of ${handle} → ${Math.ceil(seconds)} s\n`) };
       try {
-        const handler = createFetchHandler({ fetch: lambdaFetchContext(http, { concurrency: 4, baseUrl: base ?? sim!.url }), store, visibility, maxReceiveCount: 8, ...obs });
+        const handler = createFetchHandler({ fetch: lambdaFetchContext(http, store, { concurrency: 4, baseUrl: base ?? sim!.url }), store, visibility, maxReceiveCount: 8, ...obs });
         result = await handler(event as SQSEvent, localContext('fetch'));
       } finally {
         await http.close();
@@ -87,7 +88,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
       break;
     }
     case 'normalise':
-      result = await createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }), ...obs })(event as never, localContext('normalise'));
+      result = await createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...obs })(event as never, localContext('normalise'));
       break;
     case 'compact':
       result = await createCompactHandler({ store, codec: parquetCodec, ...obs })(event as never, localContext('compact'));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { PoolProcessor } from '../../adapters/pool-processor.js';
 import { InlineProcessor } from '../../adapters/response-processor.js';
+import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { buildReport, renderReportText } from '../../core/report.js';
 import { reprocessRaw } from '../../core/reprocess.js';
 import { RunStats } from '../../core/run-stats.js';
@@ -34,16 +35,16 @@ export async function reprocessCommand(args: string[]): Promise<number> {
   // A rebuild that was interrupted leaves a hidden directory behind: start clean.
   if (existsSync(out)) for (const name of await readdir(out)) if (name.startsWith('.rebuild-')) await rm(join(out, name), { recursive: true, force: true });
   const stage = join(out, `.rebuild-${process.pid}`);
-  const processor = workers > 0 ? new PoolProcessor({ origins: REAL_ORIGINS }, workers) : new InlineProcessor({ origins: REAL_ORIGINS });
+  const target = new FsObjectStore(stage);
+  const processor = workers > 0 ? new PoolProcessor({ config: { origins: REAL_ORIGINS }, out: stage }, workers) : new InlineProcessor({ origins: REAL_ORIGINS }, target, loadTableEncoder);
   const stats = new RunStats();
   const progress = new Progress(stats, { quiet: Boolean(p.values.quiet) });
   const started = Date.now();
   const cpu0 = process.cpuUsage();
   progress.start();
   const source = new FsObjectStore(out);
-  const target = new FsObjectStore(stage);
   try {
-    await reprocessRaw(source, processor, stats, { target, lanes: Math.max(2, workers * 2) });
+    await reprocessRaw(source, processor, stats, { lanes: Math.max(2, workers * 2) });
   } finally {
     progress.stop();
     await Promise.all([processor.close(), source.close(), target.close()]);

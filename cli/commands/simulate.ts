@@ -25,6 +25,8 @@ Options:
       --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05 (kinds: ${FAULT_KINDS.join(', ')})
       --seed N            seed of the fault draws (default 1)
       --slow MS           delay of the "slow" fault (default 2000)
+      --pregenerate A-B   make the gzipped bodies of auctions A..B before listening, so serving them
+                          costs little CPU (for benchmarks of the client)
   -h, --help              show this help`;
 
 export const SIMULATE_OPTIONS = {
@@ -39,6 +41,7 @@ export const SIMULATE_OPTIONS = {
   faults: { type: 'string' },
   seed: { type: 'string' },
   slow: { type: 'string' },
+  pregenerate: { type: 'string' },
 } as const;
 
 export async function simulateCommand(args: string[]): Promise<number> {
@@ -76,7 +79,17 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
     faultSeed: int('seed', v.seed, 1, 0, 2 ** 31),
     slowMs: int('slow', v.slow, 2000, 0, 600_000),
     retryAfterGraceMs: int('retry-after-grace', v['retry-after-grace'], 50, 0, 60_000),
+    pregenerate: idRange('pregenerate', v.pregenerate),
   };
+}
+
+function idRange(flag: string, value: string | boolean | undefined): { from: number; to: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(String(value));
+  const from = Number(m?.[1]);
+  const to = Number(m?.[2]);
+  if (!m || from < 1 || to < from || to - from >= 1_000_000) throw new UsageError(`--${flag}: expected a range of auction ids like 100000-103000 (at most 1,000,000), got "${String(value)}"`);
+  return { from, to };
 }
 
 export function faultRates(value: string | boolean | undefined): FaultRates | undefined {

@@ -2,7 +2,7 @@ import type { WorkItem } from '../work-item.js';
 import type { TableRows } from '../tables.js';
 import { parseTimestamp } from '../timestamps.js';
 import { FieldReader, type Anomalies } from './fields.js';
-import { parseJsonBody } from './json-body.js';
+import { parseJsonBody, type JsonParser } from './json-body.js';
 import { itemsWithBids, maxsoldUrl, MAXSOLD_ORIGIN, nextLimit, normaliseMaxsold, validateMaxsold, FIRST_LIMIT } from './maxsold.js';
 import { normaliseVia, validateVia, VIA_ORIGIN, viaUrl } from './via.js';
 
@@ -41,9 +41,12 @@ export interface InterpretOptions {
   fetchedAt: number;
   /** false: validate only (the fetch Lambda); true: also build rows. */
   normalise: boolean;
-  /** `text` holds UTF-8 bytes decoded as latin1: every string in the rows is a byte string (see byte-text.ts). */
-  byteStrings?: boolean;
+  /** How the body's bytes become JSON. @default JSON.parse of the decoded text */
+  parseJson?: JsonParser;
 }
+
+const decoder = new TextDecoder();
+const parseWhole: JsonParser = (bytes) => JSON.parse(decoder.decode(bytes));
 
 export type Interpretation =
   | {
@@ -59,12 +62,14 @@ export type Interpretation =
 /**
  * One response body → rows, or what to do instead. Throws TransientError (not JSON,
  * HTML, cut short), PermanentError (empty auction, error status) or PoisonError
- * (parses but fails the schema). The body is parsed exactly once.
+ * (parses but fails the schema). The body is parsed exactly once; a string body
+ * (tests) is taken as its UTF-8 bytes.
  */
-export function interpretResponse(item: WorkItem, request: Request, text: string, origins: Origins, opts: InterpretOptions): Interpretation {
-  const json = parseJsonBody(text, opts.contentType);
-  const reader = new FieldReader({}, opts.byteStrings);
-  const ctx = { sourceKey: reader.own(opts.sourceKey), fetchedAt: opts.fetchedAt };
+export function interpretResponse(item: WorkItem, request: Request, body: Uint8Array | string, origins: Origins, opts: InterpretOptions): Interpretation {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const json = parseJsonBody(bytes, opts.contentType, opts.parseJson ?? parseWhole);
+  const reader = new FieldReader({});
+  const ctx = { sourceKey: opts.sourceKey, fetchedAt: opts.fetchedAt };
   if (item.source === 'via') {
     const snapshot = validateVia(json);
     const tables = opts.normalise ? normaliseVia(snapshot, item, ctx, reader) : {};

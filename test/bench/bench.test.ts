@@ -7,14 +7,13 @@ import { recommend, type TuneStep } from '../../bench/tune.js';
 import { benchOptions } from '../../cli/commands/bench.js';
 import { UsageError } from '../../cli/args.js';
 import { runCli } from '../helpers/cli.js';
-import { startSimulator } from '../../simulator/index.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
 // Structure only: timings depend on the machine and on whatever else runs on it.
 
 function keptDirs(report: BenchReport | undefined): string[] {
   const note = report?.notes.find((n) => n.startsWith('data directories kept'));
-  return note ? note.slice(note.indexOf(': ') + 2, note.indexOf(' (and')).split(', ') : [];
+  return note ? note.slice(note.indexOf(': ') + 2).split(', ') : [];
 }
 
 describe('scraper bench --quick --profile', () => {
@@ -29,62 +28,64 @@ describe('scraper bench --quick --profile', () => {
   });
   afterAll(() => {
     cleanup();
-    for (const d of keptDirs(report)) for (const x of [d, `${d}.warmup`]) rmSync(x, { recursive: true, force: true });
+    for (const d of keptDirs(report)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('with --keep-data, keeps every run\'s data directory, raw objects and table files in it, and says where', () => {
-    const dirs = keptDirs(report);
-    // The simulator's warm-up, the fetch stage and the three modes.
-    expect(dirs).toHaveLength(5);
-    for (const d of dirs) expect(filesUnder(d).some((f) => f.startsWith('raw/source=maxsold/'))).toBe(true);
-    expect(filesUnder(dirs[dirs.length - 1]).some((f) => f.startsWith('tables/maxsold_items/'))).toBe(true);
+  it('runs the baseline and every command cold, each complete, with numeric figures', () => {
+    expect(report.cold.map((f) => `${f.mode} ${f.auctions}`)).toEqual(['baseline 60', 'fetch 60', 'async 60', 'parallel 60', 'naive 10']);
+    for (const f of report.cold) {
+      expect(f.complete).toBe(true);
+      expect(f.failures).toBe(0);
+      expect(f.requests).toBeGreaterThanOrEqual(f.auctions);
+      for (const v of [f.wallSeconds, f.cpuSeconds, f.cpuMsPerAuction, f.coresUsed, f.requestsPerSecond, f.peakRssMb]) expect(Number.isFinite(v)).toBe(true);
+      expect(f.cpuSeconds).toBeGreaterThan(0);
+      expect(f.eventLoopDelayMs?.p99).toBeGreaterThan(0);
+      expect(f.firstRequestSeconds).toBeGreaterThan(0);
+      expect(f.coreBusy).toHaveLength(report.machine.cores);
+      expect(f.cores.samples.length).toBeGreaterThan(0);
+    }
+    expect(report.helpCpuSeconds).toBeGreaterThan(0);
   });
 
-  it('runs the three modes in order, each complete, with numeric figures', () => {
-    expect(report.modes.map((m) => m.mode)).toEqual(['naive', 'async', 'parallel']);
-    for (const m of report.modes) {
-      expect(m.complete).toBe(true);
-      expect(m.requests).toBeGreaterThanOrEqual(60);
-      for (const v of [m.wallSeconds, m.cpuSeconds, m.ioShare, m.requestsPerSecond, m.mbPerSecond, m.rowsPerSecond, m.itemRowsPerSecond, m.latencyMs.p50, m.latencyMs.p95, m.peakRssMb]) {
-        expect(Number.isFinite(v)).toBe(true);
-      }
-      expect(m.coreBusy).toHaveLength(report.machine.cores);
-      expect(m.cores.samples.length).toBeGreaterThan(0);
-      expect(m.throttled429).toBe(0);
-      expect(m.failures).toBe(0);
-      // Every timed run came after an untimed pass in the same process, reported as its cold start.
-      expect(m.coldStart?.auctions).toBe(20);
-      expect(m.coldStart!.cpuMsPerAuction).toBeGreaterThan(0);
-      expect(m.cpuMsPerAuction).toBeCloseTo((m.cpuSeconds / m.requests) * 1000, 0);
+  it('reads every mode as a fraction of the bare baseline at its size, and over the naive loop', () => {
+    for (const f of report.cold) {
+      if (f.mode === 'baseline' || f.mode === 'naive') expect(f.ofBaseline).toBeNull();
+      else expect(f.ofBaseline).toBeCloseTo(f.requestsPerSecond / report.cold[0].requestsPerSecond, 1);
+      if (f.mode !== 'naive') expect(f.overNaive).toBeGreaterThan(0);
     }
   });
 
-  it('gives every mode a speed-up over naive, naive itself 1×', () => {
-    for (const m of report.modes) expect(typeof m.speedup).toBe('number');
-    expect(report.modes[0].speedup).toBe(1);
+  it('runs the commands as typed: the processing each one did is the report\'s own', () => {
+    const by = (mode: string) => report.cold.find((f) => f.mode === mode)!;
+    expect(by('parallel').command).toMatch(/^scraper run maxsold --ids 100000-100059 --concurrency 50$/);
+    expect(by('fetch').command).toMatch(/--raw-only --workers 0$/);
+    expect(by('async').processing).toBe('inline (main thread)');
+    expect(by('parallel').processing).toMatch(/^auto → /);
   });
 
-  it('settles concurrency and workers per mode', () => {
-    expect(report.modes.map((m) => [m.concurrency, m.workers])).toEqual([[1, 0], [20, 0], [50, report.machine.cores]]);
+  it('with --keep-data, keeps every run\'s data directory: the baseline\'s bodies, raw objects, and tables where the run writes them', () => {
+    const dirs = keptDirs(report);
+    expect(dirs).toHaveLength(5);
+    const [baseline, fetch, async] = dirs;
+    expect(filesUnder(baseline).filter((f) => f.endsWith('.json'))).toHaveLength(60);
+    expect(filesUnder(fetch).some((f) => f.startsWith('raw/source=maxsold/'))).toBe(true);
+    expect(filesUnder(fetch).some((f) => f.startsWith('tables/'))).toBe(false);
+    expect(filesUnder(async).filter((f) => f.startsWith('tables/maxsold_items/'))).toHaveLength(60);
   });
 
-  it('measures the fetch stage alone: no rows, CPU per 1,000 fetches', () => {
-    expect(report.fetchStage?.rowsPerSecond).toBe(0);
-    expect(Number.isFinite(report.fetchStage?.cpuSecondsPer1000Fetches)).toBe(true);
-    expect(report.warmup?.requests).toBeGreaterThanOrEqual(60);
-  });
-
-  it('measures the normaliser on one worker and on every core', () => {
+  it('measures the processing pool warm on one worker and on every core, labelled as such', () => {
     expect(report.scaling?.runs.map((r) => r.workers)).toEqual([...new Set([1, report.machine.cores])]);
     expect(report.scaling?.allAccepted).toBe(true);
     expect(report.scaling?.runs.every((r) => r.itemRows > 0 && Number.isFinite(r.itemRowsPerSecond))).toBe(true);
-    expect(Number.isFinite(report.scaling?.efficiency)).toBe(true);
+    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Warm: the processing pool at steady state\n\nLabelled warm: this is not what a run gets/);
   });
 
-  it('judges every target of the issue, marking those a --quick run can only indicate', () => {
-    expect(report.targets).toHaveLength(6);
+  it('judges every target, marking those a --quick run can only indicate', () => {
     expect(report.targets.filter((t) => t.met === null)).toEqual([]);
-    expect(report.targets.map((t) => t.caveat)).toEqual([...Array(5).fill('--quick run'), undefined]);
+    const last = report.targets[report.targets.length - 1];
+    expect(last.name).toBe('bench --quick duration');
+    expect(report.targets.slice(0, -1).every((t) => t.caveat === '--quick run')).toBe(true);
+    expect(report.targets.map((t) => t.name)).toEqual(expect.arrayContaining(['event-loop delay p99, every scraper run', 'scraper --help, CPU']));
   });
 
   it('writes report.json, report.md and SVG charts rendered by vega', () => {
@@ -97,45 +98,31 @@ describe('scraper bench --quick --profile', () => {
       expect(svg).toContain('class="marks"');
     }
     expect(JSON.parse(readFileSync(join(results, 'report.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
-    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Targets[\s\S]*## Runs[\s\S]*## Normaliser scaling[\s\S]*## Where the CPU goes/);
+    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Targets[\s\S]*## Cold runs[\s\S]*## Warm[\s\S]*## Where the CPU goes/);
   });
 
-  it('with --profile, writes a .cpuprofile per timed run and says where the CPU went', () => {
+  it('with --profile, writes a .cpuprofile for every thread of each cold run and says where the CPU went', () => {
     const profiles = filesUnder(results).filter((f) => f.endsWith('.cpuprofile'));
-    expect(profiles).toEqual(expect.arrayContaining(['fetch-stage.main.cpuprofile', 'naive.main.cpuprofile', 'async.main.cpuprofile', 'parallel.main.cpuprofile']));
-    expect(profiles.some((f) => /^parallel\.worker-\d+\.cpuprofile$/.test(f))).toBe(true);
-    const parallel = report.profiles.find((p) => p.run === 'parallel');
+    expect(profiles.some((f) => f.startsWith('profiles/baseline-60/'))).toBe(true);
+    // The pool's threads write their own profiles beside the main thread's.
+    expect(profiles.filter((f) => f.startsWith('profiles/parallel-60/')).length).toBeGreaterThanOrEqual(3);
+    const parallel = report.profiles.find((p) => p.run === 'parallel 60');
     expect(parallel?.workers?.stages.map((s) => s.stage)).toContain('Parquet encode (parquet-wasm)');
-    const profile = JSON.parse(readFileSync(join(results, 'naive.main.cpuprofile'), 'utf8'));
+    const profile = JSON.parse(readFileSync(join(results, profiles[0]), 'utf8'));
     expect(Object.keys(profile)).toEqual(expect.arrayContaining(['nodes', 'samples', 'timeDeltas']));
   });
 });
 
-describe('scraper bench --base-url', () => {
-  it('sends the endpoint exactly the requests of the timed runs: no warm-up pass', async () => {
-    const sim = await startSimulator({});
-    const { dir, cleanup } = tempDir('bench-url-');
-    try {
-      const { report } = await runBench(benchOptions({ 'base-url': sim.url, auctions: '4', modes: 'naive,async', only: 'modes,fetch', out: dir }), () => {});
-      expect(report.modes.map((m) => m.requests)).toEqual([4, 4]);
-      expect(report.fetchStage?.requests).toBe(4);
-      expect(sim.stats().requests).toBe(12);
-    } finally {
-      cleanup();
-      await sim.close();
-    }
-  }, 60_000);
-});
-
 describe('scraper bench options', () => {
   it('--quick shrinks the run; explicit flags still win', () => {
-    expect(benchOptions({ quick: true, auctions: '30' })).toMatchObject({ auctions: 30, latencyMs: 20, quick: true });
+    expect(benchOptions({ quick: true, auctions: '30' })).toMatchObject({ auctions: [30], latencyMs: 20, quick: true });
+    expect(benchOptions({})).toMatchObject({ auctions: [500, 3000], concurrency: 50, latencyMs: 50, jitterMs: 5 });
   });
 
   it.each([
-    [{ modes: 'naive,turbo' }, /--modes: expected a comma-separated list of naive, async, parallel/],
-    [{ only: 'everything' }, /--only: expected a comma-separated list of modes, fetch, scaling, micro/],
-    [{ auctions: '0' }, /--auctions: expected a whole number from 1/],
+    [{ modes: 'naive,turbo' }, /--modes: expected a comma-separated list of baseline, fetch, async, parallel, naive/],
+    [{ only: 'everything' }, /--only: expected a comma-separated list of cold, scaling, micro, layout/],
+    [{ auctions: '0' }, /--auctions: expected comma-separated whole numbers from 1/],
   ])('%j is refused with the expected form', (values, message) => {
     expect(() => benchOptions(values)).toThrow(UsageError);
     expect(() => benchOptions(values)).toThrow(message);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parquetCodec } from '../../adapters/parquet.js';
 import { systemClock } from '../../core/clock.js';
 import { hostRegistry } from '../../core/hosts.js';
 import { runPipeline, type PipelineContext } from '../../core/pipeline.js';
@@ -27,13 +26,13 @@ function memoryStore(): ObjectStore & { keys: Map<string, Uint8Array> } {
 
 function context(http: HttpClient, processor: Processor, signal?: AbortSignal): PipelineContext {
   return {
-    http, processor, signal, store: memoryStore(), codec: parquetCodec, stats: new RunStats(), origins: REAL_ORIGINS, policy: DEFAULT_RETRY_POLICY,
+    http, processor, signal, store: memoryStore(), stats: new RunStats(), origins: REAL_ORIGINS, policy: DEFAULT_RETRY_POLICY,
     clock: systemClock, random: Math.random, hostFor: hostRegistry({ adaptive: false, maxConcurrency: 4 }, systemClock).hostFor,
   };
 }
 
 const notFound: HttpClient = { get: async () => Promise.reject(new PermanentError('missing', 'http_404')), close: async () => {} };
-const unused: Processor = { description: 'unused', process: async () => Promise.reject(new Error('not called')), encodeTable: async () => Promise.reject(new Error('not called')), close: async () => {} };
+const unused: Processor = { description: 'unused', process: async () => Promise.reject(new Error('not called')), close: async () => {} };
 
 describe('runPipeline streams its plan', () => {
   it('pulls a million-id plan lazily: stopping after 1,000 items has read barely more than 1,000', async () => {
@@ -70,7 +69,6 @@ describe('runPipeline streams its plan', () => {
         processed++;
         return { kind: 'failed', error: 'permanent', outcome: 'missing', reason: 'test' };
       },
-      encodeTable: unused.encodeTable,
       close: async () => {},
     };
     const items: WorkItem[] = Array.from({ length: 200 }, (_, i) => ({ source: 'maxsold', id: String(i + 1), dt: '2026-11-26' }));

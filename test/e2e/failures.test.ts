@@ -61,7 +61,7 @@ describe('disk and configuration errors', () => {
     const { dir, cleanup } = tempDir('full-');
     try {
       // Every temporary file of this process is /dev/full: the first write fails with ENOSPC.
-      const tmp = join(dir, '.tmp', String(process.pid));
+      const tmp = join(dir, '.tmp', `${process.pid}-0`);
       mkdirSync(tmp, { recursive: true });
       for (let i = 0; i < 64; i++) symlinkSync('/dev/full', join(tmp, String(i)));
       const report = await scrape({

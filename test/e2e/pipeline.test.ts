@@ -72,7 +72,7 @@ describe('a scrape against the simulator', () => {
     // The metadata travels in the gzip header: one file per raw object.
     expect(filesUnder(join(out, 'raw')).filter((f) => f.endsWith('.meta.json'))).toEqual([]);
     const meta = (await new FsObjectStore(out).head(`raw/${raw[0]}`))!;
-    expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'table-batch', 'url', 'work-item'].sort());
+    expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'url', 'work-item'].sort());
     const body = JSON.parse(gunzipSync(readFileSync(join(out, 'raw', raw[0]))).toString('utf8'));
     expect(body.status).toBe('success');
     expect(existsSync(join(out, 'report.json')) && existsSync(join(out, 'report.md'))).toBe(true);
@@ -226,9 +226,11 @@ describe('rerun', () => {
     const again = await run(sim, out, { plan: ids(100000, 100011) });
     expect(again.outcomes).toMatchObject({ skipped: 10, fetched: 2 });
     const added = stored().filter((f) => !files.includes(f));
-    // The two new auctions: their raw objects and one batch of table files.
+    // The two new auctions: their raw objects and one table file per table each, named after them.
     expect(added.filter((f) => f.startsWith('raw/'))).toEqual(stored().filter((f) => /raw\/.*10001[01]/.test(f)));
-    expect(added.filter((f) => f.startsWith('tables/'))).toEqual([expect.stringMatching(/^tables\/maxsold_auctions\/dt=.*\/batch-/), expect.stringMatching(/^tables\/maxsold_items\/dt=.*\/batch-/)]);
+    expect(added.filter((f) => f.startsWith('tables/'))).toEqual(
+      ['maxsold_auctions', 'maxsold_items'].flatMap((t) => [`tables/${t}/dt=${DT}/maxsold-100010.parquet`, `tables/${t}/dt=${DT}/maxsold-100011.parquet`]),
+    );
     const refetch = await run(sim, out, { plan: ids(100000, 100011), skipExisting: false });
     expect(refetch.outcomes).toMatchObject({ unchanged: 12, fetched: 0 });
     expect(sim.stats().statusCounts['304']).toBe(12);

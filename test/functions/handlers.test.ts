@@ -12,6 +12,7 @@ import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
 import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
 import { parquetCodec } from '../../adapters/parquet.js';
 import { InlineProcessor } from '../../adapters/response-processor.js';
+import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { S3ObjectStore } from '../../adapters/s3-store.js';
 import { SqsWorkQueue } from '../../adapters/sqs-queue.js';
 import { UndiciHttpClient } from '../../adapters/undici-http.js';
@@ -49,7 +50,7 @@ afterAll(async () => {
 });
 
 const fetchHandler = (maxReceiveCount = 8, visibility = queue) =>
-  createFetchHandler({ fetch: lambdaFetchContext(http, { concurrency: 2, baseUrl: sim.url }), store, visibility, maxReceiveCount, ...quiet() });
+  createFetchHandler({ fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: sim.url }), store, visibility, maxReceiveCount, ...quiet() });
 
 describe('dispatch handler (events/schedule-*.json)', () => {
   it('sends the next window of MaxSold ids in batches and records the cursor', async () => {
@@ -124,7 +125,7 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     const messages = await aws.receive();
     const visibility = { delay: vi.fn(async () => {}) };
     const started = Date.now();
-    const handler = createFetchHandler({ fetch: lambdaFetchContext(http, { concurrency: 2, baseUrl: limited.url }), store, visibility: visibility as never, maxReceiveCount: 8, ...quiet() });
+    const handler = createFetchHandler({ fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: limited.url }), store, visibility: visibility as never, maxReceiveCount: 8, ...quiet() });
     const res = await handler(sqsEvent(messages), lambdaContext());
     await limited.close();
     expect(Date.now() - started).toBeLessThan(900);
@@ -158,7 +159,7 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
   it('writes Parquet that DuckDB reads back with the right rows, and a seen marker', async () => {
     const e = event<S3Event>('s3-raw-created.json');
     e.Records[0].s3.bucket.name = aws.bucket;
-    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }), ...quiet() });
+    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
     const outcomes = await handler(e, lambdaContext());
     expect(outcomes).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz': 'fetched' });
     const files = await aws.keys('tables/');
@@ -181,7 +182,7 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
   it('quarantines a body that fails validation, with the reason', async () => {
     const e = event<S3Event>('s3-raw-created.json');
     e.Records[0].s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
-    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }), ...quiet() });
+    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
     expect(await handler(e, lambdaContext())).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz': 'quarantined' });
     const q = await aws.object('quarantine/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
     expect(q.metadata.reason).toMatch(/^schema: /);
