@@ -44,6 +44,8 @@ export interface CloudRunOptions {
   accountConcurrency: number;
   /** Ids per long gap (a run of unpublished ids), and how often one comes. */
   longGap: { every: number; length: number };
+  /** Where the functions' log lines go (with Lambda's REPORT lines); by default nowhere. */
+  logFile?: string;
   progress?: (line: string) => void;
 }
 
@@ -84,7 +86,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   const restoreDns = interceptLocalhostDns();
   // Virtual timers hold nothing open; this does until the run is stopped.
   const keepAlive = real.setInterval(() => {}, 1 << 30);
-  const logs = new LogMeter();
+  const logs = new LogMeter(o.logFile);
   logs.install();
 
   // The API simulator sees the virtual clock (auctions open and close, VIA moves, the rate limit refills).
@@ -162,7 +164,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_S3: aws.endpoint,
-    AWS_ENDPOINT_URL_SQS: aws.endpoint,
+    AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
     AWS_S3_FORCE_PATH_STYLE: 'true',
   });
   const resolve = (value: unknown): string => {
@@ -189,6 +191,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     sendToDestination: async (queueId, record) => {
       await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues.get(queueId)!.url, MessageBody: JSON.stringify(record) }));
     },
+    report: (fnId, line) => logs.platform(fnId, line),
   });
   logs.attribute(() => currentInvocation.getStore()?.fn);
   eventSources = topology.eventSources.map((spec) => new SqsEventSource(spec, queues.get(spec.queue)!, aws, lambda, vt));

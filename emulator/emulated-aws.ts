@@ -121,7 +121,9 @@ export class EmulatedAws {
   readonly #open = new WeakSet<FastifyRequest>();
 
   private constructor(
+    /** S3's endpoint (path-style), and SQS's. */
     readonly endpoint: string,
+    readonly sqsEndpoint: string,
     private readonly app: ReturnType<typeof buildApp>,
     /** Clients whose requests are the deployment's (Lambda's pollers): delayed and billed. */
     readonly s3: S3Client,
@@ -207,10 +209,13 @@ export class EmulatedAws {
     app.addHook('onRequestAbort', async (req) => finish(req, undefined));
 
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    // fauxqs names queues http://sqs.<region>.localhost:<port>/…: SQS clients use that host
+    // (resolved by fauxqs's interceptLocalhostDns), as the SDK expects a queue URL's host to match.
+    const sqsEndpoint = address.replace('127.0.0.1', `sqs.${REGION}.localhost`);
     const s3 = new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
-    const sqs = new SQSClient({ endpoint: address, region: REGION, credentials: CREDENTIALS });
-    const admin = { s3: internal(new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true })), sqs: internal(new SQSClient({ endpoint: address, region: REGION, credentials: CREDENTIALS })) };
-    const aws = new EmulatedAws(address, app, s3, sqs, admin);
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS });
+    const admin = { s3: internal(new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true })), sqs: internal(new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS })) };
+    const aws = new EmulatedAws(address, sqsEndpoint, app, s3, sqs, admin);
     aws.#storedSince = hooks.now();
     aws.#now = hooks.now;
     self.aws = aws;

@@ -21,6 +21,8 @@ export interface Invariant {
   name: string;
   ok: boolean;
   detail: string;
+  /** How many cases it checked (auctions, snapshots, dead letters, …): 0 means it proved nothing. */
+  checked: number;
 }
 
 async function keys(run: CloudRun, prefix: string): Promise<string[]> {
@@ -54,7 +56,7 @@ async function drain(run: CloudRun, queueName: string): Promise<string[]> {
 
 export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   const out: Invariant[] = [];
-  const add = (name: string, ok: boolean, detail: string) => out.push({ name, ok, detail });
+  const add = (name: string, ok: boolean, detail: string, checked: number) => out.push({ name, ok, detail, checked });
   const live = run.sim.live!;
   const faults = new FaultPlan({ rates: run.options.faults, seed: run.options.seed });
   const bucket = dataBucket(run);
@@ -68,7 +70,17 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   }
   const expected = [...live.existing(end - 6 * HOUR)].filter((id) => faults.permanentFor(id) !== 'notFound');
   const undiscovered = expected.filter((id) => !rawIds.has(id));
-  add('every auction that existed was discovered', undiscovered.length === 0, `${expected.length - undiscovered.length} of ${expected.length} published auctions stored${undiscovered.length ? `; missing ${undiscovered.slice(0, 10).join(', ')}` : ''}`);
+  // The longest run of unpublished ids below an auction that exists: discovery had to cross it.
+  let longestGap = 0;
+  for (let id = live.firstId, run = 0; id <= Math.max(live.firstId, ...expected); id++) {
+    if (live.isGap(id)) run++;
+    else {
+      longestGap = Math.max(longestGap, run);
+      run = 0;
+    }
+  }
+  add('every auction that existed was discovered', undiscovered.length === 0,
+    `${expected.length - undiscovered.length} of ${expected.length} published auctions stored, across runs of up to ${longestGap} unpublished ids${undiscovered.length ? `; missing ${undiscovered.slice(0, 10).join(', ')}` : ''}`, expected.length);
 
   // Re-polls: while open (after it was first fetched, until it closed), no gap over 90 minutes.
   let late = 0;
@@ -82,14 +94,14 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     for (let i = 1; i < open.length; i++) if (open[i] - open[i - 1] > 90 * MINUTE) late++;
     if (closes < end - HOUR && end - closes > 0 && times[times.length - 1] - open[open.length - 1] > 90 * MINUTE) late++;
   }
-  add('open auctions were re-polled on schedule', late === 0, `${checked} auctions polled while open; ${late} gaps over 90 minutes`);
+  add('open auctions were re-polled on schedule', late === 0, `${checked} auctions polled while open; ${late} gaps over 90 minutes`, checked);
 
   // VIA: a snapshot every minute from the first to the last.
   const minutes = (await keys(run, 'raw/source=via/')).map((k) => itemFromRawKey(k)).filter((i) => i?.source === 'via').map((i) => Date.parse((i as { at: string }).at)).sort((a, b) => a - b);
   const gaps = minutes.filter((t, i) => i > 0 && t - minutes[i - 1] > MINUTE).length;
   const viaEvery = Math.min(...run.firings.filter((f) => /via/i.test(f.rule)).map((f, i, all) => (i > 0 ? f.at - all[i - 1].at : Infinity)));
   add('VIA snapshots on every tick, no gap', minutes.length > 0 && minutes.filter((t, i) => i > 0 && t - minutes[i - 1] > viaEvery).length === 0,
-    `${minutes.length} snapshots, one per ${(viaEvery / MINUTE).toFixed(0)} min; ${gaps} gaps longer than a minute`);
+    `${minutes.length} snapshots, one per ${(viaEvery / MINUTE).toFixed(0)} min; ${gaps} gaps longer than a minute`, minutes.length);
 
   // Dead letters: only poison bodies, each quarantined with its bytes.
   const quarantined = new Set((await keys(run, 'quarantine/')).map((k) => k));
@@ -110,12 +122,13 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
       if (!poison || ![...quarantined].some((k) => k.includes(`/auction=${item.id}.json.gz`))) notPoison.push(`${q.name}: ${body.slice(0, 120)}`);
     }
   }
-  add('dead-letter queues hold only quarantined poison bodies', notPoison.length === 0, `${dead.length} dead letters; ${quarantined.size} quarantined objects${notPoison.length ? `; not poison: ${notPoison.slice(0, 3).join(' | ')}` : ''}`);
+  add('dead-letter queues hold only quarantined poison bodies', notPoison.length === 0, `${dead.length} dead letters; ${quarantined.size} quarantined objects${notPoison.length ? `; not poison: ${notPoison.slice(0, 3).join(' | ')}` : ''}`, dead.length + quarantined.size);
 
   const timeouts = [...run.lambda.stats.values()].reduce((n, s) => n + s.timeouts, 0);
-  add('no handler timed out', timeouts === 0, `${timeouts} timeouts`);
+  const invocations = [...run.lambda.stats.values()].reduce((n, s) => n + s.invocations, 0);
+  add('no handler timed out', timeouts === 0, `${timeouts} timeouts in ${invocations} invocations`, invocations);
   const sim = run.sim.stats();
-  add('no Retry-After broken', sim.retryAfterViolations === 0, `${sim.throttled429} answers of 429, ${sim.retryAfterViolations} requests before a Retry-After expired (any container)`);
+  add('no Retry-After broken', sim.retryAfterViolations === 0, `${sim.requests} API requests under a rate limit; ${sim.throttled429} answers of 429, ${sim.retryAfterViolations} requests before a Retry-After expired (any container)`, sim.requests);
 
   // Tables: download tables/ and ask DuckDB.
   const dir = mkdtempSync(join(tmpdir(), 'cloud-tables-'));
@@ -136,14 +149,14 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
         duplicates += Number(r.rows[0][0]);
         partitions += Number(r.rows[0][1]);
       }
-      add('compacted partitions hold one version per identity', duplicates === 0, `${partitions} table-days before ${lastDay}; ${duplicates} duplicate rows`);
+      add('compacted partitions hold one version per identity', duplicates === 0, `${partitions} table-days before ${lastDay}; ${duplicates} duplicate rows`, partitions);
       const closed = [...run.polls.keys()].filter((id) => live.exists(id, end) && live.finalCloseMs(id) < end - HOUR && faults.permanentFor(id) === null);
       let withFinal = 0;
       if (closed.length > 0) {
         const r = await db.query(`SELECT count(DISTINCT auction_id) FROM maxsold_auctions WHERE fetched_at > last_item_closes_at AND auction_id IN (${closed.join(',')})`);
         withFinal = Number(r.rows[0][0]);
       }
-      add('every closed auction has its final prices', withFinal === closed.length, `${withFinal} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed`);
+      add('every closed auction has its final prices', withFinal === closed.length, `${withFinal} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed`, closed.length);
     } finally {
       db.close();
     }

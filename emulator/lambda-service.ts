@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { FunctionSpec } from './template.js';
-import { real, type VirtualTime } from './virtual-time.js';
+import { cpuNow, type VirtualTime } from './virtual-time.js';
 
 export interface FunctionStats {
   invocations: number;
@@ -54,6 +54,8 @@ export interface LambdaServiceOptions {
   resolveEnv(fn: FunctionSpec): Record<string, string>;
   /** Sends an async invocation's failure record to its destination queue. */
   sendToDestination(queueId: string, record: unknown): Promise<void>;
+  /** Lambda's REPORT line after each invocation (as CloudWatch Logs shows it). */
+  report?(fnId: string, line: string): void;
 }
 
 export class LambdaService {
@@ -111,11 +113,13 @@ export class LambdaService {
     if (warm) return { container: warm, initMs: 0 };
     const id = this.#nextContainer++;
     // INIT runs in the new container's own sandbox: billed, but it holds nobody else up.
-    const started = real.now();
+    // It is measured in CPU time, from when this import's turn comes.
+    let initCpuMs = 0;
     this.o.vt.pause();
     // One import at a time: each reads its function's variables at module scope.
     this.importing++;
     const load = this.#importLock.then(async () => {
+      const started = cpuNow();
       const env = this.o.resolveEnv(spec);
       const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
@@ -132,6 +136,7 @@ export class LambdaService {
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;
         }
+        initCpuMs = cpuNow() - started;
       }
     });
     this.#importLock = load.catch(() => undefined);
@@ -143,7 +148,7 @@ export class LambdaService {
       this.activity++;
       this.o.vt.resume();
     }
-    const initMs = Math.round(real.now() - started);
+    const initMs = Math.round(initCpuMs);
     const s = this.stats.get(spec.id)!;
     s.coldStarts++;
     s.initMs += initMs;
@@ -205,6 +210,7 @@ export class LambdaService {
       s.logBytes += PLATFORM_LOG_BYTES;
       if (result.status === 'timeout') s.timeouts++;
       else if (result.status === 'error') s.errors++;
+      this.o.report?.(fnId, `REPORT RequestId: ${context.awsRequestId} Duration: ${duration} ms Memory Size: ${spec.memoryMb} MB${initMs ? ` Init Duration: ${initMs} ms` : ''}${result.status === 'ok' ? '' : ` Status: ${result.status}${result.error ? ` ${result.error.split('\n')[0]}` : ''}`}`);
       // A timed-out container is gone (Lambda stops it); the others are kept warm.
       if (result.status !== 'timeout') this.#containers.get(fnId)!.push(container);
       return result;

@@ -1,18 +1,47 @@
 /**
  * What the functions write to their logs, measured for CloudWatch: bytes per function
  * (Logs ingestion is billed per GB) and the EMF metrics in them (each distinct metric is
- * a custom metric, billed per month), with their sums. The lines themselves are dropped:
- * the emulation's own output goes to stderr and, at the end, to stdout.
+ * a custom metric, billed per month), with their sums. The lines themselves are dropped,
+ * or appended to a file when one is given (each prefixed with the virtual time and the
+ * function): the emulation's own output goes to stderr and, at the end, to stdout.
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
+
 export class LogMeter {
   readonly bytes = new Map<string, number>();
   /** `namespace/metric/dimensions` → sum of its values. */
   readonly metrics = new Map<string, number>();
   #write: typeof process.stdout.write | undefined;
   #attribute: () => string | undefined = () => undefined;
+  #file: string | undefined;
+  #buffer: string[] = [];
+
+  /** `file`: where the lines go (truncated now), or nowhere. */
+  constructor(file?: string) {
+    this.#file = file;
+    if (file) writeFileSync(file, '');
+  }
 
   attribute(fn: () => string | undefined): void {
     this.#attribute = fn;
+  }
+
+  /** A line of the platform's own (Lambda's REPORT), kept with the functions' lines. */
+  platform(fn: string, line: string): void {
+    this.#keep(fn, line.endsWith('\n') ? line : line + '\n');
+  }
+
+  #keep(fn: string, text: string): void {
+    if (!this.#file) return;
+    const at = new Date().toISOString();
+    for (const line of text.split('\n')) if (line) this.#buffer.push(`${at} ${fn} ${line}\n`);
+    if (this.#buffer.length >= 200) this.flush();
+  }
+
+  flush(): void {
+    if (!this.#file || this.#buffer.length === 0) return;
+    appendFileSync(this.#file, this.#buffer.join(''));
+    this.#buffer = [];
   }
 
   install(): void {
@@ -23,6 +52,7 @@ export class LogMeter {
       const fn = this.#attribute() ?? '(emulator)';
       this.bytes.set(fn, (this.bytes.get(fn) ?? 0) + Buffer.byteLength(text));
       if (text.includes('"CloudWatchMetrics"')) this.#metrics(text);
+      this.#keep(fn, text);
       const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
       done?.();
       return true;
@@ -30,6 +60,7 @@ export class LogMeter {
   }
 
   uninstall(): void {
+    this.flush();
     if (this.#write) process.stdout.write = this.#write;
     this.#write = undefined;
   }

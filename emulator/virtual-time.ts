@@ -3,16 +3,20 @@
  * `Date.now`), S3/SQS latency, the API simulator's auctions, rate limit and latency, and
  * the handlers' own limiters and deadlines all read the same virtual time.
  *
- * Virtual time moves with real time while anything runs (so CPU work takes as long as it
- * really does), and when the world is idle (every request parked on a timer, nothing
+ * Virtual time moves with the CPU time this process spends (so work takes as long as it
+ * really computes), and when the world is idle (every request parked on a timer, nothing
  * computing) it jumps to the next timer instead of waiting for it. An hour of schedule
- * then costs the CPU work done in it, and a handler's duration is its real CPU time plus
- * the latencies it waited for, as in Lambda.
+ * then costs the CPU work done in it, and a handler's duration is its CPU time plus the
+ * latencies it waited for, as in Lambda. CPU time rather than wall time: on a shared
+ * machine the process may wait seconds for a core, time no deployed function would lose
+ * (with the wall clock, such a stall made fetches run past their timeout).
  *
  * `install()` replaces the global `Date`, `setTimeout`, `setInterval` and their `clear*`
- * for the process (the emulator runs in its own process); `node:timers` imports and
- * `setImmediate` stay real.
+ * for the process (the emulator runs in its own process), and the same functions of
+ * `node:timers` (middy's early-timeout timer comes from there); `setImmediate` stays real.
  */
+import timers from 'node:timers';
+import { syncBuiltinESMExports } from 'node:module';
 
 const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
@@ -20,6 +24,15 @@ const realSetImmediate = globalThis.setImmediate;
 const RealDate = globalThis.Date;
 
 const realNow = (): number => performance.timeOrigin + performance.now();
+
+/** Milliseconds of CPU this process has used (every thread, user and system). */
+export function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** What moves virtual time while nothing jumps it: CPU time (the emulation) or wall time. */
+export type ClockSource = 'cpu' | 'wall';
 
 /** Turns of the event loop (each with an I/O poll) that must pass unchanged before a jump. */
 const CONFIRM_TURNS = 4;
@@ -96,15 +109,19 @@ export class VirtualTime {
   skippedMs = 0;
   jumps = 0;
 
-  constructor(startMs: number) {
-    this.#offset = startMs - realNow();
+  readonly #source: () => number;
+
+  /** @param options.source what moves the clock between jumps. @default 'cpu' */
+  constructor(startMs: number, options: { source?: ClockSource } = {}) {
+    this.#source = options.source === 'wall' ? realNow : cpuNow;
+    this.#offset = startMs - this.#source();
   }
 
   #pausedAt: number | undefined;
   #pauses = 0;
 
   now(): number {
-    return this.#pausedAt ?? Math.floor(realNow() + this.#offset);
+    return this.#pausedAt ?? Math.floor(this.#source() + this.#offset);
   }
 
   /**
@@ -119,7 +136,7 @@ export class VirtualTime {
     if (--this.#pauses > 0) return;
     const frozen = this.#pausedAt!;
     this.#pausedAt = undefined;
-    this.#offset = frozen - realNow();
+    this.#offset = frozen - this.#source();
     this.#arm();
   }
 
@@ -176,10 +193,19 @@ export class VirtualTime {
     return this.#queue[0];
   }
 
-  /** One real timer for the earliest virtual one, for when real time reaches it first. */
+  /**
+   * One real timer for the earliest virtual one, for when the clock reaches it before a
+   * jump does. Real time runs at least as fast as CPU time on one thread, so it fires on
+   * time or early, and an early one arms again for what is left.
+   */
   #arm(): void {
     const head = this.#head();
-    if (!head) return;
+    if (!head) {
+      // Nothing left to wait for: a real timer armed for a timer that a jump fired would hold the process.
+      if (this.#armed) realClearTimeout(this.#armed.handle);
+      this.#armed = undefined;
+      return;
+    }
     if (this.#armed && this.#armed.due <= head.due) return;
     if (this.#armed) realClearTimeout(this.#armed.handle);
     const handle = realSetTimeout(() => {
@@ -236,6 +262,7 @@ export class VirtualTime {
   /**
    * Starts skipping idle time: whenever `probe` reports every request parked and nothing
    * has happened for a few turns of the event loop (each polls for I/O), time jumps.
+   * Keeps the process alive until `stopSkipping()`.
    */
   skipIdleTime(probe: IdleProbe): void {
     if (this.#looping) return;
@@ -258,12 +285,14 @@ export class VirtualTime {
         this.#ticks++;
         this.#jump();
       }
+      // Held (not unref'd) until stopSkipping(): an unref'd immediate lets the event loop
+      // block in its I/O poll until the next real timer, and every jump would wait for one.
       if (busy > SPIN_TURNS) {
         busy = 0;
-        realSetTimeout(turn, 1).unref();
-      } else realSetImmediate(turn).unref();
+        realSetTimeout(turn, 1);
+      } else realSetImmediate(turn);
     };
-    realSetImmediate(turn).unref();
+    realSetImmediate(turn);
   }
 
   stopSkipping(): void {
@@ -289,6 +318,8 @@ export class VirtualTime {
     g.setInterval = (fn: Callback, ms?: number, ...args: unknown[]) => this.setInterval(fn, ms, ...args);
     g.clearTimeout = (t: unknown) => (t instanceof VirtualTimer || this.#timers.has(Number(t)) ? this.clear(t) : realClearTimeout(t as never));
     g.clearInterval = g.clearTimeout;
+    Object.assign(timers, { setTimeout: g.setTimeout, setInterval: g.setInterval, clearTimeout: g.clearTimeout, clearInterval: g.clearInterval });
+    syncBuiltinESMExports();
   }
 
   uninstall(): void {
@@ -300,6 +331,8 @@ export class VirtualTime {
     g.clearTimeout = realClearTimeout;
     g.setInterval = realSetInterval;
     g.clearInterval = realClearInterval;
+    Object.assign(timers, { setTimeout: realSetTimeout, setInterval: realSetInterval, clearTimeout: realClearTimeout, clearInterval: realClearInterval });
+    syncBuiltinESMExports();
     this.stopSkipping();
   }
 }

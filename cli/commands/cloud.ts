@@ -4,7 +4,7 @@ import { billTotal, monthlyBill } from '../../emulator/bill.js';
 import { runCloud, stopCloud, type CloudRun } from '../../emulator/cloud-run.js';
 import { DEFAULT_LATENCY, type LatencyRange } from '../../emulator/emulated-aws.js';
 import { checkInvariants } from '../../emulator/invariants.js';
-import { existingTemplate, PROJECT_ROOT, synthesize } from '../../emulator/synth.js';
+import { existingTemplate, PROJECT_ROOT, synthesizeUnlessCurrent } from '../../emulator/synth.js';
 import { int, parse, rate, str, UsageError } from '../args.js';
 import { textTable } from './query.js';
 import { faultRates } from './simulate.js';
@@ -30,7 +30,8 @@ Options:
       --start DATE         virtual start, UTC (default 2026-11-23)
       --set KEY=VALUE      a stack setting for the synth (scraper.KEY), repeatable, e.g. --set viaSchedule="rate(5 minutes)"
       --cdk-out DIR        where cdk synth writes (default ./cdk.out)
-      --no-synth           run the template already in --cdk-out (from an earlier synth)
+      --no-synth           run the template already in --cdk-out as it is (otherwise cdk synth runs
+                           unless --cdk-out holds the synth of the same sources and settings)
       --s3-latency MS-MS   S3 request latency (default ${DEFAULT_LATENCY.s3.min}-${DEFAULT_LATENCY.s3.max})
       --sqs-latency MS-MS  SQS request latency (default ${DEFAULT_LATENCY.sqs.min}-${DEFAULT_LATENCY.sqs.max})
       --api-latency MS     API response latency, +-half of it as jitter (default 80)
@@ -39,6 +40,8 @@ Options:
       --long-gap N/M       a run of M unpublished ids every N ids (default 1500/250)
       --account-concurrency N  the account's Lambda concurrency quota (default 1000)
       --seed N             seed of the world, faults and latencies (default 1)
+      --logs FILE          write the functions' log lines (and Lambda's REPORT lines) to FILE, stamped
+                           with the virtual time (default: not kept)
       --json               print the report as JSON
   -h, --help               show this help`;
 
@@ -60,7 +63,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const p = parse(args, {
     days: { type: 'string' }, volume: { type: 'string' }, start: { type: 'string' }, set: { type: 'string', multiple: true }, 'cdk-out': { type: 'string' },
     's3-latency': { type: 'string' }, 'sqs-latency': { type: 'string' }, 'api-latency': { type: 'string' }, 'api-rate': { type: 'string' }, faults: { type: 'string' },
-    'long-gap': { type: 'string' }, 'no-synth': { type: 'boolean' }, 'account-concurrency': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+    'long-gap': { type: 'string' }, 'no-synth': { type: 'boolean' }, 'account-concurrency': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, logs: { type: 'string' },
   });
   if (p.values.help) return void process.stdout.write(CLOUD_HELP + '\n'), 0;
   const startText = str('start', p.values.start, '2026-11-23');
@@ -90,7 +93,9 @@ export async function cloudCommand(args: string[]): Promise<number> {
     templateFile = existingTemplate(outdir);
   } else {
     say(`cdk synth → ${outdir} (${Object.entries(context).map(([k, v]) => `${k}=${v}`).join(' ')})`);
-    templateFile = await synthesize(outdir, context);
+    const synth = await synthesizeUnlessCurrent(outdir, context);
+    if (synth.reused) say(`  skipped: ${outdir} holds the synth of these sources and settings (${synth.fingerprint})`);
+    templateFile = synth.templateFile;
   }
   say(`emulating ${days} day(s) at volume ${volume} from ${new Date(startMs).toISOString().slice(0, 10)} (template ${templateFile.replace(PROJECT_ROOT + '/', '')})`);
   const run = await runCloud({
@@ -106,6 +111,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
     faults,
     accountConcurrency: int('account-concurrency', p.values['account-concurrency'], 1000, 1, 1_000_000),
     longGap: { every: Number(gap[1]), length: Number(gap[2]) },
+    logFile: p.values.logs === undefined ? undefined : resolve(process.cwd(), str('logs', p.values.logs, '')),
     progress: say,
   });
   let report: ReturnType<typeof cloudReport>;

@@ -1,41 +1,56 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../emulator/synth.js';
+import { FAULT_KINDS } from '../../simulator/faults.js';
 import { runCli } from '../helpers/cli.js';
 
-// Inside the project: the bundles in cdk.out reach the AWS SDK in node_modules, as in Lambda's runtime.
-const cdkOut = join(PROJECT_ROOT, '.tmp', `cloud-${process.pid}`);
+// Inside the project, where the bundles reach the AWS SDK in node_modules as in Lambda's
+// runtime. Kept between runs: the synth is redone only when its sources or settings change.
+const cdkOut = join(PROJECT_ROOT, '.tmp', 'cloud-test-cdk.out');
+
 let report: {
-  invariants: { name: string; ok: boolean; detail: string }[];
+  invariants: { name: string; ok: boolean; detail: string; checked: number }[];
   functions: { name: string; invocations: number; timeouts: number; billedMs: number; reserved?: number; peakConcurrency: number }[];
   eventSources: { maxConcurrency?: number; batches: number }[];
   requests: Record<string, number>;
   schedules: Record<string, number>;
-  api: { requests: number; retryAfterViolations: number };
+  api: { requests: number; retryAfterViolations: number; faults: Record<string, number> };
   monthlyUsd: number;
 };
 let stderr = '';
 
 beforeAll(async () => {
-  // A quarter of a simulated day at 2% of production volume, VIA every 10 minutes: the
-  // synth once (~15-50 s on two busy cores), then the emulation (~1-2 min).
-  const r = await runCli(['cloud', '--days', '0.25', '--volume', '0.02', '--set', 'viaSchedule=rate(10 minutes)', '--faults', 'empty=0.02,serverError=0.02,reset=0.01,truncated=0.01,html=0.01,slow=0.01', '--cdk-out', cdkOut, '--json']);
+  // From 22:00 to 02:48 UTC: four hourly MaxSold plans, VIA every 10 minutes and the
+  // 02:30 compaction of the day before, at 2% of production volume (~40 auctions) with a
+  // window of 20 ids and runs of 30 unpublished ids (longer than the window). Every fault
+  // kind, at rates that make each happen at this volume.
+  const r = await runCli([
+    'cloud', '--start', '2026-11-22T22:00:00Z', '--days', '0.2', '--volume', '0.02', '--long-gap', '60/30',
+    '--set', 'viaSchedule=rate(10 minutes)', '--set', 'maxsoldWindow=20',
+    '--faults', 'notFound=0.03,empty=0.03,schema=0.05,serverError=0.02,reset=0.02,truncated=0.02,html=0.02,slow=0.01',
+    '--cdk-out', cdkOut, '--json',
+  ]);
   stderr = r.stderr;
   report = JSON.parse(r.stdout);
-}, 400_000);
+}, 300_000);
 
-afterAll(() => rmSync(cdkOut, { recursive: true, force: true }));
-
-describe('scraper cloud: a quarter day of the deployed topology', () => {
+describe('scraper cloud: a night of the deployed topology', () => {
   it('holds every invariant', () => {
     expect(report.invariants.filter((i) => !i.ok), stderr.slice(-2000)).toEqual([]);
+  });
+
+  it('checks something for every invariant', () => {
+    expect(report.invariants.filter((i) => i.checked === 0)).toEqual([]);
     expect(report.invariants.map((i) => i.name)).toContain('every auction that existed was discovered');
   });
 
+  it('injects every kind of fault', () => {
+    expect(FAULT_KINDS.filter((k) => !(report.api.faults[k] > 0))).toEqual([]);
+  });
+
   it('runs the schedules the template declares, at their rates', () => {
-    // Six hours: MaxSold hourly, VIA every 10 minutes, compaction once (02:30 UTC).
-    expect(Object.values(report.schedules).sort((a, b) => a - b)).toEqual([1, 6, 36]);
+    // MaxSold hourly (23:00-02:00), VIA every 10 minutes, compaction once (02:30 UTC).
+    expect(Object.values(report.schedules).sort((a, b) => a - b)).toEqual([1, 4, 28]);
   });
 
   it('never runs more fetches at once than the event source maxConcurrency (the semaphore)', () => {

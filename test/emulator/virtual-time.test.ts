@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualTime } from '../../emulator/virtual-time.js';
+import { cpuNow, VirtualTime } from '../../emulator/virtual-time.js';
 
 describe('virtual time', () => {
-  it('starts at the given instant and moves with real time', async () => {
-    const vt = new VirtualTime(Date.parse('2026-11-23T00:00:00Z'));
+  it('starts at the given instant and, on the wall clock, moves with real time', async () => {
+    const vt = new VirtualTime(Date.parse('2026-11-23T00:00:00Z'), { source: 'wall' });
     const t0 = vt.now();
     expect(t0).toBeGreaterThanOrEqual(Date.parse('2026-11-23T00:00:00Z'));
     await new Promise((r) => setTimeout(r, 20));
     expect(vt.now() - t0).toBeGreaterThanOrEqual(15);
+  });
+
+  it('on the CPU clock, moves with computing and not with waiting for a core or a real timer', async () => {
+    const vt = new VirtualTime(0);
+    const t0 = vt.now();
+    const cpu0 = cpuNow();
+    await new Promise((r) => setTimeout(r, 50));
+    const waited = vt.now() - t0;
+    while (cpuNow() - cpu0 < 60) Math.sqrt(Math.random());
+    const computed = vt.now() - t0;
+    expect(waited).toBeLessThan(25);
+    expect(computed).toBeGreaterThanOrEqual(60);
   });
 
   it('skips idle time: an hour-long timer fires at once when nothing is busy, at its virtual instant', async () => {
@@ -38,7 +50,7 @@ describe('virtual time', () => {
   });
 
   it('a paused clock stands still and then goes on from where it stopped', async () => {
-    const vt = new VirtualTime(1_000_000);
+    const vt = new VirtualTime(1_000_000, { source: 'wall' });
     vt.pause();
     const frozen = vt.now();
     await new Promise((r) => setTimeout(r, 20));
