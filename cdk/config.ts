@@ -45,6 +45,8 @@ export interface ScraperSettings {
   readonly baseUrl?: string;
   /** User-Agent sent with every request; put a real contact in it. @default DEFAULT_USER_AGENT */
   readonly userAgent: string;
+  /** An email address subscribed to the alarm topic (it confirms the subscription by mail). @default - none */
+  readonly alarmEmail?: string;
 }
 
 /** What a caller may pass: the same keys, numbers also as strings (CDK `-c` values are strings). */
@@ -136,6 +138,11 @@ const headerValue: Parser<string> = (value) => {
   return value;
 };
 
+const email: Parser<string> = (value) => {
+  if (typeof value !== 'string' || value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new Expected('an email address like ops@example.org');
+  return value;
+};
+
 const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<ScraperSettings[K]>> } = {
   maxsoldSchedule: schedule,
   viaSchedule: schedule,
@@ -153,6 +160,7 @@ const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<Scr
   rawRetentionDays: wholeNumber(1, 3650),
   baseUrl: origin,
   userAgent: headerValue,
+  alarmEmail: email,
 };
 
 const KEYS = Object.keys(PARSERS) as (keyof ScraperSettings)[];

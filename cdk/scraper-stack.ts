@@ -11,6 +11,7 @@ import { acknowledgeCdkManagedResources } from './checks.js';
 import { openRequestCeiling, resolveSettings, type ScraperSettings, type ScraperSettingsInput } from './config.js';
 import { DataBucket, QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, STATE_PREFIX, TABLES_PREFIX } from './data-bucket.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { Monitoring } from './monitoring.js';
 import { QueryLayer } from './query-layer.js';
 import { ScheduledPlan } from './scheduled-plan.js';
 import { ScraperFunction } from './scraper-function.js';
@@ -46,6 +47,8 @@ export class ScraperStack extends Stack {
   public readonly data: DataBucket;
   public readonly work: WorkQueue;
   public readonly normaliseFailures: DeadLetterQueue;
+  public readonly scheduleFailures: DeadLetterQueue;
+  public readonly monitoring: Monitoring;
   public readonly queries: QueryLayer;
   public readonly dispatchFunction: ScraperFunction;
   public readonly fetchFunction: ScraperFunction;
@@ -83,6 +86,14 @@ export class ScraperStack extends Stack {
       reason: 'This queue is itself a dead-letter queue: the on-failure destination of the normaliser\'s async invocations (an alarm watches it).',
     });
 
+    this.scheduleFailures = new DeadLetterQueue(this, 'ScheduleFailures', {
+      description: 'Scheduled dispatch and compaction invocations that failed after their retries (the next schedule runs as usual)',
+    });
+    Validations.of(this.scheduleFailures.queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue: the on-failure destination of the scheduled dispatch and compaction invocations (an alarm watches it).',
+    });
+
     const common = { BUCKET_NAME: bucket.bucketName };
 
     // Dispatch: plans work items on a schedule; reads and advances its cursor, reads the
@@ -92,6 +103,7 @@ export class ScraperStack extends Stack {
       description: 'Plans MaxSold ids or a VIA snapshot and sends the work items to the queue',
       timeout: Duration.seconds(30),
       memorySize: 256,
+      onFailure: new SqsDestination(this.scheduleFailures.queue),
       environment: {
         ...common,
         QUEUE_URL: queue.queueUrl,
@@ -164,6 +176,7 @@ export class ScraperStack extends Stack {
       description: 'Merges the small Parquet files of recent partitions, deduplicated by source_key',
       timeout: Duration.seconds(900),
       memorySize: 3008,
+      onFailure: new SqsDestination(this.scheduleFailures.queue),
       environment: common,
     });
     grantList(this.compactFunction, bucket, TABLES_PREFIX);
@@ -190,12 +203,25 @@ export class ScraperStack extends Stack {
 
     this.queries = new QueryLayer(this, 'Queries', { bucket });
 
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      dispatch: this.dispatchFunction,
+      fetch: this.fetchFunction,
+      normalise: this.normaliseFunction,
+      compact: this.compactFunction,
+      workQueue: queue,
+      deadLetterQueues: [this.work.deadLetters.queue, this.normaliseFailures.queue, this.scheduleFailures.queue],
+      alarmEmail: settings.alarmEmail,
+    });
+    this.monitoring.notifyEveryAlarm();
+
     acknowledgeCdkManagedResources(this);
 
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'Raw responses, Parquet tables, quarantine, state and Athena results' });
     new CfnOutput(this, 'WorkQueueUrl', { value: queue.queueUrl, description: 'Work items for the fetch function' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.work.deadLetters.queue.queueUrl, description: 'Work items that failed every attempt (scraper redrive)' });
     new CfnOutput(this, 'NormaliseFailuresQueueUrl', { value: this.normaliseFailures.queue.queueUrl, description: 'S3 events the normaliser failed on' });
+    new CfnOutput(this, 'ScheduleFailuresQueueUrl', { value: this.scheduleFailures.queue.queueUrl, description: 'Scheduled dispatch and compaction invocations that failed' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Every alarm notifies this topic: subscribe to it (or set scraper.alarmEmail)' });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.queries.workGroup.ref, description: 'Athena workgroup with the named queries' });
     new CfnOutput(this, 'GlueDatabase', { value: this.queries.database.ref, description: 'Glue database of the Parquet tables' });
     new CfnOutput(this, 'OpenRequestCeiling', {

@@ -22,6 +22,7 @@ export function publishStats(metrics: Metrics, stats: RunStats): void {
   count('Retries', stats.retries);
   count('Throttled', stats.throttled);
   count('Fetched', stats.total('fetched'));
+  count('Unchanged', stats.total('unchanged'));
   count('Missing', stats.total('missing'));
   count('Empty', stats.total('empty'));
   count('Quarantined', stats.total('quarantined'));

@@ -248,9 +248,9 @@ describe('environment', () => {
 });
 
 describe('outputs', () => {
-  it('name the bucket, queues, workgroup, database and ceiling', () => {
+  it('name the bucket, queues, alarm topic, workgroup, database and ceiling', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
-      'AthenaWorkGroup', 'BucketName', 'DeadLetterQueueUrl', 'GlueDatabase', 'NormaliseFailuresQueueUrl', 'OpenRequestCeiling', 'WorkQueueUrl',
+      'AlarmTopicArn', 'AthenaWorkGroup', 'BucketName', 'DeadLetterQueueUrl', 'GlueDatabase', 'NormaliseFailuresQueueUrl', 'OpenRequestCeiling', 'ScheduleFailuresQueueUrl', 'WorkQueueUrl',
     ]);
   });
 });
