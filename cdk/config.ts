@@ -47,6 +47,12 @@ export interface ScraperSettings {
   readonly userAgent: string;
   /** An email address subscribed to the alarm topic (it confirms the subscription by mail). @default - none */
   readonly alarmEmail?: string;
+  /**
+   * The account's Lambda concurrency quota ("Concurrent executions" in Service Quotas;
+   * `aws lambda get-account-settings`). Fetch's reserved concurrency needs it to be at
+   * least fetchMaxConcurrency + 100; the synth checks it when given. @default - unknown: the synth warns
+   */
+  readonly accountConcurrency?: number;
 }
 
 /** What a caller may pass: the same keys, numbers also as strings (CDK `-c` values are strings). */
@@ -161,6 +167,7 @@ const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<Scr
   baseUrl: origin,
   userAgent: headerValue,
   alarmEmail: email,
+  accountConcurrency: wholeNumber(1, 1_000_000),
 };
 
 const KEYS = Object.keys(PARSERS) as (keyof ScraperSettings)[];
@@ -218,6 +225,31 @@ export function settingsFromContext(scope: Construct): Record<string, unknown> {
 export function resolveSettings(scope: Construct, props: ScraperSettingsInput = {}): ScraperSettings {
   const given = Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined));
   return parseSettings({ ...settingsFromContext(scope), ...given });
+}
+
+/** Lambda keeps this much of the account's concurrency unreserved. */
+export const UNRESERVED_MINIMUM = 100;
+
+/** The account quota the stack's reserved concurrency needs. */
+export function requiredAccountConcurrency(settings: ScraperSettings): number {
+  return settings.fetchMaxConcurrency + UNRESERVED_MINIMUM;
+}
+
+/**
+ * What must hold before anything is deployed: a User-Agent with a real contact (the
+ * default is a placeholder), and an account quota that fits the reserved concurrency
+ * when the quota is stated. Throws naming the setting.
+ */
+export function checkDeployable(settings: ScraperSettings): void {
+  if (settings.userAgent === DEFAULT_USER_AGENT || /you@example\.com/i.test(settings.userAgent)) {
+    throw new Error(`${CONTEXT_KEY}.userAgent: still the placeholder "${settings.userAgent}". The APIs are asked for by name: set a User-Agent with your contact, e.g. `
+      + `cdk deploy -c ${CONTEXT_KEY}.userAgent="my-scraper/1.0 (+https://example.org; ops@example.org)", or in cdk.json under context.${CONTEXT_KEY}.userAgent`);
+  }
+  const needed = requiredAccountConcurrency(settings);
+  if (settings.accountConcurrency !== undefined && settings.accountConcurrency < needed) {
+    throw new Error(`${CONTEXT_KEY}.accountConcurrency: ${settings.accountConcurrency} is below the ${needed} that fetch's reserved concurrency of ${settings.fetchMaxConcurrency} (fetchMaxConcurrency) needs, `
+      + `as Lambda keeps ${UNRESERVED_MINIMUM} unreserved. Ask for a higher "Concurrent executions" quota in Service Quotas (new accounts often have 10) before deploying.`);
+  }
 }
 
 /**

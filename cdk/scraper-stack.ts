@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { SEEN_PREFIX } from '../core/normalise-object.js';
 import { grantList, grantObjects } from './bucket-access.js';
 import { acknowledgeCdkManagedResources } from './checks.js';
-import { openRequestCeiling, resolveSettings, type ScraperSettings, type ScraperSettingsInput } from './config.js';
+import { checkDeployable, CONTEXT_KEY, openRequestCeiling, requiredAccountConcurrency, resolveSettings, type ScraperSettings, type ScraperSettingsInput } from './config.js';
 import { DataBucket, QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, STATE_PREFIX, TABLES_PREFIX } from './data-bucket.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { Monitoring } from './monitoring.js';
@@ -59,6 +59,7 @@ export class ScraperStack extends Stack {
     const { settings: given, ...stackProps } = props;
     // Parsed before super() so that a bad setting fails before any resource exists.
     const settings = resolveSettings(scope, given);
+    checkDeployable(settings);
     const ceiling = openRequestCeiling(settings);
     super(scope, id, {
       ...stackProps,
@@ -136,6 +137,12 @@ export class ScraperStack extends Stack {
         USER_AGENT: settings.userAgent,
       },
     });
+    if (settings.accountConcurrency === undefined) {
+      // Shown by every synth and deploy until the quota is stated (and then checked).
+      Annotations.of(this.fetchFunction).addWarningV2('api-scraper:account-concurrency',
+        `Fetch reserves ${settings.fetchMaxConcurrency} concurrent executions: the account's Lambda quota must be at least ${requiredAccountConcurrency(settings)} (Lambda keeps 100 unreserved; new accounts often have 10). `
+        + `Check with "aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions", then set -c ${CONTEXT_KEY}.accountConcurrency=<quota> to have the synth check it.`);
+    }
     this.fetchFunction.addEventSource(new SqsEventSource(queue, {
       batchSize: settings.fetchBatchSize,
       maxConcurrency: settings.fetchMaxConcurrency,
@@ -157,6 +164,7 @@ export class ScraperStack extends Stack {
       description: 'Turns one raw object into Parquet rows under tables/ (or quarantines it)',
       timeout: Duration.seconds(60),
       memorySize: 1024,
+      writesParquet: true,
       retryAttempts: NORMALISE_RETRY_ATTEMPTS,
       onFailure: new SqsDestination(this.normaliseFailures.queue),
       environment: common,
@@ -176,6 +184,7 @@ export class ScraperStack extends Stack {
       description: 'Merges the small Parquet files of recent partitions, deduplicated by source_key',
       timeout: Duration.seconds(900),
       memorySize: 3008,
+      writesParquet: true,
       onFailure: new SqsDestination(this.scheduleFailures.queue),
       environment: common,
     });
