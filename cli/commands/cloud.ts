@@ -69,7 +69,9 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const startText = str('start', p.values.start, '2026-11-23');
   const startMs = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(startText) ? `${startText}T00:00:00Z` : startText);
   if (Number.isNaN(startMs)) throw new UsageError(`--start: expected a UTC date like 2026-11-23, got "${startText}"`);
-  const context: Record<string, string> = { 'scraper.userAgent': 'api-scraper-emulation/0.1 (+local emulation; no contact)' };
+  const accountConcurrency = int('account-concurrency', p.values['account-concurrency'], 1000, 1, 1_000_000);
+  // The synth checks the quota against the reserved concurrency, as for a deploy.
+  const context: Record<string, string> = { 'scraper.userAgent': 'api-scraper-emulation/0.1 (+local emulation; no contact)', 'scraper.accountConcurrency': String(accountConcurrency) };
   for (const s of (p.values.set as unknown as string[] | undefined) ?? []) {
     const m = /^([A-Za-z]+)=(.*)$/.exec(s);
     if (!m) throw new UsageError(`--set: expected KEY=VALUE (a stack setting), got "${s}"`);
@@ -109,7 +111,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
     apiJitterMs: apiLatency / 2,
     rateLimit: { perSecond, burst: Math.max(1, Math.ceil(perSecond)) },
     faults,
-    accountConcurrency: int('account-concurrency', p.values['account-concurrency'], 1000, 1, 1_000_000),
+    accountConcurrency,
     longGap: { every: Number(gap[1]), length: Number(gap[2]) },
     logFile: p.values.logs === undefined ? undefined : resolve(process.cwd(), str('logs', p.values.logs, '')),
     progress: say,

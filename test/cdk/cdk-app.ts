@@ -12,11 +12,20 @@ export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk
 export const TEST_USER_AGENT = 'api-scraper-test/0.1 (+tests; ops@example.org)';
 
 /**
- * An App as `cdk synth` builds it (same feature flags, a test User-Agent) but with asset
- * bundling skipped for every stack, so no esbuild run: a synth takes a few seconds.
+ * An App as `cdk synth` builds it (same feature flags, a test User-Agent, an account quota
+ * stated) but with asset bundling skipped for every stack, so no esbuild run: a synth
+ * takes a few seconds.
  */
 export function testApp(context: Record<string, unknown> = {}, bundle = false): App {
-  return new App({ context: { ...CDK_JSON_CONTEXT, 'scraper.userAgent': TEST_USER_AGENT, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context } });
+  return new App({
+    context: {
+      ...CDK_JSON_CONTEXT,
+      'scraper.userAgent': TEST_USER_AGENT,
+      'scraper.accountConcurrency': '1000',
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...context,
+    },
+  });
 }
 
 /** Template JSON has no static type; tests read it by path and assert what they find. */

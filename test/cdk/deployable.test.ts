@@ -21,7 +21,7 @@ describe('the account quota', () => {
   const warnings = (stack: ScraperStack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('account\'s Lambda quota must be at least 105'));
 
   it('is explained at every synth until it is stated', () => {
-    const found = warnings(new ScraperStack(testApp(), 'Unstated'));
+    const found = warnings(new ScraperStack(testApp({ 'scraper.accountConcurrency': undefined }), 'Unstated'));
     expect(found).toHaveLength(1);
     expect(String(found[0].entry.data)).toContain('aws lambda get-account-settings');
   });
