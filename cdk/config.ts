@@ -23,6 +23,12 @@ export interface ScraperSettings {
   readonly maxsoldWindow: number;
   /** An explicit id range (`100000-100500`, or core's comma mix); when set, every dispatch plans exactly it. @default - unset: the cursor moves by `maxsoldWindow` */
   readonly maxsoldIds?: string;
+  /**
+   * Fetch the bid histories of items with bids on every re-poll of an open auction too
+   * (about one request per item with bids, each poll). Closed auctions' are always fetched
+   * once, from the snapshot taken after the last lot closed. @default false
+   */
+  readonly maxsoldWithBids: boolean;
   /** Concurrent fetch Lambdas: the SQS event source's `maxConcurrency`, the semaphore (AWS allows 2-1000). @default 5 */
   readonly fetchMaxConcurrency: number;
   /** Requests one fetch invocation keeps open (core limiter). @default 4 */
@@ -66,6 +72,7 @@ export const DEFAULT_SETTINGS: ScraperSettings = {
   compactionSchedule: 'cron(30 2 * * ? *)',
   maxsoldStartId: 104_000,
   maxsoldWindow: 200,
+  maxsoldWithBids: false,
   fetchMaxConcurrency: 5,
   fetchConcurrencyPerInvocation: 4,
   fetchRate: 8,
@@ -129,6 +136,12 @@ const auctionIds: Parser<string> = (value) => {
   return value.trim();
 };
 
+const flag: Parser<boolean> = (value) => {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Expected('true or false');
+};
+
 const origin: Parser<string> = (value) => {
   const form = 'an http(s) origin like https://example.com or http://127.0.0.1:8080, with no path';
   if (typeof value !== 'string' || !URL.canParse(value)) throw new Expected(form);
@@ -156,6 +169,7 @@ const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<Scr
   maxsoldStartId: wholeNumber(1, 99_999_999),
   maxsoldWindow: wholeNumber(1, 10_000),
   maxsoldIds: auctionIds,
+  maxsoldWithBids: flag,
   fetchMaxConcurrency: wholeNumber(2, 1000),
   fetchConcurrencyPerInvocation: wholeNumber(1, 100),
   fetchRate: positiveNumber(1000),

@@ -158,7 +158,7 @@ export class ScraperStack extends Stack {
     this.fetchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [queue.queueArn] }));
 
     // Normalise: one invocation per raw object, straight from the S3 event; leaves a
-    // state/seen/ marker per auction for the dispatcher.
+    // state/seen/ marker per auction for the dispatcher, and plans bid histories.
     this.normaliseFunction = new ScraperFunction(this, 'Normalise', {
       handlerName: 'normalise',
       description: 'Turns one raw object into Parquet rows under tables/ (or quarantines it)',
@@ -167,8 +167,10 @@ export class ScraperStack extends Stack {
       writesParquet: true,
       retryAttempts: NORMALISE_RETRY_ATTEMPTS,
       onFailure: new SqsDestination(this.normaliseFailures.queue),
-      environment: common,
+      environment: { ...common, QUEUE_URL: queue.queueUrl, BIDS_EVERY_POLL: String(settings.maxsoldWithBids) },
     });
+    // The bid histories of a closed auction's items (or of every poll's, with maxsoldWithBids).
+    queue.grantSendMessages(this.normaliseFunction);
     grantObjects(this.normaliseFunction, bucket, RAW_PREFIX, ['s3:GetObject']);
     grantObjects(this.normaliseFunction, bucket, TABLES_PREFIX, ['s3:PutObject']);
     grantObjects(this.normaliseFunction, bucket, QUARANTINE_PREFIX, ['s3:PutObject']);

@@ -1,4 +1,4 @@
-import type { ObjectStore, Processor, ProcessInput, ProcessResult, StoredObject } from './ports.js';
+import type { ObjectStore, Processor, ProcessInput, ProcessResult, StoredObject, WorkQueue } from './ports.js';
 import { itemFromRawKey, quarantineKey, RAW_SUFFIX } from './raw-key.js';
 import type { RunStats } from './run-stats.js';
 import { utcSecond, type WorkItem } from './work-item.js';
@@ -26,6 +26,20 @@ export function parseSeenMarker(key: string): { id: string; closesAt: number | n
 export interface NormaliseOptions {
   /** Leave a state/seen/ marker per auction (the AWS normaliser does; a local rebuild need not). */
   recordSeen?: boolean;
+  /**
+   * Plan the bid history (`&itemid=`) of every item with bids: on an auction's snapshot
+   * taken after its last lot closed (the final bids), or on every snapshot when
+   * `everyPoll`. The AWS normaliser does; a local rebuild need not.
+   */
+  bids?: { queue: WorkQueue; everyPoll: boolean };
+}
+
+/** The bid-history items an auction's stored snapshot calls for (none for a bid history itself). */
+export function bidItemsToPlan(item: WorkItem, result: Extract<ProcessResult, { kind: 'stored' }>, fetchedAt: number, everyPoll: boolean): WorkItem[] {
+  if (item.source !== 'maxsold' || item.itemId) return [];
+  const closed = result.closesAt !== undefined && result.closesAt <= fetchedAt;
+  if (!closed && !everyPoll) return [];
+  return result.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));
 }
 
 /**
@@ -70,6 +84,13 @@ export async function normaliseRawObject(key: string, source: ObjectStore, proce
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
     if (options.recordSeen && item.source === 'maxsold' && !item.itemId) await source.put(seenMarkerKey(item.id, result.closesAt ?? null), new Uint8Array(0));
+    if (options.bids) {
+      const bids = bidItemsToPlan(item, result, fetchedAt, options.bids.everyPoll);
+      if (bids.length > 0) {
+        await options.bids.queue.send(bids);
+        stats.bidsPlanned += bids.length;
+      }
+    }
     return 'fetched';
   }
   if (result.kind === 'failed' && result.outcome === 'empty') {

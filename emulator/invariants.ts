@@ -144,7 +144,8 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
       let duplicates = 0;
       let partitions = 0;
       for (const table of TABLE_NAMES) {
-        const id = [...TABLES[table].identity, ...(table.startsWith('via') ? ['snapshot_at'] : [])].join(', ');
+        // Within a partition: a raw key (hence a version) is per item per day.
+        const id = [...TABLES[table].identity, ...(table.startsWith('via') ? ['snapshot_at'] : []), 'dt'].join(', ');
         const r = await db.query(`SELECT count(*) - count(DISTINCT (${id})), count(DISTINCT dt) FROM ${table} WHERE dt < DATE '${lastDay}'`);
         duplicates += Number(r.rows[0][0]);
         partitions += Number(r.rows[0][1]);
@@ -157,6 +158,22 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
         withFinal = Number(r.rows[0][0]);
       }
       add('every closed auction has its final prices', withFinal === closed.length, `${withFinal} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed`, closed.length);
+
+      // Bid histories: every item with bids in a closed auction's final snapshot has all its bids in maxsold_bids.
+      let withBids = 0;
+      let complete = 0;
+      if (closed.length > 0) {
+        const r = await db.query(`WITH final AS (
+            SELECT i.item_id, max_by(i.bid_count, i.fetched_at) AS bids
+            FROM maxsold_items i JOIN maxsold_auctions a ON a.source_key = i.source_key
+            WHERE a.fetched_at > a.last_item_closes_at AND a.auction_id IN (${closed.join(',')})
+            GROUP BY i.item_id),
+          history AS (SELECT item_id, count(DISTINCT position) AS rows FROM maxsold_bids GROUP BY item_id)
+          SELECT count(*), count(*) FILTER (WHERE h.rows = f.bids) FROM final f LEFT JOIN history h USING (item_id) WHERE f.bids > 0`);
+        withBids = Number(r.rows[0][0]);
+        complete = Number(r.rows[0][1]);
+      }
+      add('closed auctions\' bid histories are complete', complete === withBids, `${complete} of ${withBids} items with bids in closed auctions have every bid in maxsold_bids`, withBids);
     } finally {
       db.close();
     }

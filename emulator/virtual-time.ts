@@ -31,6 +31,72 @@ export function cpuNow(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * cpuNow() read at most once per millisecond of wall time: the clock is read on every `Date`,
+ * and a system call each time would cost more than the work it measures.
+ */
+function sampledCpuNow(): () => number {
+  let sampledAt = -Infinity;
+  let value = 0;
+  return () => {
+    const wall = performance.now();
+    if (wall - sampledAt >= 1) {
+      sampledAt = wall;
+      value = cpuNow();
+    }
+    return value;
+  };
+}
+
+/** A queued firing of a timer: stale once the timer is cancelled or moved to another instant. */
+interface Entry {
+  due: number;
+  id: number;
+  timer: VirtualTimer;
+}
+
+const before = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.id < b.id);
+
+/** A binary min-heap of entries by (due, id). */
+class TimerHeap {
+  readonly items: Entry[] = [];
+
+  push(e: Entry): void {
+    const h = this.items;
+    h.push(e);
+    for (let i = h.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i], h[parent])) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
+      i = parent;
+    }
+  }
+
+  peek(): Entry | undefined {
+    return this.items[0];
+  }
+
+  pop(): Entry | undefined {
+    const h = this.items;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l], h[m])) m = l;
+        if (r < h.length && before(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 /** What moves virtual time while nothing jumps it: CPU time (the emulation) or wall time. */
 export type ClockSource = 'cpu' | 'wall';
 
@@ -100,7 +166,7 @@ export class VirtualTime {
   #offset: number;
   #nextId = 1;
   readonly #timers = new Map<number, VirtualTimer>();
-  #queue: VirtualTimer[] = [];
+  readonly #queue = new TimerHeap();
   #armed: { due: number; handle: ReturnType<typeof realSetTimeout> } | undefined;
   #ticks = 0;
   #looping = false;
@@ -113,7 +179,7 @@ export class VirtualTime {
 
   /** @param options.source what moves the clock between jumps. @default 'cpu' */
   constructor(startMs: number, options: { source?: ClockSource } = {}) {
-    this.#source = options.source === 'wall' ? realNow : cpuNow;
+    this.#source = options.source === 'wall' ? realNow : sampledCpuNow();
     this.#offset = startMs - this.#source();
   }
 
@@ -180,17 +246,20 @@ export class VirtualTime {
   }
 
   #push(t: VirtualTimer): void {
-    // Sorted insert from the end: most timers are due after those already queued.
-    const q = this.#queue;
-    let i = q.length;
-    while (i > 0 && (q[i - 1].due > t.due || (q[i - 1].due === t.due && q[i - 1].id > t.id))) i--;
-    q.splice(i, 0, t);
+    this.#queue.push({ due: t.due, id: t.id, timer: t });
     this.#arm();
   }
 
+  #live(e: Entry): boolean {
+    return !e.timer.cancelled && e.timer.due === e.due && this.#timers.get(e.id) === e.timer;
+  }
+
   #head(): VirtualTimer | undefined {
-    while (this.#queue.length > 0 && (this.#queue[0].cancelled || this.#timers.get(this.#queue[0].id) !== this.#queue[0])) this.#queue.shift();
-    return this.#queue[0];
+    for (let e = this.#queue.peek(); e; e = this.#queue.peek()) {
+      if (this.#live(e)) return e.timer;
+      this.#queue.pop();
+    }
+    return undefined;
   }
 
   /**
@@ -220,7 +289,7 @@ export class VirtualTime {
   #fireDue(): void {
     const now = this.now();
     for (let t = this.#head(); t && t.due <= now; t = this.#head()) {
-      this.#queue.shift();
+      this.#queue.pop();
       if (t.cancelled) continue;
       if (t.interval === undefined) this.#timers.delete(t.id);
       else {
@@ -241,12 +310,7 @@ export class VirtualTime {
   /** Jumps to the next timer that holds the process (`ref`), firing what falls due on the way. */
   #jump(): boolean {
     let target: number | undefined;
-    for (const t of this.#queue) {
-      if (!t.cancelled && t.refed && this.#timers.get(t.id) === t) {
-        target = t.due;
-        break;
-      }
-    }
+    for (const t of this.#timers.values()) if (t.refed && (target === undefined || t.due < target)) target = t.due;
     if (target === undefined) return false;
     const now = this.now();
     if (target > now) {

@@ -27,5 +27,6 @@ export function publishStats(metrics: Metrics, stats: RunStats): void {
   count('Empty', stats.total('empty'));
   count('Quarantined', stats.total('quarantined'));
   if (stats.bytesReceived > 0) metrics.addMetric('BytesReceived', MetricUnit.Bytes, stats.bytesReceived);
+  count('BidHistoriesPlanned', stats.bidsPlanned);
   count('RowsWritten', Object.values(stats.rows).reduce((a, b) => a + b, 0));
 }

@@ -242,8 +242,14 @@ describe('environment', () => {
     );
   });
 
-  it.each(['normaliseFunction', 'compactFunction'] as const)('%s gets only the bucket and the common variables', (name) => {
-    expect(env(stack, template, name)).toEqual(common(stack, template));
+  it('normalise gets the queue (bid histories) and whether every poll plans them', () => {
+    expect(env(stack, template, 'normaliseFunction')).toEqual({ ...common(stack, template), QUEUE_URL: queueUrl(stack, template), BIDS_EVERY_POLL: 'false' });
+    const bids = new ScraperStack(testApp(), 'Bids', { settings: { maxsoldWithBids: 'true' } });
+    expect(env(bids, Template.fromStack(bids), 'normaliseFunction').BIDS_EVERY_POLL).toBe('true');
+  });
+
+  it('compact gets only the bucket and the common variables', () => {
+    expect(env(stack, template, 'compactFunction')).toEqual(common(stack, template));
   });
 });
 
