@@ -44,6 +44,8 @@ export interface CloudRunOptions {
   accountConcurrency: number;
   /** Ids per long gap (a run of unpublished ids), and how often one comes. */
   longGap: { every: number; length: number };
+  /** Days of auctions allocated before the start. */
+  backlogDays: number;
   /** Where the functions' log lines go (with Lambda's REPORT lines); by default nowhere. */
   logFile?: string;
   progress?: (line: string) => void;
@@ -105,6 +107,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
       seed: o.seed,
       longGapEvery: o.longGap.every,
       longGapLength: o.longGap.length,
+      backlogDays: o.backlogDays,
       cacheEntries: Math.max(200, Math.ceil(3500 * o.volume)),
     },
   });

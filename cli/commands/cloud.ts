@@ -38,6 +38,8 @@ Options:
       --api-rate R         the API's rate limit, answered with 429 + Retry-After (default 50/s)
       --faults SPEC        injected faults (default ${DEFAULT_FAULTS})
       --long-gap N/M       a run of M unpublished ids every N ids (default 1500/250)
+      --backlog-days D     days of auctions that exist when the run starts (default 10: with auctions
+                           open 6-10 days, some already closed and ~3,000 open at volume 1)
       --account-concurrency N  the account's Lambda concurrency quota (default 1000)
       --seed N             seed of the world, faults and latencies (default 1)
       --logs FILE          write the functions' log lines (and Lambda's REPORT lines) to FILE, stamped
@@ -63,7 +65,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const p = parse(args, {
     days: { type: 'string' }, volume: { type: 'string' }, start: { type: 'string' }, set: { type: 'string', multiple: true }, 'cdk-out': { type: 'string' },
     's3-latency': { type: 'string' }, 'sqs-latency': { type: 'string' }, 'api-latency': { type: 'string' }, 'api-rate': { type: 'string' }, faults: { type: 'string' },
-    'long-gap': { type: 'string' }, 'no-synth': { type: 'boolean' }, 'account-concurrency': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, logs: { type: 'string' },
+    'long-gap': { type: 'string' }, 'backlog-days': { type: 'string' }, 'no-synth': { type: 'boolean' }, 'account-concurrency': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, logs: { type: 'string' },
   });
   if (p.values.help) return void process.stdout.write(CLOUD_HELP + '\n'), 0;
   const startText = str('start', p.values.start, '2026-11-23');
@@ -113,6 +115,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
     faults,
     accountConcurrency,
     longGap: { every: Number(gap[1]), length: Number(gap[2]) },
+    backlogDays: p.values['backlog-days'] === undefined ? 10 : positive('backlog-days', p.values['backlog-days'], 10, 60),
     logFile: p.values.logs === undefined ? undefined : resolve(process.cwd(), str('logs', p.values.logs, '')),
     progress: say,
   });
