@@ -5,7 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE_NAMES, TABLES, type ColumnType, type TableSchema } from '../core/tables.js';
 import { ATHENA_RESULTS_PREFIX, TABLES_PREFIX } from './data-bucket.js';
-import { namedQueries } from './named-queries.js';
+import { namedQueries } from '../core/named-queries.js';
 
 /**
  * Glue and Athena names are per account and region, so they derive from the stack's
