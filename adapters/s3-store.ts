@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
 
 /**
@@ -15,7 +15,7 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string): Promise<StoredObject | undefined> {
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { body: await res.Body!.transformToByteArray(), metadata: res.Metadata ?? {} };
+      return { body: await res.Body!.transformToByteArray(), metadata: res.Metadata ?? {}, etag: res.ETag };
     } catch (e) {
       if (notFound(e)) return undefined;
       throw e;
@@ -40,6 +40,29 @@ export class S3ObjectStore implements ObjectStore {
     } while (token);
   }
 
+  async putIfUnchanged(key: string, body: Uint8Array, etag: string | null): Promise<boolean> {
+    try {
+      await this.client.send(new PutObjectCommand({
+        Bucket: this.bucket, Key: key, Body: body, ContentType: contentType(key),
+        ...(etag === null ? { IfNoneMatch: '*' } : { IfMatch: etag }),
+      }));
+      return true;
+    } catch (e) {
+      if (lostRace(e)) return false;
+      throw e;
+    }
+  }
+
+  async deleteIfUnchanged(key: string, etag: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag }));
+      return true;
+    } catch (e) {
+      if (lostRace(e) || notFound(e)) return false;
+      throw e;
+    }
+  }
+
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
@@ -51,6 +74,12 @@ export class S3ObjectStore implements ObjectStore {
 function notFound(e: unknown): boolean {
   const err = e as S3ServiceException;
   return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
+}
+
+/** 412: the precondition failed; 409: a concurrent conditional write to the same key won. */
+function lostRace(e: unknown): boolean {
+  const status = (e as S3ServiceException)?.$metadata?.httpStatusCode;
+  return status === 412 || status === 409;
 }
 
 function contentType(key: string): string {

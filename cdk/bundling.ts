@@ -48,8 +48,12 @@ function quote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Bundling options for NodejsFunction: local esbuild only, never Docker. */
-export function lambdaBundling(): BundlingOptions {
+/**
+ * Bundling options for NodejsFunction: local esbuild only, never Docker. `parquetWasm`:
+ * the handler writes Parquet, so parquet-wasm's 5 MB .wasm ships beside its bundle
+ * (the others leave it out; a test checks each bundle's inputs against this).
+ */
+export function lambdaBundling(options: { parquetWasm: boolean }): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: ESBUILD_TARGET,
@@ -62,9 +66,7 @@ export function lambdaBundling(): BundlingOptions {
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      // Every bundle gets the wasm: a handler that starts importing the Parquet adapter
-      // must not fail at cold start because its deploy forgot a file.
-      afterBundling: (inputDir, outputDir) => [`cp ${quote(join(inputDir, PARQUET_WASM_FILE))} ${quote(outputDir)}/`],
+      afterBundling: (inputDir, outputDir) => (options.parquetWasm ? [`cp ${quote(join(inputDir, PARQUET_WASM_FILE))} ${quote(outputDir)}/`] : []),
     },
   };
 }

@@ -24,12 +24,22 @@ export interface ScraperSettings {
   readonly maxsoldWindow: number;
   /** An explicit id range (`100000-100500`, or core's comma mix); when set, every dispatch plans exactly it. @default - unset: the cursor moves by `maxsoldWindow` */
   readonly maxsoldIds?: string;
+  /**
+   * Fetch the bid histories of items with bids on every re-poll of an open auction too
+   * (about one request per item with bids, each poll). Closed auctions' are always fetched
+   * once, from the snapshot taken after the last lot closed. @default false
+   */
+  readonly maxsoldWithBids: boolean;
   /** Concurrent fetch Lambdas: the SQS event source's `maxConcurrency`, the semaphore (AWS allows 2-1000). @default 5 */
   readonly fetchMaxConcurrency: number;
   /** Requests one fetch invocation keeps open (core limiter). @default 4 */
   readonly fetchConcurrencyPerInvocation: number;
-  /** Requests started per second by one invocation. @default - unlimited (bounded by concurrency only) */
-  readonly fetchRate?: number;
+  /**
+   * Requests started per second by one invocation. Keep fetchRate x fetchMaxConcurrency
+   * under what the APIs accept: fetch containers do not share a Retry-After, so the
+   * deployment's total must stay below the limit rather than find it. @default 8 (40/s in all)
+   */
+  readonly fetchRate: number;
   /** Messages per fetch invocation (above 10 SQS needs a batching window). @default 10 */
   readonly fetchBatchSize: number;
   /** Fetch function timeout; the queue's visibility timeout is 6 times it. @default 60 */
@@ -42,6 +52,14 @@ export interface ScraperSettings {
   readonly baseUrl?: string;
   /** User-Agent sent with every request; put a real contact in it. @default DEFAULT_USER_AGENT */
   readonly userAgent: string;
+  /** An email address subscribed to the alarm topic (it confirms the subscription by mail). @default - none */
+  readonly alarmEmail?: string;
+  /**
+   * The account's Lambda concurrency quota ("Concurrent executions" in Service Quotas;
+   * `aws lambda get-account-settings`). Fetch's reserved concurrency needs it to be at
+   * least fetchMaxConcurrency + 100; the synth checks it when given. @default - unknown: the synth warns
+   */
+  readonly accountConcurrency?: number;
 }
 
 /** What a caller may pass: the same keys, numbers also as strings (CDK `-c` values are strings). */
@@ -53,8 +71,10 @@ export const DEFAULT_SETTINGS: ScraperSettings = {
   compactionSchedule: 'cron(30 2 * * ? *)',
   maxsoldStartId: 104_000,
   maxsoldWindow: 200,
+  maxsoldWithBids: false,
   fetchMaxConcurrency: 5,
   fetchConcurrencyPerInvocation: 4,
+  fetchRate: 8,
   fetchBatchSize: 10,
   fetchTimeoutSeconds: 60,
   maxReceiveCount: 8,
@@ -115,6 +135,12 @@ const auctionIds: Parser<string> = (value) => {
   return value.trim();
 };
 
+const flag: Parser<boolean> = (value) => {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Expected('true or false');
+};
+
 const origin: Parser<string> = (value) => {
   const form = 'an http(s) origin like https://example.com or http://127.0.0.1:8080, with no path';
   if (typeof value !== 'string' || !URL.canParse(value)) throw new Expected(form);
@@ -130,6 +156,11 @@ const headerValue: Parser<string> = (value) => {
   return value;
 };
 
+const email: Parser<string> = (value) => {
+  if (typeof value !== 'string' || value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new Expected('an email address like ops@example.org');
+  return value;
+};
+
 const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<ScraperSettings[K]>> } = {
   maxsoldSchedule: schedule,
   viaSchedule: schedule,
@@ -137,6 +168,7 @@ const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<Scr
   maxsoldStartId: wholeNumber(1, 99_999_999),
   maxsoldWindow: wholeNumber(1, 10_000),
   maxsoldIds: auctionIds,
+  maxsoldWithBids: flag,
   fetchMaxConcurrency: wholeNumber(2, 1000),
   fetchConcurrencyPerInvocation: wholeNumber(1, 100),
   fetchRate: positiveNumber(1000),
@@ -147,6 +179,8 @@ const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<Scr
   rawRetentionDays: wholeNumber(1, 3650),
   baseUrl: origin,
   userAgent: headerValue,
+  alarmEmail: email,
+  accountConcurrency: wholeNumber(1, 1_000_000),
 };
 
 const KEYS = Object.keys(PARSERS) as (keyof ScraperSettings)[];
@@ -204,6 +238,31 @@ export function settingsFromContext(scope: Construct): Record<string, unknown> {
 export function resolveSettings(scope: Construct, props: ScraperSettingsInput = {}): ScraperSettings {
   const given = Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined));
   return parseSettings({ ...settingsFromContext(scope), ...given });
+}
+
+/** Lambda keeps this much of the account's concurrency unreserved. */
+export const UNRESERVED_MINIMUM = 100;
+
+/** The account quota the stack's reserved concurrency needs. */
+export function requiredAccountConcurrency(settings: ScraperSettings): number {
+  return settings.fetchMaxConcurrency + UNRESERVED_MINIMUM;
+}
+
+/**
+ * What must hold before anything is deployed: a User-Agent with a real contact (the
+ * default is a placeholder), and an account quota that fits the reserved concurrency
+ * when the quota is stated. Throws naming the setting.
+ */
+export function checkDeployable(settings: ScraperSettings): void {
+  if (settings.userAgent === DEFAULT_USER_AGENT || /you@example\.com/i.test(settings.userAgent)) {
+    throw new Error(`${CONTEXT_KEY}.userAgent: still the placeholder "${settings.userAgent}". The APIs are asked for by name: set a User-Agent with your contact, e.g. `
+      + `cdk deploy -c ${CONTEXT_KEY}.userAgent="my-scraper/1.0 (+https://example.org; ops@example.org)", or in cdk.json under context.${CONTEXT_KEY}.userAgent`);
+  }
+  const needed = requiredAccountConcurrency(settings);
+  if (settings.accountConcurrency !== undefined && settings.accountConcurrency < needed) {
+    throw new Error(`${CONTEXT_KEY}.accountConcurrency: ${settings.accountConcurrency} is below the ${needed} that fetch's reserved concurrency of ${settings.fetchMaxConcurrency} (fetchMaxConcurrency) needs, `
+      + `as Lambda keeps ${UNRESERVED_MINIMUM} unreserved. Ask for a higher "Concurrent executions" quota in Service Quotas (new accounts often have 10) before deploying.`);
+  }
 }
 
 /**

@@ -5,10 +5,17 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE_NAMES, TABLES, type ColumnType, type TableSchema } from '../core/tables.js';
 import { ATHENA_RESULTS_PREFIX, TABLES_PREFIX } from './data-bucket.js';
-import { namedQueries } from './named-queries.js';
+import { namedQueries } from '../core/named-queries.js';
 
-export const DATABASE_NAME = 'api_scraper';
-export const WORKGROUP_NAME = 'api-scraper';
+/**
+ * Glue and Athena names are per account and region, so they derive from the stack's
+ * name: `ApiScraper` → database `api_scraper`, workgroup `api-scraper`;
+ * `ApiScraper-dev` → `api_scraper_dev`, `api-scraper-dev`. Two stages fit one account.
+ */
+export function queryNames(stackName: string): { database: string; workGroup: string } {
+  const words = stackName.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return { database: words.join('_'), workGroup: words.join('-') };
+}
 
 /** The first day a `dt` partition can exist; projection enumerates from here to today. */
 export const FIRST_PARTITION_DAY = '2024-01-01';
@@ -43,6 +50,7 @@ export interface QueryLayerProps {
  * named queries for the questions the data answers.
  */
 export class QueryLayer extends Construct {
+  public readonly databaseName: string;
   public readonly database: glue.CfnDatabase;
   public readonly tables: glue.CfnTable[];
   public readonly workGroup: athena.CfnWorkGroup;
@@ -51,16 +59,18 @@ export class QueryLayer extends Construct {
     super(scope, id);
     const account = Stack.of(this).account;
     const bucketName = props.bucket.bucketName;
+    const { database: databaseName, workGroup: workGroupName } = queryNames(Stack.of(this).stackName);
+    this.databaseName = databaseName;
 
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId: account,
-      databaseInput: { name: DATABASE_NAME, description: 'MaxSold auctions and VIA Rail trains, as Parquet snapshots (see core/tables.ts)' },
+      databaseInput: { name: databaseName, description: 'MaxSold auctions and VIA Rail trains, as Parquet snapshots (see core/tables.ts)' },
     });
 
     this.tables = TABLE_NAMES.map((name) => {
       const table = new glue.CfnTable(this, `Table-${name}`, {
         catalogId: account,
-        databaseName: DATABASE_NAME,
+        databaseName,
         tableInput: tableInput(TABLES[name], `s3://${bucketName}/${TABLES_PREFIX}${name}/`),
       });
       table.addResourceDependency(this.database);
@@ -68,8 +78,8 @@ export class QueryLayer extends Construct {
     });
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
-      name: WORKGROUP_NAME,
-      description: `Queries over ${DATABASE_NAME}; results in s3://<bucket>/${ATHENA_RESULTS_PREFIX}`,
+      name: workGroupName,
+      description: `Queries over ${databaseName}; results in s3://<bucket>/${ATHENA_RESULTS_PREFIX}`,
       state: 'ENABLED',
       // The stack owns the workgroup: deleting the stack deletes its saved queries and history too.
       recursiveDeleteOption: true,
@@ -85,11 +95,11 @@ export class QueryLayer extends Construct {
       },
     });
 
-    for (const query of namedQueries(DATABASE_NAME)) {
+    for (const query of namedQueries(databaseName)) {
       const named = new athena.CfnNamedQuery(this, `Query-${query.name}`, {
         name: query.name,
         description: query.description,
-        database: DATABASE_NAME,
+        database: databaseName,
         workGroup: this.workGroup.ref,
         queryString: query.sql,
       });

@@ -31,6 +31,8 @@ export interface ScraperFunctionProps
   readonly memorySize: number;
   /** Added to the variables every function gets (Powertools names, NODE_OPTIONS). @default - none */
   readonly environment?: Record<string, string>;
+  /** The handler writes Parquet: parquet-wasm's .wasm ships with its bundle. @default false */
+  readonly writesParquet?: boolean;
 }
 
 /** Lambda logs are for debugging recent runs; the data itself lives in S3. */
@@ -43,6 +45,9 @@ const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
  * group — no AWSLambdaBasicExecutionRole; each grant is added by the stack.
  */
 export class ScraperFunction extends NodejsFunction {
+  public readonly handlerName: HandlerName;
+  public readonly writesParquet: boolean;
+
   constructor(scope: Construct, id: string, props: ScraperFunctionProps) {
     // Created beside the function (not inside it) because super() must come first.
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -62,7 +67,7 @@ export class ScraperFunction extends NodejsFunction {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      bundling: lambdaBundling(),
+      bundling: lambdaBundling({ parquetWasm: props.writesParquet ?? false }),
       description: props.description,
       timeout: props.timeout,
       memorySize: props.memorySize,
@@ -78,6 +83,8 @@ export class ScraperFunction extends NodejsFunction {
         ...props.environment,
       },
     });
+    this.handlerName = props.handlerName;
+    this.writesParquet = props.writesParquet ?? false;
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Node.js 22 on purpose: the bundles target node22 (cdk/bundling.ts) and are tested on it. Moving to a newer runtime changes the runtime and ESBUILD_TARGET together, deliberately.',

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,9 +8,10 @@ import type { Construct } from 'constructs';
 import { SEEN_PREFIX } from '../core/normalise-object.js';
 import { grantList, grantObjects } from './bucket-access.js';
 import { acknowledgeCdkManagedResources } from './checks.js';
-import { openRequestCeiling, resolveSettings, type ScraperSettings, type ScraperSettingsInput } from './config.js';
+import { checkDeployable, CONTEXT_KEY, openRequestCeiling, requiredAccountConcurrency, resolveSettings, type ScraperSettings, type ScraperSettingsInput } from './config.js';
 import { DataBucket, QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, STATE_PREFIX, TABLES_PREFIX } from './data-bucket.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { Monitoring } from './monitoring.js';
 import { QueryLayer } from './query-layer.js';
 import { ScheduledPlan } from './scheduled-plan.js';
 import { ScraperFunction } from './scraper-function.js';
@@ -46,6 +47,8 @@ export class ScraperStack extends Stack {
   public readonly data: DataBucket;
   public readonly work: WorkQueue;
   public readonly normaliseFailures: DeadLetterQueue;
+  public readonly scheduleFailures: DeadLetterQueue;
+  public readonly monitoring: Monitoring;
   public readonly queries: QueryLayer;
   public readonly dispatchFunction: ScraperFunction;
   public readonly fetchFunction: ScraperFunction;
@@ -56,6 +59,7 @@ export class ScraperStack extends Stack {
     const { settings: given, ...stackProps } = props;
     // Parsed before super() so that a bad setting fails before any resource exists.
     const settings = resolveSettings(scope, given);
+    checkDeployable(settings);
     const ceiling = openRequestCeiling(settings);
     super(scope, id, {
       ...stackProps,
@@ -83,6 +87,14 @@ export class ScraperStack extends Stack {
       reason: 'This queue is itself a dead-letter queue: the on-failure destination of the normaliser\'s async invocations (an alarm watches it).',
     });
 
+    this.scheduleFailures = new DeadLetterQueue(this, 'ScheduleFailures', {
+      description: 'Scheduled dispatch and compaction invocations that failed after their retries (the next schedule runs as usual)',
+    });
+    Validations.of(this.scheduleFailures.queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue: the on-failure destination of the scheduled dispatch and compaction invocations (an alarm watches it).',
+    });
+
     const common = { BUCKET_NAME: bucket.bucketName };
 
     // Dispatch: plans work items on a schedule; reads and advances its cursor, reads the
@@ -92,6 +104,7 @@ export class ScraperStack extends Stack {
       description: 'Plans MaxSold ids or a VIA snapshot and sends the work items to the queue',
       timeout: Duration.seconds(30),
       memorySize: 256,
+      onFailure: new SqsDestination(this.scheduleFailures.queue),
       environment: {
         ...common,
         QUEUE_URL: queue.queueUrl,
@@ -118,12 +131,18 @@ export class ScraperStack extends Stack {
         ...common,
         QUEUE_URL: queue.queueUrl,
         FETCH_CONCURRENCY: String(settings.fetchConcurrencyPerInvocation),
-        ...(settings.fetchRate === undefined ? {} : { FETCH_RATE: String(settings.fetchRate) }),
+        FETCH_RATE: String(settings.fetchRate),
         MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
         ...(settings.baseUrl === undefined ? {} : { BASE_URL: settings.baseUrl }),
         USER_AGENT: settings.userAgent,
       },
     });
+    if (settings.accountConcurrency === undefined) {
+      // Shown by every synth and deploy until the quota is stated (and then checked).
+      Annotations.of(this.fetchFunction).addWarningV2('api-scraper:account-concurrency',
+        `Fetch reserves ${settings.fetchMaxConcurrency} concurrent executions: the account's Lambda quota must be at least ${requiredAccountConcurrency(settings)} (Lambda keeps 100 unreserved; new accounts often have 10). `
+        + `Check with "aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions", then set -c ${CONTEXT_KEY}.accountConcurrency=<quota> to have the synth check it.`);
+    }
     this.fetchFunction.addEventSource(new SqsEventSource(queue, {
       batchSize: settings.fetchBatchSize,
       maxConcurrency: settings.fetchMaxConcurrency,
@@ -139,16 +158,19 @@ export class ScraperStack extends Stack {
     this.fetchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [queue.queueArn] }));
 
     // Normalise: one invocation per raw object, straight from the S3 event; leaves a
-    // state/seen/ marker per auction for the dispatcher.
+    // state/seen/ marker per auction for the dispatcher, and plans bid histories.
     this.normaliseFunction = new ScraperFunction(this, 'Normalise', {
       handlerName: 'normalise',
       description: 'Turns one raw object into Parquet rows under tables/ (or quarantines it)',
       timeout: Duration.seconds(60),
       memorySize: 1024,
+      writesParquet: true,
       retryAttempts: NORMALISE_RETRY_ATTEMPTS,
       onFailure: new SqsDestination(this.normaliseFailures.queue),
-      environment: common,
+      environment: { ...common, QUEUE_URL: queue.queueUrl, BIDS_EVERY_POLL: String(settings.maxsoldWithBids) },
     });
+    // The bid histories of a closed auction's items (or of every poll's, with maxsoldWithBids).
+    queue.grantSendMessages(this.normaliseFunction);
     grantObjects(this.normaliseFunction, bucket, RAW_PREFIX, ['s3:GetObject']);
     grantObjects(this.normaliseFunction, bucket, TABLES_PREFIX, ['s3:PutObject']);
     grantObjects(this.normaliseFunction, bucket, QUARANTINE_PREFIX, ['s3:PutObject']);
@@ -164,6 +186,8 @@ export class ScraperStack extends Stack {
       description: 'Merges the small Parquet files of recent partitions, deduplicated by source_key',
       timeout: Duration.seconds(900),
       memorySize: 3008,
+      writesParquet: true,
+      onFailure: new SqsDestination(this.scheduleFailures.queue),
       environment: common,
     });
     grantList(this.compactFunction, bucket, TABLES_PREFIX);
@@ -190,12 +214,25 @@ export class ScraperStack extends Stack {
 
     this.queries = new QueryLayer(this, 'Queries', { bucket });
 
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      dispatch: this.dispatchFunction,
+      fetch: this.fetchFunction,
+      normalise: this.normaliseFunction,
+      compact: this.compactFunction,
+      workQueue: queue,
+      deadLetterQueues: [this.work.deadLetters.queue, this.normaliseFailures.queue, this.scheduleFailures.queue],
+      alarmEmail: settings.alarmEmail,
+    });
+    this.monitoring.notifyEveryAlarm();
+
     acknowledgeCdkManagedResources(this);
 
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'Raw responses, Parquet tables, quarantine, state and Athena results' });
     new CfnOutput(this, 'WorkQueueUrl', { value: queue.queueUrl, description: 'Work items for the fetch function' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.work.deadLetters.queue.queueUrl, description: 'Work items that failed every attempt (scraper redrive)' });
     new CfnOutput(this, 'NormaliseFailuresQueueUrl', { value: this.normaliseFailures.queue.queueUrl, description: 'S3 events the normaliser failed on' });
+    new CfnOutput(this, 'ScheduleFailuresQueueUrl', { value: this.scheduleFailures.queue.queueUrl, description: 'Scheduled dispatch and compaction invocations that failed' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Every alarm notifies this topic: subscribe to it (or set scraper.alarmEmail)' });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.queries.workGroup.ref, description: 'Athena workgroup with the named queries' });
     new CfnOutput(this, 'GlueDatabase', { value: this.queries.database.ref, description: 'Glue database of the Parquet tables' });
     new CfnOutput(this, 'OpenRequestCeiling', {

@@ -15,6 +15,8 @@ Commands:
   compact     merge each partition's small Parquet files into one
   schema      print the tables' columns as Markdown
   invoke      run a Lambda handler in-process with local adapters (no Docker needed)
+  cloud       run the deployed AWS topology locally for simulated days, check it, print the bill
+  sam-env     write sam local's --env-vars from the deployed stack's outputs, fetch pointed at a simulator
   status      summarise a data directory: fetched, missing, quarantined by reason
   redrive     fetch the quarantined items again
   bench       measure each stage: naive vs async vs parallel, fetch-stage CPU, normaliser scaling
@@ -34,6 +36,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compact: async () => (await import('./commands/compact.js')).compactCommand,
   schema: async () => (await import('./commands/schema.js')).schemaCommand,
   invoke: async () => (await import('./commands/invoke.js')).invokeCommand,
+  cloud: async () => (await import('./commands/cloud.js')).cloudCommand,
+  'sam-env': async () => (await import('./commands/sam-env.js')).samEnvCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   redrive: async () => (await import('./commands/redrive.js')).redriveCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,

@@ -1,4 +1,4 @@
-import { SEEN_PREFIX } from './normalise-object.js';
+import { parseSeenMarker, SEEN_PREFIX } from './normalise-object.js';
 import { planAuctions, type IdRange } from './planner.js';
 import type { ObjectStore, WorkQueue } from './ports.js';
 import { utcDate, utcSecond, type WorkItem } from './work-item.js';
@@ -14,11 +14,18 @@ export interface DispatchConfig {
   explicit?: IdRange[];
   /** After its last lot closes, an auction is polled once more within this time (final prices). @default 3600000 */
   finalPollMs?: number;
+  /**
+   * How far past the window ids are probed, a window per run, for auctions beyond a run
+   * of missing ids longer than the window (ids never published). @default 10 x window
+   */
+  maxGap?: number;
 }
 
 export interface MaxsoldCursor {
   /** Highest auction id known to exist (it was fetched and normalised). */
   highestSeen: number;
+  /** Where the next probe past the window starts. */
+  probeFrom?: number;
   updatedAt: string;
 }
 
@@ -26,6 +33,8 @@ export interface DispatchSummary {
   plan: 'maxsold' | 'via';
   sent: number;
   newIds?: IdRange;
+  /** Ids probed past the window this run. */
+  probed?: IdRange;
   repolled?: number;
   closedRemoved?: number;
 }
@@ -35,10 +44,11 @@ const BATCH = 1000;
 /**
  * Plans one scheduled run and sends it. VIA: one snapshot stamped with the
  * schedule's time. MaxSold: the next `window` ids past the highest auction seen,
- * plus every auction still open (the normaliser leaves a marker per auction under
- * state/seen/); markers of auctions closed for longer than `finalPollMs` are
- * removed once the cursor has moved past them. The cursor
- * is written after the send, so a failed send is simply planned again.
+ * a window of ids probed further ahead, plus every auction still open (the normaliser
+ * leaves a marker per auction under state/seen/, its closing time in the key); markers
+ * of auctions closed for longer than `finalPollMs` are removed. The work per run is one
+ * LIST per 1,000 markers, the sends and one cursor write. The cursor is written after
+ * the send, so a failed send is simply planned again.
  */
 export async function dispatch(plan: 'maxsold' | 'via', at: number, store: ObjectStore, queue: WorkQueue, config: DispatchConfig): Promise<DispatchSummary> {
   if (plan === 'via') {
@@ -61,24 +71,42 @@ export async function dispatch(plan: 'maxsold' | 'via', at: number, store: Objec
     return { plan, sent: sent + batch.length };
   }
   const cursor = await readCursor(store);
-  const open: string[] = [];
-  const closed: string[] = [];
-  let highestSeen = cursor?.highestSeen ?? config.startId - 1;
+  // One LIST: each marker's key holds its auction and closing time (no GET per auction).
+  const latest = new Map<string, { key: string; closesAt: number | null }>();
+  const stale: string[] = [];
   for await (const key of store.list(SEEN_PREFIX)) {
-    const marker = await store.get(key);
-    if (!marker) continue;
-    const { id, closesAt } = JSON.parse(new TextDecoder().decode(marker.body)) as { id: string; closesAt: string | null };
+    const m = parseSeenMarker(key);
+    if (!m) continue;
+    const prev = latest.get(m.id);
+    // A soft-close extension leaves a later marker: keep the latest closing time.
+    if (!prev || (prev.closesAt !== null && (m.closesAt === null || m.closesAt > prev.closesAt))) {
+      if (prev) stale.push(prev.key);
+      latest.set(m.id, { key, closesAt: m.closesAt });
+    } else stale.push(key);
+  }
+  const open: string[] = [];
+  const closed: string[] = [...stale];
+  let highestSeen = cursor?.highestSeen ?? config.startId - 1;
+  for (const [id, m] of latest) {
     highestSeen = Math.max(highestSeen, Number(id));
-    if (closesAt !== null && Date.parse(closesAt) + (config.finalPollMs ?? 3_600_000) > at) open.push(id);
-    else closed.push(key);
+    if (m.closesAt !== null && m.closesAt + (config.finalPollMs ?? 3_600_000) > at) open.push(id);
+    else closed.push(m.key);
   }
   const newIds: IdRange = { from: highestSeen + 1, to: highestSeen + config.window };
-  const items: WorkItem[] = [...planAuctions([newIds], dt)];
+  // Past the window, one more window per run, up to maxGap ahead: a run of unpublished ids
+  // longer than the window cannot stop discovery.
+  const maxGap = config.maxGap ?? 10 * config.window;
+  let probeFrom = Math.max(cursor?.probeFrom ?? 0, newIds.to + 1);
+  if (probeFrom + config.window - 1 > highestSeen + maxGap) probeFrom = newIds.to + 1;
+  const probe: IdRange = { from: probeFrom, to: Math.min(probeFrom + config.window - 1, highestSeen + maxGap) };
+  const items: WorkItem[] = [...planAuctions(probe.to >= probe.from ? [newIds, probe] : [newIds], dt)];
+  const planned = items.length;
   for (const id of open) if (Number(id) < newIds.from) items.push({ source: 'maxsold', id, dt });
   for (let i = 0; i < items.length; i += BATCH) await queue.send(items.slice(i, i + BATCH));
-  await store.put(CURSOR_KEY, new TextEncoder().encode(JSON.stringify({ highestSeen, updatedAt: new Date(at).toISOString() } satisfies MaxsoldCursor)));
+  const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(at).toISOString() };
+  await store.put(CURSOR_KEY, new TextEncoder().encode(JSON.stringify(next)));
   if (closed.length > 0) await store.delete(closed);
-  return { plan, sent: items.length, newIds, repolled: items.length - config.window, closedRemoved: closed.length };
+  return { plan, sent: items.length, newIds, probed: probe.to >= probe.from ? probe : undefined, repolled: items.length - planned, closedRemoved: closed.length };
 }
 
 async function readCursor(store: ObjectStore): Promise<MaxsoldCursor | undefined> {

@@ -1,21 +1,45 @@
-import type { ObjectStore, Processor, ProcessInput, ProcessResult, StoredObject } from './ports.js';
+import type { ObjectStore, Processor, ProcessInput, ProcessResult, StoredObject, WorkQueue } from './ports.js';
 import { itemFromRawKey, quarantineKey, RAW_SUFFIX } from './raw-key.js';
 import type { RunStats } from './run-stats.js';
 import { utcSecond, type WorkItem } from './work-item.js';
 
 /**
- * Every auction normalised in AWS leaves a small marker here with its closing time:
- * the dispatcher polls the open ones again and advances its cursor past the rest.
+ * Every auction normalised in AWS leaves an empty marker here whose key holds its id and
+ * closing time, so the dispatcher learns every open auction from one LIST (no GET per
+ * auction). A soft-close extension writes a later marker; the dispatcher keeps the latest.
  */
 export const SEEN_PREFIX = 'state/seen/';
 
-export function seenMarkerKey(auctionId: string): string {
-  return `${SEEN_PREFIX}auction=${auctionId}.json`;
+/** `state/seen/auction=103417/closes=20261127T180000Z` (`closes=none`: nothing left to poll, e.g. an empty auction). */
+export function seenMarkerKey(auctionId: string, closesAt: number | null): string {
+  const closes = closesAt === null ? 'none' : utcSecond(closesAt).replace(/[-:]/g, '');
+  return `${SEEN_PREFIX}auction=${auctionId}/closes=${closes}`;
+}
+
+/** The auction and closing time of a marker key, or undefined for a foreign key. */
+export function parseSeenMarker(key: string): { id: string; closesAt: number | null } | undefined {
+  const m = /^state\/seen\/auction=(\d+)\/closes=(none|(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z)$/.exec(key);
+  if (!m) return undefined;
+  return { id: m[1], closesAt: m[2] === 'none' ? null : Date.UTC(+m[3], +m[4] - 1, +m[5], +m[6], +m[7], +m[8]) };
 }
 
 export interface NormaliseOptions {
   /** Leave a state/seen/ marker per auction (the AWS normaliser does; a local rebuild need not). */
   recordSeen?: boolean;
+  /**
+   * Plan the bid history (`&itemid=`) of every item with bids: on an auction's snapshot
+   * taken after its last lot closed (the final bids), or on every snapshot when
+   * `everyPoll`. The AWS normaliser does; a local rebuild need not.
+   */
+  bids?: { queue: WorkQueue; everyPoll: boolean };
+}
+
+/** The bid-history items an auction's stored snapshot calls for (none for a bid history itself). */
+export function bidItemsToPlan(item: WorkItem, result: Extract<ProcessResult, { kind: 'stored' }>, fetchedAt: number, everyPoll: boolean): WorkItem[] {
+  if (item.source !== 'maxsold' || item.itemId) return [];
+  const closed = result.closesAt !== undefined && result.closesAt <= fetchedAt;
+  if (!closed && !everyPoll) return [];
+  return result.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));
 }
 
 /**
@@ -59,13 +83,19 @@ export async function normaliseRawObject(key: string, source: ObjectStore, proce
     stats.tableFiles += result.tableFiles;
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
-    if (options.recordSeen && item.source === 'maxsold' && !item.itemId) {
-      const closesAt = result.closesAt === undefined ? null : utcSecond(result.closesAt);
-      await source.put(seenMarkerKey(item.id), new TextEncoder().encode(JSON.stringify({ id: item.id, closesAt })));
+    if (options.recordSeen && item.source === 'maxsold' && !item.itemId) await source.put(seenMarkerKey(item.id, result.closesAt ?? null), new Uint8Array(0));
+    if (options.bids) {
+      const bids = bidItemsToPlan(item, result, fetchedAt, options.bids.everyPoll);
+      if (bids.length > 0) {
+        await options.bids.queue.send(bids);
+        stats.bidsPlanned += bids.length;
+      }
     }
     return 'fetched';
   }
   if (result.kind === 'failed' && result.outcome === 'empty') {
+    // An empty auction exists all the same: the cursor may move past it.
+    if (options.recordSeen && item.source === 'maxsold' && !item.itemId) await source.put(seenMarkerKey(item.id, null), new Uint8Array(0));
     stats.finish(item, 'empty');
     return 'empty';
   }

@@ -47,11 +47,21 @@ export interface ObjectStore {
   head(key: string): Promise<Record<string, string> | undefined>;
   list(prefix: string): AsyncIterable<string>;
   delete(keys: string[]): Promise<void>;
+  /**
+   * Writes only if the object is still the version `etag` names (null: only if it does
+   * not exist); false when another writer came first. For stores shared by concurrent
+   * writers (S3's If-Match / If-None-Match). @default - absent: writes are unconditional
+   */
+  putIfUnchanged?(key: string, body: Uint8Array, etag: string | null): Promise<boolean>;
+  /** Deletes only if the object is still the version `etag` names; false when it changed (or is gone). */
+  deleteIfUnchanged?(key: string, etag: string): Promise<boolean>;
 }
 
 export interface StoredObject {
   body: Uint8Array;
   metadata: Record<string, string>;
+  /** The version read, where the store has versions to compare (S3's ETag). */
+  etag?: string;
 }
 
 /** One response body (fetched, or read back from the raw store) on its way to being checked and kept. */

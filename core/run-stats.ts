@@ -38,6 +38,8 @@ export class RunStats {
   bytesReceived = 0;
   bytesStored = 0;
   tableFiles = 0;
+  /** Bid-history items a normaliser sent to the queue (AWS). */
+  bidsPlanned = 0;
   readonly rows: Record<string, number> = {};
   readonly anomalies: Anomalies = {};
   readonly failureReasons: Record<string, number> = {};

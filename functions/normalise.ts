@@ -1,6 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { encodeTableFile } from '../adapters/parquet.js';
 import { S3ObjectStore } from '../adapters/s3-store.js';
+import { SqsWorkQueue } from '../adapters/sqs-queue.js';
 import { InlineProcessor } from '../adapters/inline-processor.js';
 import { EnvReader } from '../adapters/lambda/env.js';
 import { createNormaliseHandler } from '../adapters/lambda/normalise-handler.js';
@@ -15,5 +17,6 @@ const store = new S3ObjectStore(new S3Client({}), env.string('BUCKET_NAME'));
 export const handler = createNormaliseHandler({
   store,
   processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, async () => encodeTableFile),
+  bids: { queue: new SqsWorkQueue(new SQSClient({}), env.string('QUEUE_URL')), everyPoll: env.flag('BIDS_EVERY_POLL') },
   ...createObservability(),
 });

@@ -25,7 +25,7 @@ const DAY = 86_400_000;
 
 interface SeedAuction { auction: AuctionModel }
 
-interface Generated {
+export interface Generated {
   model: AuctionModel;
   /** Bid amounts per item in the order placed; the history is drawn from them on demand. */
   ladders: number[][];
@@ -51,7 +51,13 @@ export function firstItemId(id: number): number {
   return id * 1210 + 17;
 }
 
-function generate(id: number): Generated {
+/** When an auction opens and when its first lots close; a live world sets them (see live-auctions.ts). */
+export interface AuctionTiming {
+  startsMs: number;
+  endsMs: number;
+}
+
+function generate(id: number, timing?: AuctionTiming): Generated {
   const s = seedAuction();
   const rng = mulberry32(hash32(id, 'auction'));
   const words = auctionWords(rng);
@@ -59,10 +65,13 @@ function generate(id: number): Generated {
   // Ids grow with time, about 8 auctions a day; wrapped so absurd ids still give valid dates.
   const dayIndex = Math.floor((id - SEED_ID) / 8) % 20_000;
   const day = new Date(SEED_STARTS_DAY + dayIndex * DAY);
-  const startsMs = zonedToEpoch(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), intBetween(rng, 9, 19), 0, tz);
+  // The draws happen either way, so a timing override leaves every other field as it was.
+  const idStartsMs = zonedToEpoch(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), intBetween(rng, 9, 19), 0, tz);
   const endDay = new Date(SEED_STARTS_DAY + (dayIndex + intBetween(rng, 6, 13)) * DAY);
-  const endsMs = zonedToEpoch(endDay.getUTCFullYear(), endDay.getUTCMonth() + 1, endDay.getUTCDate(), intBetween(rng, 18, 21), 0, tz);
-  const pickupDay = new Date(endDay.getTime() + intBetween(rng, 1, 3) * DAY);
+  const idEndsMs = zonedToEpoch(endDay.getUTCFullYear(), endDay.getUTCMonth() + 1, endDay.getUTCDate(), intBetween(rng, 18, 21), 0, tz);
+  const startsMs = timing?.startsMs ?? idStartsMs;
+  const endsMs = timing?.endsMs ?? idEndsMs;
+  const pickupDay = new Date((timing ? Math.floor(endsMs / DAY) * DAY : endDay.getTime()) + intBetween(rng, 1, 3) * DAY);
   const pickupMs = zonedToEpoch(pickupDay.getUTCFullYear(), pickupDay.getUTCMonth() + 1, pickupDay.getUTCDate(), 6, 0, tz);
   const category = rng() < 0.8 ? 'A' : pick(rng, ['B', 'C']);
   const uploadTs = Math.floor(startsMs / 1000) - intBetween(rng, 3600, 80_000);
@@ -181,7 +190,13 @@ export function maxsoldAuction(id: number): AuctionModel {
   return generated(id, true).model;
 }
 
-function envelope(count: number, head: string, catalogLots: number, itemsText: string): string {
+/** A generated auction with its own timing (a live world's), not cached here. */
+export function generateTimed(id: number, timing: AuctionTiming): Generated {
+  assertId(id);
+  return generate(id, timing);
+}
+
+export function envelope(count: number, head: string, catalogLots: number, itemsText: string): string {
   return `{"status":"success","message":"Found ${count} item(s).","auction":${head}"catalog_lots":${catalogLots},"items":[${itemsText}]}}`;
 }
 

@@ -1,5 +1,6 @@
 /** The simulator's options, their defaults, and checks that name the bad option. */
 import { FAULT_KINDS, isFaultKind, PERMANENT_FAULTS, TRANSIENT_FAULTS, type FaultKind, type FaultRates } from './faults.js';
+import { LiveAuctions, type LiveAuctionOptions } from './live-auctions.js';
 
 export interface RateLimitOptions {
   /** Tokens refilled per second; required, > 0. */
@@ -43,8 +44,14 @@ export interface SimulatorOptions {
   cacheMaxBytes?: number;
   /** How long an idle keep-alive connection stays open, ms. Default 5000. */
   keepAliveTimeoutMs?: number;
-  /** The clock VIA snapshots are rendered for (epoch ms). Default `Date.now`. */
+  /** The clock VIA snapshots (and a live world's auctions) are rendered for (epoch ms). Default `Date.now`. */
   clock?: () => number;
+  /**
+   * Auctions that live in time (see live-auctions.ts): ids appear at a rate, with gaps;
+   * bids and soft-close extensions show as `clock` passes. Default: none (every id
+   * exists, with its fixed auction).
+   */
+  live?: LiveAuctionOptions;
   /**
    * Auction ids whose gzipped bodies (as the scraper first asks: `limit=1000`) are made
    * before the server listens, so that serving them costs the server little CPU (a
@@ -71,10 +78,11 @@ export interface ResolvedOptions {
   cacheMaxBytes: number;
   keepAliveTimeoutMs: number;
   clock: () => number;
+  live: LiveAuctions | null;
   pregenerate: { from: number; to: number } | null;
 }
 
-const KNOWN = new Set(['port', 'latencyMs', 'jitterMs', 'rateLimit', 'maxInFlight', 'faults', 'faultSeed', 'forced', 'forcedTimes', 'slowMs', 'viaFaults', 'missingIds', 'retryAfterGraceMs', 'cacheEntries', 'cacheMaxBytes', 'keepAliveTimeoutMs', 'clock', 'pregenerate']);
+const KNOWN = new Set(['port', 'latencyMs', 'jitterMs', 'rateLimit', 'maxInFlight', 'faults', 'faultSeed', 'forced', 'forcedTimes', 'slowMs', 'viaFaults', 'missingIds', 'retryAfterGraceMs', 'cacheEntries', 'cacheMaxBytes', 'keepAliveTimeoutMs', 'clock', 'live', 'pregenerate']);
 
 function fail(name: string, expected: string, value: unknown): never {
   const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
@@ -161,7 +169,8 @@ export function resolveOptions(options: unknown = {}): ResolvedOptions {
     cacheEntries: Math.max(num('cacheEntries', o.cacheEntries, 2000, 0, true), pre ? pre.to - pre.from + 1 + 2000 : 0),
     cacheMaxBytes: Math.max(num('cacheMaxBytes', o.cacheMaxBytes, 256 * 1024 * 1024, 0), pre ? (pre.to - pre.from + 1) * 64 * 1024 : 0),
     keepAliveTimeoutMs: num('keepAliveTimeoutMs', o.keepAliveTimeoutMs, 5000, 0),
-    clock: o.clock ?? Date.now,
+    clock: o.clock ?? (() => Date.now()),
+    live: o.live === undefined ? null : new LiveAuctions(o.live),
     pregenerate: pre ?? null,
   };
 }

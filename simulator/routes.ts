@@ -4,6 +4,7 @@
  */
 import { MAINTENANCE_HTML, FORBIDDEN_HTML, NOT_FOUND_HTML, SCHEMA_BODY, SERVER_ERROR_HTML, truncatedText } from './fault-bodies.js';
 import type { FaultKind, FaultPlan } from './faults.js';
+import type { LiveAuctions } from './live-auctions.js';
 import { DEFAULT_ITEM_CAP, firstItemId, lotCount, maxsoldEmptyBody, maxsoldItemsBody } from './maxsold-payloads.js';
 import type { Route } from './stats.js';
 import { viaSnapshotBody } from './via-payloads.js';
@@ -42,6 +43,8 @@ export interface RouteContext {
   missingIds: ((id: number) => boolean) | null;
   clock: () => number;
   startedAtMs: number;
+  /** Auctions that live in time; null: every id has its fixed auction. */
+  live?: LiveAuctions | null;
 }
 
 function whole(value: string | null): number | undefined {
@@ -99,6 +102,8 @@ export function decide(info: RequestInfo, rawUrl: string, userAgent: string | un
   }
   const id = info.auctionId;
   if (id === null || (info.itemId !== undefined && info.itemId < 1) || ctx.missingIds?.(id)) return { reply: notFound, fault: null, delayMs: 0 };
+  const now = ctx.live ? ctx.clock() : 0;
+  if (ctx.live && !ctx.live.exists(id, now)) return { reply: notFound, fault: null, delayMs: 0 };
   const permanent = ctx.plan.permanentFor(id);
   if (permanent === 'notFound') return { reply: notFound, fault: permanent, delayMs: 0 };
   if (permanent === 'schema') return { reply: { kind: 'fixed', status: 200, contentType: 'application/json; charset=utf-8', text: SCHEMA_BODY }, fault: permanent, delayMs: 0 };
@@ -108,6 +113,10 @@ export function decide(info: RequestInfo, rawUrl: string, userAgent: string | un
   const { itemId, limit, offset } = info;
   // An item id outside the auction's contiguous range: checked without generating anything.
   if (itemId !== undefined && (itemId < firstItemId(id) || itemId >= firstItemId(id) + lotCount(id))) return { reply: notFound, fault: null, delayMs: 0 };
+  if (ctx.live) {
+    const live = ctx.live.reply(id, { itemId, limit, offset }, now);
+    return applyTransient(ctx.plan.transientFor(rawUrl, id), { kind: 'json', ...live }, ctx.slowMs);
+  }
   let key: string;
   if (itemId !== undefined) key = `b:${id}:${itemId}`;
   else if (limit === undefined) key = `a:${id}:${DEFAULT_ITEM_CAP}:0`;

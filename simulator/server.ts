@@ -10,6 +10,7 @@ import { FaultPlan } from './faults.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
 import { hash32, mulberry32 } from './prng.js';
 import { TokenBucket } from './rate-limit.js';
+import type { LiveAuctions } from './live-auctions.js';
 import { classify, decide, type Reply, type RouteContext } from './routes.js';
 import { StatsRecorder, type SimulatorStats } from './stats.js';
 
@@ -24,6 +25,8 @@ export interface RunningSimulator {
   requestsFor(auctionId: number): number;
   /** Stops listening and destroys open sockets, so tests end at once. */
   close(): Promise<void>;
+  /** The live world, when started with `live` (what existed, when it closed). */
+  live: LiveAuctions | null;
 }
 
 type Headers = Record<string, string | number>;
@@ -58,7 +61,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const cache = new BodyCache(o.cacheEntries, o.cacheMaxBytes);
   const bucket = o.rateLimit ? new TokenBucket(o.rateLimit.perSecond, o.rateLimit.burst, Date.now()) : null;
   const jitter = mulberry32(hash32(o.faultSeed, 'jitter'));
-  const ctx: RouteContext = { plan, viaFaults: o.viaFaults, slowMs: o.slowMs, missingIds: o.missingIds, clock: o.clock, startedAtMs: Math.floor(Date.now() / 1000) * 1000 };
+  const ctx: RouteContext = { plan, viaFaults: o.viaFaults, slowMs: o.slowMs, missingIds: o.missingIds, clock: o.clock, startedAtMs: Math.floor(Date.now() / 1000) * 1000, live: o.live };
   const timers = new Set<NodeJS.Timeout>();
   if (o.pregenerate) {
     // The bodies as a fault-free server makes them: the run's fault draws are left untouched.
@@ -154,19 +157,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   // ran: the Retry-After check gives the client the benefit of that doubt. A late
   // heartbeat marks such a stall; libuv runs timers before I/O, so the requests handled
   // in the same turn of the loop (until the next setImmediate) queued up during it.
+  // A stall is measured on the monotonic clock: the wall clock may jump (a virtual clock
+  // skipping idle time, or NTP) without the loop having been busy.
   const BEAT_MS = 5;
   let lastBeat = Date.now();
+  let lastBeatMono = performance.now();
   let stallStart: number | undefined;
   const heartbeat = setInterval(() => {
-    const now = Date.now();
-    if (now - lastBeat > 2 * BEAT_MS) {
+    const mono = performance.now();
+    if (mono - lastBeatMono > 2 * BEAT_MS) {
       stallStart ??= lastBeat + BEAT_MS;
       setImmediate(() => (stallStart = undefined));
     }
-    lastBeat = now;
+    lastBeat = Date.now();
+    lastBeatMono = mono;
   }, BEAT_MS);
   heartbeat.unref();
-  const arrivedAt = (now: number) => (now - lastBeat > 2 * BEAT_MS ? lastBeat + BEAT_MS : (stallStart ?? now));
+  const arrivedAt = (now: number) => {
+    const late = performance.now() - lastBeatMono;
+    return late > 2 * BEAT_MS ? now - (late - BEAT_MS) : (stallStart ?? now);
+  };
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const rawUrl = req.url ?? '/';
@@ -218,5 +228,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     resetStats,
     requestsFor: (auctionId) => stats.requestsFor(auctionId),
     close: () => (closing ??= shutDown()),
+    live: o.live,
   };
 }

@@ -27,6 +27,14 @@ export class EnvReader {
     return n;
   }
 
+  /** `true` or `false`; absent is false. */
+  flag(name: string): boolean {
+    const v = this.optional(name);
+    if (v === undefined || v === 'false') return false;
+    if (v === 'true') return true;
+    throw new TypeError(`environment variable ${name}: expected true or false, got "${v}"`);
+  }
+
   positive(name: string): number | undefined {
     const v = this.optional(name);
     if (v === undefined) return undefined;

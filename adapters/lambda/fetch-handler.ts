@@ -19,6 +19,12 @@ export interface FetchHandlerDeps {
   visibility: MessageVisibility;
   /** The queue's maxReceiveCount: on the last receive a failure goes to the dead-letter queue. */
   maxReceiveCount: number;
+  /**
+   * This long before the invocation's timeout, work still in flight is abandoned and
+   * reported as failed (it returns after the queue's visibility timeout); what finished
+   * is reported done. @default 2000
+   */
+  deadlineMarginMs?: number;
   logger: Logger;
   metrics: Metrics;
 }
@@ -26,24 +32,37 @@ export interface FetchHandlerDeps {
 /** Why a message is handed back to the queue; the batch response lists it as failed. */
 class RetryMessage extends Error {}
 
+/** The invocation's deadline came before this message's work finished. */
+class DeadlineReached extends Error {}
+
 /**
  * SQS batch → one attempt per work item, fetched concurrently under the core
  * limiter. Nothing sleeps while billed: a 429 sets the message's visibility to the
  * Retry-After, other failures to a backoff by receive count; the batch response
- * names exactly the messages to retry.
+ * names exactly the messages to retry. Near the timeout the deadline signal aborts what
+ * is still running: those messages, and only those, are reported failed.
+ *
+ * Records run concurrently, so nothing is appended to the shared logger per record:
+ * each log line carries its record's keys itself.
  */
 export function createFetchHandler(deps: FetchHandlerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
   const { store, visibility, logger, fetch } = deps;
+  const margin = deps.deadlineMarginMs ?? 2_000;
 
-  const handler = async (event: SQSEvent, context: Context, { signal }: { signal: AbortSignal }): Promise<SQSBatchResponse> => {
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const stats = new RunStats();
+    const deadline = new AbortController();
+    const remaining = context.getRemainingTimeInMillis?.();
+    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(new DeadlineReached('deadline: abandoned before the invocation timed out')), Math.max(0, remaining - margin));
+    const signal = deadline.signal;
     const ctx: FetchContext = { ...fetch, stats, signal };
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const item = parseWorkItem(record.body);
       const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
-      logger.appendKeys({ item: describeItem(item), receives });
+      const keys = { item: describeItem(item), receives, messageId: record.messageId };
+      if (signal.aborted) throw new DeadlineReached('deadline: not started');
       try {
         stats.plan(item);
         // The same key fetched earlier today (an open auction polled again): ask conditionally.
@@ -55,7 +74,7 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
           return stats.finish(item, 'fetched');
         }
         if (a.kind === 'permanent') {
-          logger.info('permanent outcome, not retried', { outcome: a.outcome, reason: a.reason });
+          logger.info('permanent outcome, not retried', { ...keys, outcome: a.outcome, reason: a.reason });
           return stats.finish(item, a.outcome);
         }
         if (a.kind === 'unchanged') return stats.finish(item, 'unchanged');
@@ -73,22 +92,30 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
           throw new RetryMessage(`${a.reason} on delivery ${receives} of ${deps.maxReceiveCount}: to the dead-letter queue`);
         }
         stats.retries++;
-        await visibility.delay(record.receiptHandle, Math.max(1, backoffMs(fetch.policy, receives, fetch.random) / 1000));
+        const wait = Math.max(1, backoffMs(fetch.policy, receives, fetch.random) / 1000);
+        logger.info('retried after a backoff', { ...keys, reason: a.reason, waitSeconds: wait });
+        await visibility.delay(record.receiptHandle, wait);
         throw new RetryMessage(`${a.reason}: retry after backoff`);
-      } finally {
-        logger.removeKeys(['item', 'receives']);
+      } catch (e) {
+        if (signal.aborted && !(e instanceof RetryMessage)) {
+          logger.warn('abandoned at the deadline', keys);
+          throw new DeadlineReached('deadline: abandoned before the invocation timed out', { cause: e });
+        }
+        throw e;
       }
     };
 
     try {
       return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
     } finally {
+      clearTimeout(timer);
       publishStats(deps.metrics, stats);
-      logger.info('batch done', { records: event.Records.length, requests: stats.requests, throttled: stats.throttled, retried: stats.retries });
+      logger.info('batch done', { records: event.Records.length, requests: stats.requests, throttled: stats.throttled, retried: stats.retries, deadlineReached: signal.aborted });
     }
   };
 
-  return middy(handler, { timeoutEarlyInMillis: 2_000 })
+  // The deadline is the handler's own (above): middy's early timeout would fail the whole batch.
+  return middy(handler, { timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(logger))
     .use(logMetrics(deps.metrics));
 }

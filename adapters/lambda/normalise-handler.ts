@@ -5,7 +5,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
 import { normaliseRawObject, type NormaliseOutcome } from '../../core/normalise-object.js';
-import type { ObjectStore, Processor } from '../../core/ports.js';
+import type { ObjectStore, Processor, WorkQueue } from '../../core/ports.js';
 import { RunStats } from '../../core/run-stats.js';
 import { publishStats } from './observability.js';
 
@@ -13,6 +13,8 @@ export interface NormaliseHandlerDeps {
   store: ObjectStore;
   /** Writes the table files (to the same bucket). */
   processor: Processor;
+  /** Where bid-history items go, and whether every snapshot plans them (not only the final one). @default - none planned */
+  bids?: { queue: WorkQueue; everyPoll: boolean };
   logger: Logger;
   metrics: Metrics;
 }
@@ -24,7 +26,8 @@ export function decodeS3Key(key: string): string {
 
 /**
  * S3 ObjectCreated on raw/ → table files under tables/ (same keys as locally), a
- * state/seen/ marker per auction, and quarantine/ for bodies that fail validation.
+ * state/seen/ marker per auction, and quarantine/ for bodies that fail validation; the
+ * bid histories of a closed auction's items go to the work queue.
  * An error throws: the invocation is retried, then goes to the dead-letter queue.
  */
 export function createNormaliseHandler(deps: NormaliseHandlerDeps) {
@@ -34,12 +37,12 @@ export function createNormaliseHandler(deps: NormaliseHandlerDeps) {
     try {
       for (const record of event.Records) {
         const key = decodeS3Key(record.s3.object.key);
-        outcomes[key] = await normaliseRawObject(key, deps.store, deps.processor, stats, { recordSeen: true });
+        outcomes[key] = await normaliseRawObject(key, deps.store, deps.processor, stats, { recordSeen: true, bids: deps.bids });
       }
     } finally {
       publishStats(deps.metrics, stats);
     }
-    deps.logger.info('normalised', { outcomes, rows: stats.rows, anomalies: stats.anomalies });
+    deps.logger.info('normalised', { outcomes, rows: stats.rows, anomalies: stats.anomalies, bidsPlanned: stats.bidsPlanned });
     return outcomes;
   };
   return middy(handler).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));

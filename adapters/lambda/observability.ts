@@ -22,10 +22,12 @@ export function publishStats(metrics: Metrics, stats: RunStats): void {
   count('Retries', stats.retries);
   count('Throttled', stats.throttled);
   count('Fetched', stats.total('fetched'));
+  count('Unchanged', stats.total('unchanged'));
   count('Missing', stats.total('missing'));
   count('Redirected', stats.total('redirected'));
   count('Empty', stats.total('empty'));
   count('Quarantined', stats.total('quarantined'));
   if (stats.bytesReceived > 0) metrics.addMetric('BytesReceived', MetricUnit.Bytes, stats.bytesReceived);
+  count('BidHistoriesPlanned', stats.bidsPlanned);
   count('RowsWritten', Object.values(stats.rows).reduce((a, b) => a + b, 0));
 }

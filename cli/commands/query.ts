@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TableQuery, type QueryResult } from '../../adapters/duckdb-query.js';
+import { speakTrino } from '../../adapters/duckdb-trino.js';
+import { namedQueries } from '../../core/named-queries.js';
 import { TABLE_NAMES } from '../../core/tables.js';
 import { choice, int, parse, str, UsageError } from '../args.js';
+
+/** The Glue database the named queries name: the default stage's (queryNames('ApiScraper')). */
+const LOCAL_DATABASE = 'api_scraper';
 
 export const QUERY_HELP = `Usage:
   scraper query "SELECT …" [--out DIR] [--format table|json|csv]
   scraper query --table maxsold_items [--limit 5]
+  scraper query --named NAME
 
 Runs DuckDB over the Parquet tables in DIR/tables. Each table is a view
 (${TABLE_NAMES.join(', ')}), with a partition column dt, plus <table>_latest:
@@ -20,6 +26,9 @@ Options:
   -o, --out DIR        data directory (default ./data)
       --table NAME     show rows of one table instead of running SQL
       --limit N        rows to show with --table (default 10)
+      --named NAME     run one of the Athena named queries the stack deploys, as written (Trino SQL
+                       over ${LOCAL_DATABASE}.<table>, with DuckDB macros for the Trino functions it uses):
+                       ${namedQueries(LOCAL_DATABASE).map((q) => q.name).join(', ')}
       --format F       table (default), json or csv
       --external-access
                        let the SQL read and write any file and reach the network, e.g.
@@ -27,12 +36,17 @@ Options:
   -h, --help           show this help`;
 
 export async function queryCommand(args: string[]): Promise<number> {
-  const p = parse(args, { out: { type: 'string', short: 'o' }, table: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' }, 'external-access': { type: 'boolean' } }, true);
+  const p = parse(args, { out: { type: 'string', short: 'o' }, table: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' }, named: { type: 'string' }, 'external-access': { type: 'boolean' } }, true);
   if (p.values.help) return void process.stdout.write(QUERY_HELP + '\n'), 0;
   const out = str('out', p.values.out, './data');
   const format = choice('format', p.values.format, ['table', 'json', 'csv'] as const, 'table');
   let sql: string;
-  if (p.values.table !== undefined) {
+  const named = p.values.named === undefined ? undefined : namedQueries(LOCAL_DATABASE).find((q) => q.name === p.values.named);
+  if (p.values.named !== undefined) {
+    if (!named) throw new UsageError(`--named: expected one of ${namedQueries(LOCAL_DATABASE).map((q) => q.name).join(', ')}, got "${String(p.values.named)}"`);
+    if (p.positionals.length > 0 || p.values.table !== undefined) throw new UsageError('query: give SQL, --table or --named, only one');
+    sql = named.sql;
+  } else if (p.values.table !== undefined) {
     const table = String(p.values.table);
     if (!TABLE_NAMES.includes(table as never) && !TABLE_NAMES.some((t) => `${t}_latest` === table)) {
       throw new UsageError(`--table: expected one of ${TABLE_NAMES.join(', ')} (or <table>_latest), got "${table}"`);
@@ -46,6 +60,7 @@ export async function queryCommand(args: string[]): Promise<number> {
   if (!existsSync(join(out, 'tables'))) process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" or "npm start" first)\n`);
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
   try {
+    if (named) await speakTrino(db, LOCAL_DATABASE);
     let result: QueryResult;
     try {
       result = await db.query(sql);

@@ -92,7 +92,7 @@ function idRange(flag: string, value: string | boolean | undefined): { from: num
   return { from, to };
 }
 
-function faultRates(value: string | boolean | undefined): FaultRates | undefined {
+export function faultRates(value: string | boolean | undefined): FaultRates | undefined {
   if (value === undefined) return undefined;
   const rates: FaultRates = {};
   for (const part of String(value).split(',').filter(Boolean)) {

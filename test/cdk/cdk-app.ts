@@ -8,12 +8,24 @@ import { PROJECT_ROOT } from '../../cdk/bundling.js';
 /** cdk.json's context: the feature flags `cdk synth` runs with. */
 export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
+/** A deploy needs a User-Agent with a contact; tests state theirs. */
+export const TEST_USER_AGENT = 'api-scraper-test/0.1 (+tests; ops@example.org)';
+
 /**
- * An App as `cdk synth` builds it (same feature flags) but with asset bundling
- * skipped for every stack, so no esbuild run: a synth takes a few seconds.
+ * An App as `cdk synth` builds it (same feature flags, a test User-Agent, an account quota
+ * stated) but with asset bundling skipped for every stack, so no esbuild run: a synth
+ * takes a few seconds.
  */
 export function testApp(context: Record<string, unknown> = {}, bundle = false): App {
-  return new App({ context: { ...CDK_JSON_CONTEXT, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context } });
+  return new App({
+    context: {
+      ...CDK_JSON_CONTEXT,
+      'scraper.userAgent': TEST_USER_AGENT,
+      'scraper.accountConcurrency': '1000',
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...context,
+    },
+  });
 }
 
 /** Template JSON has no static type; tests read it by path and assert what they find. */

@@ -13,6 +13,7 @@ describe('settings', () => {
       maxsoldWindow: 200,
       fetchMaxConcurrency: 5,
       fetchConcurrencyPerInvocation: 4,
+      fetchRate: 8,
       fetchBatchSize: 10,
       fetchTimeoutSeconds: 60,
       maxReceiveCount: 8,
@@ -20,7 +21,6 @@ describe('settings', () => {
     });
     expect(DEFAULT_SETTINGS.userAgent).toMatch(/contact/);
     expect(DEFAULT_SETTINGS).not.toHaveProperty('maxsoldIds');
-    expect(DEFAULT_SETTINGS).not.toHaveProperty('fetchRate');
     expect(DEFAULT_SETTINGS).not.toHaveProperty('baseUrl');
   });
 

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_NAME, WORKGROUP_NAME } from '../../cdk/query-layer.js';
 import { TABLE_NAMES, TABLES, type ColumnType } from '../../core/tables.js';
 import { flat, resourceOf, s3Access, statementsOfRole, type CfnValue } from './cdk-app.js';
 import { synthTestStack } from './test-stack.js';
@@ -70,10 +69,10 @@ describe('query layer', () => {
   };
   const tables = () => Object.values(template.findResources('AWS::Glue::Table')).map((r) => r.Properties as { DatabaseName: string; TableInput: Record<string, CfnValue> });
 
-  it('has one Glue table per core table, in the api_scraper database', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: DATABASE_NAME } });
+  it('has one Glue table per core table, in the database named for the stack', () => {
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'test' } });
     expect(tables().map((t) => t.TableInput.Name).sort()).toEqual([...TABLE_NAMES].sort());
-    for (const t of tables()) expect(t.DatabaseName).toBe('api_scraper');
+    for (const t of tables()) expect(t.DatabaseName).toBe('test');
   });
 
   it.each(TABLE_NAMES)('%s has exactly core\'s columns and types, Parquet, partitioned by dt', (name) => {
@@ -106,7 +105,7 @@ describe('query layer', () => {
   it('has a workgroup that enforces encrypted results under athena-results/ on engine v3', () => {
     const [[, wg], ...more] = ofType('AWS::Athena::WorkGroup');
     expect(more).toEqual([]);
-    expect(wg.Properties.Name).toBe(WORKGROUP_NAME);
+    expect(wg.Properties.Name).toBe('test');
     const config = wg.Properties.WorkGroupConfiguration;
     expect(config).toMatchObject({
       EnforceWorkGroupConfiguration: true,
@@ -122,13 +121,13 @@ describe('query layer', () => {
       'maxsold-auction-totals', 'maxsold-closing-next-24h', 'maxsold-item-final-prices', 'table-freshness', 'via-late-trains-by-station-day',
     ]);
     for (const q of queries) {
-      expect(q).toMatchObject({ Database: DATABASE_NAME, WorkGroup: { Ref: resourceOf(template, stack.queries.workGroup).id } });
-      expect(q.QueryString).toMatch(/\bapi_scraper\.\w+/);
+      expect(q).toMatchObject({ Database: 'test', WorkGroup: { Ref: resourceOf(template, stack.queries.workGroup).id } });
+      expect(q.QueryString).toMatch(/\btest\.\w+/);
     }
     const late = queries.find((q) => q.Name === 'via-late-trains-by-station-day')!.QueryString as string;
-    expect(late).toMatch(/api_scraper\.via_train_stops/);
+    expect(late).toMatch(/test\.via_train_stops/);
     expect(late).toMatch(/diff_min > 15/);
     const freshness = queries.find((q) => q.Name === 'table-freshness')!.QueryString as string;
-    for (const name of TABLE_NAMES) expect(freshness).toContain(`FROM api_scraper.${name}`);
+    for (const name of TABLE_NAMES) expect(freshness).toContain(`FROM test.${name}`);
   });
 });

@@ -238,19 +238,25 @@ describe('environment', () => {
       MAXSOLD_WINDOW: '200',
     });
     expect(Object.keys(env(defaults, defaultsTemplate, 'fetchFunction')).sort()).toEqual(
-      ['BUCKET_NAME', 'FETCH_CONCURRENCY', 'MAX_RECEIVE_COUNT', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'QUEUE_URL', 'USER_AGENT'],
+      ['BUCKET_NAME', 'FETCH_CONCURRENCY', 'FETCH_RATE', 'MAX_RECEIVE_COUNT', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'QUEUE_URL', 'USER_AGENT'],
     );
   });
 
-  it.each(['normaliseFunction', 'compactFunction'] as const)('%s gets only the bucket and the common variables', (name) => {
-    expect(env(stack, template, name)).toEqual(common(stack, template));
+  it('normalise gets the queue (bid histories) and whether every poll plans them', () => {
+    expect(env(stack, template, 'normaliseFunction')).toEqual({ ...common(stack, template), QUEUE_URL: queueUrl(stack, template), BIDS_EVERY_POLL: 'false' });
+    const bids = new ScraperStack(testApp(), 'Bids', { settings: { maxsoldWithBids: 'true' } });
+    expect(env(bids, Template.fromStack(bids), 'normaliseFunction').BIDS_EVERY_POLL).toBe('true');
+  });
+
+  it('compact gets only the bucket and the common variables', () => {
+    expect(env(stack, template, 'compactFunction')).toEqual(common(stack, template));
   });
 });
 
 describe('outputs', () => {
-  it('name the bucket, queues, workgroup, database and ceiling', () => {
+  it('name the bucket, queues, alarm topic, workgroup, database and ceiling', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
-      'AthenaWorkGroup', 'BucketName', 'DeadLetterQueueUrl', 'GlueDatabase', 'NormaliseFailuresQueueUrl', 'OpenRequestCeiling', 'WorkQueueUrl',
+      'AlarmTopicArn', 'AthenaWorkGroup', 'BucketName', 'DeadLetterQueueUrl', 'GlueDatabase', 'NormaliseFailuresQueueUrl', 'OpenRequestCeiling', 'ScheduleFailuresQueueUrl', 'WorkQueueUrl',
     ]);
   });
 });

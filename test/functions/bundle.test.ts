@@ -36,7 +36,7 @@ function runBundle(event: unknown): Promise<{ code: number | null; stdout: strin
     const child = spawn(process.execPath, ['run.mjs', JSON.stringify(event)], {
       cwd: dir,
       env: {
-        PATH: process.env.PATH, BUCKET_NAME: aws.bucket, AWS_ENDPOINT_URL_S3: aws.endpoint, AWS_REGION: 'us-east-1',
+        PATH: process.env.PATH, BUCKET_NAME: aws.bucket, AWS_ENDPOINT_URL_S3: aws.endpoint, QUEUE_URL: aws.queueUrl, AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR',
         NODE_OPTIONS: '--enable-source-maps',
       },

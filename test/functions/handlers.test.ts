@@ -54,7 +54,7 @@ const fetchHandler = (maxReceiveCount = 8, visibility = queue) =>
 
 describe('dispatch handler (events/schedule-*.json)', () => {
   it('sends the next window of MaxSold ids in batches and records the cursor', async () => {
-    const handler = createDispatchHandler({ store, queue, config: { startId: 100000, window: 25 }, ...quiet() });
+    const handler = createDispatchHandler({ store, queue, config: { startId: 100000, window: 25, maxGap: 25 }, ...quiet() });
     const summary = await handler(event<ScheduledEvent>('schedule-maxsold.json'), lambdaContext());
     expect(summary).toMatchObject({ plan: 'maxsold', sent: 25, newIds: { from: 100000, to: 100024 } });
     const bodies: string[] = [];
@@ -65,14 +65,14 @@ describe('dispatch handler (events/schedule-*.json)', () => {
   });
 
   it('re-polls auctions still open and moves past the highest one seen', async () => {
-    await store.put(seenMarkerKey('100010'), new TextEncoder().encode(JSON.stringify({ id: '100010', closesAt: '2026-12-01T00:00:00Z' })));
-    await store.put(seenMarkerKey('100011'), new TextEncoder().encode(JSON.stringify({ id: '100011', closesAt: '2026-11-01T00:00:00Z' })));
-    const handler = createDispatchHandler({ store, queue, config: { startId: 100000, window: 5 }, ...quiet() });
+    await store.put(seenMarkerKey('100010', Date.parse('2026-12-01T00:00:00Z')), new Uint8Array(0));
+    await store.put(seenMarkerKey('100011', Date.parse('2026-11-01T00:00:00Z')), new Uint8Array(0));
+    const handler = createDispatchHandler({ store, queue, config: { startId: 100000, window: 5, maxGap: 5 }, ...quiet() });
     const summary = await handler(event<ScheduledEvent>('schedule-maxsold.json'), lambdaContext());
     expect(summary).toMatchObject({ sent: 6, newIds: { from: 100012, to: 100016 }, repolled: 1, closedRemoved: 1 });
     const ids = (await aws.receive(10)).map((m) => JSON.parse(m.Body!).id).sort();
     expect(ids).toEqual(['100010', '100012', '100013', '100014', '100015', '100016']);
-    expect(await aws.keys('state/seen/')).toEqual([seenMarkerKey('100010')]);
+    expect(await aws.keys('state/seen/')).toEqual([seenMarkerKey('100010', Date.parse('2026-12-01T00:00:00Z'))]);
   });
 
   it('plans one VIA snapshot stamped with the schedule time', async () => {

@@ -1,4 +1,4 @@
-import { TABLE_NAMES, TABLES, type TableName } from '../core/tables.js';
+import { TABLE_NAMES, TABLES, type TableName } from './tables.js';
 
 /** A saved Athena query: what it answers and its SQL (Athena engine v3, Trino). */
 export interface NamedQuery {

@@ -1,0 +1,119 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from './scraper-function.js';
+
+export interface MonitoringProps {
+  readonly dispatch: lambda.Function;
+  readonly fetch: lambda.Function;
+  readonly normalise: lambda.Function;
+  readonly compact: lambda.Function;
+  readonly workQueue: sqs.IQueue;
+  /** Dead-letter and failure queues, shown on the dashboard (each has its own alarm). */
+  readonly deadLetterQueues: sqs.IQueue[];
+  /** Subscribed to the alarm topic. @default - none: subscribe to the topic yourself */
+  readonly alarmEmail?: string;
+  /** A work item older than this means fetching has fallen behind or is stuck. @default Duration.hours(1) */
+  readonly oldestMessageAge?: Duration;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * Who is told, and where to look: an SNS topic that every alarm in the stack notifies
+ * (an email subscription when one is given), the alarms the queues' own ones do not
+ * cover, and a dashboard of the pipeline's flow.
+ *
+ * Call `notifyEveryAlarm()` once the stack is complete: it adds the topic to every alarm
+ * in the stack, so none can be forgotten.
+ */
+export class Monitoring extends Construct {
+  public readonly topic: sns.Topic;
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+    this.topic = new sns.Topic(this, 'Alarms', { displayName: `${stackName} alarms`, enforceSSL: true });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason: 'Alarm notifications carry alarm names and states only. CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer-managed key would add its monthly cost for no secret.',
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const alarm = (name: string, description: string, metric: cloudwatch.IMetric, threshold = 0) =>
+      new cloudwatch.Alarm(this, name, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const sum = { period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM };
+    alarm('FetchThrottled', 'The fetch function was throttled: each throttled batch counts a receive toward the dead-letter queue (reserved concurrency below the event source maxConcurrency, or the account quota)', props.fetch.metricThrottles(sum));
+    alarm('FetchErrors', 'A fetch invocation failed as a whole (not a single work item): its batch goes back to the queue', props.fetch.metricErrors(sum));
+    alarm('DispatchErrors', 'A dispatch failed: no work planned for that schedule (retried twice, then in the schedule failures queue)', props.dispatch.metricErrors(sum));
+    alarm('CompactErrors', 'The nightly compaction failed: partitions keep their small files until the next run', props.compact.metricErrors(sum));
+    alarm('NormaliseEventsDropped', 'S3 events the normaliser dropped without a record in its failure queue (too old, or the destination failed): reprocess those raw objects', props.normalise.metric('AsyncEventsDropped', sum));
+    const oldest = props.oldestMessageAge ?? Duration.hours(1);
+    alarm('WorkQueueBacklog', `The oldest work item has waited more than ${oldest.toHumanString()}: fetching has fallen behind or stopped`,
+      props.workQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM }), oldest.toSeconds());
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.days(1) });
+    const app = (name: string, label: string) => new cloudwatch.Metric({
+      namespace: POWERTOOLS_METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+      label,
+      ...sum,
+    });
+    const functions = [props.dispatch, props.fetch, props.normalise, props.compact];
+    const names = ['dispatch', 'fetch', 'normalise', 'compact'];
+    const width = 8;
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Work queue depth',
+        width,
+        left: [
+          props.workQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: 'waiting' }),
+          props.workQueue.metricApproximateNumberOfMessagesNotVisible({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: 'in flight or delayed' }),
+          ...props.deadLetterQueues.map((q, i) => q.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: `dead letters ${i + 1}` })),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Age of the oldest work item (s)',
+        width,
+        left: [props.workQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: 'oldest' })],
+        leftAnnotations: [{ value: oldest.toSeconds(), label: 'alarm' }],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Fetches',
+        width,
+        left: [app('Requests', 'requests'), app('Fetched', 'stored'), app('Unchanged', 'unchanged'), app('Missing', 'missing'), app('Retries', 'retried')],
+        right: [app('Throttled', '429 / 503')],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Errors and throttles', width, left: [...functions.map((f, i) => f.metricErrors({ ...sum, label: `${names[i]} errors` })), props.fetch.metricThrottles({ ...sum, label: 'fetch throttles' })] }),
+      new cloudwatch.GraphWidget({ title: 'Duration, p90 (ms)', width, left: functions.map((f, i) => f.metricDuration({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.p(90), label: names[i] })) }),
+      new cloudwatch.GraphWidget({ title: 'Rows written', width, left: [app('RowsWritten', 'rows'), app('Quarantined', 'quarantined')] }),
+    );
+  }
+
+  /** Every alarm in the stack notifies the topic (when it fires and when it clears). */
+  notifyEveryAlarm(): void {
+    const action = new SnsAction(this.topic);
+    for (const c of Stack.of(this).node.findAll()) {
+      if (c instanceof cloudwatch.Alarm) {
+        c.addAlarmAction(action);
+        c.addOkAction(action);
+      }
+    }
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * S3 and SQS for the emulation: fauxqs (in-process, on 127.0.0.1) behind hooks that make
+ * it behave like the region a deployment talks to:
+ * - every request waits its in-region latency (S3 15-30 ms, SQS 5-10 ms by default) on the
+ *   virtual clock, so handlers' durations include it;
+ * - every request is counted by service and operation, for the bill;
+ * - S3 conditional writes and deletes (`If-Match`, `If-None-Match`) are honoured, which
+ *   fauxqs leaves out and compaction relies on;
+ * - a PUT that creates an object is reported (S3 `ObjectCreated`), and a send to a queue
+ *   wakes its pollers;
+ * - stored bytes are integrated over time (GB-months).
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { buildApp } from 'fauxqs';
+import { mulberry32 } from '../simulator/prng.js';
+
+export interface LatencyRange {
+  min: number;
+  max: number;
+}
+
+export interface AwsLatency {
+  /** Any S3 request. @default 15-30 ms */
+  s3: LatencyRange;
+  /** Any SQS request. @default 5-10 ms */
+  sqs: LatencyRange;
+}
+
+export const DEFAULT_LATENCY: AwsLatency = { s3: { min: 15, max: 30 }, sqs: { min: 5, max: 10 } };
+
+/** Requests with this header (the emulator setting things up) are neither delayed nor billed. */
+export const INTERNAL_HEADER = 'x-emulator-internal';
+
+export const CREDENTIALS = { accessKeyId: 'emulated', secretAccessKey: 'emulated' };
+export const REGION = 'us-east-1';
+export const ACCOUNT = '000000000000';
+
+export interface ObjectCreated {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+}
+
+export interface AwsHooks {
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  onObjectCreated(event: ObjectCreated): void;
+  onMessageSent(queueUrl: string): void;
+  seed?: number;
+  latency?: AwsLatency;
+}
+
+interface Op {
+  service: 'S3' | 'SQS' | 'other';
+  name: string;
+  bucket?: string;
+  key?: string;
+}
+
+const LIST_PARAMS = /[?&](list-type|prefix|delimiter|continuation-token|max-keys)=/;
+
+function classify(req: FastifyRequest): Op {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string' && target.startsWith('AmazonSQS.')) return { service: 'SQS', name: target.slice('AmazonSQS.'.length) };
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = decodeURIComponent(q < 0 ? url : url.slice(0, q));
+  const query = q < 0 ? '' : url.slice(q);
+  const [, bucket, ...rest] = path.split('/');
+  const key = rest.join('/');
+  if (!bucket) return { service: 'other', name: `${req.method} /` };
+  if (!key) {
+    if (req.method === 'GET' && (LIST_PARAMS.test(query) || query === '')) return { service: 'S3', name: 'ListObjectsV2', bucket };
+    if (req.method === 'POST' && /[?&]delete/.test(query)) return { service: 'S3', name: 'DeleteObjects', bucket };
+    return { service: 'S3', name: `${req.method}Bucket`, bucket };
+  }
+  const name = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' }[req.method] ?? `${req.method}Object`;
+  return { service: 'S3', name, bucket, key };
+}
+
+/** S3 bills these as PUT/COPY/POST/LIST requests; DELETE is free; the rest are GET-class. */
+export function s3RequestClass(op: string): 'write' | 'read' | 'free' {
+  if (op === 'DeleteObject') return 'free';
+  if (op === 'PutObject' || op === 'ListObjectsV2' || op === 'DeleteObjects' || op === 'PUTBucket' || op === 'POSTObject') return 'write';
+  return 'read';
+}
+
+/** Marks a client's requests as the emulator's own. */
+function internal<C extends S3Client | SQSClient>(client: C): C {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (client.middlewareStack as any).add((next: (a: any) => Promise<unknown>) => async (args: any) => {
+    args.request.headers[INTERNAL_HEADER] = '1';
+    return next(args);
+  }, { step: 'build', name: 'emulatorInternal' });
+  return client;
+}
+
+function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyReply {
+  const code = status === 412 ? 'PreconditionFailed' : 'NoSuchKey';
+  return reply
+    .status(status)
+    .header('content-type', 'application/xml')
+    .send(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`);
+}
+
+export class EmulatedAws {
+  readonly requests = new Map<string, number>();
+  readonly etags = new Map<string, string>();
+  readonly sizes = new Map<string, number>();
+  /** Byte-milliseconds stored, by top-level prefix (`raw/`, `tables/`, …). */
+  readonly storedByteMs = new Map<string, number>();
+  inProgress = 0;
+  parked = 0;
+  activity = 0;
+  #storedBytes = new Map<string, number>();
+  #storedSince = 0;
+  #locks = new Map<string, Promise<void>>();
+  readonly #open = new WeakSet<FastifyRequest>();
+
+  private constructor(
+    /** S3's endpoint (path-style), and SQS's. */
+    readonly endpoint: string,
+    readonly sqsEndpoint: string,
+    private readonly app: ReturnType<typeof buildApp>,
+    /** Clients whose requests are the deployment's (Lambda's pollers): delayed and billed. */
+    readonly s3: S3Client,
+    readonly sqs: SQSClient,
+    /** Clients for setting up and checking: neither delayed nor billed. */
+    readonly admin: { s3: S3Client; sqs: SQSClient },
+  ) {}
+
+  static async start(hooks: AwsHooks): Promise<EmulatedAws> {
+    const app = buildApp({ logger: false });
+    const latency = hooks.latency ?? DEFAULT_LATENCY;
+    const rng = mulberry32(hooks.seed ?? 7);
+    const draw = (r: LatencyRange) => r.min + rng() * (r.max - r.min);
+    const self: { aws?: EmulatedAws } = {};
+    const ops = new WeakMap<FastifyRequest, Op>();
+    const unlocks = new WeakMap<FastifyRequest, () => void>();
+
+    app.addHook('onRequest', async (req) => {
+      if (req.headers[INTERNAL_HEADER]) return;
+      self.aws!.inProgress++;
+      self.aws!.activity++;
+      self.aws!.#open.add(req);
+      ops.set(req, classify(req));
+    });
+    app.addHook('preHandler', async (req, reply) => {
+      const op = ops.get(req);
+      if (!op) return;
+      const name = `${op.service} ${op.name}`;
+      self.aws!.requests.set(name, (self.aws!.requests.get(name) ?? 0) + 1);
+      self.aws!.parked++;
+      self.aws!.activity++;
+      try {
+        await hooks.sleep(draw(op.service === 'SQS' ? latency.sqs : latency.s3));
+      } finally {
+        self.aws!.parked--;
+        self.aws!.activity++;
+      }
+      if (op.service === 'S3' && op.key && (op.name === 'PutObject' || op.name === 'DeleteObject')) {
+        const id = `${op.bucket}/${op.key}`;
+        unlocks.set(req, await self.aws!.#lock(id));
+        const current = self.aws!.etags.get(id);
+        const ifMatch = req.headers['if-match'];
+        const ifNoneMatch = req.headers['if-none-match'];
+        if (typeof ifMatch === 'string' && ifMatch !== '*' && current !== ifMatch) return preconditionFailed(reply, current === undefined ? 404 : 412);
+        if (ifMatch === '*' && current === undefined) return preconditionFailed(reply, 404);
+        if (ifNoneMatch === '*' && current !== undefined) return preconditionFailed(reply, 412);
+      }
+    });
+    app.addHook('onSend', async (req, reply, payload) => {
+      const op = ops.get(req);
+      if (!op || op.service !== 'S3' || reply.statusCode >= 300) return payload;
+      const id = `${op.bucket}/${op.key}`;
+      if (op.name === 'PutObject') {
+        const decoded = req.headers['x-amz-decoded-content-length'];
+        const size = decoded ? Number(decoded) : Buffer.isBuffer(req.body) ? req.body.byteLength : Number(req.headers['content-length'] ?? 0);
+        self.aws!.etags.set(id, String(reply.getHeader('etag')));
+        self.aws!.#resize(id, size);
+      } else if (op.name === 'DeleteObject') {
+        self.aws!.etags.delete(id);
+        self.aws!.#resize(id, 0);
+      } else if (op.name === 'DeleteObjects') {
+        const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body);
+        for (const m of body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)) {
+          const k = `${op.bucket}/${m[1].replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'")}`;
+          self.aws!.etags.delete(k);
+          self.aws!.#resize(k, 0);
+        }
+      }
+      return payload;
+    });
+    const finish = (req: FastifyRequest, reply: FastifyReply | undefined) => {
+      if (!self.aws!.#open.has(req)) return;
+      self.aws!.#open.delete(req);
+      self.aws!.inProgress--;
+      self.aws!.activity++;
+      unlocks.get(req)?.();
+      const op = ops.get(req);
+      if (!op || !reply || reply.statusCode >= 300) return;
+      if (op.name === 'PutObject') hooks.onObjectCreated({ bucket: op.bucket!, key: op.key!, size: self.aws!.sizes.get(`${op.bucket}/${op.key}`) ?? 0, etag: String(reply.getHeader('etag')) });
+      if (op.name === 'SendMessage' || op.name === 'SendMessageBatch') hooks.onMessageSent(String((req.body as { QueueUrl?: string })?.QueueUrl ?? ''));
+    };
+    app.addHook('onResponse', async (req, reply) => finish(req, reply));
+    app.addHook('onRequestAbort', async (req) => finish(req, undefined));
+
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    // fauxqs names queues http://sqs.<region>.localhost:<port>/…: SQS clients use that host
+    // (resolved by fauxqs's interceptLocalhostDns), as the SDK expects a queue URL's host to match.
+    const sqsEndpoint = address.replace('127.0.0.1', `sqs.${REGION}.localhost`);
+    const s3 = new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS });
+    const admin = { s3: internal(new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true })), sqs: internal(new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS })) };
+    const aws = new EmulatedAws(address, sqsEndpoint, app, s3, sqs, admin);
+    aws.#storedSince = hooks.now();
+    aws.#now = hooks.now;
+    self.aws = aws;
+    return aws;
+  }
+
+  #now: () => number = () => 0;
+
+  /** Serialises conditional writes and deletes of one key; resolves to the unlock. */
+  async #lock(id: string): Promise<() => void> {
+    const before = this.#locks.get(id) ?? Promise.resolve();
+    let unlock!: () => void;
+    const mine = new Promise<void>((resolve) => (unlock = resolve));
+    const chained = before.then(() => mine);
+    this.#locks.set(id, chained);
+    await before;
+    return () => {
+      unlock();
+      if (this.#locks.get(id) === chained) this.#locks.delete(id);
+    };
+  }
+
+  #resize(id: string, size: number): void {
+    this.#accrue();
+    const prefix = id.slice(id.indexOf('/') + 1).split('/')[0] + '/';
+    const old = this.sizes.get(id) ?? 0;
+    if (size > 0) this.sizes.set(id, size);
+    else this.sizes.delete(id);
+    this.#storedBytes.set(prefix, (this.#storedBytes.get(prefix) ?? 0) + size - old);
+  }
+
+  #accrue(): void {
+    const now = this.#now();
+    const dt = now - this.#storedSince;
+    if (dt > 0) for (const [prefix, bytes] of this.#storedBytes) this.storedByteMs.set(prefix, (this.storedByteMs.get(prefix) ?? 0) + bytes * dt);
+    this.#storedSince = now;
+  }
+
+  /** Bytes stored now, by top-level prefix. */
+  storedBytes(): Map<string, number> {
+    this.#accrue();
+    return new Map(this.#storedBytes);
+  }
+
+  /** fauxqs's view of a queue: messages ready, delayed (with their release time) and in flight (with their deadline). */
+  async inspectQueue(name: string): Promise<{ ready: number; delayed: number[]; inflight: number[] }> {
+    const res = await this.app.inject({ method: 'GET', url: `/_fauxqs/queues/${encodeURIComponent(name)}`, headers: { [INTERNAL_HEADER]: '1' } });
+    const body = res.json() as { messages: { ready: unknown[]; delayed: { delayUntil?: number }[]; inflight: { visibilityDeadline: number }[] } };
+    return {
+      ready: body.messages.ready.length,
+      delayed: body.messages.delayed.map((m) => m.delayUntil ?? 0),
+      inflight: body.messages.inflight.map((m) => m.visibilityDeadline),
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const c of [this.s3, this.sqs, this.admin.s3, this.admin.sqs]) c.destroy();
+    await this.app.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { CURSOR_KEY, dispatch } from '../../core/dispatch.js';
+import { seenMarkerKey } from '../../core/normalise-object.js';
+import type { ObjectStore, StoredObject, WorkQueue } from '../../core/ports.js';
+import type { WorkItem } from '../../core/work-item.js';
+
+/** A bucket in memory that counts what the dispatcher asks of it. */
+class CountingStore implements ObjectStore {
+  readonly objects = new Map<string, StoredObject>();
+  gets = 0;
+  lists = 0;
+  async put(key: string, body: Uint8Array): Promise<void> {
+    this.objects.set(key, { body, metadata: {} });
+  }
+  async get(key: string): Promise<StoredObject | undefined> {
+    this.gets++;
+    return this.objects.get(key);
+  }
+  async head(key: string): Promise<Record<string, string> | undefined> {
+    return this.objects.get(key)?.metadata;
+  }
+  async *list(prefix: string): AsyncIterable<string> {
+    this.lists++;
+    for (const k of [...this.objects.keys()].sort()) if (k.startsWith(prefix)) yield k;
+  }
+  async delete(keys: string[]): Promise<void> {
+    for (const k of keys) this.objects.delete(k);
+  }
+}
+
+class ListQueue implements WorkQueue {
+  readonly items: WorkItem[] = [];
+  async send(items: WorkItem[]): Promise<void> {
+    this.items.push(...items);
+  }
+}
+
+const HOUR = 3_600_000;
+const at = Date.parse('2026-11-26T12:00:00Z');
+
+describe('dispatch (MaxSold)', () => {
+  it('learns 3,000 open auctions from a LIST, with no GET per auction', async () => {
+    const store = new CountingStore();
+    for (let id = 100_000; id < 103_000; id++) await store.put(seenMarkerKey(String(id), at + 24 * HOUR), new Uint8Array(0));
+    const queue = new ListQueue();
+    const summary = await dispatch('maxsold', at, store, queue, { startId: 100_000, window: 200 });
+    expect(summary.repolled).toBe(3000);
+    // The cursor is the only object read.
+    expect(store.gets).toBe(1);
+  });
+
+  it('keeps the latest closing time when a soft-close extension left a second marker', async () => {
+    const store = new CountingStore();
+    await store.put(seenMarkerKey('100001', at - 2 * HOUR), new Uint8Array(0));
+    await store.put(seenMarkerKey('100001', at + HOUR), new Uint8Array(0));
+    const queue = new ListQueue();
+    const summary = await dispatch('maxsold', at, store, queue, { startId: 100_000, window: 5, maxGap: 5 });
+    expect(summary.repolled).toBe(1);
+    expect([...store.objects.keys()].filter((k) => k.startsWith('state/seen/'))).toEqual([seenMarkerKey('100001', at + HOUR)]);
+  });
+
+  it('moves past a run of missing ids longer than the window', async () => {
+    const store = new CountingStore();
+    const queue = new ListQueue();
+    // Auctions exist up to 100005, then 40 ids were never published; 100046 exists.
+    const exists = (id: number) => id <= 100_005 || id >= 100_046;
+    for (let run = 0; run < 12 && !queue.items.some((i) => i.source === 'maxsold' && i.id === '100046'); run++) {
+      const before = queue.items.length;
+      await dispatch('maxsold', at + run * HOUR, store, queue, { startId: 100_000, window: 10 });
+      // The normaliser marks each planned auction that exists.
+      for (const item of queue.items.slice(before)) {
+        if (item.source === 'maxsold' && exists(Number(item.id))) await store.put(seenMarkerKey(item.id, at + 100 * HOUR), new Uint8Array(0));
+      }
+    }
+    expect(queue.items.some((i) => i.source === 'maxsold' && i.id === '100046')).toBe(true);
+    expect(JSON.parse(new TextDecoder().decode(store.objects.get(CURSOR_KEY)!.body)).highestSeen).toBeGreaterThanOrEqual(100_005);
+  });
+});
