@@ -32,6 +32,12 @@ export interface LambdaFigures {
 }
 
 const RUNNER = `import { readFileSync } from 'node:fs';
+import dns from 'node:dns';
+// The emulator's queue URLs are http://sqs.<region>.localhost:<port>/…: resolve them to 127.0.0.1.
+const lookup = dns.lookup;
+dns.lookup = (name, options, cb) => name.endsWith('.localhost')
+  ? (typeof options === 'function' ? options(null, '127.0.0.1', 4) : options.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))
+  : lookup(name, options, cb);
 const ms = (t) => Math.round((performance.now() - t) * 100) / 100;
 const cpu = (c) => { const d = process.cpuUsage(c); return Math.round((d.user + d.system) / 10) / 100; };
 let t = performance.now(); let c = process.cpuUsage();

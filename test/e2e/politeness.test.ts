@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/data-dir.js';
 // it. A client that ignored Retry-After would keep sending through the whole second
 // (test/simulator/server-limits.test.ts catches one).
 describe.each(['auto', '10'] as const)('500 ids against a server limited to 20 req/s, concurrency %s', (concurrency) => {
-  it('stores all 500, never breaks a Retry-After, and keeps 429s under 5% of requests', async () => {
+  it('stores all 500, never breaks a Retry-After, and keeps 429s past the first burst under 5% of requests', async () => {
     const sim = await startSimulatorProcess(['--rate', '20/s', '--latency', '50', '--jitter', '10', '--retry-after-grace', '25']);
     const { dir, cleanup } = tempDir('polite-');
     try {
@@ -23,7 +23,10 @@ describe.each(['auto', '10'] as const)('500 ids against a server limited to 20 r
       const s = await sim.stats();
       expect(report.outcomes.fetched).toBe(500);
       expect(s.retryAfterViolations, JSON.stringify(s)).toBe(0);
-      expect(s.throttled429 / s.requests, JSON.stringify(s)).toBeLessThan(0.05);
+      // The requests on their way when the first 429 arrives are answered 429 too (at most the
+      // peak in flight, ~20 in auto mode's slow start); after that, probing for the rate may cost
+      // a 429 now and then, under 5% of the requests.
+      expect(s.throttled429 - s.peakInFlight, JSON.stringify(s)).toBeLessThan(0.05 * s.requests);
       expect(report.throttledHonoured).toBe(s.throttled429);
       expect(report.requests).toBe(s.requests);
     } finally {
