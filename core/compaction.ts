@@ -16,10 +16,12 @@ export async function listPartitions(store: ObjectStore): Promise<Partition[]> {
   const byPrefix = new Map<string, Partition>();
   for await (const key of store.list(TABLES_PREFIX)) {
     const m = /^tables\/([a-z_]+)\/dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/.exec(key);
-    if (!m || !(m[1] in TABLES)) continue;
-    const id = `${m[1]}/${m[2]}`;
+    const table = m?.[1];
+    const dt = m?.[2];
+    if (table === undefined || dt === undefined || !(table in TABLES)) continue;
+    const id = `${table}/${dt}`;
     let p = byPrefix.get(id);
-    if (!p) byPrefix.set(id, (p = { table: m[1] as TableName, dt: m[2], files: [] }));
+    if (!p) byPrefix.set(id, (p = { table: table as TableName, dt, files: [] }));
     p.files.push(key);
   }
   return [...byPrefix.values()];
@@ -84,7 +86,7 @@ async function eachBounded<T, R>(items: T[], parallel: number, fn: (item: T) => 
   const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]);
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
   };
   await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
   return out;

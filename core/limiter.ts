@@ -150,7 +150,7 @@ export class HostLimiter {
   #releasePausedWaiters(): void {
     for (let i = this.#queue.length - 1; i >= 0; i--) {
       const w = this.#queue[i];
-      if (!w.failWhenPaused) continue;
+      if (w === undefined || !w.failWhenPaused) continue;
       this.#queue.splice(i, 1);
       if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
       w.resolve(undefined);

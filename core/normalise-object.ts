@@ -18,9 +18,12 @@ export function seenMarkerKey(auctionId: string, closesAt: number | null): strin
 
 /** The auction and closing time of a marker key, or undefined for a foreign key. */
 export function parseSeenMarker(key: string): { id: string; closesAt: number | null } | undefined {
-  const m = /^state\/seen\/auction=(\d+)\/closes=(none|(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z)$/.exec(key);
-  if (!m) return undefined;
-  return { id: m[1], closesAt: m[2] === 'none' ? null : Date.UTC(+m[3], +m[4] - 1, +m[5], +m[6], +m[7], +m[8]) };
+  const m = /^state\/seen\/auction=(\d+)\/closes=(none|\d{8}T\d{6}Z)$/.exec(key);
+  const id = m?.[1];
+  const c = m?.[2];
+  if (id === undefined || c === undefined) return undefined;
+  if (c === 'none') return { id, closesAt: null };
+  return { id, closesAt: Date.UTC(+c.slice(0, 4), +c.slice(4, 6) - 1, +c.slice(6, 8), +c.slice(9, 11), +c.slice(11, 13), +c.slice(13, 15)) };
 }
 
 export interface NormaliseOptions {

@@ -131,7 +131,7 @@ export class PaceController {
   #acceptedRate(now: number): number {
     const n = Math.min(this.#successCount, this.#successes.length);
     let count = 0;
-    for (let i = 0; i < n; i++) if (now - this.#successes[i] <= ACCEPTED_WINDOW_MS) count++;
+    for (let i = 0; i < n; i++) if (now - this.#successes[i]! <= ACCEPTED_WINDOW_MS) count++;
     const span = Math.min(ACCEPTED_WINDOW_MS, Math.max(1000, now - this.#firstSuccessAt));
     return (count * 1000) / span;
   }

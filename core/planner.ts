@@ -85,16 +85,17 @@ export async function* planViaPolls(clock: Clock, options: PollOptions): AsyncGe
 /** Several plans as one, each item taken as soon as its plan yields it. */
 export async function* mergePlans(...plans: (Iterable<WorkItem> | AsyncIterable<WorkItem>)[]): AsyncGenerator<WorkItem> {
   const iterators = plans.map((p) => (Symbol.asyncIterator in p ? p[Symbol.asyncIterator]() : p[Symbol.iterator]()));
-  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<WorkItem> }>>();
-  const pull = (i: number) => pending.set(i, Promise.resolve(iterators[i].next()).then((r) => ({ i, r })));
-  iterators.forEach((_, i) => pull(i));
+  type Plan = (typeof iterators)[number];
+  const pending = new Map<Plan, Promise<{ it: Plan; r: IteratorResult<WorkItem> }>>();
+  const pull = (it: Plan) => pending.set(it, Promise.resolve(it.next()).then((r) => ({ it, r })));
+  for (const it of iterators) pull(it);
   while (pending.size > 0) {
-    const { i, r } = await Promise.race(pending.values());
+    const { it, r } = await Promise.race(pending.values());
     if (r.done) {
-      pending.delete(i);
+      pending.delete(it);
       continue;
     }
-    pull(i);
+    pull(it);
     yield r.value;
   }
 }

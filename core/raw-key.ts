@@ -38,7 +38,7 @@ export function itemFromRawKey(key: string): WorkItem | undefined {
     const s = snapshot;
     return { source: 'via', at: `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z` };
   }
-  if (!auction) return undefined;
+  if (!auction || dt === undefined) return undefined;
   if (source === 'maxsold_bids') return itemId ? { source: 'maxsold', id: auction, itemId, dt } : undefined;
   return itemId ? undefined : { source: 'maxsold', id: auction, dt };
 }
@@ -46,8 +46,9 @@ export function itemFromRawKey(key: string): WorkItem | undefined {
 /** Partition date of a raw key. */
 export function dtOfKey(key: string): string {
   const m = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key);
-  if (!m) throw new TypeError(`not a partitioned key: ${key}`);
-  return m[1];
+  const dt = m?.[1];
+  if (dt === undefined) throw new TypeError(`not a partitioned key: ${key}`);
+  return dt;
 }
 
 /** Short, unique file stem for a raw object: `maxsold-103417`, `bids-103417-7561262`, `via-20261126T121500Z`. */

@@ -94,7 +94,7 @@ export class RunStats {
   }
 
   addAnomalies(a: Anomalies): void {
-    for (const k in a) this.anomalies[k] = (this.anomalies[k] ?? 0) + a[k];
+    for (const k in a) this.anomalies[k] = (this.anomalies[k] ?? 0) + (a[k] ?? 0);
   }
 
   /** Latency percentile in ms (p in 0..100) over the sampled requests. */
@@ -102,7 +102,7 @@ export class RunStats {
     const n = Math.min(this.#latencyCount, RESERVOIR);
     if (n === 0) return 0;
     const sorted = this.#latencies.slice(0, n).sort();
-    return sorted[Math.min(n - 1, Math.floor((p / 100) * n))];
+    return sorted[Math.min(n - 1, Math.max(0, Math.floor((p / 100) * n)))] ?? 0;
   }
 
   totalPlanned(): number {

@@ -47,7 +47,7 @@ const isHex89AF = (b: number | undefined) => b !== undefined && ((b >= 0x38 && b
 /** Whether JSON text (UTF-8 bytes) can parse to a string with a lone surrogate: it escapes one (`\\uD800`…`\\uDFFF`). */
 export function escapesSurrogates(bytes: Uint8Array): boolean {
   for (let i = bytes.indexOf(BACKSLASH); i !== -1; i = bytes.indexOf(BACKSLASH, i + 1)) {
-    if (bytes[i + 1] === U && (bytes[i + 2] | 0x20) === 0x64 && isHex89AF(bytes[i + 3])) return true;
+    if (bytes[i + 1] === U && ((bytes[i + 2] ?? 0) | 0x20) === 0x64 && isHex89AF(bytes[i + 3])) return true;
   }
   return false;
 }

@@ -56,11 +56,20 @@ export function dayOf(v: unknown): number | null {
 /** A number written as JSON writes one (no spaces, no `0x`, no `Infinity`). */
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-/** The readers of a table's columns that come from API fields (identities are checked by their normaliser). */
-export function fieldReaders(table: TableSchema): Record<string, FieldRead> {
-  const readers: Record<string, FieldRead> = {};
+/**
+ * The readers of a table's columns that come from API fields (identities are checked by
+ * their normaliser). `names` must be exactly those columns: a column declared in tables.ts
+ * but not read, or a name that is no such column, fails as the module loads.
+ */
+export function fieldReaders<const N extends string>(table: TableSchema, names: readonly N[]): Record<N, FieldRead> {
+  const readers: Partial<Record<string, FieldRead>> = {};
   for (const col of table.columns) if (col.source && !col.source.identity) readers[col.name] = compile(table.name, col, col.source);
-  return readers;
+  const unread = Object.keys(readers).filter((name) => !names.includes(name as N));
+  const unknown = names.filter((name) => readers[name] === undefined);
+  if (unread.length > 0 || unknown.length > 0) {
+    throw new Error(`${table.name}: field columns not read: [${unread.join(', ')}]; not field columns: [${unknown.join(', ')}]`);
+  }
+  return readers as Record<N, FieldRead>;
 }
 
 function compile(table: string, col: Column, src: FieldSource): FieldRead {

@@ -28,7 +28,10 @@ export function parseJsonBody(body: Uint8Array, contentType: string | undefined,
 const isSpace = (b: number | undefined) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 function firstNonSpace(bytes: Uint8Array): string {
-  for (let i = 0; i < bytes.length && i < 512; i++) if (!isSpace(bytes[i])) return String.fromCharCode(bytes[i]);
+  for (let i = 0; i < bytes.length && i < 512; i++) {
+    const b = bytes[i];
+    if (b !== undefined && !isSpace(b)) return String.fromCharCode(b);
+  }
   return '';
 }
 

@@ -64,9 +64,15 @@ export function nextLimit(res: MaxsoldResponse, requested: number | undefined, r
   return Math.max(requested * 2, Math.ceil((lots + 100) / 100) * 100);
 }
 
-const A = fieldReaders(TABLES.maxsold_auctions);
-const I = fieldReaders(TABLES.maxsold_items);
-const B = fieldReaders(TABLES.maxsold_bids);
+const A = fieldReaders(TABLES.maxsold_auctions, [
+  'title', 'starts_at', 'ends_at', 'last_item_closes_at', 'pickup_at', 'catalog_lots', 'extended_bidding',
+  'extended_bidding_interval', 'extended_bidding_threshold', 'partner_url', 'removal_info', 'inspection_info', 'intro', 'disclaimers',
+]);
+const I = fieldReaders(TABLES.maxsold_items, [
+  'lot_number', 'title', 'description', 'taxable', 'viewed', 'bid_count', 'bidding_extended', 'buyer_premium_pct',
+  'starting_bid', 'current_bid', 'minimum_bid', 'start_at', 'end_at', 'timezone', 'images',
+]);
+const B = fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount', 'is_proxy']);
 
 /** Ids of items with bids (each once), for the `--with-bids` follow-up requests. */
 export function itemsWithBids(res: MaxsoldResponse): string[] {
@@ -161,7 +167,9 @@ function itemRow(it: Record<string, unknown>, itemId: number, auctionId: number,
 
 function bidRows(res: MaxsoldResponse, item: MaxsoldWork, ctx: RowContext, r: FieldReader): Row[] {
   const it = res.items[0];
-  const history = it.bid_history as unknown[];
+  const history = it?.bid_history;
+  // validateMaxsold has checked both; a response built past it is poison, as there.
+  if (it === undefined || !Array.isArray(history)) throw new PoisonError('maxsold: items[0].bid_history is not an array');
   const auctionId = Number(item.id);
   const itemId = Number(item.itemId);
   const rows: Row[] = [];

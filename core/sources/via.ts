@@ -16,8 +16,13 @@ export function validateVia(json: unknown): ViaSnapshot {
 }
 
 const KEY = /^(\d+)(?: \((\d{2}-\d{2})\))?$/;
-const T = fieldReaders(TABLES.via_trains);
-const S = fieldReaders(TABLES.via_train_stops);
+const T = fieldReaders(TABLES.via_trains, [
+  'departed', 'arrived', 'from_station', 'to_station', 'lat', 'lng', 'speed', 'direction', 'poll_at', 'poll_min', 'poll_radius', 'alerts',
+]);
+const S = fieldReaders(TABLES.via_train_stops, [
+  'station', 'station_code', 'tz', 'scheduled_at', 'estimated_at', 'arrival_scheduled_at', 'arrival_estimated_at',
+  'departure_scheduled_at', 'departure_estimated_at', 'eta', 'diff', 'diff_min', 'cancelled', 'replaced_mode', 'replaced_services',
+]);
 /** What an absent sub-object reads as: every field in it absent. */
 const NONE: Record<string, unknown> = Object.freeze({});
 
@@ -29,14 +34,15 @@ export function normaliseVia(snapshot: ViaSnapshot, item: ViaWork, ctx: RowConte
   for (const key in snapshot) {
     const t = snapshot[key];
     const m = KEY.exec(key);
+    const number = m?.[1];
     const instance = isObject(t) ? dayOf(t.instance) : null;
     // Key "0" (empty from/to/instance) is junk the API sent once; other odd keys likewise.
-    if (!isObject(t) || !m || m[1] === '0' || instance === null || !Array.isArray(t.times)) {
+    if (!isObject(t) || number === undefined || number === '0' || instance === null || !Array.isArray(t.times)) {
       r.note('via_trains.record:skipped_invalid');
       continue;
     }
-    const number = m[1];
-    if (m[2] && m[2] !== (t.instance as string).slice(5, 10)) r.note('via_trains.key:date_differs_from_instance');
+    const keyDate = m?.[2];
+    if (keyDate && keyDate !== (t.instance as string).slice(5, 10)) r.note('via_trains.key:date_differs_from_instance');
     const identity = `${number}|${instance}`;
     if (seen.has(identity)) {
       r.note('via_trains.record:duplicate_identity');

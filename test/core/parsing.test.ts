@@ -3,6 +3,7 @@ import { parseDateDays, parseTimestamp } from '../../core/timestamps.js';
 import { decodeEntities } from '../../core/html-entities.js';
 import { countIds, mergePlans, parseIdList, parseIdRanges, planAuctions } from '../../core/planner.js';
 import { itemFromRawKey, rawKey, rawStem, tableFileKey } from '../../core/raw-key.js';
+import { parseSeenMarker, seenMarkerKey } from '../../core/normalise-object.js';
 import { parseWorkItem, type WorkItem } from '../../core/work-item.js';
 
 describe('parseTimestamp', () => {
@@ -110,5 +111,11 @@ describe('keys', () => {
     expect(parseWorkItem('{"source":"maxsold","id":"103417","dt":"2026-11-26"}')).toEqual(items[0]);
     expect(() => parseWorkItem({ source: 'maxsold', id: 'abc', dt: '2026-11-26' })).toThrow(/"id" must be/);
     expect(() => parseWorkItem({ source: 'ebay' })).toThrow(/"source" must be/);
+  });
+  it('seen markers read back as written; another key is no marker', () => {
+    const closes = Date.parse('2026-11-27T18:00:00Z');
+    expect(parseSeenMarker(seenMarkerKey('103417', closes))).toEqual({ id: '103417', closesAt: closes });
+    expect(parseSeenMarker(seenMarkerKey('103417', null))).toEqual({ id: '103417', closesAt: null });
+    expect(parseSeenMarker('state/seen/auction=103417/closes=2026-11-27')).toBeUndefined();
   });
 });

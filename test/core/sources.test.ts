@@ -3,7 +3,8 @@ import { interpretResponse, REAL_ORIGINS, firstRequest, type Interpretation } fr
 import { rawKey } from '../../core/raw-key.js';
 import type { WorkItem } from '../../core/work-item.js';
 import { PermanentError, PoisonError, TransientError } from '../../core/errors.js';
-import type { Row } from '../../core/tables.js';
+import { TABLES, type Row } from '../../core/tables.js';
+import { fieldReaders } from '../../core/sources/fields.js';
 import { fixtureText, VIA_FIXTURES } from '../helpers/fixtures.js';
 
 const FETCHED_AT = Date.parse('2026-01-02T18:19:14Z');
@@ -211,5 +212,13 @@ describe('MaxSold paging', () => {
       expect(i.request.limit).toBe(200);
       expect(i.request.url).toBe('https://maxsold.maxsold.com/msapi/auctions/items?auctionid=104375&limit=200');
     }
+  });
+});
+
+describe('field readers', () => {
+  it('must name exactly the columns a table reads from API fields', () => {
+    expect(Object.keys(fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount', 'is_proxy']))).toHaveLength(3);
+    expect(() => fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount'])).toThrow(/not read: \[is_proxy\]/);
+    expect(() => fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount', 'is_proxy', 'position'])).toThrow(/not field columns: \[position\]/);
   });
 });
