@@ -55,10 +55,10 @@ export class IpcStreamEncoder {
 
     const fb = new Builder(256 + 32 * buffers.length);
     RecordBatch.startNodesVector(fb, nodes.length);
-    for (let i = nodes.length - 1; i >= 0; i--) FieldNode.createFieldNode(fb, BigInt(nodes[i].length), BigInt(nodes[i].nullCount));
+    for (let i = nodes.length - 1; i >= 0; i--) FieldNode.createFieldNode(fb, BigInt(nodes[i]!.length), BigInt(nodes[i]!.nullCount));
     const nodesVector = fb.endVector();
     RecordBatch.startBuffersVector(fb, buffers.length);
-    for (let i = buffers.length - 1; i >= 0; i--) BufferMeta.createBuffer(fb, BigInt(offsets[i]), BigInt(buffers[i].byteLength));
+    for (let i = buffers.length - 1; i >= 0; i--) BufferMeta.createBuffer(fb, BigInt(offsets[i]!), BigInt(buffers[i]!.byteLength));
     const buffersVector = fb.endVector();
     RecordBatch.startRecordBatch(fb);
     RecordBatch.addLength(fb, BigInt(rows));
@@ -75,7 +75,7 @@ export class IpcStreamEncoder {
     view.setInt32(4, metaLength, true);
     out.set(meta, 8);
     const at = 8 + metaLength;
-    for (let i = 0; i < buffers.length; i++) out.set(buffers[i], at + offsets[i]);
+    for (let i = 0; i < buffers.length; i++) out.set(buffers[i]!, at + offsets[i]!);
     return out;
   }
 

@@ -26,11 +26,11 @@ export function carriesGzipMetadata(bytes: Uint8Array): boolean {
 /** Where a gzip member's header ends, with its comment's span; undefined when `bytes` is not gzip or stops inside the header. */
 function parseHeader(bytes: Uint8Array): { end: number; comment?: [number, number] } | undefined {
   if (bytes.byteLength < 10 || bytes[0] !== ID1 || bytes[1] !== ID2 || bytes[2] !== DEFLATE) return undefined;
-  const flags = bytes[3];
+  const flags = bytes[3]!;
   let at = 10;
   if (flags & FEXTRA) {
     if (bytes.byteLength < at + 2) return undefined;
-    at += 2 + (bytes[at] | (bytes[at + 1] << 8));
+    at += 2 + (bytes[at]! | (bytes[at + 1]! << 8));
   }
   const zeroTerminated = (): number | undefined => {
     const zero = bytes.indexOf(0, at);

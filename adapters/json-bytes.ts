@@ -72,12 +72,15 @@ function parseSplit(buf: Buffer): unknown {
     });
     skeleton += buf.toString('utf8', at, buf.byteLength);
     const root: unknown = JSON.parse(skeleton);
-    if (splits.length === 1 && splits[0].path.length === 0) return root === marker + 0 ? elements(buf, splits[0]) : FAILED;
+    if (splits.length === 1 && splits[0]!.path.length === 0) return root === marker + 0 ? elements(buf, splits[0]!) : FAILED;
     for (let i = 0; i < splits.length; i++) {
-      const s = splits[i];
+      const s = splits[i]!;
+      // Only a split of the whole body has no path, and it is the only split (above).
+      const lastStep = s.path[s.path.length - 1];
+      if (lastStep === undefined) return FAILED;
       let parent: unknown = root;
-      for (let p = 0; p < s.path.length - 1; p++) parent = child(parent, key(buf, s.path[p]));
-      const last = key(buf, s.path[s.path.length - 1]);
+      for (let p = 0; p < s.path.length - 1; p++) parent = child(parent, key(buf, s.path[p]!));
+      const last = key(buf, lastStep);
       if (child(parent, last) !== marker + i) return FAILED;
       // As JSON.parse defines it: an own property, even for "__proto__".
       Object.defineProperty(parent, last, { value: elements(buf, s), writable: true, enumerable: true, configurable: true });
@@ -97,7 +100,7 @@ function scan(buf: Buffer): Split[] | undefined {
   let stringStart = -1;
   let stringEnd = -1;
   for (let i = 0; i < n; i++) {
-    const c = buf[i];
+    const c = buf[i]!;
     if (c === QUOTE) {
       let j = i + 1;
       for (;;) {
@@ -150,7 +153,7 @@ function scan(buf: Buffer): Split[] | undefined {
 function elements(buf: Buffer, s: Split): unknown[] {
   const out: unknown[] = new Array(s.bounds.length - 1);
   // An element of nothing (`[ ]`, `[1,,2]`) throws here, and the whole body is parsed instead.
-  for (let k = 0; k + 1 < s.bounds.length; k++) out[k] = parseJsonBytes(buf.subarray(s.bounds[k], s.bounds[k + 1] - 1));
+  for (let k = 0; k + 1 < s.bounds.length; k++) out[k] = parseJsonBytes(buf.subarray(s.bounds[k]!, s.bounds[k + 1]! - 1));
   return out;
 }
 

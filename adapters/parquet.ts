@@ -67,8 +67,14 @@ export function decodeParquet(schema: TableSchema, bytes: Uint8Array): Row[] {
     if (!vector) for (const row of rows) row[c.name] = fromArrow(c.type, null);
     else if (c.type === 'string' || c.type === 'string_list') {
       let at = 0;
-      for (const data of vector.data as Data[]) for (let i = 0; i < data.length; i++) rows[at++][c.name] = c.type === 'string' ? stringAt(data, i) : listAt(data, i);
-    } else for (let i = 0; i < rows.length; i++) rows[i][c.name] = fromArrow(c.type, vector.get(i));
+      for (const data of vector.data as Data[]) {
+        for (let i = 0; i < data.length; i++) {
+          const row = rows[at++];
+          if (row === undefined) throw new TypeError(`parquet: column ${c.name} holds more values than the file's ${rows.length} rows`);
+          row[c.name] = c.type === 'string' ? stringAt(data, i) : listAt(data, i);
+        }
+      }
+    } else for (let i = 0; i < rows.length; i++) rows[i]![c.name] = fromArrow(c.type, vector.get(i));
   }
   return rows;
 }
@@ -86,8 +92,10 @@ function stringAt(data: Data, i: number): string | null {
 
 function listAt(data: Data, i: number): string[] {
   if (!data.getValid(i)) return [];
+  const strings = data.children[0];
+  if (strings === undefined) throw new TypeError('parquet: a list column without its values');
   const out: string[] = [];
-  for (let j = data.valueOffsets[i]; j < data.valueOffsets[i + 1]; j++) out.push(stringAt(data.children[0], j) as string);
+  for (let j = data.valueOffsets[i]; j < data.valueOffsets[i + 1]; j++) out.push(stringAt(strings, j) as string);
   return out;
 }
 
@@ -129,9 +137,9 @@ function validity(rows: Row[], name: string): { bitmap: Uint8Array; nulls: numbe
   const bitmap = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < n; i++) {
-    const v = rows[i][name];
+    const v = rows[i]![name];
     if (v === null || v === undefined) nulls++;
-    else bitmap[i >> 3] |= 1 << (i & 7);
+    else bitmap[i >> 3]! |= 1 << (i & 7);
   }
   return { bitmap: nulls === 0 ? EMPTY : bitmap, nulls };
 }
@@ -153,7 +161,7 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
     case 'date': {
       const data = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        const v = (rows[i][name] as number | null) ?? 0;
+        const v = (rows[i]![name] as number | null) ?? 0;
         if (v !== (v | 0)) throw outOfRange(c, v);
         data[i] = v;
       }
@@ -161,7 +169,7 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
     }
     case 'float64': {
       const data = new Float64Array(n);
-      for (let i = 0; i < n; i++) data[i] = (rows[i][name] as number | null) ?? 0;
+      for (let i = 0; i < n; i++) data[i] = (rows[i]![name] as number | null) ?? 0;
       return { length: n, nullCount: nulls, buffers: [bitmap, bytes(data)] };
     }
     case 'int64':
@@ -170,7 +178,7 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
       const words = new Int32Array(n * 2);
       const scale = c.type === 'timestamp' ? 1000 : 1;
       for (let i = 0; i < n; i++) {
-        const v = rows[i][name] as number | null | undefined;
+        const v = rows[i]![name] as number | null | undefined;
         if (v === null || v === undefined) continue;
         const x = v * scale;
         if (!Number.isSafeInteger(x)) throw outOfRange(c, v);
@@ -182,7 +190,7 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
     }
     case 'bool': {
       const data = new Uint8Array((n + 7) >> 3);
-      for (let i = 0; i < n; i++) if (rows[i][name]) data[i >> 3] |= 1 << (i & 7);
+      for (let i = 0; i < n; i++) if (rows[i]![name]) data[i >> 3]! |= 1 << (i & 7);
       return { length: n, nullCount: nulls, buffers: [bitmap, data] };
     }
     case 'string_list': {
@@ -190,7 +198,7 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
       const offsets = new Int32Array(n + 1);
       const flat: string[] = [];
       for (let i = 0; i < n; i++) {
-        const v = rows[i][name];
+        const v = rows[i]![name];
         if (Array.isArray(v)) for (const x of v) flat.push(x);
         offsets[i + 1] = flat.length;
       }

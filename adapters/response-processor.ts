@@ -141,7 +141,7 @@ export async function storeResponse(input: ProcessInput, deps: StoreDeps): Promi
  */
 function gunzip(gz: Uint8Array, max: number): Buffer {
   const n = gz.byteLength;
-  const stated = n >= 18 ? (gz[n - 4] | (gz[n - 3] << 8) | (gz[n - 2] << 16)) + gz[n - 1] * 0x1000000 : 0;
+  const stated = n >= 18 ? (gz[n - 4]! | (gz[n - 3]! << 8) | (gz[n - 2]! << 16)) + gz[n - 1]! * 0x1000000 : 0;
   if (stated === 0 || stated > n * 64 || stated > MAX_SIZED_GUNZIP || stated > max) return gunzipSync(gz, { maxOutputLength: max });
   // A little room past the end lets zlib see the stream finish inside this one buffer; never
   // smaller than zlib's own chunks (several members: the trailer states only the last one's size).

@@ -66,7 +66,8 @@ export class S3ObjectStore implements ObjectStore {
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
-      if (res.Errors?.length) throw new Error(`S3 delete failed for ${res.Errors.length} key(s), first ${res.Errors[0].Key}: ${res.Errors[0].Code}`);
+      const first = res.Errors?.[0];
+      if (first) throw new Error(`S3 delete failed for ${res.Errors?.length} key(s), first ${first.Key}: ${first.Code}`);
     }
   }
 }

@@ -22,7 +22,8 @@ export class SqsWorkQueue implements WorkQueue, MessageVisibility {
       const res = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
       const failed = new Set((res.Failed ?? []).map((f) => f.Id));
       const permanent = (res.Failed ?? []).filter((f) => f.SenderFault);
-      if (permanent.length > 0) throw new Error(`SQS refused ${permanent.length} message(s): ${permanent[0].Code} ${permanent[0].Message ?? ''}`);
+      const refused = permanent[0];
+      if (refused) throw new Error(`SQS refused ${permanent.length} message(s): ${refused.Code} ${refused.Message ?? ''}`);
       pending = pending.filter((e) => failed.has(e.Id));
       if (pending.length > 0 && round + 1 >= RESEND_ROUNDS) throw new Error(`SQS kept failing ${pending.length} message(s) after ${RESEND_ROUNDS} rounds`);
     }
