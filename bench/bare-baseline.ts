@@ -19,7 +19,7 @@ import { Agent, request } from 'undici';
  */
 
 const { values } = parseArgs({ options: { 'base-url': { type: 'string' }, ids: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } } });
-const [from, to] = String(values.ids).split('-').map(Number);
+const [from = NaN, to = NaN] = String(values.ids).split('-').map(Number);
 const concurrency = Number(values.concurrency);
 const out = String(values.out);
 if (!values['base-url'] || !(from > 0 && to >= from) || !(concurrency > 0)) throw new Error('usage: bare-baseline --base-url URL --ids A-B --concurrency C --out DIR');

@@ -105,5 +105,5 @@ export async function helpCpuSeconds(): Promise<number> {
   const line = out.trim().split('\n')[1] ?? '';
   const seconds = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   if (seconds.length !== 2) throw new Error(`could not read the CPU time of "scraper --help" from: ${out}`);
-  return seconds[0] + seconds[1];
+  return seconds[0]! + seconds[1]!;
 }

@@ -78,12 +78,13 @@ export async function machineBusy(ms = 1000): Promise<number> {
   const a = coreTicks();
   await new Promise((resolve) => setTimeout(resolve, ms));
   const b = coreTicks();
-  const idle = b.reduce((n, t, i) => n + t.idle - a[i].idle, 0);
-  const total = b.reduce((n, t, i) => n + t.total - a[i].total, 0);
+  // A core that came online in between counts from zero.
+  const idle = b.reduce((n, t, i) => n + t.idle - (a[i]?.idle ?? 0), 0);
+  const total = b.reduce((n, t, i) => n + t.total - (a[i]?.total ?? 0), 0);
   return total > 0 ? Math.round((1 - idle / total) * 100) / 100 : 0;
 }
 
 /** Core-seconds the whole machine was busy between two readings (os.cpus() counts in ms). */
 export function busyCoreSeconds(a: Ticks[], b: Ticks[]): number {
-  return b.reduce((n, t, i) => n + (t.total - a[i].total) - (t.idle - a[i].idle), 0) / 1000;
+  return b.reduce((n, t, i) => n + (t.total - (a[i]?.total ?? 0)) - (t.idle - (a[i]?.idle ?? 0)), 0) / 1000;
 }

@@ -131,6 +131,8 @@ async function runBundle(fn: 'fetch' | 'normalise', unit: string, events: unknow
     child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`the ${fn} bundle exited with ${code}: ${stderr.trim().slice(-800)}`))));
   });
   const r = JSON.parse(result.trim().split('\n').pop()!) as { init: { ms: number; cpuMs: number }; runs: { ms: number; cpuMs: number }[]; peakRssMb: number };
+  const first = r.runs[0];
+  if (first === undefined) throw new Error(`the ${fn} bundle reported no invocation: ${result.trim().slice(-800)}`);
   const warm = r.runs.slice(1);
   const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) * 100) / 100;
   return {
@@ -138,7 +140,7 @@ async function runBundle(fn: 'fetch' | 'normalise', unit: string, events: unknow
     bundleKb: Math.round(statSync(join(dir, BUNDLE_FILE)).size / 1024),
     wasm: true,
     init: r.init,
-    first: r.runs[0],
+    first,
     warm: { ms: mean(warm.map((x) => x.ms)), cpuMs: mean(warm.map((x) => x.cpuMs)), invocations: warm.length },
     peakRssMb: r.peakRssMb,
   };

@@ -103,7 +103,9 @@ async function measure(c: Case, quick: boolean): Promise<MicroResult> {
 }
 
 function result(name: string, op: string, bench: Bench, per?: [number, string], opsPerUnit = 1): MicroResult {
-  const r = bench.tasks[0].result;
+  const task = bench.tasks[0];
+  if (task === undefined) throw new Error(`micro-benchmark "${name}" has no task`);
+  const r = task.result;
   if (r.state !== 'completed') throw new Error(`micro-benchmark "${name}" did not complete (${r.state}${'error' in r ? `: ${String(r.error)}` : ''})`);
   const msPerOp = r.latency.mean / opsPerUnit;
   const opsPerSecond = 1000 / msPerOp;
@@ -142,17 +144,18 @@ async function limiterCases(quick: boolean): Promise<MicroResult[]> {
 /** Inputs made once: a median-sized simulator auction, the fixture, 1 MB of JSON, 100k item rows. */
 function inputs(): { sim: AuctionBody; fixture: string; mb: Buffer; rows100k: Row[]; itemRowsOfSim: number; auctionRow: Row } {
   const bodies = auctionBodies(FIRST_ID, 41);
-  const sim = [...bodies].sort((a, b) => a.plainBytes - b.plainBytes)[20];
+  const sim = [...bodies].sort((a, b) => a.plainBytes - b.plainBytes)[20]!;
   const texts = bodies.map((b) => gunzipSync(b.gz).toString('utf8'));
   const mb = Buffer.from(texts.join('\n')).subarray(0, MB);
   const rows: Row[] = [];
   let itemRowsOfSim = 0;
   let auctionRow: Row = {};
   for (let i = 0; rows.length < 100_000; i = (i + 1) % bodies.length) {
-    const r = interpretResponse(bodies[i].item, { url: '', round: 0 }, texts[i], REAL_ORIGINS, { sourceKey: `raw/bench-${i}`, fetchedAt: 0, normalise: true });
+    const body = bodies[i]!;
+    const r = interpretResponse(body.item, { url: '', round: 0 }, texts[i]!, REAL_ORIGINS, { sourceKey: `raw/bench-${i}`, fetchedAt: 0, normalise: true });
     if (r.kind !== 'accepted') continue;
     const items = r.tables.maxsold_items ?? [];
-    if (bodies[i] === sim) {
+    if (body === sim) {
       itemRowsOfSim = items.length;
       auctionRow = r.tables.maxsold_auctions?.[0] ?? auctionRow;
     }

@@ -75,7 +75,7 @@ export function summariseProfiles(profiles: CpuProfile[], topN = 15): ProfileSum
     for (let i = 0; i < p.samples.length; i++) {
       // A sample stands for the time until the next one.
       const us = p.timeDeltas[i + 1] ?? 0;
-      const node = byId.get(p.samples[i]);
+      const node = byId.get(p.samples[i]!);
       if (!node || us <= 0) continue;
       const { functionName, url, lineNumber } = node.callFrame;
       if (functionName === '(idle)') {
@@ -133,8 +133,8 @@ function memoStage(byId: Map<number, CpuProfile['nodes'][number]>, parent: Map<n
 
 /** `file:///work/main/dist/adapters/parquet.js` → `adapters/parquet.js`; packages keep their name. */
 function shortUrl(url: string): string {
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(url);
-  if (pkg) return `${pkg[1]}/${pkg[2].split('/').pop()}`;
+  const [, pkg, path] = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(url) ?? [];
+  if (pkg !== undefined && path !== undefined) return `${pkg}/${path.split('/').pop()}`;
   const own = /\/(core|adapters|cli|simulator|bench)\/(.*)$/.exec(url);
   if (own) return `${own[1]}/${own[2]}`;
   return url.replace(/^file:\/\//, '');

@@ -32,7 +32,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   await mkdir(dir, { recursive: true });
   const machine = {
     cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}`,
-    memoryGb: Math.round(totalmem() / 1e9), loadAverage: Math.round(loadavg()[0] * 100) / 100, busyBefore: await machineBusy(),
+    memoryGb: Math.round(totalmem() / 1e9), loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100, busyBefore: await machineBusy(),
   };
   if (machine.busyBefore > 0.1) log(`note: the machine was already ${Math.round(machine.busyBefore * 100)}% busy before the bench: timings will be pessimistic`);
   const notes: string[] = o.profile ? ['Profiled run: the profilers cost CPU time themselves, so its timings are a little pessimistic.'] : [];
@@ -58,7 +58,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     }
     log('scraper --help, three times …');
     const helps = [await helpCpuSeconds(), await helpCpuSeconds(), await helpCpuSeconds()].sort((a, b) => a - b);
-    report.helpCpuSeconds = helps[1];
+    report.helpCpuSeconds = helps[1]!;
   }
   if (o.sections.includes('scaling')) {
     const counts = [...new Set([1, o.workers])];

@@ -41,11 +41,11 @@ export async function startSimulatorProcess(o: SimulatorProcessOptions): Promise
     let stdout = '';
     const onData = (d: Buffer) => {
       stdout += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (m) {
+      const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      if (listening !== undefined) {
         child.stdout.off('data', onData);
         child.stdout.resume(); // the exit summary is not needed
-        resolve(m[1]);
+        resolve(listening);
       }
     };
     child.stdout.on('data', onData);

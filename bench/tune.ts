@@ -121,7 +121,7 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
   const report: TuneReport = {
     startedAt: new Date(started).toISOString(),
     totalSeconds: 0,
-    machine: { cores: availableParallelism(), node: process.version, loadAverage: Math.round(loadavg()[0] * 100) / 100 },
+    machine: { cores: availableParallelism(), node: process.version, loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
     settings: {
       origin: sim ? `simulator (own process), ${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}` : baseUrl,
       'auctions per step': o.auctions,
@@ -146,11 +146,12 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
 export function recommend(steps: TuneStep[]): TuneReport['recommended'] {
   const rule = `smallest C without 429s or failures whose req/s is at least ${KNEE_SHARE * 100}% of the best such step`;
   const clean = steps.filter((s) => s.throttled429 === 0 && s.failures === 0 && s.complete);
-  if (clean.length === 0) return steps.length === 0 ? null : { concurrency: steps[0].concurrency, rule, reason: 'every step was throttled or failed: stay at the lowest C and set --rate' };
+  const first = steps[0];
+  if (clean.length === 0) return first === undefined ? null : { concurrency: first.concurrency, rule, reason: 'every step was throttled or failed: stay at the lowest C and set --rate' };
   const best = clean.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
   const knee = clean.find((s) => s.requestsPerSecond >= KNEE_SHARE * best.requestsPerSecond)!;
   const last = steps[steps.length - 1];
-  const limited = last.throttled429 > 0 ? `; C=${last.concurrency} drew 429s at ${last.requestsPerSecond.toFixed(1)} req/s: the server limits the rate, so more concurrency also needs --rate below that` : '';
+  const limited = last && last.throttled429 > 0 ? `; C=${last.concurrency} drew 429s at ${last.requestsPerSecond.toFixed(1)} req/s: the server limits the rate, so more concurrency also needs --rate below that` : '';
   return {
     concurrency: knee.concurrency,
     rule,

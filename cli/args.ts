@@ -36,9 +36,10 @@ export function int(flag: string, value: string | boolean | undefined, fallback:
 export function rate(flag: string, value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined;
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/.exec(value.trim()) : null;
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`--${flag}: expected a request rate like 10/s or 600/min, got "${String(value)}"`);
-  const per = m[2].startsWith('s') ? 1 : m[2].startsWith('m') ? 60 : 3600;
-  return Number(m[1]) / per;
+  const [, amount, unit] = m ?? [];
+  if (amount === undefined || unit === undefined || Number(amount) <= 0) throw new UsageError(`--${flag}: expected a request rate like 10/s or 600/min, got "${String(value)}"`);
+  const per = unit.startsWith('s') ? 1 : unit.startsWith('m') ? 60 : 3600;
+  return Number(amount) / per;
 }
 
 /** `500ms`, `60s`, `5m`, `2h` → milliseconds. */
@@ -56,7 +57,7 @@ const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, 
 export function size(flag: string, value: string | boolean | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(value.trim()) : null;
-  const bytes = m ? Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]) : NaN;
+  const bytes = m ? Math.floor(Number(m[1]) * (SIZE_UNITS[(m[2] ?? 'b').toLowerCase()] ?? NaN)) : NaN;
   if (!(bytes >= min && bytes <= max)) {
     throw new UsageError(`--${flag}: expected a size like 16MiB, 500KB or 65536 (bytes), from ${formatSize(min)} to ${formatSize(max)}, got "${String(value)}"`);
   }

@@ -75,9 +75,9 @@ export async function cloudCommand(args: string[]): Promise<number> {
   // The synth checks the quota against the reserved concurrency, as for a deploy.
   const context: Record<string, string> = { 'scraper.userAgent': 'api-scraper-emulation/0.1 (+local emulation; no contact)', 'scraper.accountConcurrency': String(accountConcurrency) };
   for (const s of (p.values.set as unknown as string[] | undefined) ?? []) {
-    const m = /^([A-Za-z]+)=(.*)$/.exec(s);
-    if (!m) throw new UsageError(`--set: expected KEY=VALUE (a stack setting), got "${s}"`);
-    context[`scraper.${m[1]}`] = m[2];
+    const [, key, value] = /^([A-Za-z]+)=(.*)$/.exec(s) ?? [];
+    if (key === undefined || value === undefined) throw new UsageError(`--set: expected KEY=VALUE (a stack setting), got "${s}"`);
+    context[`scraper.${key}`] = value;
   }
   const gap = /^(\d+)\/(\d+)$/.exec(str('long-gap', p.values['long-gap'], '1500/250'));
   if (!gap || Number(gap[2]) >= Number(gap[1])) throw new UsageError('--long-gap: expected N/M with M < N, like 1500/250');

@@ -54,8 +54,9 @@ export async function queryCommand(args: string[]): Promise<number> {
     if (p.positionals.length > 0) throw new UsageError('query: give SQL or --table, not both');
     sql = `SELECT * FROM ${table} LIMIT ${int('limit', p.values.limit, 10, 1, 1_000_000)}`;
   } else {
-    if (p.positionals.length !== 1) throw new UsageError('query: expected one SQL statement in quotes, or --table NAME (scraper query --help)');
-    sql = p.positionals[0];
+    const [statement] = p.positionals;
+    if (p.positionals.length !== 1 || statement === undefined) throw new UsageError('query: expected one SQL statement in quotes, or --table NAME (scraper query --help)');
+    sql = statement;
   }
   if (!existsSync(join(out, 'tables'))) process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" or "npm start" first)\n`);
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
@@ -95,7 +96,7 @@ function csvCell(v: unknown): string {
 }
 
 export function textTable(columns: string[], rows: string[][]): string {
-  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`].join('\n');
 }

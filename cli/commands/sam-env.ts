@@ -28,7 +28,8 @@ type Json = any;
 export function samEnvVars(template: Json, outputs: Record<string, string>, baseUrl: string): Record<string, Record<string, string>> {
   const byReference = new Map<string, string>();
   for (const [name, output] of Object.entries((template.Outputs ?? {}) as Record<string, { Value: Json }>)) {
-    if (typeof output.Value === 'object' && name in outputs) byReference.set(JSON.stringify(output.Value), outputs[name]);
+    const value = outputs[name];
+    if (typeof output.Value === 'object' && value !== undefined) byReference.set(JSON.stringify(output.Value), value);
   }
   const env: Record<string, Record<string, string>> = {};
   for (const [id, r] of Object.entries(template.Resources as Record<string, { Type: string; Properties?: Json }>)) {

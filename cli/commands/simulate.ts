@@ -97,10 +97,11 @@ export function faultRates(value: string | boolean | undefined): FaultRates | un
   const rates: FaultRates = {};
   for (const part of String(value).split(',').filter(Boolean)) {
     const m = /^(\w+)=(0|1|0?\.\d+)$/.exec(part.trim());
-    if (!m || !(FAULT_KINDS as readonly string[]).includes(m[1])) {
+    const [, kind, rate] = m ?? [];
+    if (kind === undefined || rate === undefined || !(FAULT_KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(`--faults: expected kind=rate pairs like notFound=0.02,serverError=0.05 with kinds ${FAULT_KINDS.join(', ')}, got "${part}"`);
     }
-    rates[m[1] as keyof FaultRates] = Number(m[2]);
+    rates[kind as keyof FaultRates] = Number(rate);
   }
   return rates;
 }

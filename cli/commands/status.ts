@@ -50,7 +50,7 @@ export async function dataStatus(out: string): Promise<DataStatus> {
     else bucket.committed++;
   }
   for await (const key of store.list(TABLES_PREFIX)) {
-    const table = key.split('/')[1];
+    const table = key.split('/')[1] ?? key;
     status.tables[table] = (status.tables[table] ?? 0) + 1;
   }
   for await (const key of store.list(QUARANTINE_PREFIX)) {
