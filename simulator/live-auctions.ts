@@ -153,17 +153,20 @@ export class LiveAuctions {
   reply(id: number, query: ItemsQuery, nowMs: number): LiveReply {
     const m = this.#model(id);
     const seen = upperBound(m.events, nowMs);
-    const lastModifiedMs = seen > 0 ? m.events[seen - 1] : Math.max(this.allocatedMs(id), 0);
+    const lastModifiedMs = m.events[seen - 1] ?? Math.max(this.allocatedMs(id), 0);
     // Between two events the bytes do not change: the state is pinned to the last one.
     const at = lastModifiedMs;
     const key = `live:${id}:${query.itemId ?? ''}:${query.limit ?? ''}:${query.offset ?? ''}:${seen}`;
     const text = (): string => {
       const items = m.items.map((it) => this.#visibleItem(it, m, at));
-      const closes = Math.max(...items.map((v, i) => (v.bidding_extended ? m.items[i].finalCloseMs : m.items[i].baseCloseMs)));
+      const closes = Math.max(...m.items.map((it, i) => (items[i]?.bidding_extended ? it.finalCloseMs : it.baseCloseMs)));
       const head = m.g.head.replace(m.closesField, `"last_item_closes":"${this.#timeText(closes, items[0]?.timezone ?? 'America/Toronto')}"`);
       if (query.itemId !== undefined) {
         const index = m.items.findIndex((it) => it.item.id === query.itemId);
-        const history = m.items[index].bids.filter((b) => b.atMs <= at).map((b) => b.record);
+        const live = m.items[index];
+        // routes.ts answers 404 for an item outside the auction before asking here.
+        if (live === undefined) throw new RangeError(`simulator: item ${query.itemId} is not in auction ${id}`);
+        const history = live.bids.filter((b) => b.atMs <= at).map((b) => b.record);
         return envelope(1, head, 1, JSON.stringify({ ...items[index], bid_history: history }));
       }
       const offset = query.limit === undefined ? 0 : Math.max(0, Math.floor(query.offset ?? 0));
@@ -227,7 +230,7 @@ export class LiveAuctions {
     const items = g.model.items.map((item, i): LiveItem => {
       const baseCloseMs = endsMs + Math.floor(i / 4) * 60_000;
       const closeMs = parseOffsetTime(item.end_time);
-      const history = bidHistory(mulberry32(hash32(id, i, 'bids')), g.ladders[i], startsMs, closeMs, item.timezone);
+      const history = bidHistory(mulberry32(hash32(id, i, 'bids')), g.ladders[i] ?? [], startsMs, closeMs, item.timezone);
       const bids = history.map((record) => ({ record, atMs: parseOffsetTime(record.time_of_bid) }));
       for (const b of bids) events.push(b.atMs);
       if (closeMs > baseCloseMs) events.push(baseCloseMs - SOFT_CLOSE_MS);
@@ -246,7 +249,7 @@ function upperBound(sorted: number[], x: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;

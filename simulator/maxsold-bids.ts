@@ -45,7 +45,7 @@ export function bidLadder(rng: Rng, count: number, startingBid: number): number[
   if (count > 0 && rng() < 0.045) {
     const from = Math.floor(rng() * count * 0.5);
     const extra = intBetween(rng, 1, 99) / 100;
-    for (let k = from; k < count; k++) amounts[k] = cents(amounts[k] + extra);
+    for (let k = from; k < count; k++) amounts[k] = cents(amounts[k]! + extra);
   }
   return amounts;
 }
@@ -70,7 +70,7 @@ export function bidHistory(rng: Rng, ladder: readonly number[], startMs: number,
       // k answers k-1 within the same second. At a tie the proxy held the amount first,
       // sometimes a second earlier: then the list (by amount) is not time-ordered.
       proxy[k] = true;
-      times[k] = times[k - 1] - (rng() < (tie ? 0.3 : 0.1) ? 1000 : 0);
+      times[k] = times[k - 1]! - (rng() < (tie ? 0.3 : 0.1) ? 1000 : 0);
       k++; // pairs do not chain: the next bid starts afresh
     } else if (rng() < 0.08) {
       proxy[k] = true;
@@ -78,8 +78,8 @@ export function bidHistory(rng: Rng, ladder: readonly number[], startMs: number,
   }
   const out: BidRecord[] = [];
   for (let k = n - 1; k >= 0; k--) {
-    const t = Math.floor(times[k] / 1000) * 1000;
-    out.push({ time_of_bid: maxsoldTime(t, timeZone), amount: ladder[k], isproxy: proxy[k] });
+    const t = Math.floor(times[k]! / 1000) * 1000;
+    out.push({ time_of_bid: maxsoldTime(t, timeZone), amount: ladder[k]!, isproxy: proxy[k]! });
   }
   return out;
 }

@@ -89,11 +89,12 @@ function generate(id: number, timing?: AuctionTiming): Generated {
   for (let i = 0; i < n; i++) {
     const ir = mulberry32(hash32(id, i, 'item'));
     const src = s.items[(rotation + i * stride) % s.items.length];
+    if (src === undefined) throw new Error(`simulator: the seed auction ${SEED_AUCTION} has no items`);
     lot += ir() < 0.03 ? 2 : 1; // lot numbers skip now and then ("11", "13")
     const bidCount = drawBidCount(ir);
     const startingBid = 1; // every recorded item starts at 1
     const ladder = bidLadder(ir, bidCount, startingBid);
-    const current = bidCount ? ladder[bidCount - 1] : 0;
+    const current = ladder[bidCount - 1] ?? 0; // the ladder holds bidCount amounts
     const extended = ir() < 0.03;
     // Lots close four to a minute; a soft-close extension adds minutes and odd seconds.
     const closeMs = endsMs + Math.floor(i / 4) * 60_000 + (extended ? intBetween(ir, 60, 400) * 1000 : 0);
@@ -212,9 +213,9 @@ export function maxsoldItemsBody(id: number, query: ItemsQuery = {}): string | n
   const g = generated(id, query.itemId !== undefined || offset > 0 || offset + limit < lotCount(id));
   if (query.itemId !== undefined) {
     const index = query.itemId - firstItemId(id);
-    if (!Number.isInteger(index) || index < 0 || index >= g.model.items.length) return null;
     const item = g.model.items[index];
     const history = bidItemHistory(id, index, g);
+    if (item === undefined || history === null) return null;
     return envelope(1, g.head, 1, JSON.stringify({ ...item, bid_history: history }));
   }
   g.itemTexts ??= g.model.items.map(itemJson);
@@ -228,18 +229,18 @@ export function maxsoldEmptyBody(id: number): string {
   return envelope(0, generated(id, false).head, 0, '');
 }
 
-function bidItemHistory(id: number, index: number, g: Generated): BidRecord[] {
+/** null when `index` is no item of the auction. */
+function bidItemHistory(id: number, index: number, g: Generated): BidRecord[] | null {
   const item = g.model.items[index];
+  const ladder = g.ladders[index];
+  if (item === undefined || ladder === undefined) return null;
   const startMs = parseOffsetTime(item.start_time);
   const endMs = parseOffsetTime(item.end_time);
-  return bidHistory(mulberry32(hash32(id, index, 'bids')), g.ladders[index], startMs, endMs, item.timezone);
+  return bidHistory(mulberry32(hash32(id, index, 'bids')), ladder, startMs, endMs, item.timezone);
 }
 
 /** The bid history of one item (highest first), or null if the item is not in the auction. */
 export function maxsoldBidHistory(id: number, itemId: number): BidRecord[] | null {
   assertId(id);
-  const g = generated(id, true);
-  const index = itemId - firstItemId(id);
-  if (!Number.isInteger(index) || index < 0 || index >= g.model.items.length) return null;
-  return bidItemHistory(id, index, g);
+  return bidItemHistory(id, itemId - firstItemId(id), generated(id, true));
 }

@@ -89,7 +89,10 @@ export function intro(seed: string, rng: Rng): string {
   if (start < 'features '.length || end < start) return seed;
   const pool = FEATURES.slice();
   const chosen: string[] = [];
-  for (let n = intBetween(rng, 5, 10); n > 0; n--) chosen.push(pool.splice(Math.floor(rng() * pool.length), 1)[0]);
+  for (let n = intBetween(rng, 5, 10); n > 0; n--) {
+    const [feature] = pool.splice(Math.floor(rng() * pool.length), 1);
+    if (feature !== undefined) chosen.push(feature);
+  }
   return seed.slice(0, start) + chosen.join(', ') + seed.slice(end);
 }
 

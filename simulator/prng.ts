@@ -54,7 +54,9 @@ export function intBetween(rng: Rng, lo: number, hi: number): number {
 }
 
 export function pick<T>(rng: Rng, list: ArrayLike<T>): T {
-  return list[Math.floor(rng() * list.length)];
+  const x = list[Math.floor(rng() * list.length)];
+  if (x === undefined) throw new RangeError('pick: the list is empty');
+  return x;
 }
 
 /** Standard normal by Box-Muller (one value per call; the pair's twin is dropped for simplicity). */

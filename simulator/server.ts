@@ -37,7 +37,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
   return header.split(',').some((part) => {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return (name.trim() === 'gzip' || name.trim() === '*') && (q === undefined || Number(q.slice(2)) > 0);
   });
@@ -180,7 +180,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const rawUrl = req.url ?? '/';
-    if (rawUrl.startsWith('/__sim/')) return control(req, res, rawUrl.split('?')[0]);
+    if (rawUrl.startsWith('/__sim/')) return control(req, res, rawUrl.split('?')[0] ?? rawUrl);
     const now = Date.now();
     const info = classify(rawUrl);
     stats.arrived(arrivedAt(now), info.route, info.auctionId);

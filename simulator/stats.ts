@@ -71,7 +71,7 @@ export class StatsRecorder {
     s.inFlight++;
     if (s.inFlight > s.peakInFlight) s.peakInFlight = s.inFlight;
     if (auctionId !== null) this.perId.set(auctionId, (this.perId.get(auctionId) ?? 0) + 1);
-    while (this.pending.length && this.pending[0].activeAt <= now) {
+    while (this.pending.length && this.pending[0]!.activeAt <= now) {
       const w = this.pending.shift()!;
       if (w.expiresAt > this.activeUntil) this.activeUntil = w.expiresAt;
     }

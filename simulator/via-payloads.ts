@@ -78,9 +78,14 @@ function shiftLocal(value: Json, shiftMs: number, tz: string | undefined): Json 
   return new Date(ms + minutes * MINUTE).toISOString().slice(0, 19) + offset;
 }
 
-function shiftPair(pair: Json, shiftMs: number, tz: string | undefined): void {
-  if (pair === null || typeof pair !== 'object' || Array.isArray(pair)) return;
-  for (const k of ['scheduled', 'estimated']) if (k in pair) pair[k] = shiftLocal(pair[k], shiftMs, tz);
+function shiftField(o: Obj, key: string, shiftMs: number, tz: string | undefined): void {
+  const value = o[key];
+  if (value !== undefined) o[key] = shiftLocal(value, shiftMs, tz);
+}
+
+function shiftPair(pair: Json | undefined, shiftMs: number, tz: string | undefined): void {
+  if (pair === undefined || pair === null || typeof pair !== 'object' || Array.isArray(pair)) return;
+  for (const k of ['scheduled', 'estimated']) shiftField(pair, k, shiftMs, tz);
 }
 
 /** Moves one train record (in place) by `shiftMs`; returns how many days its `instance` moved. */
@@ -91,8 +96,8 @@ function shiftTrain(train: Obj, shiftMs: number): number {
     if (stop === null || typeof stop !== 'object' || Array.isArray(stop)) continue;
     const tz = typeof stop.tz === 'string' && stop.tz ? stop.tz : undefined;
     const before = stop.scheduled;
-    stop.estimated = shiftLocal(stop.estimated, shiftMs, tz);
-    stop.scheduled = shiftLocal(stop.scheduled, shiftMs, tz);
+    shiftField(stop, 'estimated', shiftMs, tz);
+    shiftField(stop, 'scheduled', shiftMs, tz);
     shiftPair(stop.arrival, shiftMs, tz);
     shiftPair(stop.departure, shiftMs, tz);
     // The service date follows the first stop's local calendar date.
