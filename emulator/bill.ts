@@ -62,7 +62,7 @@ export function monthlyBill(b: BillInput): BillLine[] {
   let sqs = 0;
   const s3 = { write: 0, read: 0, free: 0 };
   for (const [name, n] of b.requests) {
-    const [service, op] = name.split(' ');
+    const [service, op = ''] = name.split(' ');
     if (service === 'SQS') sqs += n;
     else if (service === 'S3') s3[s3RequestClass(op)] += n;
   }

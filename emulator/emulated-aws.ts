@@ -186,8 +186,8 @@ export class EmulatedAws {
         self.aws!.#resize(id, 0);
       } else if (op.name === 'DeleteObjects') {
         const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body);
-        for (const m of body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)) {
-          const k = `${op.bucket}/${m[1].replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'")}`;
+        for (const [, key = ''] of body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)) {
+          const k = `${op.bucket}/${key.replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'")}`;
           self.aws!.etags.delete(k);
           self.aws!.#resize(k, 0);
         }

@@ -91,16 +91,16 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     const open = times.filter((t) => t <= closes);
     if (open.length < 2) continue;
     checked++;
-    for (let i = 1; i < open.length; i++) if (open[i] - open[i - 1] > 90 * MINUTE) late++;
-    if (closes < end - HOUR && end - closes > 0 && times[times.length - 1] - open[open.length - 1] > 90 * MINUTE) late++;
+    for (let i = 1; i < open.length; i++) if (open[i]! - open[i - 1]! > 90 * MINUTE) late++;
+    if (closes < end - HOUR && end - closes > 0 && times[times.length - 1]! - open[open.length - 1]! > 90 * MINUTE) late++;
   }
   add('open auctions were re-polled on schedule', late === 0, `${checked} auctions polled while open; ${late} gaps over 90 minutes`, checked);
 
   // VIA: a snapshot every minute from the first to the last.
   const minutes = (await keys(run, 'raw/source=via/')).map((k) => itemFromRawKey(k)).filter((i) => i?.source === 'via').map((i) => Date.parse((i as { at: string }).at)).sort((a, b) => a - b);
-  const gaps = minutes.filter((t, i) => i > 0 && t - minutes[i - 1] > MINUTE).length;
-  const viaEvery = Math.min(...run.firings.filter((f) => /via/i.test(f.rule)).map((f, i, all) => (i > 0 ? f.at - all[i - 1].at : Infinity)));
-  add('VIA snapshots on every tick, no gap', minutes.length > 0 && minutes.filter((t, i) => i > 0 && t - minutes[i - 1] > viaEvery).length === 0,
+  const gaps = minutes.filter((t, i) => i > 0 && t - minutes[i - 1]! > MINUTE).length;
+  const viaEvery = Math.min(...run.firings.filter((f) => /via/i.test(f.rule)).map((f, i, all) => (i > 0 ? f.at - all[i - 1]!.at : Infinity)));
+  add('VIA snapshots on every tick, no gap', minutes.length > 0 && minutes.filter((t, i) => i > 0 && t - minutes[i - 1]! > viaEvery).length === 0,
     `${minutes.length} snapshots, one per ${(viaEvery / MINUTE).toFixed(0)} min; ${gaps} gaps longer than a minute`, minutes.length);
 
   // Dead letters: only poison bodies, each quarantined with its bytes.
@@ -147,15 +147,15 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
         // Within a partition: a raw key (hence a version) is per item per day.
         const id = [...TABLES[table].identity, ...(table.startsWith('via') ? ['snapshot_at'] : []), 'dt'].join(', ');
         const r = await db.query(`SELECT count(*) - count(DISTINCT (${id})), count(DISTINCT dt) FROM ${table} WHERE dt < DATE '${lastDay}'`);
-        duplicates += Number(r.rows[0][0]);
-        partitions += Number(r.rows[0][1]);
+        duplicates += Number(r.rows[0]?.[0]);
+        partitions += Number(r.rows[0]?.[1]);
       }
       add('compacted partitions hold one version per identity', duplicates === 0, `${partitions} table-days before ${lastDay}; ${duplicates} duplicate rows`, partitions);
       const closed = [...run.polls.keys()].filter((id) => live.exists(id, end) && live.finalCloseMs(id) < end - HOUR && faults.permanentFor(id) === null);
       let withFinal = 0;
       if (closed.length > 0) {
         const r = await db.query(`SELECT count(DISTINCT auction_id) FROM maxsold_auctions WHERE fetched_at > last_item_closes_at AND auction_id IN (${closed.join(',')})`);
-        withFinal = Number(r.rows[0][0]);
+        withFinal = Number(r.rows[0]?.[0]);
       }
       add('every closed auction has its final prices', withFinal === closed.length, `${withFinal} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed`, closed.length);
 
@@ -170,8 +170,8 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
             GROUP BY i.item_id),
           history AS (SELECT item_id, count(DISTINCT position) AS rows FROM maxsold_bids GROUP BY item_id)
           SELECT count(*), count(*) FILTER (WHERE h.rows = f.bids) FROM final f LEFT JOIN history h USING (item_id) WHERE f.bids > 0`);
-        withBids = Number(r.rows[0][0]);
-        complete = Number(r.rows[0][1]);
+        withBids = Number(r.rows[0]?.[0]);
+        complete = Number(r.rows[0]?.[1]);
       }
       add('closed auctions\' bid histories are complete', complete === withBids, `${complete} of ${withBids} items with bids in closed auctions have every bid in maxsold_bids`, withBids);
     } finally {

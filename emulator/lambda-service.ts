@@ -125,6 +125,7 @@ export class LambdaService {
       Object.assign(process.env, env);
       try {
         const [file, exportName] = spec.handler.split('.');
+        if (exportName === undefined) throw new Error(`${spec.id}: handler "${spec.handler}" is not FILE.EXPORT`);
         const url = `${pathToFileURL(`${spec.assetDir}/${file}.mjs`).href}?container=${id}`;
         // Native import (no bundler in between), so every container gets its own module scope.
         const mod = (await (new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>)(url));

@@ -20,18 +20,18 @@ export interface Schedule {
 function field(text: string, min: number, max: number, names: string[] = [], nameBase = min): Set<number> {
   const values = new Set<number>();
   for (const part of text.split(',')) {
-    const [range, stepText] = part.split('/');
+    const [range = '', stepText] = part.split('/');
     const step = stepText === undefined ? 1 : Number(stepText);
     const value = (v: string) => {
       const i = names.indexOf(v.toUpperCase());
-      const n = i >= 0 ? i + nameBase : Number(v);
+      const n = i >= 0 ? i + nameBase : v === '' ? NaN : Number(v);
       if (!Number.isInteger(n) || n < min || n > max) throw new Error(`cron: "${v}" is not in ${min}-${max}`);
       return n;
     };
     let lo = min;
     let hi = max;
     if (range !== '*' && range !== '?') {
-      const [a, b] = range.split('-');
+      const [a = '', b] = range.split('-');
       lo = value(a);
       hi = b === undefined ? (stepText === undefined ? lo : max) : value(b);
     }
@@ -42,14 +42,16 @@ function field(text: string, min: number, max: number, names: string[] = [], nam
 }
 
 export function parseSchedule(expression: string): Schedule {
-  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
-  if (rate) {
-    const periodMs = Number(rate[1]) * UNITS[rate[2]];
+  const [, count, unit = ''] = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression) ?? [];
+  const unitMs = UNITS[unit];
+  if (count !== undefined && unitMs !== undefined) {
+    const periodMs = Number(count) * unitMs;
     return { periodMs, next: (after) => (Math.floor(after / periodMs) + 1) * periodMs };
   }
   const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(expression);
   if (!cron) throw new Error(`schedule: expected rate(…) or cron(…), got "${expression}"`);
-  const [, mi, ho, dom, mo, dow, yr] = cron;
+  // Each group matched \S+: a default of '' fails as no value.
+  const [, mi = '', ho = '', dom = '', mo = '', dow = '', yr = ''] = cron;
   if (/[LW#]/.test(dom + dow)) throw new Error(`cron: L, W and # are not supported here ("${expression}")`);
   const minutes = field(mi, 0, 59);
   const hours = field(ho, 0, 23);

@@ -78,5 +78,5 @@ export async function synthesizeUnlessCurrent(outdir: string, context: Record<st
 export function existingTemplate(outdir: string): string {
   const templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
   if (templates.length !== 1) throw new Error(`cdk synth: expected one stack in ${outdir}, found ${templates.join(', ') || 'none'}`);
-  return join(resolve(outdir), templates[0]);
+  return join(resolve(outdir), templates[0]!);
 }

@@ -26,4 +26,8 @@ describe('EventBridge schedule expressions', () => {
   it('refuses what it cannot read', () => {
     expect(() => parseSchedule('every hour')).toThrow(/expected rate/);
   });
+
+  it('refuses an empty list element rather than reading it as 0', () => {
+    expect(() => parseSchedule('cron(0,,30 * * * ? *)')).toThrow(/"" is not in 0-59/);
+  });
 });
