@@ -32,7 +32,7 @@ afterAll(async () => {
   cleanup();
 });
 
-const count = async (db: TableQuery) => (await db.query('SELECT count(*)::INT AS n FROM maxsold_auctions')).rows[0][0];
+const count = async (db: TableQuery) => (await db.query('SELECT count(*)::INT AS n FROM maxsold_auctions')).rows[0]![0];
 
 describe('TableQuery', () => {
   it('reads a data directory whose path holds [, * and ? as it is, never a sibling the glob would match', async () => {

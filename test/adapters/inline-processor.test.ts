@@ -39,6 +39,6 @@ describe('InlineProcessor', () => {
     const bodies = events.map((e, i) => [e, i] as const).filter(([e]) => e === 'body').map(([, i]) => i);
     expect(bodies).toHaveLength(8);
     // Between any two bodies the loop turned at least once.
-    for (let k = 1; k < bodies.length; k++) expect(events.slice(bodies[k - 1] + 1, bodies[k])).toContain('tick');
+    for (let k = 1; k < bodies.length; k++) expect(events.slice(bodies[k - 1]! + 1, bodies[k])).toContain('tick');
   });
 });

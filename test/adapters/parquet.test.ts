@@ -47,7 +47,7 @@ function plainSelect(table: TableName): string {
 describe('Parquet written with parquet-wasm, read back through DuckDB', () => {
   for (const table of TABLE_NAMES) {
     it(`${table}: every row and value survives`, async () => {
-      const rows = expected[table];
+      const rows = expected[table]!;
       expect(rows.length).toBeGreaterThan(0);
       const cols = TABLES[table].columns.map((c) => c.name);
       const order = TABLES[table].identity.concat(table.startsWith('via') ? ['snapshot_at'] : []).join(', ');

@@ -78,30 +78,30 @@ describe('storeResponse', () => {
 
   it('\\u escapes, non-ASCII image URLs and entity-encoded titles come out as the text says', async () => {
     const json = JSON.parse(recorded) as { auction: { title: string; items: { title: string; description: string; images: string[] }[] } };
-    json.auction.items[0].description = 'Crème brûlée set';
-    json.auction.items[2].images[1] = 'https://example.com/théière-1.jpeg';
+    json.auction.items[0]!.description = 'Crème brûlée set';
+    json.auction.items[2]!.images[1] = 'https://example.com/théière-1.jpeg';
     const titles = [' Chaise à ', '\u00a0Lamp\u00a0', '&nbsp;Vase&nbsp;', 'caf&eacute; &#x2019;set&#8217; ', ' &#128512; ', 'Voilà'];
-    titles.forEach((t, i) => (json.auction.items[3 + i].title = t));
+    titles.forEach((t, i) => (json.auction.items[3 + i]!.title = t));
     const text = JSON.stringify(json).replace('Crème brûlée set', 'Cr\\u00e8me br\\u00fbl\\u00e9e set');
     const d = deps();
     await storeResponse(input(text), d);
     const rows = await tableRows(d.store, 'maxsold_items');
-    expect(rows[0].description).toBe('Crème brûlée set');
-    expect(rows[2].images).toEqual(json.auction.items[2].images);
+    expect(rows[0]!.description).toBe('Crème brûlée set');
+    expect(rows[2]!.images).toEqual(json.auction.items[2]!.images);
     expect(rows.slice(3, 3 + titles.length).map((r) => r.title)).toEqual(['Chaise à', 'Lamp', 'Vase', 'café \u2019set\u2019', '😀', 'Voilà']);
     expect(rows).toEqual(expectedRows(text, 'maxsold_items'));
   });
 
   it('a byte that is not UTF-8 (a Windows-1252 "é") becomes U+FFFD, as decoding gives', async () => {
     const json = JSON.parse(recorded) as { auction: { items: { title: string }[] } };
-    json.auction.items[0].title = 'Caf\u00e9 XMARK';
+    json.auction.items[0]!.title = 'Caf\u00e9 XMARK';
     const utf8 = Buffer.from(JSON.stringify(json));
     const at = utf8.indexOf(Buffer.from('Caf\u00e9 XMARK')) + 3;
     const bytes = Buffer.concat([utf8.subarray(0, at), Buffer.from([0xe9]), utf8.subarray(at + 2)]);
     const d = deps();
     await storeResponse(input(bytes), d);
     const rows = await tableRows(d.store, 'maxsold_items');
-    expect(rows[0].title).toBe('Caf\ufffd XMARK');
+    expect(rows[0]!.title).toBe('Caf\ufffd XMARK');
     expect(rows).toEqual(expectedRows(bytes.toString('utf8'), 'maxsold_items'));
   });
 

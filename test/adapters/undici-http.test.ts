@@ -38,12 +38,12 @@ describe('UndiciHttpClient: answers', () => {
 
   it('sends the User-Agent, asks for JSON and accepts gzip', async () => {
     const { server } = await get((s) => respond(s, 200, {}, '{}'), { userAgent: 'test-agent (me@example.org)' });
-    expect(server.requests[0].headers).toMatchObject({ 'user-agent': 'test-agent (me@example.org)', accept: 'application/json', 'accept-encoding': 'gzip' });
+    expect(server.requests[0]!.headers).toMatchObject({ 'user-agent': 'test-agent (me@example.org)', accept: 'application/json', 'accept-encoding': 'gzip' });
   });
 
   it('sends the one default User-Agent when given none', async () => {
     const { server } = await get((s) => respond(s, 200, {}, '{}'));
-    expect(server.requests[0].headers['user-agent']).toBe(DEFAULT_USER_AGENT);
+    expect(server.requests[0]!.headers['user-agent']).toBe(DEFAULT_USER_AGENT);
   });
 
   it('a 304 returns its validators and no body', async () => {

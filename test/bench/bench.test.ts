@@ -50,7 +50,7 @@ describe('scraper bench --quick --profile', () => {
   it('reads every mode as a fraction of the bare baseline at its size, and over the naive loop', () => {
     for (const f of report.cold) {
       if (f.mode === 'baseline' || f.mode === 'naive') expect(f.ofBaseline).toBeNull();
-      else expect(f.ofBaseline).toBeCloseTo(f.requestsPerSecond / report.cold[0].requestsPerSecond, 1);
+      else expect(f.ofBaseline).toBeCloseTo(f.requestsPerSecond / report.cold[0]!.requestsPerSecond, 1);
       if (f.mode !== 'naive') expect(f.overNaive).toBeGreaterThan(0);
     }
   });
@@ -66,7 +66,7 @@ describe('scraper bench --quick --profile', () => {
   it('with --keep-data, keeps every run\'s data directory: the baseline\'s bodies, raw objects, and tables where the run writes them', () => {
     const dirs = keptDirs(report);
     expect(dirs).toHaveLength(5);
-    const [baseline, fetch, async] = dirs;
+    const [baseline, fetch, async] = dirs as [string, string, string, ...string[]];
     expect(filesUnder(baseline).filter((f) => f.endsWith('.json'))).toHaveLength(60);
     expect(filesUnder(fetch).some((f) => f.startsWith('raw/source=maxsold/'))).toBe(true);
     expect(filesUnder(fetch).some((f) => f.startsWith('tables/'))).toBe(false);
@@ -92,7 +92,7 @@ describe('scraper bench --quick --profile', () => {
 
   it('judges every target, marking those a --quick run can only indicate', () => {
     expect(report.targets.filter((t) => t.met === null)).toEqual([]);
-    const last = report.targets[report.targets.length - 1];
+    const last = report.targets[report.targets.length - 1]!;
     expect(last.name).toBe('bench --quick duration');
     expect(report.targets.slice(0, -1).every((t) => t.caveat === '--quick run')).toBe(true);
     expect(report.targets.map((t) => t.name)).toEqual(expect.arrayContaining(['event-loop delay p99, every scraper run', 'scraper --help, CPU']));
@@ -118,7 +118,7 @@ describe('scraper bench --quick --profile', () => {
     expect(profiles.filter((f) => f.startsWith('profiles/parallel-60/')).length).toBeGreaterThanOrEqual(3);
     const parallel = report.profiles.find((p) => p.run === 'parallel 60');
     expect(parallel?.workers?.stages.map((s) => s.stage)).toContain('Parquet encode (parquet-wasm)');
-    const profile = JSON.parse(readFileSync(join(results, profiles[0]), 'utf8'));
+    const profile = JSON.parse(readFileSync(join(results, profiles[0]!), 'utf8'));
     expect(Object.keys(profile)).toEqual(expect.arrayContaining(['nodes', 'samples', 'timeDeltas']));
   });
 });

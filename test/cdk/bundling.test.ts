@@ -72,7 +72,7 @@ describe('bundling', () => {
     const template = assembly.getStackByName('Bundled').template as { Resources: Record<string, { Properties: { Code: { S3Key: string } } }> };
     for (const f of handlers) {
       // The asset's directory is named for its hash, as is its key in the assets bucket.
-      const hash = template.Resources[stack.getLogicalId(f.node.defaultChild as CfnResource)].Properties.Code.S3Key.replace(/\.zip$/, '');
+      const hash = template.Resources[stack.getLogicalId(f.node.defaultChild as CfnResource)]!.Properties.Code.S3Key.replace(/\.zip$/, '');
       const files = readdirSync(join(assembly.directory, `asset.${hash}`)).sort();
       expect(files, f.handlerName).toEqual(f.writesParquet ? [BUNDLE_FILE, `${BUNDLE_FILE}.map`, 'parquet_wasm_bg.wasm'] : [BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
     }

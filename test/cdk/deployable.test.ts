@@ -23,7 +23,7 @@ describe('the account quota', () => {
   it('is explained at every synth until it is stated', () => {
     const found = warnings(new ScraperStack(testApp({ 'scraper.accountConcurrency': undefined }), 'Unstated'));
     expect(found).toHaveLength(1);
-    expect(String(found[0].entry.data)).toContain('aws lambda get-account-settings');
+    expect(String(found[0]!.entry.data)).toContain('aws lambda get-account-settings');
   });
 
   it('once stated and sufficient, is checked instead of explained', () => {

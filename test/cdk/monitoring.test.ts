@@ -49,20 +49,20 @@ describe('alarms', () => {
   ] as const)('fires on any %s of %s in five minutes', (metric, f) => {
     const found = alarmOn(metric, { Name: 'FunctionName', Value: { Ref: fnId(f) } });
     expect(found).toHaveLength(1);
-    expect(found[0][1].Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 300, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(found[0]![1].Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 300, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
   it('fires when the oldest work item has waited over an hour', () => {
     const found = alarmOn('ApproximateAgeOfOldestMessage', { Name: 'QueueName', Value: { 'Fn::GetAtt': [resourceOf(template, stack.work.queue).id, 'QueueName'] } });
     expect(found).toHaveLength(1);
-    expect(found[0][1].Properties).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 3600 });
+    expect(found[0]![1].Properties).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 3600 });
   });
 
   it.each(['work', 'normaliseFailures', 'scheduleFailures'] as const)('fires when the %s dead-letter queue holds a message', (which) => {
     const queue = which === 'work' ? stack.work.deadLetters.queue : stack[which].queue;
     const found = alarmOn('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [resourceOf(template, queue).id, 'QueueName'] } });
     expect(found).toHaveLength(1);
-    expect(found[0][1].Properties.Threshold).toBe(0);
+    expect(found[0]![1].Properties.Threshold).toBe(0);
   });
 });
 
@@ -78,7 +78,7 @@ describe('failure destinations', () => {
 describe('dashboard', () => {
   const body = () => {
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-    return JSON.parse(flat(dashboard.Properties.DashboardBody)) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
+    return JSON.parse(flat(dashboard!.Properties.DashboardBody)) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
   };
 
   it('is named for the stack', () => {

@@ -103,7 +103,8 @@ describe('query layer', () => {
   });
 
   it('has a workgroup that enforces encrypted results under athena-results/ on engine v3', () => {
-    const [[, wg], ...more] = ofType('AWS::Athena::WorkGroup');
+    const [first, ...more] = ofType('AWS::Athena::WorkGroup');
+    const [, wg] = first!;
     expect(more).toEqual([]);
     expect(wg.Properties.Name).toBe('test');
     const config = wg.Properties.WorkGroupConfiguration;

@@ -53,7 +53,7 @@ describe('functions', () => {
   });
 
   it.each(names)('%s has its own role with no managed policy', (name) => {
-    expect(resources[roleId(name)].Properties.ManagedPolicyArns).toBeUndefined();
+    expect(resources[roleId(name)]!.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
 
@@ -72,7 +72,7 @@ describe('the semaphore', () => {
 
   it('never throttles the mapping: reserved concurrency of fetch >= maxConcurrency', () => {
     const reserved = fn(stack, template, 'fetchFunction').Properties.ReservedConcurrentExecutions as number;
-    expect(reserved).toBeGreaterThanOrEqual(mapping()[0].ScalingConfig.MaximumConcurrency);
+    expect(reserved).toBeGreaterThanOrEqual(mapping()[0]!.ScalingConfig.MaximumConcurrency);
     expect(reserved).toBe(7);
   });
 
@@ -99,7 +99,7 @@ describe('work queue', () => {
   it('and both dead-letter queues are encrypted and TLS-only', () => {
     for (const queue of [stack.work.queue, stack.work.deadLetters.queue, stack.normaliseFailures.queue]) {
       const id = resourceOf(template, queue).id;
-      expect(resources[id].Properties.SqsManagedSseEnabled).toBe(true);
+      expect(resources[id]!.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
@@ -148,7 +148,8 @@ describe('data bucket', () => {
   });
 
   it('invokes the normaliser for each new raw/….json.gz object, and nothing else', () => {
-    const [[, notification], ...more] = ofType('Custom::S3BucketNotifications');
+    const [first, ...more] = ofType('Custom::S3BucketNotifications');
+    const [, notification] = first!;
     expect(more).toEqual([]);
     expect(notification.Properties.BucketName).toEqual({ Ref: bucketId() });
     expect(notification.Properties.NotificationConfiguration).toEqual({
@@ -177,7 +178,8 @@ describe('schedules', () => {
     ['ViaSchedule', 'rate(5 minutes)', 'via', 'dispatchFunction'],
     ['CompactionSchedule', 'cron(15 3 * * ? *)', 'compact', 'compactFunction'],
   ] as const)('%s runs at %s and sends a real-shaped scheduled event with plan %s', (name, expression, plan, target) => {
-    const [[, rule], ...more] = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.Name === `Test-${name}`);
+    const [first, ...more] = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.Name === `Test-${name}`);
+    const [, rule] = first!;
     expect(more).toEqual([]);
     expect(rule.Properties.ScheduleExpression).toBe(expression);
     const [t] = rule.Properties.Targets;

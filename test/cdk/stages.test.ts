@@ -38,7 +38,7 @@ describe('stages', () => {
     const app = testApp();
     const stacks = [new ScraperStack(app, stackName(undefined)), new ScraperStack(app, stackName('dev'))];
     const [prod, dev] = stacks.map((s) => fixedNames(Template.fromStack(s)));
-    expect(prod.length).toBeGreaterThanOrEqual(6);
-    expect(prod.filter((n) => dev.includes(n))).toEqual([]);
+    expect(prod!.length).toBeGreaterThanOrEqual(6);
+    expect(prod!.filter((n) => dev!.includes(n))).toEqual([]);
   });
 });

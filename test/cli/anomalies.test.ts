@@ -11,10 +11,10 @@ import { fixtureText } from '../helpers/fixtures.js';
 function oddAuction(): string {
   const json = JSON.parse(fixtureText('maxsold/auction-104375.json')) as { auction: { items: Array<Record<string, unknown>> } };
   const items = json.auction.items;
-  items[0].viewed = 3_000_000_000;
-  items[1].bid_count = 3_000_000_000;
-  items[2].current_bid = '12.50';
-  items[3].end_time = '2026-02-30T12:00:00-0500';
+  items[0]!.viewed = 3_000_000_000;
+  items[1]!.bid_count = 3_000_000_000;
+  items[2]!.current_bid = '12.50';
+  items[3]!.end_time = '2026-02-30T12:00:00-0500';
   items.push({ ...items[4] });
   return JSON.stringify(json);
 }

@@ -21,7 +21,7 @@ async function packagesLoaded(args: string[]): Promise<Record<string, Set<string
     expect(code).toBe(0);
     const byThread: Record<string, Set<string>> = {};
     for (const line of readFileSync(trace, 'utf8').trim().split('\n')) {
-      const [thread, url] = line.split(' ');
+      const [thread = '', url = ''] = line.split(' ');
       const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
       if (pkg) (byThread[thread] ??= new Set()).add(pkg);
     }
@@ -61,7 +61,7 @@ describe('each command loads what it uses, and nothing else', () => {
     const threads = await packagesLoaded(['run', 'maxsold', '--ids', '100000-100039', '--base-url', sim.url, '--out', dir, '--workers', '2', '--quiet']);
     expect(loaded(threads.main, HEAVY)).toEqual(['undici']);
     const workers = Object.keys(threads).filter((t) => t.startsWith('worker'));
-    const pool = workers.filter((t) => threads[t].has('parquet-wasm'));
+    const pool = workers.filter((t) => threads[t]!.has('parquet-wasm'));
     expect(pool).toHaveLength(2);
     for (const t of workers) expect(loaded(threads[t], ['undici', '@duckdb/node-api', 'vega', 'vega-lite', '@aws-sdk/client-s3'])).toEqual([]);
   }, 120_000);

@@ -26,7 +26,7 @@ export function serialise(value: unknown, escaped: boolean): Buffer {
   let text = JSON.stringify(value, null, escaped ? 2 : undefined).replace(/"@@raw:([^@"]+)@@"/g, '$1');
   if (escaped) text = escapeNonAscii(text);
   const parts = text.split(/@@bad:(\d)@@/);
-  return Buffer.concat(parts.map((p, i) => (i % 2 === 0 ? Buffer.from(p) : Buffer.from(BAD_BYTES[Number(p)]))));
+  return Buffer.concat(parts.map((p, i) => (i % 2 === 0 ? Buffer.from(p) : Buffer.from(BAD_BYTES[Number(p)]!))));
 }
 
 // Values, by what a column expects, and the type changes that break it.
@@ -135,7 +135,7 @@ type Edit = { key: string; value?: unknown; remove?: boolean };
 function edits(types: Record<string, Kind>): fc.Arbitrary<Edit> {
   const keys = Object.keys(types);
   return fc.oneof(
-    { arbitrary: fc.constantFrom(...keys).chain((key) => valuesFor(types[key]).map((value) => ({ key, value }))), weight: 8 },
+    { arbitrary: fc.constantFrom(...keys).chain((key) => valuesFor(types[key]!).map((value) => ({ key, value }))), weight: 8 },
     { arbitrary: fc.constantFrom(...keys).map((key) => ({ key, remove: true })), weight: 1 },
     { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })).map(([k, value]) => ({ key: `x_${k}`, value })), weight: 1 },
   );
@@ -148,7 +148,7 @@ function apply(record: unknown, e: Edit): void {
   else (record as Obj)[e.key] = e.value;
 }
 
-const at = <T>(list: T[], i: number): T => list[i % list.length];
+const at = <T>(list: T[], i: number): T => list[i % list.length]!;
 
 // MaxSold auctions.
 
@@ -175,7 +175,7 @@ export const auctionBodies = fc
     duplicates: fc.array(fc.tuple(fc.nat(), edits(AUCTION_ITEM_TYPES)), { maxLength: 2 }),
   })
   .map((c) => {
-    const base = AUCTIONS[c.base];
+    const base = at(AUCTIONS, c.base);
     const json = structuredClone(base.json);
     const auction = (base.bare ? json : json.auction) as Obj;
     const all = auction.items as Obj[];
@@ -209,7 +209,7 @@ export const bidBodies = fc
   })
   .map((c) => {
     const json = structuredClone(BIDS);
-    const it = ((json.auction as Obj).items as Obj[])[0];
+    const it = at((json.auction as Obj).items as Obj[], 0);
     const history = (it.bid_history as Obj[]).slice(c.from % 34, (c.from % 34) + c.count);
     it.bid_history = history;
     if (history.length > 0) for (const [i, e] of c.edits) apply(at(history, i), e);
@@ -239,7 +239,7 @@ export const viaBodies = fc
     notObject: fc.option(fc.tuple(fc.nat(), fc.nat(), fc.nat(3).map((n) => n === 0)), { nil: undefined }),
   })
   .map((c) => {
-    const base = SNAPSHOTS[c.base];
+    const base = at(SNAPSHOTS, c.base);
     const keys = Object.keys(base.json);
     const picked = [...new Set(c.keep.map((i) => at(keys, i)))];
     const trains = picked.map((k) => [k, structuredClone(base.json[k])] as [string, Obj]);

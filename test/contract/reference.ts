@@ -167,7 +167,7 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(
 function timestamp(s: string): number | undefined {
   const m = TIMESTAMP.exec(s);
   if (!m) return undefined;
-  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number);
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
   const daysInMonth = new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !isLeap(y) ? 1 : 0);
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return undefined;
@@ -200,7 +200,7 @@ const C1: Record<number, number> = {
 /** Character references ending in `;`, decoded once, as HTML5 defines them. */
 export function htmlDecode(s: string): string {
   return s.replace(/&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|([A-Za-z][A-Za-z0-9]*));/g, (whole, dec?: string, hex?: string, name?: string) => {
-    if (name !== undefined) return Object.hasOwn(characterEntities, name) ? characterEntities[name] : whole;
+    if (name !== undefined) return (Object.hasOwn(characterEntities, name) ? characterEntities[name] : undefined) ?? whole;
     const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
     if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\ufffd';
     return String.fromCodePoint(C1[code] ?? code);
@@ -282,8 +282,9 @@ function viaTables(json: unknown, at: string, ctx: Context): Partial<Record<Tabl
   const seen = new Set<string>();
   for (const [key, t] of Object.entries(json)) {
     const m = /^([0-9]+)(?: \(([0-9]{2}-[0-9]{2})\))?$/.exec(key);
+    const number = m?.[1];
     const instance = isObj(t) ? day(t.instance) : null;
-    if (!isObj(t) || !m || m[1] === '0' || instance === null || !Array.isArray(t.times)) {
+    if (!isObj(t) || !m || number === undefined || number === '0' || instance === null || !Array.isArray(t.times)) {
       ctx.count('via_trains.record:skipped_invalid');
       continue;
     }
@@ -294,12 +295,12 @@ function viaTables(json: unknown, at: string, ctx: Context): Partial<Record<Tabl
     }
     seen.add(`${m[1]} ${instance}`);
     const read = (c: string) => cell('via_trains', c, t, ctx);
-    const train: Row = { snapshot_at: snapshotAt, train_number: m[1], instance, train_key: key };
+    const train: Row = { snapshot_at: snapshotAt, train_number: number, instance, train_key: key };
     for (const c of ['departed', 'arrived', 'from_station', 'to_station', 'lat', 'lng', 'speed', 'direction', 'poll_at', 'poll_min', 'poll_radius']) train[c] = read(c);
     trains.push({ ...train, stop_count: t.times.length, alert_count: Array.isArray(t.alerts) ? t.alerts.length : 0, alerts: read('alerts'), ...lineage(item) });
     t.times.forEach((s: unknown, index: number) => {
       if (!isObj(s)) return ctx.count('via_train_stops.stop:not_object');
-      stops.push(stopRow(s, { snapshot_at: snapshotAt, train_number: m[1], instance, stop_index: index }, ctx, item));
+      stops.push(stopRow(s, { snapshot_at: snapshotAt, train_number: number, instance, stop_index: index }, ctx, item));
     });
   }
   return { via_trains: trains, via_train_stops: stops };

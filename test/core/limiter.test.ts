@@ -45,7 +45,7 @@ describe('HostLimiter: the semaphore', () => {
       await clock.settle();
       const holder = waiters.findIndex((w, i) => w.granted && !order.includes(i));
       order.push(holder);
-      waiters[holder].release!();
+      waiters[holder]!.release!();
     }
     expect(order).toEqual([0, 1, 2, 3]);
   });
@@ -71,11 +71,11 @@ describe('HostLimiter: the semaphore', () => {
     await clock.settle();
     expect(limiter.activeCount).toBe(4);
     limiter.setConcurrency(2);
-    waiters[0].release!();
+    waiters[0]!.release!();
     await clock.settle();
     expect(limiter.activeCount).toBe(3);
-    waiters[1].release!();
-    waiters[2].release!();
+    waiters[1]!.release!();
+    waiters[2]!.release!();
     await clock.settle();
     expect(limiter.activeCount).toBe(2);
     expect(waiters.filter((w) => w.granted)).toHaveLength(5);

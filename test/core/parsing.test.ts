@@ -104,7 +104,7 @@ describe('keys', () => {
     for (const i of items) expect(itemFromRawKey(rawKey(i))).toEqual(i);
   });
   it('name one table file per raw object', () => {
-    expect(tableFileKey('maxsold_items', rawKey(items[0]))).toBe('tables/maxsold_items/dt=2026-11-26/maxsold-103417.parquet');
+    expect(tableFileKey('maxsold_items', rawKey(items[0]!))).toBe('tables/maxsold_items/dt=2026-11-26/maxsold-103417.parquet');
     expect(new Set(items.map((i) => rawStem(rawKey(i)))).size).toBe(3);
   });
   it('work items from a queue are validated', () => {

@@ -25,7 +25,7 @@ const auction = (id = '104375', itemId?: string): WorkItem => ({ source: 'maxsol
 describe('MaxSold fixtures', () => {
   it('normalises auction 104375: one auction row, 75 items, numbers cast once', () => {
     const r = accepted(interpret(auction(), fixtureText('maxsold/auction-104375.json')));
-    const [a] = r.tables.maxsold_auctions!;
+    const a = r.tables.maxsold_auctions![0]!;
     const items = r.tables.maxsold_items!;
     expect(items).toHaveLength(75);
     expect(a.auction_id).toBe(104375);
@@ -95,10 +95,10 @@ describe('VIA fixtures', () => {
     'alldata-20260716T0425.json': [46, 612],
   };
   for (const f of VIA_FIXTURES) {
-    it(`normalises ${f.name} to ${expected[f.name][0]} trains and ${expected[f.name][1]} stops`, () => {
+    it(`normalises ${f.name} to ${expected[f.name]![0]} trains and ${expected[f.name]![1]} stops`, () => {
       const r = accepted(interpret({ source: 'via', at: f.at }, fixtureText(f.path)));
-      expect(r.tables.via_trains).toHaveLength(expected[f.name][0]);
-      expect(r.tables.via_train_stops).toHaveLength(expected[f.name][1]);
+      expect(r.tables.via_trains).toHaveLength(expected[f.name]![0]);
+      expect(r.tables.via_train_stops).toHaveLength(expected[f.name]![1]);
       const badTimes = Object.keys(r.anomalies).filter((k) => k.endsWith(':bad_timestamp'));
       expect(badTimes).toEqual([]);
       // identity (number, instance) is unique within a snapshot
@@ -190,9 +190,9 @@ describe('bad bodies', () => {
     raw.auction.items[1].viewed = '12';
     raw.auction.items[2].end_time = 'tomorrow';
     const r = accepted(interpret(item, JSON.stringify(raw)));
-    expect(r.tables.maxsold_items![0].current_bid).toBeNull();
-    expect(r.tables.maxsold_items![1].viewed).toBe(12);
-    expect(r.tables.maxsold_items![2].end_at).toBeNull();
+    expect(r.tables.maxsold_items![0]!.current_bid).toBeNull();
+    expect(r.tables.maxsold_items![1]!.viewed).toBe(12);
+    expect(r.tables.maxsold_items![2]!.end_at).toBeNull();
     expect(r.anomalies).toEqual({
       'maxsold_items.current_bid:missing': 1,
       'maxsold_items.viewed:numeric_string': 1,

@@ -12,7 +12,7 @@ const COUNT = 30;
 /** Auction ids stored under a prefix (raw/ or quarantine/). */
 function idsUnder(dir: string): string[] {
   try {
-    return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.json.gz')).map((f) => /auction=(\d+)/.exec(f)![1]);
+    return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.json.gz')).map((f) => /auction=(\d+)/.exec(f)?.[1] ?? f);
   } catch {
     return [];
   }

@@ -45,7 +45,7 @@ async function run(sim: RunningSimulator, out: string, o: Partial<ScrapeOptions>
 async function count(out: string, sql: string): Promise<number> {
   const db = await TableQuery.open(out);
   try {
-    return Number((await db.query(sql)).rows[0][0]);
+    return Number((await db.query(sql)).rows[0]![0]);
   } finally {
     db.close();
   }
@@ -73,7 +73,7 @@ describe('a scrape against the simulator', () => {
     expect(filesUnder(join(out, 'raw')).filter((f) => f.endsWith('.meta.json'))).toEqual([]);
     const meta = (await new FsObjectStore(out).head(`raw/${raw[0]}`))!;
     expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'url', 'work-item'].sort());
-    const body = JSON.parse(gunzipSync(readFileSync(join(out, 'raw', raw[0]))).toString('utf8'));
+    const body = JSON.parse(gunzipSync(readFileSync(join(out, 'raw', raw[0]!))).toString('utf8'));
     expect(body.status).toBe('success');
     expect(existsSync(join(out, 'report.json')) && existsSync(join(out, 'report.md'))).toBe(true);
   });

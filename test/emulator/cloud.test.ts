@@ -46,7 +46,7 @@ describe('scraper cloud: a night of the deployed topology', () => {
   });
 
   it('injects every kind of fault', () => {
-    expect(FAULT_KINDS.filter((k) => !(report.api.faults[k] > 0))).toEqual([]);
+    expect(FAULT_KINDS.filter((k) => !(report.api.faults[k]! > 0))).toEqual([]);
   });
 
   it('runs the schedules the template declares, at their rates', () => {
@@ -56,7 +56,7 @@ describe('scraper cloud: a night of the deployed topology', () => {
 
   it('never runs more fetches at once than the event source maxConcurrency (the semaphore)', () => {
     const fetch = report.functions.find((f) => f.reserved !== undefined)!;
-    expect(fetch.peakConcurrency).toBeLessThanOrEqual(report.eventSources[0].maxConcurrency!);
+    expect(fetch.peakConcurrency).toBeLessThanOrEqual(report.eventSources[0]!.maxConcurrency!);
     expect(fetch.invocations).toBeGreaterThan(0);
   });
 

@@ -60,7 +60,7 @@ describe('dispatch handler (events/schedule-*.json)', () => {
     const bodies: string[] = [];
     for (let m = await aws.receive(); m.length > 0; m = await aws.receive()) bodies.push(...m.map((x) => x.Body!));
     expect(bodies).toHaveLength(25);
-    expect(JSON.parse(bodies[0])).toEqual({ source: 'maxsold', id: '100000', dt: '2026-11-26' });
+    expect(JSON.parse(bodies[0]!)).toEqual({ source: 'maxsold', id: '100000', dt: '2026-11-26' });
     expect(await aws.keys('state/')).toEqual([CURSOR_KEY]);
   });
 
@@ -79,7 +79,7 @@ describe('dispatch handler (events/schedule-*.json)', () => {
     const handler = createDispatchHandler({ store, queue, config: { startId: 1, window: 1 }, ...quiet() });
     await handler(event<ScheduledEvent>('schedule-via.json'), lambdaContext());
     const [m] = await aws.receive();
-    expect(JSON.parse(m.Body!)).toEqual({ source: 'via', at: '2026-11-26T12:15:00Z' });
+    expect(JSON.parse(m!.Body!)).toEqual({ source: 'via', at: '2026-11-26T12:15:00Z' });
   });
 
   it('rejects an event without a plan', async () => {
@@ -141,24 +141,24 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     const batch = event<SQSEvent>('sqs-fetch-batch.json');
     const visibility = { delay: vi.fn(async () => {}) };
     const res = await fetchHandler(8, visibility as never)(batch, lambdaContext());
-    expect(res.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[2].messageId }]);
-    expect(visibility.delay).toHaveBeenCalledWith(batch.Records[2].receiptHandle, expect.any(Number));
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[2]!.messageId }]);
+    expect(visibility.delay).toHaveBeenCalledWith(batch.Records[2]!.receiptHandle, expect.any(Number));
     expect(await aws.keys('raw/source=via/')).toEqual(['raw/source=via/dt=2026-11-26/snapshot=20261126T121500Z.json.gz']);
   });
 
   it('really changes the visibility of a message in SQS', async () => {
     await queue.send([{ source: 'via', at: '2026-11-26T12:16:00Z' }]);
     const [m] = await aws.receive();
-    await queue.delay(m.ReceiptHandle!, 0);
+    await queue.delay(m!.ReceiptHandle!, 0);
     const [again] = await aws.receive();
-    expect(again.MessageId).toBe(m.MessageId);
+    expect(again!.MessageId).toBe(m!.MessageId);
   });
 });
 
 describe('normalise handler (events/s3-raw-created.json)', () => {
   it('writes Parquet that DuckDB reads back with the right rows, and a seen marker', async () => {
     const e = event<S3Event>('s3-raw-created.json');
-    e.Records[0].s3.bucket.name = aws.bucket;
+    e.Records[0]!.s3.bucket.name = aws.bucket;
     const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
     const outcomes = await handler(e, lambdaContext());
     expect(outcomes).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz': 'fetched' });
@@ -171,7 +171,7 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
         writeFileSync(join(dir, key), (await aws.object(key)).body);
       }
       const db = await TableQuery.open(dir);
-      expect(Number((await db.query('SELECT count(*) FROM maxsold_items')).rows[0][0])).toBe(lotCount(100000));
+      expect(Number((await db.query('SELECT count(*) FROM maxsold_items')).rows[0]![0])).toBe(lotCount(100000));
       db.close();
     } finally {
       cleanup();
@@ -181,7 +181,7 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
 
   it('quarantines a body that fails validation, with the reason', async () => {
     const e = event<S3Event>('s3-raw-created.json');
-    e.Records[0].s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
+    e.Records[0]!.s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
     const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
     expect(await handler(e, lambdaContext())).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz': 'quarantined' });
     const q = await aws.object('quarantine/source=maxsold/dt=2026-11-26/auction=100003.json.gz');

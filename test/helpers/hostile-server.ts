@@ -37,8 +37,8 @@ export async function startHostileServer(behave: Behaviour): Promise<HostileServ
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
       socket.off('data', onData);
-      const [line, ...fields] = head.slice(0, end).split('\r\n');
-      const [method, path] = line.split(' ');
+      const [line = '', ...fields] = head.slice(0, end).split('\r\n');
+      const [method = '', path = ''] = line.split(' ');
       const headers = Object.fromEntries(fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]));
       const request = { method, path, headers };
       requests.push(request);

@@ -17,8 +17,8 @@ export async function startSimulatorProcess(args: string[]): Promise<{ url: stri
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]);
+      const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      if (listening !== undefined) resolve(listening);
     });
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${stderr}`)));
   });

@@ -5,7 +5,7 @@ import { DEFAULT_ITEM_CAP, firstItemId, lotCount, maxsoldAuction, maxsoldEmptyBo
 const seedUrl = new URL('../../fixtures/maxsold/auction-104375.json', import.meta.url);
 const seed = JSON.parse(readFileSync(seedUrl, 'utf8')) as { auction: Record<string, unknown> & { items: Record<string, unknown>[] } };
 const AUCTION_KEYS = Object.keys(seed.auction);
-const ITEM_KEYS = Object.keys(seed.auction.items[0]);
+const ITEM_KEYS = Object.keys(seed.auction.items[0]!);
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}$/;
 const IDS = Array.from({ length: 2000 }, (_, i) => 100_000 + i);
 
@@ -37,7 +37,7 @@ describe('maxsold payload shapes', () => {
     const first = firstItemId(a.id);
     a.items.forEach((item, i) => {
       expect(Object.keys(item)).toEqual(ITEM_KEYS);
-      for (const key of ITEM_KEYS) expect(typeof (item as unknown as Record<string, unknown>)[key], key).toBe(typeof seed.auction.items[0][key]);
+      for (const key of ITEM_KEYS) expect(typeof (item as unknown as Record<string, unknown>)[key], key).toBe(typeof seed.auction.items[0]![key]);
       expect(item.id).toBe(first + i);
       expect(item.auction_id).toBe('104999');
       expect(item.lot_number).toMatch(/^\d+$/);
@@ -66,7 +66,7 @@ describe('maxsold payload shapes', () => {
     expect(items.some((it) => Number.isInteger(it.current_bid) && it.current_bid > 0)).toBe(true);
     expect(items.some((it) => /:\d\d:[1-5]\d-\d{4}$/.test(it.end_time) && it.bidding_extended)).toBe(true);
     const lots = items.map((it) => Number(it.lot_number));
-    expect(lots.some((n, i) => i > 0 && n - lots[i - 1] === 2)).toBe(true); // lot numbers skip
+    expect(lots.some((n, i) => i > 0 && n - lots[i - 1]! === 2)).toBe(true); // lot numbers skip
     const offsets = new Set(IDS.slice(0, 400).map((id) => maxsoldAuction(id).starts.slice(-5)));
     expect(offsets.has('-0400') && offsets.has('-0500')).toBe(true); // summer and winter, no colon
     const sample = IDS.slice(0, 1000); // 1000 full auctions: enough for a 1.5% rate, and quick
@@ -77,7 +77,7 @@ describe('maxsold payload shapes', () => {
 
   it('is deterministic per id and differs between ids', () => {
     expect(maxsoldItemsBody(123_456)).toBe(maxsoldItemsBody(123_456));
-    expect(maxsoldAuction(123_457).title + maxsoldAuction(123_457).items[0].title).not.toBe(maxsoldAuction(123_456).title + maxsoldAuction(123_456).items[0].title);
+    expect(maxsoldAuction(123_457).title + maxsoldAuction(123_457).items[0]!.title).not.toBe(maxsoldAuction(123_456).title + maxsoldAuction(123_456).items[0]!.title);
     expect(() => maxsoldAuction(0)).toThrow(RangeError);
   });
 });
@@ -92,7 +92,7 @@ describe('maxsold lot counts and sizes', () => {
     expect(lots[lots.length / 2]).toBeLessThanOrEqual(126);
     expect(lots[0]).toBeGreaterThanOrEqual(1);
     expect(lots.at(-1)).toBeLessThanOrEqual(1205);
-    expect(maxsoldAuction(IDS[0]).catalog_lots).toBe(lotCount(IDS[0]));
+    expect(maxsoldAuction(IDS[0]!).catalog_lots).toBe(lotCount(IDS[0]!));
   });
 
   it('has a median compact body of 150-200 KB for a median-sized auction', () => {
@@ -161,7 +161,7 @@ describe('maxsold bid history', () => {
     expect(res.message).toBe('Found 1 item(s).');
     expect(res.auction.catalog_lots).toBe(1);
     expect(res.auction.items).toHaveLength(1);
-    expect(Object.keys(res.auction.items[0])).toEqual([...ITEM_KEYS, 'bid_history']);
+    expect(Object.keys(res.auction.items[0]!)).toEqual([...ITEM_KEYS, 'bid_history']);
     expect(maxsoldItemsBody(id, { itemId: firstItemId(id) - 1 })).toBeNull();
     expect(maxsoldItemsBody(id, { itemId: firstItemId(id) + a.items.length })).toBeNull();
   });
@@ -176,16 +176,16 @@ describe('maxsold bid history', () => {
         const bids = (res.auction.items[0] as unknown as { bid_history: { time_of_bid: string; amount: number; isproxy: boolean }[] }).bid_history;
         expect(bids).toHaveLength(item.bid_count);
         if (!bids.length) continue;
-        expect(bids[0].amount).toBe(item.current_bid);
+        expect(bids[0]!.amount).toBe(item.current_bid);
         for (let k = 0; k < bids.length; k++) {
-          expect(Object.keys(bids[k])).toEqual(['time_of_bid', 'amount', 'isproxy']);
-          expect(bids[k].time_of_bid).toMatch(TIME);
-          expect(typeof bids[k].isproxy).toBe('boolean');
-          if (hasCents(bids[k].amount)) centBids++;
+          expect(Object.keys(bids[k]!)).toEqual(['time_of_bid', 'amount', 'isproxy']);
+          expect(bids[k]!.time_of_bid).toMatch(TIME);
+          expect(typeof bids[k]!.isproxy).toBe('boolean');
+          if (hasCents(bids[k]!.amount)) centBids++;
           if (k === 0) continue;
-          expect(bids[k].amount).toBeLessThanOrEqual(bids[k - 1].amount);
-          if (bids[k].time_of_bid === bids[k - 1].time_of_bid && bids[k].isproxy !== bids[k - 1].isproxy) pairs++;
-          if (bids[k].amount === bids[k - 1].amount) ties++;
+          expect(bids[k]!.amount).toBeLessThanOrEqual(bids[k - 1]!.amount);
+          if (bids[k]!.time_of_bid === bids[k - 1]!.time_of_bid && bids[k]!.isproxy !== bids[k - 1]!.isproxy) pairs++;
+          if (bids[k]!.amount === bids[k - 1]!.amount) ties++;
         }
       }
     }

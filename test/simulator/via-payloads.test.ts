@@ -51,22 +51,22 @@ describe('via snapshot', () => {
   it('shifts every stop time by whole minutes into the station offset, and poll in Z', () => {
     let checked = 0;
     shifted.forEach(([, train], t) => {
-      const before = seed[t][1];
+      const before = seed[t]![1];
       if (train.poll !== undefined) {
         expect(train.poll).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
         expect(Date.parse(train.poll) - Date.parse(before.poll!)).toBe(shift);
       }
       train.times.forEach((stop, s) => {
-        const old = stopTimes(before.times[s]);
+        const old = stopTimes(before.times[s]!);
         const times = stopTimes(stop);
         expect(times).toHaveLength(old.length);
         times.forEach((time, k) => {
           expect(time).toMatch(LOCAL);
-          expect(Date.parse(time) - Date.parse(old[k])).toBe(shift);
+          expect(Date.parse(time) - Date.parse(old[k]!)).toBe(shift);
           expect(time.slice(19)).toBe(offsetOf(stop.tz, Date.parse(time)));
           checked++;
         });
-        if (before.times[s].estimated === '&mdash;') expect(stop.estimated).toBe('&mdash;');
+        if (before.times[s]!.estimated === '&mdash;') expect(stop.estimated).toBe('&mdash;');
       });
     });
     expect(checked).toBeGreaterThan(1500);
@@ -74,11 +74,11 @@ describe('via snapshot', () => {
 
   it('moves instance by whole days and keeps dated keys equal to it', () => {
     shifted.forEach(([key, train], t) => {
-      const days = (Date.parse(train.instance) - Date.parse(seed[t][1].instance)) / 86_400_000;
+      const days = (Date.parse(train.instance) - Date.parse(seed[t]![1].instance)) / 86_400_000;
       expect(Number.isInteger(days)).toBe(true);
       const dated = /^(\d+) \((\d\d-\d\d)\)$/.exec(key);
       if (dated) expect(dated[2]).toBe(train.instance.slice(5, 10));
-      else expect(key).toBe(seed[t][0]);
+      else expect(key).toBe(seed[t]![0]);
     });
   });
 
