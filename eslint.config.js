@@ -13,6 +13,19 @@ export default tseslint.config(
     },
   },
   {
+    // Rules that need the type checker: the TypeScript project's own files (tsconfig.json).
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/await-thenable': 'error',
+      // Not require-await: an async function without await here implements a Promise-returning
+      // port (in-memory fakes, fs reads that must reject rather than throw), which is intended.
+    },
+  },
+  {
     // core/ is the pure pipeline: no I/O libraries, no environment.
     files: ['core/**/*.ts'],
     rules: {

@@ -43,6 +43,12 @@ Options:
 
 The handler's return value is printed on stdout as JSON.`;
 
+const HANDLER_NAMES = ['dispatch', 'fetch', 'normalise', 'compact'] as const;
+
+function isHandlerName(name: string | undefined): name is (typeof HANDLER_NAMES)[number] {
+  return (HANDLER_NAMES as readonly (string | undefined)[]).includes(name);
+}
+
 export async function invokeCommand(args: string[]): Promise<number> {
   const p = parse(args, {
     event: { type: 'string' }, out: { type: 'string', short: 'o' }, 'base-url': { type: 'string' },
@@ -50,7 +56,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
   }, true);
   if (p.values.help) return void process.stdout.write(INVOKE_HELP + '\n'), 0;
   const [name, ...extra] = p.positionals;
-  if (!['dispatch', 'fetch', 'normalise', 'compact'].includes(name ?? '')) throw new UsageError(`invoke: expected dispatch, fetch, normalise or compact, got ${name ? `"${name}"` : 'nothing'}`);
+  if (!isHandlerName(name)) throw new UsageError(`invoke: expected dispatch, fetch, normalise or compact, got ${name ? `"${name}"` : 'nothing'}`);
   if (extra.length > 0) throw new UsageError(`invoke: unexpected argument "${extra[0]}"`);
   const eventFile = str('event', p.values.event, '');
   if (!eventFile) throw new UsageError('--event: expected the path of a Lambda event JSON file, e.g. events/schedule-maxsold.json');
