@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { attemptItem, type FetchContext } from '../../core/fetch-item.js';
 import type { MessageVisibility, ObjectStore } from '../../core/ports.js';
-import { rawKey } from '../../core/raw-key.js';
+import { quarantineKey, rawKey } from '../../core/raw-key.js';
 import { backoffMs } from '../../core/retry-policy.js';
 import { RunStats } from '../../core/run-stats.js';
 import { describeItem, parseWorkItem } from '../../core/work-item.js';
@@ -83,6 +83,12 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
           throw new RetryMessage(`throttled: retry after ${a.waitMs} ms`);
         }
         stats.failure(a.reason);
+        if (a.error === 'too_large') {
+          // Past the size limit every time: quarantined now with its first bytes, no redelivery.
+          await store.put(quarantineKey(rawKey(item)), a.rawGz ?? new Uint8Array(0), { ...(a.metadata ?? { 'work-item': JSON.stringify(item) }), attempts: String(receives), reason: a.reason });
+          logger.warn('quarantined: too large', { ...keys, reason: a.reason });
+          return stats.finish(item, 'quarantined', describeItem(item));
+        }
         if (receives >= deps.maxReceiveCount) {
           // Last delivery. A poison body is kept as raw: the normaliser quarantines it with the reason.
           if (a.error === 'poison' && a.rawGz && a.metadata) {
