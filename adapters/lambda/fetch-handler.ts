@@ -65,10 +65,12 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
       if (signal.aborted) throw new DeadlineReached('deadline: not started');
       try {
         stats.plan(item);
-        // The same key fetched earlier today (an open auction polled again): ask conditionally.
+        // The same key fetched earlier today (an open auction polled again): ask conditionally,
+        // except for the poll after the close, stored even if unchanged (its final prices).
         const previous = await store.head(rawKey(item));
+        const final = item.source === 'maxsold' && item.final === true;
         // The processor has stored the raw object of an accepted body (or an empty auction's).
-        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous, replaces: previous !== undefined });
+        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous: final ? undefined : previous, replaces: previous !== undefined });
         if (a.kind === 'accepted') {
           stats.bytesStored += a.stored.rawBytes;
           return stats.finish(item, 'fetched');

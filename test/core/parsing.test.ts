@@ -111,4 +111,9 @@ describe('keys', () => {
     expect(() => parseWorkItem({ source: 'maxsold', id: 'abc', dt: '2026-11-26' })).toThrow(/"id" must be/);
     expect(() => parseWorkItem({ source: 'ebay' })).toThrow(/"source" must be/);
   });
+
+  it('keeps a final poll\'s flag and refuses any other value for it', () => {
+    expect(parseWorkItem('{"source":"maxsold","id":"103417","dt":"2026-11-26","final":true}')).toEqual({ source: 'maxsold', id: '103417', dt: '2026-11-26', final: true });
+    expect(() => parseWorkItem({ source: 'maxsold', id: '103417', dt: '2026-11-26', final: 'yes' })).toThrow(/"final" must be true when present/);
+  });
 });

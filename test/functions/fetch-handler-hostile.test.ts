@@ -15,6 +15,7 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const LIMIT = 1_000_000;
 // Auction 1: a valid body with an ETag of 3,000 characters, not ASCII. Auction 2: a body past the size limit.
+// Auction 3: an unchanging body with an ETag, answered 304 when asked with it.
 const LONG_ETAG = `W/"${'\xe9'.repeat(3000)}"`;
 
 let aws: Awaited<ReturnType<typeof startAws>>;
@@ -28,7 +29,10 @@ beforeAll(async () => {
   store = new S3ObjectStore(aws.s3, aws.bucket);
   server = await startHostileServer((socket, req) => {
     const id = auctionId(req.path);
-    if (id === 1) respond(socket, 200, { ...JSON_TYPE, etag: LONG_ETAG, 'last-modified': 'Thu, 26 Nov 2026 10:00:00 GMT' }, auctionFor(req.path));
+    if (id === 3) {
+      if (req.headers['if-none-match'] === '"v1"') respond(socket, 304, { etag: '"v1"' });
+      else respond(socket, 200, { ...JSON_TYPE, etag: '"v1"' }, auctionFor(req.path));
+    } else if (id === 1) respond(socket, 200, { ...JSON_TYPE, etag: LONG_ETAG, 'last-modified': 'Thu, 26 Nov 2026 10:00:00 GMT' }, auctionFor(req.path));
     else respond(socket, 200, JSON_TYPE, `{"auction":{"id":${id},"title":"${'x'.repeat(LIMIT)}"},"items":[]}`);
   });
 });
@@ -38,7 +42,7 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-const record = (id: number, receives: number) => ({ MessageId: `m-${id}`, ReceiptHandle: `r-${id}`, Body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-11-26' }), Attributes: { ApproximateReceiveCount: String(receives) } });
+const record = (id: number, receives: number, final?: true) => ({ MessageId: `m-${id}`, ReceiptHandle: `r-${id}`, Body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-11-26', final }), Attributes: { ApproximateReceiveCount: String(receives) } });
 const handler = () => createFetchHandler({
   fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: server.url }),
   store,
@@ -71,5 +75,20 @@ describe('fetch handler, responses S3 could not store as they came', () => {
     const kept = await store.get('quarantine/source=maxsold/dt=2026-11-26/auction=2.json.gz');
     expect(kept?.metadata).toMatchObject({ reason: 'too_large', 'size-limit': String(LIMIT), attempts: '1' });
     expect(new TextDecoder().decode(gunzipSync(kept!.body)).startsWith('{"auction":{"id":2,')).toBe(true);
+  });
+
+  it('a final poll is asked unconditionally and stored though unchanged: the closed auction gets a row fetched after its close', async () => {
+    const key = 'raw/source=maxsold/dt=2026-11-26/auction=3.json.gz';
+    const fetchedAt = async () => (await store.head(key))?.['fetched-at'];
+    await handler()(sqsEvent([record(3, 1)]), lambdaContext());
+    const first = await fetchedAt();
+    await new Promise((r) => setTimeout(r, 5));
+    await handler()(sqsEvent([record(3, 1)]), lambdaContext());
+    expect(await fetchedAt()).toBe(first);
+    expect(server.requests.at(-1)?.headers['if-none-match']).toBe('"v1"');
+    await new Promise((r) => setTimeout(r, 5));
+    await handler()(sqsEvent([record(3, 1, true)]), lambdaContext());
+    expect(server.requests.at(-1)?.headers['if-none-match']).toBeUndefined();
+    expect(Date.parse((await fetchedAt())!)).toBeGreaterThan(Date.parse(first!));
   });
 });
