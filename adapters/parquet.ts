@@ -5,7 +5,7 @@ import { TABLES, type Column, type ColumnType, type Row, type TableName, type Ta
 import { IpcStreamEncoder, type ArrayBuffers } from './arrow-ipc.js';
 
 /**
- * Two kinds of file, measured (see README, Performance):
+ * Two kinds of file, measured (see docs/performance.md):
  * - `landing`: written while fetching, one per batch of bodies (or per raw object
  *   where each object is its own trigger, as in AWS). Snappy, no
  *   dictionary, min/max statistics only on non-text columns: 0.37 ms for a 117-row

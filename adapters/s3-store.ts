@@ -1,15 +1,16 @@
 import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
+import { s3Metadata } from './s3-metadata.js';
 
 /**
  * Keys as objects in one S3 bucket. A PUT is atomic, and metadata travels with the
- * object (S3 user metadata: lower-case keys, ASCII values, 2 KB in all).
+ * object (S3 user metadata: lower-case keys, ASCII values, 2 KB in all: see s3Metadata).
  */
 export class S3ObjectStore implements ObjectStore {
   constructor(private readonly client: S3Client, readonly bucket: string) {}
 
   async put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }));
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata && s3Metadata(metadata), ContentType: contentType(key) }));
   }
 
   async get(key: string): Promise<StoredObject | undefined> {

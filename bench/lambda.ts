@@ -33,7 +33,8 @@ export interface LambdaFigures {
 
 const RUNNER = `import { readFileSync } from 'node:fs';
 import dns from 'node:dns';
-// The emulator's queue URLs are http://sqs.<region>.localhost:<port>/…: resolve them to 127.0.0.1.
+// The emulator's queue URLs are http://sqs.<region>.localhost:<port>/… (SQS's endpoint here, as the
+// queue's host is in AWS): resolve them to 127.0.0.1.
 const lookup = dns.lookup;
 dns.lookup = (name, options, cb) => name.endsWith('.localhost')
   ? (typeof options === 'function' ? options(null, '127.0.0.1', 4) : options.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))
@@ -75,7 +76,7 @@ export async function runLambda(o: { quick: boolean; firstId: number; log: (line
     await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench' }));
     const env = {
-      PATH: process.env.PATH, BUCKET_NAME: 'bench', QUEUE_URL: QueueUrl!, AWS_ENDPOINT_URL: aws.address, AWS_REGION: 'us-east-1',
+      PATH: process.env.PATH, BUCKET_NAME: 'bench', QUEUE_URL: QueueUrl!, AWS_ENDPOINT_URL: aws.address, AWS_ENDPOINT_URL_SQS: new URL(QueueUrl!).origin, AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', BASE_URL: sim.url, USER_AGENT: 'api-scraper bench (127.0.0.1 only)',
     };

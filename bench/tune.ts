@@ -26,7 +26,7 @@ export const DEFAULT_LEVELS = [1, 5, 10, 20, 50, 100, 200];
 
 /**
  * Concurrency never exceeds this against an origin other than 127.0.0.1/localhost:
- * the README's polite default for public APIs.
+ * a polite ceiling for public APIs.
  */
 export const POLITE_MAX_CONCURRENCY = 8;
 

@@ -29,7 +29,7 @@ const VISIBILITY_TIMEOUT_FACTOR = 6;
 const NORMALISE_RETRY_ATTEMPTS = 2;
 
 /**
- * The AWS host of the scraper (ARCHITECTURE.md):
+ * The AWS host of the scraper (docs/aws.md):
  * schedule → dispatch → SQS → fetch → S3 raw/ → normalise → S3 tables/ → Glue/Athena,
  * plus a nightly compaction.
  *

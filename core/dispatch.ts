@@ -45,8 +45,9 @@ const BATCH = 1000;
  * Plans one scheduled run and sends it. VIA: one snapshot stamped with the
  * schedule's time. MaxSold: the next `window` ids past the highest auction seen,
  * a window of ids probed further ahead, plus every auction still open (the normaliser
- * leaves a marker per auction under state/seen/, its closing time in the key); markers
- * of auctions closed for longer than `finalPollMs` are removed. The work per run is one
+ * leaves a marker per auction under state/seen/, its closing time in the key), an auction
+ * that has closed once more as its `final` poll; markers of auctions closed for longer
+ * than `finalPollMs` are removed. The work per run is one
  * LIST per 1,000 markers, the sends and one cursor write. The cursor is written after
  * the send, so a failed send is simply planned again.
  */
@@ -78,18 +79,19 @@ export async function dispatch(plan: 'maxsold' | 'via', at: number, store: Objec
     const m = parseSeenMarker(key);
     if (!m) continue;
     const prev = latest.get(m.id);
-    // A soft-close extension leaves a later marker: keep the latest closing time.
-    if (!prev || (prev.closesAt !== null && (m.closesAt === null || m.closesAt > prev.closesAt))) {
+    // A soft-close extension leaves a later marker: keep the latest closing time. A marker
+    // without one (an empty answer) never hides one with it: the auction stays polled.
+    if (!prev || (m.closesAt !== null && (prev.closesAt === null || m.closesAt > prev.closesAt))) {
       if (prev) stale.push(prev.key);
       latest.set(m.id, { key, closesAt: m.closesAt });
     } else stale.push(key);
   }
-  const open: string[] = [];
+  const open: { id: string; closed: boolean }[] = [];
   const closed: string[] = [...stale];
   let highestSeen = cursor?.highestSeen ?? config.startId - 1;
   for (const [id, m] of latest) {
     highestSeen = Math.max(highestSeen, Number(id));
-    if (m.closesAt !== null && m.closesAt + (config.finalPollMs ?? 3_600_000) > at) open.push(id);
+    if (m.closesAt !== null && m.closesAt + (config.finalPollMs ?? 3_600_000) > at) open.push({ id, closed: m.closesAt <= at });
     else closed.push(m.key);
   }
   const newIds: IdRange = { from: highestSeen + 1, to: highestSeen + config.window };
@@ -101,7 +103,7 @@ export async function dispatch(plan: 'maxsold' | 'via', at: number, store: Objec
   const probe: IdRange = { from: probeFrom, to: Math.min(probeFrom + config.window - 1, highestSeen + maxGap) };
   const items: WorkItem[] = [...planAuctions(probe.to >= probe.from ? [newIds, probe] : [newIds], dt)];
   const planned = items.length;
-  for (const id of open) if (Number(id) < newIds.from) items.push({ source: 'maxsold', id, dt });
+  for (const { id, closed } of open) if (Number(id) < newIds.from) items.push(closed ? { source: 'maxsold', id, dt, final: true } : { source: 'maxsold', id, dt });
   for (let i = 0; i < items.length; i += BATCH) await queue.send(items.slice(i, i + BATCH));
   const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(at).toISOString() };
   await store.put(CURSOR_KEY, new TextEncoder().encode(JSON.stringify(next)));

@@ -1,6 +1,6 @@
 /**
  * Errors are typed by what happens next, not by where they came from
- * (see ARCHITECTURE.md, "Errors, by what happens next").
+ * (see docs/reliability.md, "Errors, by what happens next").
  */
 
 /** Retry now: connection reset, timeout, 5xx, a truncated or non-JSON body. Backoff with full jitter. */

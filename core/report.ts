@@ -164,7 +164,7 @@ function reportLines(r: RunReport): [string, string][] {
 }
 
 /** What a data-anomaly line means, where it is printed. */
-export const ANOMALY_LEGEND = '<table>.<field>:<reason>, as README "Field contract" defines them';
+export const ANOMALY_LEGEND = '<table>.<field>:<reason>, as docs/field-contract.md defines them';
 
 function anomalyTotal(anomalies: Record<string, number>): string {
   const n = Object.values(anomalies).reduce((a, b) => a + b, 0);

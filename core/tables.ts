@@ -1,6 +1,6 @@
 /**
  * Table schemas and the field contract: the one place both are defined. The Parquet
- * writer, the DuckDB views, the Glue tables, the README and the field readers
+ * writer, the DuckDB views, the Glue tables, docs/tables.md and the field readers
  * (sources/fields.ts) are all derived from this list.
  * Timestamps are carried as epoch milliseconds in rows and stored as UTC microseconds.
  */

@@ -13,6 +13,11 @@ export interface MaxsoldWork {
   itemId?: string;
   /** Partition date `YYYY-MM-DD` the plan was made for. */
   dt: string;
+  /**
+   * The poll after the auction closed: asked unconditionally and stored even if unchanged,
+   * so its final prices have a row fetched after the close.
+   */
+  final?: true;
 }
 
 export interface ViaWork {
@@ -35,7 +40,10 @@ export function parseWorkItem(value: unknown): WorkItem {
     if (v.itemId !== undefined && (typeof v.itemId !== 'string' || !ID.test(v.itemId))) {
       throw new TypeError(`work item: "itemId" must be a positive integer string, got ${JSON.stringify(v.itemId)}`);
     }
-    return v.itemId === undefined ? { source: 'maxsold', id: v.id, dt: v.dt } : { source: 'maxsold', id: v.id, itemId: v.itemId, dt: v.dt };
+    if (v.final !== undefined && v.final !== true) throw new TypeError(`work item: "final" must be true when present, got ${JSON.stringify(v.final)}`);
+    const item: MaxsoldWork = v.itemId === undefined ? { source: 'maxsold', id: v.id, dt: v.dt } : { source: 'maxsold', id: v.id, itemId: v.itemId, dt: v.dt };
+    if (v.final === true) item.final = true;
+    return item;
   }
   if (v.source === 'via') {
     if (typeof v.at !== 'string' || !INSTANT.test(v.at)) throw new TypeError(`work item: "at" must be a UTC instant like 2026-11-26T12:15:00Z, got ${JSON.stringify(v.at)}`);

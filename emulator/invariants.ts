@@ -152,12 +152,14 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
       }
       add('compacted partitions hold one version per identity', duplicates === 0, `${partitions} table-days before ${lastDay}; ${duplicates} duplicate rows`, partitions);
       const closed = [...run.polls.keys()].filter((id) => live.exists(id, end) && live.finalCloseMs(id) < end - HOUR && faults.permanentFor(id) === null);
-      let withFinal = 0;
+      const withFinal = new Set<string>();
       if (closed.length > 0) {
-        const r = await db.query(`SELECT count(DISTINCT auction_id) FROM maxsold_auctions WHERE fetched_at > last_item_closes_at AND auction_id IN (${closed.join(',')})`);
-        withFinal = Number(r.rows[0]?.[0]);
+        const r = await db.query(`SELECT DISTINCT auction_id FROM maxsold_auctions WHERE fetched_at > last_item_closes_at AND auction_id IN (${closed.join(',')})`);
+        for (const row of r.rows) withFinal.add(String(row[0]));
       }
-      add('every closed auction has its final prices', withFinal === closed.length, `${withFinal} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed`, closed.length);
+      const withoutFinal = closed.filter((id) => !withFinal.has(String(id)));
+      add('every closed auction has its final prices', withoutFinal.length === 0,
+        `${closed.length - withoutFinal.length} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed${withoutFinal.length ? `; not ${withoutFinal.slice(0, 10).join(', ')}` : ''}`, closed.length);
 
       // Bid histories: every item with bids in a closed auction's final snapshot has all its bids in maxsold_bids.
       let withBids = 0;

@@ -27,6 +27,8 @@ export interface FunctionStats {
   asyncEventsDropped: number;
   destinationSends: number;
   logBytes: number;
+  /** The first error's first line (init or invocation), to say what went wrong. */
+  firstError?: string;
 }
 
 export interface InvokeResult {
@@ -173,7 +175,9 @@ export class LambdaService {
       } catch (e) {
         s.invocations++;
         s.errors++;
-        return { status: 'error', error: `init failed: ${(e as Error).stack ?? String(e)}` };
+        const error = `init failed: ${(e as Error).stack ?? String(e)}`;
+        s.firstError ??= error.split('\n')[0];
+        return { status: 'error', error };
       }
       const { container, initMs } = loaded;
       s.invocations++;
@@ -210,7 +214,10 @@ export class LambdaService {
       s.maxDurationMs = Math.max(s.maxDurationMs, duration);
       s.logBytes += PLATFORM_LOG_BYTES;
       if (result.status === 'timeout') s.timeouts++;
-      else if (result.status === 'error') s.errors++;
+      else if (result.status === 'error') {
+        s.errors++;
+        s.firstError ??= (result.error ?? 'error').split('\n')[0];
+      }
       this.o.report?.(fnId, `REPORT RequestId: ${context.awsRequestId} Duration: ${duration} ms Memory Size: ${spec.memoryMb} MB${initMs ? ` Init Duration: ${initMs} ms` : ''}${result.status === 'ok' ? '' : ` Status: ${result.status}${result.error ? ` ${result.error.split('\n')[0]}` : ''}`}`);
       // A timed-out container is gone (Lambda stops it); the others are kept warm.
       if (result.status !== 'timeout') this.#containers.get(fnId)!.push(container);

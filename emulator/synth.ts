@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (cdk.json, cdk/, node_modules). */
@@ -79,4 +79,15 @@ export function existingTemplate(outdir: string): string {
   const templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
   if (templates.length !== 1) throw new Error(`cdk synth: expected one stack in ${outdir}, found ${templates.join(', ') || 'none'}`);
   return join(resolve(outdir), templates[0]!);
+}
+
+/**
+ * Lambda's Node.js runtime provides the AWS SDK, which the bundles leave out; here the
+ * project's node_modules stands in, found by Node from the bundle's directory upwards.
+ * An output directory outside the project gets a link to it.
+ */
+export function provideRuntimeModules(outdir: string): void {
+  const inside = !relative(PROJECT_ROOT, outdir).startsWith('..');
+  const link = join(outdir, 'node_modules');
+  if (!inside && !existsSync(link)) symlinkSync(join(PROJECT_ROOT, 'node_modules'), link, 'dir');
 }

@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { attemptItem, type FetchContext } from '../../core/fetch-item.js';
 import type { MessageVisibility, ObjectStore } from '../../core/ports.js';
-import { rawKey } from '../../core/raw-key.js';
+import { quarantineKey, rawKey } from '../../core/raw-key.js';
 import { backoffMs } from '../../core/retry-policy.js';
 import { RunStats } from '../../core/run-stats.js';
 import { describeItem, parseWorkItem } from '../../core/work-item.js';
@@ -65,10 +65,12 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
       if (signal.aborted) throw new DeadlineReached('deadline: not started');
       try {
         stats.plan(item);
-        // The same key fetched earlier today (an open auction polled again): ask conditionally.
+        // The same key fetched earlier today (an open auction polled again): ask conditionally,
+        // except for the poll after the close, stored even if unchanged (its final prices).
         const previous = await store.head(rawKey(item));
+        const final = item.source === 'maxsold' && item.final === true;
         // The processor has stored the raw object of an accepted body (or an empty auction's).
-        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous, replaces: previous !== undefined });
+        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous: final ? undefined : previous, replaces: previous !== undefined });
         if (a.kind === 'accepted') {
           stats.bytesStored += a.stored.rawBytes;
           return stats.finish(item, 'fetched');
@@ -83,6 +85,12 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
           throw new RetryMessage(`throttled: retry after ${a.waitMs} ms`);
         }
         stats.failure(a.reason);
+        if (a.error === 'too_large') {
+          // Past the size limit every time: quarantined now with its first bytes, no redelivery.
+          await store.put(quarantineKey(rawKey(item)), a.rawGz ?? new Uint8Array(0), { ...(a.metadata ?? { 'work-item': JSON.stringify(item) }), attempts: String(receives), reason: a.reason });
+          logger.warn('quarantined: too large', { ...keys, reason: a.reason });
+          return stats.finish(item, 'quarantined', describeItem(item));
+        }
         if (receives >= deps.maxReceiveCount) {
           // Last delivery. A poison body is kept as raw: the normaliser quarantines it with the reason.
           if (a.error === 'poison' && a.rawGz && a.metadata) {

@@ -4,7 +4,7 @@ import { billTotal, monthlyBill } from '../../emulator/bill.js';
 import { runCloud, stopCloud, type CloudRun } from '../../emulator/cloud-run.js';
 import { DEFAULT_LATENCY, type LatencyRange } from '../../emulator/emulated-aws.js';
 import { checkInvariants } from '../../emulator/invariants.js';
-import { existingTemplate, PROJECT_ROOT, synthesizeUnlessCurrent } from '../../emulator/synth.js';
+import { existingTemplate, PROJECT_ROOT, provideRuntimeModules, synthesizeUnlessCurrent } from '../../emulator/synth.js';
 import { int, parse, rate, str, UsageError } from '../args.js';
 import { textTable } from './query.js';
 import { faultRates } from './simulate.js';
@@ -94,13 +94,18 @@ export async function cloudCommand(args: string[]): Promise<number> {
   mkdirSync(outdir, { recursive: true });
   let templateFile: string;
   if (p.values['no-synth']) {
-    templateFile = existingTemplate(outdir);
+    try {
+      templateFile = existingTemplate(outdir);
+    } catch (e) {
+      throw new UsageError(`--no-synth: ${(e as Error).message}; run once without --no-synth to synthesize it`);
+    }
   } else {
     say(`cdk synth → ${outdir} (${Object.entries(context).map(([k, v]) => `${k}=${v}`).join(' ')})`);
     const synth = await synthesizeUnlessCurrent(outdir, context);
     if (synth.reused) say(`  skipped: ${outdir} holds the synth of these sources and settings (${synth.fingerprint})`);
     templateFile = synth.templateFile;
   }
+  provideRuntimeModules(outdir);
   say(`emulating ${days} day(s) at volume ${volume} from ${new Date(startMs).toISOString().slice(0, 10)} (template ${templateFile.replace(PROJECT_ROOT + '/', '')})`);
   const run = await runCloud({
     templateFile,
@@ -172,6 +177,8 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
   lines.push(textTable(['function', 'MB', 'timeout s', 'invocations', 'errors', 'timeouts', 'throttles', 'cold', 'avg ms', 'max ms', 'peak conc.'],
     r.functions.map((f) => [f.name, String(f.memoryMb), String(f.timeoutSeconds), String(f.invocations), String(f.errors), String(f.timeouts), String(f.throttles), String(f.coldStarts),
       (f.billedMs / Math.max(1, f.invocations)).toFixed(0), String(f.maxDurationMs), String(f.peakConcurrency)])), '');
+  for (const f of r.functions) if (f.firstError) lines.push(`${f.name}: ${f.errors} error(s), the first: ${f.firstError}`);
+  if (r.functions.some((f) => f.firstError)) lines.push('');
   lines.push(textTable(['request', 'count'], Object.entries(r.requests).map(([k, v]) => [k, String(v)])), '');
   lines.push(`API: ${r.api.requests} requests (${Object.entries(r.api.statusCounts).map(([k, v]) => `${k}: ${v}`).join(', ')}), peak ${r.api.peakInFlight} open`, '');
   lines.push(textTable(['item', 'volume per month', 'how it is counted', 'USD'], r.bill.map((b) => [b.item, b.volume, b.basis, b.usd.toFixed(2)])));

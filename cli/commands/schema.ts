@@ -5,11 +5,11 @@ import { requireNoPositionals } from '../common.js';
 
 export const SCHEMA_HELP = `Usage: scraper schema [--contract]
 
-Prints every table's columns (name, type, meaning) as Markdown: the same text the
-README's "Tables" section holds.
+Prints every table's columns (name, type, meaning) as Markdown: the same text
+docs/tables.md holds between its schema markers.
 
 Options:
-      --contract       print the field contract instead (README "Field contract"): what
+      --contract       print the field contract instead (docs/field-contract.md): what
                        each API field may hold, and what happens otherwise
   -h, --help           show this help`;
 
@@ -45,7 +45,7 @@ function sourceRule(c: Column): string {
   return parts.join('; ') || 'as the type';
 }
 
-/** The README's field contract: each type's rule, then each table's fields and record rules. */
+/** The field contract (docs/field-contract.md): each type's rule, then each table's fields and record rules. */
 export function contractMarkdown(): string {
   const parts = [
     '| type | accepts | cast, kept and counted | otherwise null, counted |',

@@ -2,8 +2,9 @@ import type { ColumnType } from '../tables.js';
 import { TYPE_RANGE } from './fields.js';
 
 /**
- * What each type's reader (fields.ts) accepts, casts and counts, in words: the README's
- * field contract is generated from these and the column declarations in tables.ts.
+ * What each type's reader (fields.ts) accepts, casts and counts, in words: the field
+ * contract in docs/field-contract.md is generated from these and the column declarations
+ * in tables.ts.
  */
 export interface TypeRule {
   accepts: string;

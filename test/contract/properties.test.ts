@@ -9,7 +9,7 @@ import { expectedResult } from './reference.js';
  * The field contract as properties: for bodies made from the recorded fixtures and then
  * changed (mutations.ts), every cell the processor writes (read back from Parquet) and
  * every anomaly it counts equal what the reference works out from JSON.parse of the same
- * bytes and the README's rules. Each body goes through twice: as compact raw UTF-8, and
+ * bytes and the field contract's rules. Each body goes through twice: as compact raw UTF-8, and
  * indented with every non-ASCII character escaped; bodies over 96 KB (the indented
  * auctions) are parsed element by element (adapters/json-bytes.ts), smaller ones whole.
  *

@@ -5,7 +5,7 @@ import type { WorkItem } from '../../core/work-item.js';
 import { FETCHED_AT } from '../helpers/processed.js';
 
 /**
- * What a body must come out as, worked out again from the README's field contract with
+ * What a body must come out as, worked out again from the field contract (docs/field-contract.md) with
  * nothing of the implementation but the column declarations: JSON.parse of the body's
  * text, then each type's documented rule, written plainly here (a regex where the
  * implementation scans by hand, the WHATWG entity list from another package where it

@@ -59,6 +59,32 @@ describe('dispatch (MaxSold)', () => {
     expect([...store.objects.keys()].filter((k) => k.startsWith('state/seen/'))).toEqual([seenMarkerKey('100001', at + HOUR)]);
   });
 
+  it('keeps polling an auction whose later answer was empty: a marker without a closing time hides none', async () => {
+    const store = new CountingStore();
+    await store.put(seenMarkerKey('100001', at + HOUR), new Uint8Array(0));
+    await store.put(seenMarkerKey('100001', null), new Uint8Array(0));
+    // Seen empty first, lots and a closing time later.
+    await store.put(seenMarkerKey('100002', null), new Uint8Array(0));
+    await store.put(seenMarkerKey('100002', at + 2 * HOUR), new Uint8Array(0));
+    const queue = new ListQueue();
+    const summary = await dispatch('maxsold', at, store, queue, { startId: 100_000, window: 5, maxGap: 5 });
+    expect(summary.repolled).toBe(2);
+    expect([...store.objects.keys()].filter((k) => k.startsWith('state/seen/')).sort()).toEqual([seenMarkerKey('100001', at + HOUR), seenMarkerKey('100002', at + 2 * HOUR)].sort());
+  });
+
+  it('asks for a closed auction once more as its final poll, and an open one as a plain poll', async () => {
+    const store = new CountingStore();
+    await store.put(seenMarkerKey('100001', at - HOUR / 2), new Uint8Array(0));
+    await store.put(seenMarkerKey('100002', at + HOUR), new Uint8Array(0));
+    const queue = new ListQueue();
+    await dispatch('maxsold', at, store, queue, { startId: 100_000, window: 5, maxGap: 5 });
+    const repolls = queue.items.filter((i) => i.source === 'maxsold' && Number(i.id) < 100_003);
+    expect(repolls).toEqual([
+      { source: 'maxsold', id: '100001', dt: '2026-11-26', final: true },
+      { source: 'maxsold', id: '100002', dt: '2026-11-26' },
+    ]);
+  });
+
   it('moves past a run of missing ids longer than the window', async () => {
     const store = new CountingStore();
     const queue = new ListQueue();

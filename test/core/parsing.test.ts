@@ -112,6 +112,12 @@ describe('keys', () => {
     expect(() => parseWorkItem({ source: 'maxsold', id: 'abc', dt: '2026-11-26' })).toThrow(/"id" must be/);
     expect(() => parseWorkItem({ source: 'ebay' })).toThrow(/"source" must be/);
   });
+
+  it('keeps a final poll\'s flag and refuses any other value for it', () => {
+    expect(parseWorkItem('{"source":"maxsold","id":"103417","dt":"2026-11-26","final":true}')).toEqual({ source: 'maxsold', id: '103417', dt: '2026-11-26', final: true });
+    expect(() => parseWorkItem({ source: 'maxsold', id: '103417', dt: '2026-11-26', final: 'yes' })).toThrow(/"final" must be true when present/);
+  });
+
   it('seen markers read back as written; another key is no marker', () => {
     const closes = Date.parse('2026-11-27T18:00:00Z');
     expect(parseSeenMarker(seenMarkerKey('103417', closes))).toEqual({ id: '103417', closesAt: closes });
