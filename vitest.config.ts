@@ -13,8 +13,22 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/helpers/cli-build.ts'],
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ALONE, sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: ALONE,
+          // Many files mostly wait on servers and child processes: three at a time keep two
+          // cores busy. Each worker keeps the modules it loaded (aws-cdk-lib, DuckDB, parquet-wasm)
+          // for the next file instead of loading them again; no test changes a module's state.
+          maxWorkers: 3,
+          isolate: false,
+          sequence: { groupOrder: 0 },
+        },
+      },
       { extends: true, test: { name: 'alone', include: ALONE, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },

@@ -2,7 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreUsage } from './cpu-sampler.js';
-import { benchProgram, cliProgram, runCommand, type CommandRun, type Program } from './command-run.js';
+import { runCommand, type CommandRun } from './command-run.js';
+import { benchProgram, cliProgram, type Program } from './programs.js';
 import type { SimulatorProcess } from './sim-process.js';
 
 /** The commands the cold section runs, each in a fresh process, as a user types them. */

@@ -1,29 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../core/report.js';
 import { CpuSampler, type CoreUsage } from './cpu-sampler.js';
+import { cliProgram, type Program } from './programs.js';
 import type { SimulatorProcess } from './sim-process.js';
-
-/** A program of this project as a fresh process: the built CLI (or its sources under tsx, in tests), or a bench script. */
-export interface Program {
-  /** Node flags the program needs (tsx under the sources). */
-  execArgv: string[];
-  script: string;
-}
-
-const SOURCES = import.meta.url.endsWith('.ts');
-
-/** The `scraper` command as a user runs it (`node dist/cli/main.js`). */
-export function cliProgram(): Program {
-  return { execArgv: SOURCES ? ['--import', 'tsx'] : [], script: fileURLToPath(new URL(SOURCES ? '../cli/main.ts' : '../cli/main.js', import.meta.url)) };
-}
-
-/** A script of the bench (bare-baseline) as its own process. */
-export function benchProgram(name: string): Program {
-  return { execArgv: SOURCES ? ['--import', 'tsx'] : [], script: fileURLToPath(new URL(SOURCES ? `./${name}.ts` : `./${name}.js`, import.meta.url)) };
-}
 
 /** What a run says of itself: the scraper's report.json, or the same fields from the bare baseline. */
 export type RunFacts = Pick<RunReport, 'requests' | 'process' | 'eventLoopDelayMs'> & Partial<RunReport> & { failures?: number };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { UndiciHttpClient } from '../adapters/undici-http.js';
 import type { SimulatorStats } from '../simulator/index.js';
-import { cliProgram } from './command-run.js';
+import { cliProgram } from './programs.js';
 
 export interface SimulatorProcessOptions {
   latencyMs: number;

@@ -1,6 +1,6 @@
 import { sweepChart, writeChart } from './charts.js';
 import { markdownTable, num, textTable } from './text-table.js';
-import type { TuneReport } from './tune.js';
+import type { TuneReport } from './tune-result.js';
 
 function stepsTable(r: TuneReport): { headers: string[]; rows: string[][] } {
   return {

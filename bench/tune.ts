@@ -1,10 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliProgram, runCommand } from './command-run.js';
+import { runCommand } from './command-run.js';
+import { cliProgram } from './programs.js';
 import { timestampName } from './options.js';
 import { startSimulatorProcess } from './sim-process.js';
 import { renderTuneMarkdown, tuneCharts } from './tune-report.js';
+import type { TuneReport, TuneStep } from './tune-result.js';
 
 export interface TuneOptions {
   /** Concurrency levels, tried in increasing order. @default [1, 5, 10, 20, 50, 100, 200] */
@@ -38,31 +40,6 @@ export function isLocalOrigin(origin: string): boolean {
 
 /** The knee: the smallest C reaching this share of the best clean step's req/s. */
 export const KNEE_SHARE = 0.9;
-
-export interface TuneStep {
-  concurrency: number;
-  requests: number;
-  wallSeconds: number;
-  cpuSeconds: number;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p95: number };
-  throttled429: number;
-  failures: number;
-  complete: boolean;
-}
-
-export interface TuneReport {
-  startedAt: string;
-  totalSeconds: number;
-  machine: { cores: number; node: string; loadAverage: number };
-  settings: Record<string, string | number>;
-  steps: TuneStep[];
-  /** Why the sweep stopped before the last level, if it did. */
-  stopped: string | null;
-  recommended: { concurrency: number; rule: string; reason: string } | null;
-  charts: string[];
-  notes: string[];
-}
 
 /**
  * Raises concurrency step by step over the same auctions, each step the real

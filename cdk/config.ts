@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { parseIdRanges } from '../core/planner.js';
+import { FUNCTION_DEFAULTS } from '../core/function-defaults.js';
 import { DEFAULT_USER_AGENT } from '../core/ports.js';
 
 /**
@@ -69,15 +70,15 @@ export const DEFAULT_SETTINGS: ScraperSettings = {
   maxsoldSchedule: 'rate(1 hour)',
   viaSchedule: 'rate(1 minute)',
   compactionSchedule: 'cron(30 2 * * ? *)',
-  maxsoldStartId: 104_000,
-  maxsoldWindow: 200,
+  maxsoldStartId: FUNCTION_DEFAULTS.maxsoldStartId,
+  maxsoldWindow: FUNCTION_DEFAULTS.maxsoldWindow,
   maxsoldWithBids: false,
   fetchMaxConcurrency: 5,
-  fetchConcurrencyPerInvocation: 4,
-  fetchRate: 8,
+  fetchConcurrencyPerInvocation: FUNCTION_DEFAULTS.fetchConcurrencyPerInvocation,
+  fetchRate: FUNCTION_DEFAULTS.fetchRate,
   fetchBatchSize: 10,
   fetchTimeoutSeconds: 60,
-  maxReceiveCount: 8,
+  maxReceiveCount: FUNCTION_DEFAULTS.maxReceiveCount,
   rawRetentionDays: 90,
   userAgent: DEFAULT_USER_AGENT,
 };

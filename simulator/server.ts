@@ -154,7 +154,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   // A request is seen only when this event loop gets to it. When the loop was busy
   // (building a large body), the request may have arrived any time since the loop last
-  // ran: the Retry-After check gives the client the benefit of that doubt. A late
+  // ran: the Retry-After check gives the client the benefit of that doubt, both ways (the
+  // earliest it may have come against a window's start, now against its end). A late
   // heartbeat marks such a stall; libuv runs timers before I/O, so the requests handled
   // in the same turn of the loop (until the next setImmediate) queued up during it.
   // A stall is measured on the monotonic clock: the wall clock may jump (a virtual clock
@@ -173,7 +174,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     lastBeatMono = mono;
   }, BEAT_MS);
   heartbeat.unref();
-  const arrivedAt = (now: number) => {
+  const earliestArrival = (now: number) => {
     const late = performance.now() - lastBeatMono;
     return late > 2 * BEAT_MS ? now - (late - BEAT_MS) : (stallStart ?? now);
   };
@@ -183,7 +184,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (rawUrl.startsWith('/__sim/')) return control(req, res, rawUrl.split('?')[0] ?? rawUrl);
     const now = Date.now();
     const info = classify(rawUrl);
-    stats.arrived(arrivedAt(now), info.route, info.auctionId);
+    stats.arrived(earliestArrival(now), now, info.route, info.auctionId);
     let open = true;
     res.once('close', () => {
       if (open) stats.left();

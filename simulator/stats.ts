@@ -63,19 +63,23 @@ export class StatsRecorder {
     };
   }
 
-  /** A request arrived; returns whether it ignored a running Retry-After. */
-  arrived(now: number, route: Route, auctionId: number | null): boolean {
+  /**
+   * A request arrived, at `earliest` or at the latest at `latest` (they differ when the event
+   * loop saw it late); returns whether it surely ignored a running Retry-After: it came after
+   * the window opened even if it came at `earliest`, and before it closed even at `latest`.
+   */
+  arrived(earliest: number, latest: number, route: Route, auctionId: number | null): boolean {
     const s = this.s;
     s.requests++;
     s.byRoute[route]++;
     s.inFlight++;
     if (s.inFlight > s.peakInFlight) s.peakInFlight = s.inFlight;
     if (auctionId !== null) this.perId.set(auctionId, (this.perId.get(auctionId) ?? 0) + 1);
-    while (this.pending.length && this.pending[0]!.activeAt <= now) {
+    while (this.pending.length && this.pending[0]!.activeAt <= earliest) {
       const w = this.pending.shift()!;
       if (w.expiresAt > this.activeUntil) this.activeUntil = w.expiresAt;
     }
-    const violation = now < this.activeUntil;
+    const violation = latest < this.activeUntil;
     if (violation) s.retryAfterViolations++;
     return violation;
   }

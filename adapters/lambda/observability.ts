@@ -5,8 +5,13 @@ import type { RunStats } from '../../core/run-stats.js';
 export const SERVICE = 'api-scraper';
 export const NAMESPACE = 'ApiScraper';
 
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+}
+
 /** One Logger and one Metrics (EMF) per function container. */
-export function createObservability(options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {}): { logger: Logger; metrics: Metrics } {
+export function createObservability(options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {}): Observability {
   return {
     logger: new Logger({ serviceName: SERVICE, logLevel: options.logLevel }),
     metrics: new Metrics({ namespace: NAMESPACE, serviceName: SERVICE }),

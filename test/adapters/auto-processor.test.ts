@@ -18,10 +18,11 @@ const input = (id: number) => {
   return { item, request: firstRequest(item, REAL_ORIGINS), body: new Uint8Array(body), contentEncoding: 'gzip', sourceKey: rawKey(item), fetchedAt: 0, metadata: { 'fetched-at': '2026-01-02T00:00:00.000Z' } };
 };
 
+/** Decides after 3 responses; the time limit is set far off, so a busy machine's slow first response does not decide first. */
 function auto(o: Partial<AutoOptions>): { auto: AutoProcessor; dir: string } {
   const { dir, cleanup } = tempDir('auto-');
   cleanups.push(cleanup);
-  return { auto: new AutoProcessor({ origins: REAL_ORIGINS }, { workers: 2, out: dir, store: new FsObjectStore(dir), loadEncoder: loadTableEncoder, sample: 3, ...o }), dir };
+  return { auto: new AutoProcessor({ origins: REAL_ORIGINS }, { workers: 2, out: dir, store: new FsObjectStore(dir), loadEncoder: loadTableEncoder, sample: 3, sampleMs: 600_000, ...o }), dir };
 }
 
 describe('--workers auto', () => {

@@ -13,16 +13,18 @@ export const TEST_USER_AGENT = 'api-scraper-test/0.1 (+tests; ops@example.org)';
 
 /**
  * An App as `cdk synth` builds it (same feature flags, a test User-Agent, an account quota
- * stated) but with asset bundling skipped for every stack, so no esbuild run: a synth
- * takes a few seconds.
+ * stated) but with asset bundling skipped for every stack, so no esbuild run, and without
+ * CloudFormation's template validation, which costs seconds of CPU per process to start:
+ * deployable.test.ts runs it (`validate`) on the stacks it checks, as `cdk synth` does.
  */
-export function testApp(context: Record<string, unknown> = {}, bundle = false): App {
+export function testApp(context: Record<string, unknown> = {}, options: { bundle?: boolean; validate?: boolean } = {}): App {
   return new App({
+    builtinCloudFormationValidation: options.validate ?? false,
     context: {
       ...CDK_JSON_CONTEXT,
       'scraper.userAgent': TEST_USER_AGENT,
       'scraper.accountConcurrency': '1000',
-      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
       ...context,
     },
   });

@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_USER_AGENT } from '../../core/ports.js';
 import { ScraperStack } from '../../cdk/scraper-stack.js';
 import { testApp } from './cdk-app.js';
+import { SETTINGS } from './test-stack.js';
 
 describe('a synth that could not be deployed as it is fails', () => {
   it('while the User-Agent is the placeholder, naming the setting and how to set it', () => {
@@ -28,5 +33,23 @@ describe('the account quota', () => {
 
   it('once stated and sufficient, is checked instead of explained', () => {
     expect(warnings(new ScraperStack(testApp(), 'Stated', { settings: { accountConcurrency: 1000 } }))).toEqual([]);
+  });
+});
+
+describe('CloudFormation\'s template validation (cdk.json: @aws-cdk/core:validateAgainstDefaultRules)', () => {
+  it('passes the stack with the default settings and with every optional one set', () => {
+    const app = testApp({}, { validate: true });
+    new ScraperStack(app, 'Defaults');
+    new ScraperStack(app, 'Everything', { settings: { ...SETTINGS, alarmEmail: 'ops@example.org', maxsoldWithBids: true } });
+    const assembly = app.synth();
+    // The report is written when the validation ran; it lists only plugins that found something.
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('fails a synth whose template breaks a rule, naming it (it is live)', () => {
+    const app = testApp({}, { validate: true });
+    new sqs.CfnQueue(new Stack(app, 'Broken'), 'Queue', { delaySeconds: 5000 });
+    expect(() => app.synth()).toThrow(/DelaySeconds: 5000 is greater than the maximum of 900 \(CloudFormation Validate\)/);
   });
 });

@@ -5,8 +5,9 @@ import { startSimulator, type RunningSimulator } from '../../simulator/index.js'
 import { runCli } from '../helpers/cli.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
+// Each of these is a command in a process of its own that exits at once: they run a few at a time.
 describe('bad arguments: one clear line naming the flag, exit 2', () => {
-  it.each([
+  it.concurrent.for<[string[], RegExp]>([
     [['run', 'maxsold', '--ids', 'abc'], /--ids: expected auction ids like 100000-100500/],
     [['run', 'maxsold', '--ids', '1-5', '--concurrency', 'lots'], /--concurrency: expected auto or a whole number from 1 to 1000, got "lots"/],
     [['run', 'maxsold', '--ids', '1-5', '--rate', 'fast'], /--rate: expected a request rate like 10\/s or 600\/min/],
@@ -23,7 +24,7 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['query', '--table', 'nope'], /--table: expected one of maxsold_auctions/],
     [['simulate', '--faults', 'meteor=0.5'], /--faults: expected kind=rate pairs/],
-  ])('scraper %j', async (args, message) => {
+  ])('scraper %j', async ([args, message], { expect }) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -32,9 +33,9 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
 });
 
 describe('--help everywhere', () => {
-  it.each([['--help'], ['run', '--help'], ['query', '--help'], ['demo', '--help'], ['simulate', '--help'], ['reprocess', '--help'], ['compact', '--help']])(
+  it.concurrent.for([['--help'], ['run', '--help'], ['query', '--help'], ['demo', '--help'], ['simulate', '--help'], ['reprocess', '--help'], ['compact', '--help']])(
     'scraper %s',
-    async (...args) => {
+    async (args, { expect }) => {
       const r = await runCli(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage/);

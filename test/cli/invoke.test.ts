@@ -9,7 +9,7 @@ describe('scraper invoke: the Lambda handlers in-process with local adapters', (
   afterAll(cleanup);
 
   it('dispatch → fetch → normalise, from the sample events', async () => {
-    const dispatch = await runCli(['invoke', 'dispatch', '--event', 'events/schedule-maxsold.json', '--out', dir, '--window', '3']);
+    const dispatch = await runCli(['invoke', 'dispatch', '--event', 'events/schedule-maxsold.json', '--out', dir, '--start-id', '100000', '--window', '3']);
     expect(dispatch.code, dispatch.stderr).toBe(0);
     expect(JSON.parse(dispatch.stdout)).toMatchObject({ plan: 'maxsold', sent: 6, newIds: { from: 100000, to: 100002 }, probed: { from: 100003, to: 100005 } });
     const fetch = await runCli(['invoke', 'fetch', '--event', join(dir, 'queue/batch-0001.json'), '--out', dir]);
@@ -19,6 +19,19 @@ describe('scraper invoke: the Lambda handlers in-process with local adapters', (
     const normalise = await runCli(['invoke', 'normalise', '--event', 'events/s3-raw-created.json', '--out', dir]);
     expect(normalise.code, normalise.stderr).toBe(0);
     expect(existsSync(join(dir, 'tables/maxsold_items/dt=2026-11-26/maxsold-100000.parquet'))).toBe(true);
+  });
+
+  it('dispatch without flags plans as the deployed function does: from id 104000, 200 new ids', async () => {
+    const fresh = join(dir, 'defaults');
+    const r = await runCli(['invoke', 'dispatch', '--event', 'events/schedule-maxsold.json', '--out', fresh]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ plan: 'maxsold', newIds: { from: 104000, to: 104199 } });
+  });
+
+  it('a bad flag standing in for a function setting is a usage error naming the flag', async () => {
+    const r = await runCli(['invoke', 'dispatch', '--event', 'events/schedule-maxsold.json', '--out', join(dir, 'bad'), '--start-id', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--start-id: expected a whole number from 1 to 99999999, got "0"/);
   });
 
   it('a missing event file is a usage error', async () => {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { importsOf } from '../helpers/imports.js';
 
 const CORE = fileURLToPath(new URL('../../core/', import.meta.url));
 
@@ -14,13 +15,6 @@ const files = (readdirSync(CORE, { recursive: true }) as string[]).filter((f) =>
 const PURE_LIBRARIES: Record<string, { file: string; reason: string }> = {
   entities: { file: 'html-entities.ts', reason: 'HTML5 character references: 2,125 names and the numeric rules, kept up by a maintained package' },
 };
-
-function importsOf(source: string): string[] {
-  const specs: string[] = [];
-  for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g)) specs.push(m[1]!);
-  for (const m of source.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
-  return specs;
-}
 
 describe('core/ stays pure', () => {
   it('has sources to check', () => expect(files.length).toBeGreaterThan(10));

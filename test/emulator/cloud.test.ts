@@ -30,7 +30,7 @@ beforeAll(async () => {
     '--set', 'viaSchedule=rate(10 minutes)', '--set', 'maxsoldWindow=20',
     '--faults', 'notFound=0.08,empty=0.03,schema=0.05,serverError=0.02,reset=0.02,truncated=0.02,html=0.02,slow=0.01',
     '--cdk-out', cdkOut, '--json',
-  ]);
+  ], { sources: true });
   stderr = r.stderr;
   report = JSON.parse(r.stdout);
 }, 300_000);

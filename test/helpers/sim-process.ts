@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SimulatorStats } from '../../simulator/index.js';
+import { cliCommand } from './cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -10,7 +11,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * such as Retry-After violations then measure the client alone.
  */
 export async function startSimulatorProcess(args: string[]): Promise<{ url: string; stats(): Promise<SimulatorStats>; close(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'simulate', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, cliCommand(['simulate', '--port', '0', ...args]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {
