@@ -37,10 +37,14 @@ export class AutoProcessor implements Processor {
   #measured = 0;
   #startedAt = 0;
 
-  constructor(private readonly config: ProcessorConfig, private readonly o: AutoOptions) {
+  constructor(
+    private readonly config: ProcessorConfig,
+    private readonly o: AutoOptions,
+  ) {
     const sample = o.sample ?? 30;
     if (o.workers <= 1) this.#reason = 'one core: no pool';
-    else if (o.expected !== undefined && o.expected < sample) this.#reason = `${o.expected} item(s) planned, fewer than the ${sample} it takes to measure: no pool`;
+    else if (o.expected !== undefined && o.expected < sample)
+      this.#reason = `${o.expected} item(s) planned, fewer than the ${sample} it takes to measure: no pool`;
     else {
       this.#pool = new PoolProcessor({ config, out: o.out }, o.workers);
       this.#reason = 'undecided: too few responses to measure';
@@ -56,7 +60,11 @@ export class AutoProcessor implements Processor {
     if (!pool) return this.#inlineProcessor().process(input);
     if (this.#startedAt === 0) this.#startedAt = performance.now();
     const result = await pool.process(input);
-    if (this.#measured >= 0 && (++this.#measured >= (this.o.sample ?? 30) || performance.now() - this.#startedAt >= (this.o.sampleMs ?? 10_000))) this.#decide(pool);
+    if (
+      this.#measured >= 0 &&
+      (++this.#measured >= (this.o.sample ?? 30) || performance.now() - this.#startedAt >= (this.o.sampleMs ?? 10_000))
+    )
+      this.#decide(pool);
     return result;
   }
 

@@ -44,7 +44,9 @@ export function lockDataDir(dir: string, command: string): () => void {
     const held = readHolder(path);
     if (held === 'gone') continue;
     if (held !== 'unreadable' && !isStale(held)) {
-      throw new FatalError(`the data directory ${dir} is in use by another run (pid ${held.pid} on ${held.host}: "${held.command}", since ${held.since}); if that run is gone, delete ${path}`);
+      throw new FatalError(
+        `the data directory ${dir} is in use by another run (pid ${held.pid} on ${held.host}: "${held.command}", since ${held.since}); if that run is gone, delete ${path}`,
+      );
     }
     if (held === 'unreadable' && Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) < UNREADABLE_GRACE_MS) {
       throw new FatalError(`the data directory ${dir} is being locked by another run (${path} was just created)`);
@@ -96,7 +98,10 @@ function takeOverStale(path: string, judged: LockHolder | 'unreadable'): void {
     throw e;
   }
   const moved = readHolder(aside);
-  const same = judged === 'unreadable' ? moved === 'unreadable' : moved !== 'gone' && moved !== 'unreadable' && moved.pid === judged.pid && moved.since === judged.since;
+  const same =
+    judged === 'unreadable'
+      ? moved === 'unreadable'
+      : moved !== 'gone' && moved !== 'unreadable' && moved.pid === judged.pid && moved.since === judged.since;
   if (!same) {
     try {
       linkSync(aside, path);

@@ -9,8 +9,14 @@ export interface QueryResult {
 }
 
 const SQL_TYPE: Record<ColumnType, string> = {
-  string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', bool: 'BOOLEAN',
-  timestamp: 'TIMESTAMPTZ', date: 'DATE', string_list: 'VARCHAR[]',
+  string: 'VARCHAR',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  float64: 'DOUBLE',
+  bool: 'BOOLEAN',
+  timestamp: 'TIMESTAMPTZ',
+  date: 'DATE',
+  string_list: 'VARCHAR[]',
 };
 
 export interface QueryOptions {
@@ -28,7 +34,10 @@ export interface QueryOptions {
  * row per entity, because rows are snapshots.
  */
 export class TableQuery {
-  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
 
   static async open(dataDir: string, options: QueryOptions = {}): Promise<TableQuery> {
     const instance = await DuckDBInstance.create(':memory:');
@@ -52,7 +61,9 @@ export class TableQuery {
     const hasFiles = existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
     if (hasFiles) {
       const glob = join(globLiteral(dir), '*', '*.parquet');
-      await this.connection.run(`CREATE VIEW ${schema.name} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`);
+      await this.connection.run(
+        `CREATE VIEW ${schema.name} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`,
+      );
     } else {
       const cols = schema.columns.map((c) => `${c.name} ${SQL_TYPE[c.type]}`).join(', ');
       await this.connection.run(`CREATE TABLE ${schema.name} (${cols}, dt DATE)`);

@@ -18,6 +18,7 @@ export const TRINO_FUNCTIONS = [
 export async function speakTrino(db: TableQuery, database: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new TypeError(`database: expected a lower-case SQL identifier, got "${database}"`);
   await db.query(`CREATE SCHEMA IF NOT EXISTS ${database}`);
-  for (const table of TABLE_NAMES) await db.query(`CREATE OR REPLACE VIEW ${database}.${table} AS SELECT * REPLACE (CAST(dt AS VARCHAR) AS dt) FROM main.${table}`);
+  for (const table of TABLE_NAMES)
+    await db.query(`CREATE OR REPLACE VIEW ${database}.${table} AS SELECT * REPLACE (CAST(dt AS VARCHAR) AS dt) FROM main.${table}`);
   for (const statement of TRINO_FUNCTIONS) await db.query(statement);
 }

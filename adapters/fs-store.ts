@@ -51,7 +51,8 @@ export class FsObjectStore implements ObjectStore {
       const tmp = (this.#tmp ??= await this.#prepareTmp());
       const withMeta = metadata ? withGzipMetadata(body, metadata) : undefined;
       const writes = [{ path, tmp: join(tmp, String(this.#sequence++)), body: withMeta ?? body }];
-      if (metadata && !withMeta) writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
+      if (metadata && !withMeta)
+        writes.push({ path: path + META, tmp: join(tmp, String(this.#sequence++)), body: Buffer.from(JSON.stringify(metadata, null, 1)) });
       writeFilesAtomically(writes);
     } catch (e) {
       throw fatalOr(e, `cannot write ${(e as { target?: string }).target ?? path}`);
@@ -144,7 +145,6 @@ export class FsObjectStore implements ObjectStore {
     if (key.includes('..') || key.startsWith('/')) throw new TypeError(`object key must be relative without "..": ${key}`);
     return join(this.root, key);
   }
-
 }
 
 function fatalOr(e: unknown, what: string): unknown {

@@ -1,5 +1,26 @@
-import { Bool, DateDay, Field, type Data, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8, tableFromIPC, type DataType } from 'apache-arrow';
-import { Compression, EnabledStatistics, readParquet, Table as WasmTable, writeParquet, WriterPropertiesBuilder, type WriterProperties } from 'parquet-wasm';
+import {
+  Bool,
+  DateDay,
+  Field,
+  type Data,
+  Float64,
+  Int32,
+  Int64,
+  List,
+  TimestampMicrosecond,
+  Utf8,
+  tableFromIPC,
+  type DataType,
+} from 'apache-arrow';
+import {
+  Compression,
+  EnabledStatistics,
+  readParquet,
+  Table as WasmTable,
+  writeParquet,
+  WriterPropertiesBuilder,
+  type WriterProperties,
+} from 'parquet-wasm';
 import type { TableCodec } from '../core/ports.js';
 import { TABLES, type Column, type ColumnType, type Row, type TableName, type TableSchema } from '../core/tables.js';
 import { IpcStreamEncoder, type ArrayBuffers } from './arrow-ipc.js';
@@ -19,9 +40,11 @@ export type ParquetProfile = 'landing' | 'compacted';
 
 function writerProperties(schema: TableSchema, profile: ParquetProfile): WriterProperties {
   let b = new WriterPropertiesBuilder().setCreatedBy('api-scraper');
-  if (profile === 'compacted') return b.setCompression(Compression.ZSTD).setDictionaryEnabled(true).setStatisticsEnabled(EnabledStatistics.Chunk).build();
+  if (profile === 'compacted')
+    return b.setCompression(Compression.ZSTD).setDictionaryEnabled(true).setStatisticsEnabled(EnabledStatistics.Chunk).build();
   b = b.setCompression(Compression.SNAPPY).setDictionaryEnabled(false).setStatisticsEnabled(EnabledStatistics.None);
-  for (const c of schema.columns) if (c.type !== 'string' && c.type !== 'string_list') b = b.setColumnStatisticsEnabled(c.name, EnabledStatistics.Chunk);
+  for (const c of schema.columns)
+    if (c.type !== 'string' && c.type !== 'string_list') b = b.setColumnStatisticsEnabled(c.name, EnabledStatistics.Chunk);
   return b.build();
 }
 
@@ -30,7 +53,8 @@ const encoders = new Map<TableSchema, IpcStreamEncoder>();
 
 function encoderOf(schema: TableSchema): IpcStreamEncoder {
   let encoder = encoders.get(schema);
-  if (!encoder) encoders.set(schema, (encoder = new IpcStreamEncoder(schema.columns.map((c) => new Field(c.name, arrowType(c.type), true)))));
+  if (!encoder)
+    encoders.set(schema, (encoder = new IpcStreamEncoder(schema.columns.map((c) => new Field(c.name, arrowType(c.type), true)))));
   return encoder;
 }
 
@@ -40,7 +64,10 @@ function encoderOf(schema: TableSchema): IpcStreamEncoder {
  * (`parquetFromBatches`).
  */
 export function encodeRecordBatch(schema: TableSchema, rows: Row[]): Uint8Array {
-  return encoderOf(schema).recordBatch(rows.length, schema.columns.map((c) => buildColumn(c, rows)));
+  return encoderOf(schema).recordBatch(
+    rows.length,
+    schema.columns.map((c) => buildColumn(c, rows)),
+  );
 }
 
 /** Record batches of one table (from any number of bodies) → one Parquet file, by parquet-wasm. */
@@ -120,14 +147,22 @@ function fromArrow(type: ColumnType, v: unknown): Row[string] {
 
 function arrowType(t: ColumnType): DataType {
   switch (t) {
-    case 'string': return new Utf8();
-    case 'int32': return new Int32();
-    case 'int64': return new Int64();
-    case 'float64': return new Float64();
-    case 'bool': return new Bool();
-    case 'timestamp': return new TimestampMicrosecond('UTC');
-    case 'date': return new DateDay();
-    case 'string_list': return new List(new Field('item', new Utf8(), true));
+    case 'string':
+      return new Utf8();
+    case 'int32':
+      return new Int32();
+    case 'int64':
+      return new Int64();
+    case 'float64':
+      return new Float64();
+    case 'bool':
+      return new Bool();
+    case 'timestamp':
+      return new TimestampMicrosecond('UTC');
+    case 'date':
+      return new DateDay();
+    case 'string_list':
+      return new List(new Field('item', new Utf8(), true));
   }
 }
 
@@ -204,7 +239,9 @@ function buildColumn(c: Column, rows: Row[]): ArrayBuffers {
       }
       const child = utf8(flat);
       return {
-        length: n, nullCount: 0, buffers: [EMPTY, bytes(offsets)],
+        length: n,
+        nullCount: 0,
+        buffers: [EMPTY, bytes(offsets)],
         children: [{ length: flat.length, nullCount: 0, buffers: [EMPTY, bytes(child.offsets), child.data] }],
       };
     }

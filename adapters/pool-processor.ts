@@ -13,7 +13,8 @@ export interface PoolSetup {
 }
 
 /** A worker's answer: the result, or the error that stopped it storing; and how long it worked. */
-export type PoolReply = { ok: true; result: ProcessResult; busyMs: number } | { ok: false; fatal: boolean; message: string; busyMs: number };
+export type PoolReply =
+  { ok: true; result: ProcessResult; busyMs: number } | { ok: false; fatal: boolean; message: string; busyMs: number };
 
 /**
  * Processing on a worker-thread pool: a body goes over by transfer, the worker checks
@@ -58,7 +59,8 @@ export class PoolProcessor implements Processor {
 export function transferable(...views: (Uint8Array | undefined)[]): TransferListItem[] {
   const out: TransferListItem[] = [];
   for (const v of views) {
-    if (v && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer && !out.includes(v.buffer)) out.push(v.buffer);
+    if (v && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer && !out.includes(v.buffer))
+      out.push(v.buffer);
   }
   return out;
 }

@@ -22,7 +22,16 @@ export type TableEncoder = (table: TableName, rows: Row[]) => Uint8Array;
 
 /** A body checked: everything about it but the files it yields. */
 type Checked =
-  | { kind: 'accepted'; rawGz: Uint8Array; sha256: string; size: number; tables: TableRows; anomalies: Record<string, number>; bidItemIds: string[]; closesAt?: number }
+  | {
+      kind: 'accepted';
+      rawGz: Uint8Array;
+      sha256: string;
+      size: number;
+      tables: TableRows;
+      anomalies: Record<string, number>;
+      bidItemIds: string[];
+      closesAt?: number;
+    }
   | Extract<ProcessResult, { kind: 'again' | 'failed' }>;
 
 /**
@@ -59,10 +68,20 @@ export function checkResponse(input: ProcessInput, config: ProcessorConfig): Che
       notUtf8: normalise && !isUtf8(plain),
     });
     if (result.kind === 'again') return result;
-    return { kind: 'accepted', rawGz, sha256, size: plain.byteLength, tables: result.tables, anomalies: result.anomalies, bidItemIds: result.bidItemIds, closesAt: result.closesAt };
+    return {
+      kind: 'accepted',
+      rawGz,
+      sha256,
+      size: plain.byteLength,
+      tables: result.tables,
+      anomalies: result.anomalies,
+      bidItemIds: result.bidItemIds,
+      closesAt: result.closesAt,
+    };
   } catch (e) {
     if (e instanceof TransientError) return { kind: 'failed', error: 'transient', reason: e.reason, rawGz, sha256 };
-    if (e instanceof PermanentError && e.outcome !== 'redirected') return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.reason, rawGz, sha256 };
+    if (e instanceof PermanentError && e.outcome !== 'redirected')
+      return { kind: 'failed', error: 'permanent', outcome: e.outcome, reason: e.reason, rawGz, sha256 };
     if (e instanceof PoisonError) return { kind: 'failed', error: 'poison', reason: `schema: ${e.reason}`, rawGz, sha256 };
     // A normaliser bug on odd data must not end the run: the body is kept in quarantine.
     return { kind: 'failed', error: 'poison', reason: `normaliser_error: ${(e as Error)?.message ?? String(e)}`, rawGz, sha256 };
@@ -115,7 +134,13 @@ export async function storeResponse(input: ProcessInput, deps: StoreDeps): Promi
       }
     } catch (e) {
       // Rows the table writer refuses are a normaliser bug on odd data: the body is quarantined, the run goes on.
-      return { kind: 'failed', error: 'poison', reason: `table_encode_error: ${(e as Error).message}`, rawGz: checked.rawGz, sha256: checked.sha256 };
+      return {
+        kind: 'failed',
+        error: 'poison',
+        reason: `table_encode_error: ${(e as Error).message}`,
+        rawGz: checked.rawGz,
+        sha256: checked.sha256,
+      };
     }
     // Side by side: in S3 each PUT is a round trip; the raw object still comes after all of them.
     await Promise.all(files.map((f) => store.put(f.key, f.bytes)));
@@ -127,7 +152,17 @@ export async function storeResponse(input: ProcessInput, deps: StoreDeps): Promi
     rawBytes = checked.rawGz.byteLength;
     await store.put(input.sourceKey, checked.rawGz, { ...input.metadata, sha256: checked.sha256, size: String(checked.size) });
   }
-  return { kind: 'stored', sha256: checked.sha256, size: checked.size, rawBytes, rows, tableFiles, anomalies: checked.anomalies, bidItemIds: checked.bidItemIds, closesAt: checked.closesAt };
+  return {
+    kind: 'stored',
+    sha256: checked.sha256,
+    size: checked.size,
+    rawBytes,
+    rows,
+    tableFiles,
+    anomalies: checked.anomalies,
+    bidItemIds: checked.bidItemIds,
+    closesAt: checked.closesAt,
+  };
 }
 
 /**

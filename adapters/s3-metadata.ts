@@ -25,9 +25,11 @@ export function s3Metadata(metadata: Record<string, string>): Record<string, str
   }
   if (dropped.length > 0) out.dropped = dropped.join(',');
   const over = sizeOf(out, []) - S3_METADATA_BYTES;
-  if (over > 0 && out.reason !== undefined && out.reason.length > over + 3) out.reason = out.reason.slice(0, out.reason.length - over - 3) + '...';
+  if (over > 0 && out.reason !== undefined && out.reason.length > over + 3)
+    out.reason = out.reason.slice(0, out.reason.length - over - 3) + '...';
   const size = sizeOf(out, []);
-  if (size > S3_METADATA_BYTES) throw new Error(`S3 metadata of ${size} bytes is over its ${S3_METADATA_BYTES}-byte limit: ${Object.keys(out).join(', ')}`);
+  if (size > S3_METADATA_BYTES)
+    throw new Error(`S3 metadata of ${size} bytes is over its ${S3_METADATA_BYTES}-byte limit: ${Object.keys(out).join(', ')}`);
   return out;
 }
 

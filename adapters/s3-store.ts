@@ -1,4 +1,13 @@
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { ObjectStore, StoredObject } from '../core/ports.js';
 import { s3Metadata } from './s3-metadata.js';
 
@@ -7,10 +16,21 @@ import { s3Metadata } from './s3-metadata.js';
  * object (S3 user metadata: lower-case keys, ASCII values, 2 KB in all: see s3Metadata).
  */
 export class S3ObjectStore implements ObjectStore {
-  constructor(private readonly client: S3Client, readonly bucket: string) {}
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
 
   async put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata && s3Metadata(metadata), ContentType: contentType(key) }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        Metadata: metadata && s3Metadata(metadata),
+        ContentType: contentType(key),
+      }),
+    );
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -43,10 +63,15 @@ export class S3ObjectStore implements ObjectStore {
 
   async putIfUnchanged(key: string, body: Uint8Array, etag: string | null): Promise<boolean> {
     try {
-      await this.client.send(new PutObjectCommand({
-        Bucket: this.bucket, Key: key, Body: body, ContentType: contentType(key),
-        ...(etag === null ? { IfNoneMatch: '*' } : { IfMatch: etag }),
-      }));
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType(key),
+          ...(etag === null ? { IfNoneMatch: '*' } : { IfMatch: etag }),
+        }),
+      );
       return true;
     } catch (e) {
       if (lostRace(e)) return false;
@@ -66,7 +91,12 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
-      const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+      const res = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
       const first = res.Errors?.[0];
       if (first) throw new Error(`S3 delete failed for ${res.Errors?.length} key(s), first ${first.Key}: ${first.Code}`);
     }

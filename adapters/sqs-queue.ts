@@ -9,7 +9,11 @@ const RESEND_ROUNDS = 5;
 
 /** The work queue on SQS: batched sends that retry exactly the entries SQS refused. */
 export class SqsWorkQueue implements WorkQueue, MessageVisibility {
-  constructor(private readonly client: SQSClient, readonly queueUrl: string, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))) {}
+  constructor(
+    private readonly client: SQSClient,
+    readonly queueUrl: string,
+    private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
 
   async send(items: WorkItem[]): Promise<void> {
     for (let i = 0; i < items.length; i += BATCH) await this.#sendBatch(items.slice(i, i + BATCH));
@@ -25,13 +29,16 @@ export class SqsWorkQueue implements WorkQueue, MessageVisibility {
       const refused = permanent[0];
       if (refused) throw new Error(`SQS refused ${permanent.length} message(s): ${refused.Code} ${refused.Message ?? ''}`);
       pending = pending.filter((e) => failed.has(e.Id));
-      if (pending.length > 0 && round + 1 >= RESEND_ROUNDS) throw new Error(`SQS kept failing ${pending.length} message(s) after ${RESEND_ROUNDS} rounds`);
+      if (pending.length > 0 && round + 1 >= RESEND_ROUNDS)
+        throw new Error(`SQS kept failing ${pending.length} message(s) after ${RESEND_ROUNDS} rounds`);
     }
   }
 
   async delay(receiptHandle: string, seconds: number): Promise<void> {
     // SQS allows 0..43200 s (12 h).
     const VisibilityTimeout = Math.max(0, Math.min(43_200, Math.ceil(seconds)));
-    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout }));
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout }),
+    );
   }
 }

@@ -91,7 +91,14 @@ export class UndiciHttpClient implements HttpClient {
     for (let redirects = 0; ; redirects++) {
       deadline.phase = 'headers';
       const { origin, pathname, search } = new URL(url);
-      const res = await dispatcherRequest.call(this.#agent, { origin, path: pathname + search, method: 'GET', headers, signal: deadline.signal, onInfo: () => deadline.informational++ });
+      const res = await dispatcherRequest.call(this.#agent, {
+        origin,
+        path: pathname + search,
+        method: 'GET',
+        headers,
+        signal: deadline.signal,
+        onInfo: () => deadline.informational++,
+      });
       deadline.phase = 'body';
       const status = res.statusCode;
       const h = res.headers;
@@ -100,13 +107,19 @@ export class UndiciHttpClient implements HttpClient {
         const body = await readBody(res.body, Number(header(h['content-length'])), this.#maxBodyBytes, contentEncoding);
         return {
           status,
-          headers: { contentType: header(h['content-type']), contentEncoding, etag: header(h.etag), lastModified: header(h['last-modified']) },
+          headers: {
+            contentType: header(h['content-type']),
+            contentEncoding,
+            etag: header(h.etag),
+            lastModified: header(h['last-modified']),
+          },
           body,
           redirects,
         };
       }
       await res.body.dump();
-      if (status === 304) return { status, headers: { etag: header(h.etag), lastModified: header(h['last-modified']) }, body: new Uint8Array(0), redirects };
+      if (status === 304)
+        return { status, headers: { etag: header(h.etag), lastModified: header(h['last-modified']) }, body: new Uint8Array(0), redirects };
       if (REDIRECTS.has(status)) {
         url = sameOriginTarget(url, header(h.location), redirects);
         continue;
@@ -142,12 +155,18 @@ function sameOriginTarget(from: string, location: string | undefined, followed: 
  * (undici's `maxResponseSize` ends the response there). A body whose Content-Length
  * already says it is too large is cut after its first bytes instead of being read up to the limit.
  */
-function readBody(body: Dispatcher.ResponseData['body'], declared: number, max: number, contentEncoding: string | undefined): Promise<Uint8Array> {
+function readBody(
+  body: Dispatcher.ResponseData['body'],
+  declared: number,
+  max: number,
+  contentEncoding: string | undefined,
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const stopAt = declared > max ? KEPT_BYTES : Infinity;
-    const tooLarge = (what: string) => new TooLargeError(max, keptHead(chunks, contentEncoding), `too_large: ${what}, the limit is ${max} bytes`);
+    const tooLarge = (what: string) =>
+      new TooLargeError(max, keptHead(chunks, contentEncoding), `too_large: ${what}, the limit is ${max} bytes`);
     body.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
@@ -155,7 +174,9 @@ function readBody(body: Dispatcher.ResponseData['body'], declared: number, max: 
       reject(tooLarge(`Content-Length ${declared}`));
       body.destroy();
     });
-    body.on('error', (e: Error & { code?: string }) => reject(e.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? tooLarge('the body went past it') : e));
+    body.on('error', (e: Error & { code?: string }) =>
+      reject(e.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? tooLarge('the body went past it') : e),
+    );
     body.on('end', () => resolve(concat(chunks, size)));
   });
 }
@@ -173,7 +194,13 @@ function concat(chunks: Buffer[], size: number): Uint8Array {
 
 /** The first bytes received, as gzip (as they came when the server sent gzip: a cut-short stream `zcat` still reads). */
 function keptHead(chunks: Buffer[], contentEncoding: string | undefined): Uint8Array {
-  const head = Buffer.concat(chunks, Math.min(KEPT_BYTES, chunks.reduce((n, c) => n + c.length, 0)));
+  const head = Buffer.concat(
+    chunks,
+    Math.min(
+      KEPT_BYTES,
+      chunks.reduce((n, c) => n + c.length, 0),
+    ),
+  );
   return /gzip/i.test(contentEncoding ?? '') && head[0] === 0x1f && head[1] === 0x8b ? head : gzipSync(head);
 }
 
@@ -188,7 +215,10 @@ class Deadline {
   /** 1xx answers received before the final one. */
   informational = 0;
 
-  constructor(readonly ms: number, outer: AbortSignal | undefined) {
+  constructor(
+    readonly ms: number,
+    outer: AbortSignal | undefined,
+  ) {
     this.#outer = outer;
     this.#timer = setTimeout(() => {
       this.expired = true;
@@ -224,7 +254,10 @@ function classify(e: unknown, signal: AbortSignal | undefined, deadline: Deadlin
   if (signal?.aborted) return signal.reason ?? e;
   if (deadline.expired) {
     const reason = deadline.reason();
-    return new TransientError(reason, `${reason}: no complete answer within ${deadline.ms} ms${deadline.informational > 0 ? ` (${deadline.informational} 1xx answers)` : ''}`);
+    return new TransientError(
+      reason,
+      `${reason}: no complete answer within ${deadline.ms} ms${deadline.informational > 0 ? ` (${deadline.informational} 1xx answers)` : ''}`,
+    );
   }
   return networkFailure(e);
 }

@@ -94,7 +94,11 @@ export class WorkerPool<I, O> {
     const i = this.#slots.indexOf(slot);
     if (i < 0 || this.#closed) return;
     // The oldest task was running; the one behind it never started, and says so.
-    slot.tasks.splice(0).forEach((t, i) => t.reject(i === 0 ? err : new Error(`worker died before this task started (${(err as Error)?.message ?? String(err)})`)));
+    slot.tasks
+      .splice(0)
+      .forEach((t, i) =>
+        t.reject(i === 0 ? err : new Error(`worker died before this task started (${(err as Error)?.message ?? String(err)})`)),
+      );
     void slot.worker.terminate();
     this.#slots[i] = this.#spawn();
     this.#dispatch();

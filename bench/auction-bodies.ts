@@ -40,6 +40,12 @@ export function processInput(b: AuctionBody, fetchedAt = Date.now()): ProcessInp
     contentType: 'application/json; charset=utf-8',
     sourceKey: rawKey(b.item),
     fetchedAt,
-    metadata: { url: maxsoldUrl(REAL_ORIGINS.maxsold, b.item, LIMIT), status: '200', 'fetched-at': new Date(fetchedAt).toISOString(), attempts: '1', 'work-item': JSON.stringify(b.item) },
+    metadata: {
+      url: maxsoldUrl(REAL_ORIGINS.maxsold, b.item, LIMIT),
+      status: '200',
+      'fetched-at': new Date(fetchedAt).toISOString(),
+      attempts: '1',
+      'work-item': JSON.stringify(b.item),
+    },
   };
 }

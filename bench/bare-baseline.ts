@@ -18,11 +18,14 @@ import { Agent, request } from 'undici';
  * Prints one JSON line: the figures the scraper's report.json has for the same run.
  */
 
-const { values } = parseArgs({ options: { 'base-url': { type: 'string' }, ids: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { 'base-url': { type: 'string' }, ids: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } },
+});
 const [from = NaN, to = NaN] = String(values.ids).split('-').map(Number);
 const concurrency = Number(values.concurrency);
 const out = String(values.out);
-if (!values['base-url'] || !(from > 0 && to >= from) || !(concurrency > 0)) throw new Error('usage: bare-baseline --base-url URL --ids A-B --concurrency C --out DIR');
+if (!values['base-url'] || !(from > 0 && to >= from) || !(concurrency > 0))
+  throw new Error('usage: bare-baseline --base-url URL --ids A-B --concurrency C --out DIR');
 mkdirSync(out, { recursive: true });
 
 const agent = new Agent({ connections: concurrency, pipelining: 1 });
@@ -40,7 +43,10 @@ async function lane(): Promise<void> {
     firstRequestMs ??= performance.now();
     requests++;
     try {
-      const res = await request(`${values['base-url']}/msapi/auctions/items?auctionid=${id}&limit=1000`, { dispatcher: agent, headers: { 'accept-encoding': 'gzip' } });
+      const res = await request(`${values['base-url']}/msapi/auctions/items?auctionid=${id}&limit=1000`, {
+        dispatcher: agent,
+        headers: { 'accept-encoding': 'gzip' },
+      });
       const bytes = Buffer.from(await res.body.arrayBuffer());
       const plain = res.headers['content-encoding'] === 'gzip' ? gunzipSync(bytes) : bytes;
       JSON.parse(plain.toString('utf8'));
@@ -62,7 +68,12 @@ process.stdout.write(
     requests,
     failures,
     wallSeconds,
-    process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, uptimeSeconds: process.uptime(), firstRequestSeconds: (firstRequestMs ?? 0) / 1000, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
+    process: {
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      uptimeSeconds: process.uptime(),
+      firstRequestSeconds: (firstRequestMs ?? 0) / 1000,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
     eventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
   }) + '\n',
 );

@@ -1,5 +1,17 @@
 import type { BenchReport } from './bench-report.js';
-import { coldTable, commandsTable, lambdaTable, layoutTable, microTable, scalingSummary, scalingTable, stagesTable, targetsTable, topFunctionsTable, type Table } from './bench-tables.js';
+import {
+  coldTable,
+  commandsTable,
+  lambdaTable,
+  layoutTable,
+  microTable,
+  scalingSummary,
+  scalingTable,
+  stagesTable,
+  targetsTable,
+  topFunctionsTable,
+  type Table,
+} from './bench-tables.js';
 import { COLD_MODE_DOC, COLD_MODES } from './cold.js';
 import { markdownTable } from './text-table.js';
 
@@ -18,20 +30,63 @@ export function renderBenchMarkdown(r: BenchReport): string {
   for (const n of r.notes) out.push('', `> ${n}`);
   out.push('', '## Targets', '', md(targetsTable(r.targets)));
   if (r.cold.length > 0) {
-    out.push('', '## Cold runs: the commands as typed, each in a fresh process', '', md(coldTable(r)), '', ...COLD_MODES.map((m) => `- **${m}**: ${COLD_MODE_DOC[m]}`), '', MEANINGS, '', md(commandsTable(r)));
-    if (r.helpCpuSeconds !== null) out.push('', `\`scraper --help\` in a fresh process: ${r.helpCpuSeconds.toFixed(2)} CPU-s (median of 3).`);
+    out.push(
+      '',
+      '## Cold runs: the commands as typed, each in a fresh process',
+      '',
+      md(coldTable(r)),
+      '',
+      ...COLD_MODES.map((m) => `- **${m}**: ${COLD_MODE_DOC[m]}`),
+      '',
+      MEANINGS,
+      '',
+      md(commandsTable(r)),
+    );
+    if (r.helpCpuSeconds !== null)
+      out.push('', `\`scraper --help\` in a fresh process: ${r.helpCpuSeconds.toFixed(2)} CPU-s (median of 3).`);
   }
   const scaling = scalingTable(r);
   if (scaling) out.push('', '## Warm: the processing pool at steady state', '', SCALING, '', md(scaling), '', scalingSummary(r));
   if (r.lambda) out.push('', '## The Lambda handlers, as bundled', '', LAMBDA, '', md(lambdaTable(r.lambda)));
-  if (r.layout) out.push('', '## Parquet file layout by normaliser trigger', '', 'The same auctions written one file per raw object (S3 event per object), per batch (SQS with a batching window), and per day (compacted); encode time and DuckDB query time (median of 5) over each.', '', md(layoutTable(r.layout)));
-  if (r.micro) out.push('', '## Micro-benchmarks', '', 'tinybench, in the bench process, one thread; mean time per operation with its relative margin of error.', '', md(microTable(r.micro)));
+  if (r.layout)
+    out.push(
+      '',
+      '## Parquet file layout by normaliser trigger',
+      '',
+      'The same auctions written one file per raw object (S3 event per object), per batch (SQS with a batching window), and per day (compacted); encode time and DuckDB query time (median of 5) over each.',
+      '',
+      md(layoutTable(r.layout)),
+    );
+  if (r.micro)
+    out.push(
+      '',
+      '## Micro-benchmarks',
+      '',
+      'tinybench, in the bench process, one thread; mean time per operation with its relative margin of error.',
+      '',
+      md(microTable(r.micro)),
+    );
   if (r.charts.length > 0) out.push('', '## Charts', '', ...r.charts.map((c) => `![${c}](${c})`));
   if (r.profiles.length > 0) {
     out.push('', '## Where the CPU goes (--profile)', '', PROFILES);
     for (const p of r.profiles) {
-      out.push('', `### ${p.run}`, '', `Files: ${p.files.map((f) => `\`${f}\``).join(', ')}`, '', md(stagesTable(`main thread, ${Math.round(p.main.busyMs)} ms busy`, p.main)), '', md(topFunctionsTable(p.main)));
-      if (p.workers) out.push('', md(stagesTable(`pool workers (merged), ${Math.round(p.workers.busyMs)} ms busy`, p.workers)), '', md(topFunctionsTable(p.workers)));
+      out.push(
+        '',
+        `### ${p.run}`,
+        '',
+        `Files: ${p.files.map((f) => `\`${f}\``).join(', ')}`,
+        '',
+        md(stagesTable(`main thread, ${Math.round(p.main.busyMs)} ms busy`, p.main)),
+        '',
+        md(topFunctionsTable(p.main)),
+      );
+      if (p.workers)
+        out.push(
+          '',
+          md(stagesTable(`pool workers (merged), ${Math.round(p.workers.busyMs)} ms busy`, p.workers)),
+          '',
+          md(topFunctionsTable(p.workers)),
+        );
     }
   }
   return out.join('\n') + '\n';

@@ -56,7 +56,10 @@ export interface BenchReport {
  * (500 and 3,000 auctions, 50 ms ± 5 ms, C = 50) on 2 cores; other settings make them
  * indicative only.
  */
-export function judgeTargets(r: Pick<BenchReport, 'cold' | 'helpCpuSeconds' | 'scaling' | 'lambda' | 'totalSeconds'>, run: 'quick' | 'defaults' | 'other'): Target[] {
+export function judgeTargets(
+  r: Pick<BenchReport, 'cold' | 'helpCpuSeconds' | 'scaling' | 'lambda' | 'totalSeconds'>,
+  run: 'quick' | 'defaults' | 'other',
+): Target[] {
   const at = (mode: ColdFigures['mode'], n: number) => r.cold.find((f) => f.mode === mode && f.auctions === n);
   const largest = Math.max(0, ...r.cold.filter((f) => f.mode !== 'naive').map((f) => f.auctions));
   const smallest = Math.min(...r.cold.filter((f) => f.mode !== 'naive').map((f) => f.auctions));
@@ -71,8 +74,13 @@ export function judgeTargets(r: Pick<BenchReport, 'cold' | 'helpCpuSeconds' | 's
     met: f?.ofBaseline == null ? null : f.ofBaseline >= want,
   });
   const loopDelays = r.cold.filter((f) => f.mode !== 'baseline' && f.eventLoopDelayMs);
-  const worstLoop = loopDelays.reduce<ColdFigures | undefined>((a, b) => (!a || b.eventLoopDelayMs!.p99 > a.eventLoopDelayMs!.p99 ? b : a), undefined);
-  const firstRequest = Math.max(...r.cold.filter((f) => f.mode !== 'baseline' && f.firstRequestSeconds !== null).map((f) => f.firstRequestSeconds!));
+  const worstLoop = loopDelays.reduce<ColdFigures | undefined>(
+    (a, b) => (!a || b.eventLoopDelayMs!.p99 > a.eventLoopDelayMs!.p99 ? b : a),
+    undefined,
+  );
+  const firstRequest = Math.max(
+    ...r.cold.filter((f) => f.mode !== 'baseline' && f.firstRequestSeconds !== null).map((f) => f.firstRequestSeconds!),
+  );
   const targets: Target[] = [
     fraction(parallelBig, 0.8),
     ...(parallelSmall && parallelSmall !== parallelBig ? [fraction(parallelSmall, 0.6)] : []),
@@ -117,19 +125,32 @@ export function judgeTargets(r: Pick<BenchReport, 'cold' | 'helpCpuSeconds' | 's
   targets.push({
     name: 'normalise handler bundle, warm, per auction object (S3 on this machine)',
     target: '≤ 15 ms',
-    measured: normalise ? `${normalise.warm.ms.toFixed(1)} ms (cold start ${normalise.init.ms.toFixed(0)} ms + first object ${normalise.first.ms.toFixed(0)} ms)` : '—',
+    measured: normalise
+      ? `${normalise.warm.ms.toFixed(1)} ms (cold start ${normalise.init.ms.toFixed(0)} ms + first object ${normalise.first.ms.toFixed(0)} ms)`
+      : '—',
     met: normalise ? normalise.warm.ms <= 15 : null,
   });
   const naiveSpeedups = r.cold.filter((f) => f.mode === 'async' || f.mode === 'parallel').filter((f) => f.overNaive !== null);
   for (const f of naiveSpeedups.filter((x) => x.auctions === largest)) {
     const want = f.mode === 'async' ? 15 : 30;
-    targets.push({ name: `${f.mode} (C=${f.concurrency}) vs the naive loop, req/s`, target: `≥ ${want}×`, measured: `${f.overNaive!.toFixed(1)}×`, met: f.overNaive! >= want });
+    targets.push({
+      name: `${f.mode} (C=${f.concurrency}) vs the naive loop, req/s`,
+      target: `≥ ${want}×`,
+      measured: `${f.overNaive!.toFixed(1)}×`,
+      met: f.overNaive! >= want,
+    });
   }
-  if (run !== 'defaults') for (const t of targets) if (t.met !== null) t.caveat = run === 'quick' ? '--quick run' : 'not the default settings';
+  if (run !== 'defaults')
+    for (const t of targets) if (t.met !== null) t.caveat = run === 'quick' ? '--quick run' : 'not the default settings';
   targets.push(
     run === 'quick'
       ? { name: 'bench --quick duration', target: '< 30 s', measured: `${r.totalSeconds.toFixed(0)} s`, met: r.totalSeconds < 30 }
-      : { name: 'bench duration with defaults', target: '< 5 min', measured: `${r.totalSeconds.toFixed(0)} s`, met: run === 'defaults' ? r.totalSeconds < 300 : null },
+      : {
+          name: 'bench duration with defaults',
+          target: '< 5 min',
+          measured: `${r.totalSeconds.toFixed(0)} s`,
+          met: run === 'defaults' ? r.totalSeconds < 300 : null,
+        },
   );
   return targets;
 }

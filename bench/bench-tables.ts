@@ -16,7 +16,23 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 /** One row per cold run: the real command in a fresh process, what the user gets. */
 export function coldTable(r: BenchReport): Table {
   return {
-    headers: ['run', 'auctions', 'req/s', 'of baseline', 'over naive', 'wall, s', 'CPU, s', 'CPU/auction, ms', 'cores used', 'loop delay p99 / max, ms', 'first request, s', 'per-core busy', 'peak RSS, MB', 'simulator CPU, s', 'other CPU, s'],
+    headers: [
+      'run',
+      'auctions',
+      'req/s',
+      'of baseline',
+      'over naive',
+      'wall, s',
+      'CPU, s',
+      'CPU/auction, ms',
+      'cores used',
+      'loop delay p99 / max, ms',
+      'first request, s',
+      'per-core busy',
+      'peak RSS, MB',
+      'simulator CPU, s',
+      'other CPU, s',
+    ],
     rows: r.cold.map((f) => [
       f.mode,
       thousands(f.auctions),
@@ -39,15 +55,36 @@ export function coldTable(r: BenchReport): Table {
 
 /** Each cold run's command line and what did the processing. */
 export function commandsTable(r: BenchReport): Table {
-  return { headers: ['run', 'command (fresh process)', 'processing'], rows: r.cold.map((f) => [`${f.mode} ${f.auctions}`, f.command, f.processing]) };
+  return {
+    headers: ['run', 'command (fresh process)', 'processing'],
+    rows: r.cold.map((f) => [`${f.mode} ${f.auctions}`, f.command, f.processing]),
+  };
 }
 
 /** The Lambda handlers' bundles: cold start, first invocation, warm invocations. */
 export function lambdaTable(results: LambdaFigures[]): Table {
   const t = (x: { ms: number; cpuMs: number }) => `${num(x.ms, 1)} / ${num(x.cpuMs, 1)}`;
   return {
-    headers: ['handler', 'one invocation', 'bundle, KiB', 'cold start: load + init, ms / CPU-ms', 'first invocation, ms / CPU-ms', 'warm, mean ms / CPU-ms', 'warm invocations', 'peak RSS, MB'],
-    rows: results.map((l) => [l.fn, l.unit, thousands(l.bundleKb), t(l.init), t(l.first), t(l.warm), String(l.warm.invocations), String(l.peakRssMb)]),
+    headers: [
+      'handler',
+      'one invocation',
+      'bundle, KiB',
+      'cold start: load + init, ms / CPU-ms',
+      'first invocation, ms / CPU-ms',
+      'warm, mean ms / CPU-ms',
+      'warm invocations',
+      'peak RSS, MB',
+    ],
+    rows: results.map((l) => [
+      l.fn,
+      l.unit,
+      thousands(l.bundleKb),
+      t(l.init),
+      t(l.first),
+      t(l.warm),
+      String(l.warm.invocations),
+      String(l.peakRssMb),
+    ]),
   };
 }
 
@@ -55,9 +92,26 @@ export function scalingTable(r: BenchReport): Table | null {
   const s = r.scaling;
   if (!s) return null;
   return {
-    headers: ['workers', 'bodies', 'item rows', 'seconds', 'CPU, s', 'item rows/s', 'JSON MB/s', 'other processes\' CPU, s', 'every batch, rows/s'],
+    headers: [
+      'workers',
+      'bodies',
+      'item rows',
+      'seconds',
+      'CPU, s',
+      'item rows/s',
+      'JSON MB/s',
+      "other processes' CPU, s",
+      'every batch, rows/s',
+    ],
     rows: s.runs.map((x) => [
-      String(x.workers), String(x.bodies), thousands(x.itemRows), num(x.seconds, 2), num(x.cpuSeconds, 2), thousands(x.itemRowsPerSecond), num(x.mbPerSecond, 1), num(x.otherCpuSeconds, 2),
+      String(x.workers),
+      String(x.bodies),
+      thousands(x.itemRows),
+      num(x.seconds, 2),
+      num(x.cpuSeconds, 2),
+      thousands(x.itemRowsPerSecond),
+      num(x.mbPerSecond, 1),
+      num(x.otherCpuSeconds, 2),
       x.batches.map(thousands).join(', '),
     ]),
   };
@@ -73,21 +127,42 @@ export function scalingSummary(r: BenchReport): string {
 export function microTable(results: MicroResult[]): Table {
   return {
     headers: ['micro-benchmark', 'one op', 'ops/s', 'time per op', '±', 'throughput'],
-    rows: results.map((m) => [m.name, m.op, m.opsPerSecond >= 100 ? thousands(m.opsPerSecond) : num(m.opsPerSecond, 1), formatMs(m.msPerOp), `${m.rme}%`, m.throughput ?? '']),
+    rows: results.map((m) => [
+      m.name,
+      m.op,
+      m.opsPerSecond >= 100 ? thousands(m.opsPerSecond) : num(m.opsPerSecond, 1),
+      formatMs(m.msPerOp),
+      `${m.rme}%`,
+      m.throughput ?? '',
+    ]),
   };
 }
 
 export function layoutTable(results: LayoutResult[]): Table {
   return {
     headers: ['layout', 'produced by', 'normaliser invocations', 'files', 'MB', 'encode, ms', 'scan all items, ms', 'one auction, ms'],
-    rows: results.map((l) => [l.layout, l.trigger, thousands(l.normaliserInvocations), thousands(l.files), num(l.megabytes, 1), num(l.encodeMs, 0), num(l.scanAllMs, 1), num(l.pointLookupMs, 1)]),
+    rows: results.map((l) => [
+      l.layout,
+      l.trigger,
+      thousands(l.normaliserInvocations),
+      thousands(l.files),
+      num(l.megabytes, 1),
+      num(l.encodeMs, 0),
+      num(l.scanAllMs, 1),
+      num(l.pointLookupMs, 1),
+    ]),
   };
 }
 
 export function targetsTable(targets: Target[]): Table {
   return {
     headers: ['target', 'wanted', 'measured', 'met'],
-    rows: targets.map((t) => [t.name, t.target, t.measured, `${t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'}${t.caveat ? ` (${t.caveat}: indicative)` : ''}`]),
+    rows: targets.map((t) => [
+      t.name,
+      t.target,
+      t.measured,
+      `${t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'}${t.caveat ? ` (${t.caveat}: indicative)` : ''}`,
+    ]),
   };
 }
 
@@ -96,7 +171,10 @@ export function stagesTable(title: string, s: ProfileSummary): Table {
 }
 
 export function topFunctionsTable(s: ProfileSummary, n = 12): Table {
-  return { headers: ['function (self time)', 'where', 'ms', 'share'], rows: s.top.slice(0, n).map((f) => [f.fn, f.where, num(f.ms, 0), pct(f.share)]) };
+  return {
+    headers: ['function (self time)', 'where', 'ms', 'share'],
+    rows: s.top.slice(0, n).map((f) => [f.fn, f.where, num(f.ms, 0), pct(f.share)]),
+  };
 }
 
 function formatMs(ms: number): string {

@@ -23,13 +23,27 @@ export async function writeChart(dir: string, file: string, spec: TopLevelSpec):
 const BASE = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white', config: { font: 'sans-serif' } } as const;
 
 /** One bar per category, its value printed on it; optionally dashed target lines, labelled at the right. */
-export function barChart(o: { title: string; rows: Record<string, unknown>[]; x: string; y: string; yTitle: string; label?: string; targets?: { value: number; label: string }[] }): TopLevelSpec {
+export function barChart(o: {
+  title: string;
+  rows: Record<string, unknown>[];
+  x: string;
+  y: string;
+  yTitle: string;
+  label?: string;
+  targets?: { value: number; label: string }[];
+}): TopLevelSpec {
   const width = 420;
   const bars = {
-    encoding: { x: { field: o.x, type: 'nominal', sort: null, axis: { labelAngle: 0, labelLimit: 240 }, title: null }, y: { field: o.y, type: 'quantitative', title: o.yTitle } },
+    encoding: {
+      x: { field: o.x, type: 'nominal', sort: null, axis: { labelAngle: 0, labelLimit: 240 }, title: null },
+      y: { field: o.y, type: 'quantitative', title: o.yTitle },
+    },
     layer: [
       { mark: { type: 'bar', color: '#4c78a8' } },
-      { mark: { type: 'text', dy: -6, fontSize: 11 }, encoding: { text: { field: o.label ?? o.y, type: o.label ? 'nominal' : 'quantitative' } } },
+      {
+        mark: { type: 'text', dy: -6, fontSize: 11 },
+        encoding: { text: { field: o.label ?? o.y, type: o.label ? 'nominal' : 'quantitative' } },
+      },
     ],
   };
   const layers: unknown[] = [bars];
@@ -39,7 +53,10 @@ export function barChart(o: { title: string; rows: Record<string, unknown>[]; x:
       data: { values: o.targets.map((t) => ({ v: t.value, label: t.label })) },
       layer: [
         { mark: { type: 'rule', color: '#e45756', strokeDash: [4, 3] }, encoding: { y } },
-        { mark: { type: 'text', align: 'right', x: width - 4, dy: -5, color: '#e45756', fontSize: 10 }, encoding: { y, text: { field: 'label' } } },
+        {
+          mark: { type: 'text', align: 'right', x: width - 4, dy: -5, color: '#e45756', fontSize: 10 },
+          encoding: { y, text: { field: 'label' } },
+        },
       ],
     });
   }
@@ -47,7 +64,11 @@ export function barChart(o: { title: string; rows: Record<string, unknown>[]; x:
 }
 
 /** Bars side by side within each category: `series` picks the colour and the offset. */
-export function groupedBarChart(o: { title: string; rows: { category: string; series: string; value: number }[]; yTitle: string }): TopLevelSpec {
+export function groupedBarChart(o: {
+  title: string;
+  rows: { category: string; series: string; value: number }[];
+  yTitle: string;
+}): TopLevelSpec {
   return {
     ...BASE,
     title: o.title,
@@ -66,12 +87,18 @@ export function groupedBarChart(o: { title: string; rows: { category: string; se
 }
 
 /** Per-core utilisation over time, one panel per run. */
-export function coreTimeline(o: { title: string; runs: string[]; rows: { run: string; t: number; core: string; busy: number }[] }): TopLevelSpec {
+export function coreTimeline(o: {
+  title: string;
+  runs: string[];
+  rows: { run: string; t: number; core: string; busy: number }[];
+}): TopLevelSpec {
   return {
     ...BASE,
     title: o.title,
     data: { values: o.rows },
-    facet: { row: { field: 'run', type: 'nominal', sort: o.runs, title: null, header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } } },
+    facet: {
+      row: { field: 'run', type: 'nominal', sort: o.runs, title: null, header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } },
+    },
     resolve: { scale: { x: 'independent' } },
     spec: {
       width: 480,
@@ -88,7 +115,12 @@ export function coreTimeline(o: { title: string; runs: string[]; rows: { run: st
 }
 
 /** A metric against concurrency (log scale), the recommended value marked. */
-export function sweepChart(o: { title: string; rows: { concurrency: number; value: number }[]; yTitle: string; mark?: number }): TopLevelSpec {
+export function sweepChart(o: {
+  title: string;
+  rows: { concurrency: number; value: number }[];
+  yTitle: string;
+  mark?: number;
+}): TopLevelSpec {
   const height = 220;
   const x = { field: 'concurrency', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'concurrency C (requests open at once)' };
   const line = {
@@ -106,7 +138,10 @@ export function sweepChart(o: { title: string; rows: { concurrency: number; valu
       layer: [
         { mark: { type: 'rule', color: '#54a24b', strokeDash: [4, 3] }, encoding: { x: at } },
         // At the foot of the chart, clear of the values printed at the top.
-        { mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, y: height - 6, color: '#54a24b', fontSize: 10 }, encoding: { x: at, text: { field: 'label' } } },
+        {
+          mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, y: height - 6, color: '#54a24b', fontSize: 10 },
+          encoding: { x: at, text: { field: 'label' } },
+        },
       ],
     });
   }

@@ -13,10 +13,10 @@ export type ColdMode = (typeof COLD_MODES)[number];
 /** What each mode is, for the report. */
 export const COLD_MODE_DOC: Record<ColdMode, string> = {
   baseline: 'bare baseline: a minimal undici loop (fetch, gunzip, JSON.parse, write the body); no validation, no tables',
-  fetch: 'the fetch stage alone (the fetch Lambda\'s work): validated raw objects, no tables, on the main thread',
+  fetch: "the fetch stage alone (the fetch Lambda's work): validated raw objects, no tables, on the main thread",
   async: 'raw objects + Parquet, everything on the main thread',
   parallel: 'raw objects + Parquet, as typed with the defaults (--workers auto: a pool of one thread per core)',
-  naive: 'one request at a time, everything on the main thread: the article\'s plain loop',
+  naive: "one request at a time, everything on the main thread: the article's plain loop",
 };
 
 export interface ColdFigures {
@@ -98,12 +98,26 @@ async function runMode(mode: ColdMode, auctions: number, o: ColdOptions): Promis
   const ids = `${o.firstId}-${o.firstId + auctions - 1}`;
   const c = mode === 'naive' ? 1 : o.concurrency;
   const cli = ['run', 'maxsold', '--ids', ids, '--concurrency', String(c), '--base-url', o.baseUrl, '--out', dir, '--quiet'];
-  const extra: Record<ColdMode, string[]> = { baseline: [], fetch: ['--raw-only', '--workers', '0'], async: ['--workers', '0'], parallel: [], naive: ['--workers', '0'] };
+  const extra: Record<ColdMode, string[]> = {
+    baseline: [],
+    fetch: ['--raw-only', '--workers', '0'],
+    async: ['--workers', '0'],
+    parallel: [],
+    naive: ['--workers', '0'],
+  };
   const program: Program = mode === 'baseline' ? benchProgram('bare-baseline') : cliProgram();
-  const args = mode === 'baseline' ? ['--base-url', o.baseUrl, '--ids', ids, '--concurrency', String(c), '--out', dir] : [...cli, ...extra[mode]];
-  const shown = mode === 'baseline' ? `bare-baseline --ids ${ids} --concurrency ${c}` : `scraper run maxsold --ids ${ids} --concurrency ${c}${extra[mode].length ? ` ${extra[mode].join(' ')}` : ''}`;
+  const args =
+    mode === 'baseline' ? ['--base-url', o.baseUrl, '--ids', ids, '--concurrency', String(c), '--out', dir] : [...cli, ...extra[mode]];
+  const shown =
+    mode === 'baseline'
+      ? `bare-baseline --ids ${ids} --concurrency ${c}`
+      : `scraper run maxsold --ids ${ids} --concurrency ${c}${extra[mode].length ? ` ${extra[mode].join(' ')}` : ''}`;
   o.log(`${mode}: ${shown} …`);
-  const run = await runCommand(program, args, { sim: o.sim, facts: mode === 'baseline' ? 'stdout' : { reportOf: dir }, profileDir: o.profileDir && join(o.profileDir, `${mode}-${auctions}`) });
+  const run = await runCommand(program, args, {
+    sim: o.sim,
+    facts: mode === 'baseline' ? 'stdout' : { reportOf: dir },
+    profileDir: o.profileDir && join(o.profileDir, `${mode}-${auctions}`),
+  });
   if (run.exitCode !== 0) throw new Error(`${shown} exited with ${run.exitCode}: ${run.stderr.trim().slice(-500)}`);
   return figures(mode, shown, auctions, c, run);
 }
@@ -128,7 +142,9 @@ function figures(mode: ColdMode, command: string, auctions: number, concurrency:
     requestsPerSecond: round(f.requests / run.wallSeconds, 1),
     ofBaseline: null,
     overNaive: null,
-    eventLoopDelayMs: f.eventLoopDelayMs ? { p50: round(f.eventLoopDelayMs.p50, 1), p99: round(f.eventLoopDelayMs.p99, 1), max: round(f.eventLoopDelayMs.max, 1) } : null,
+    eventLoopDelayMs: f.eventLoopDelayMs
+      ? { p50: round(f.eventLoopDelayMs.p50, 1), p99: round(f.eventLoopDelayMs.p99, 1), max: round(f.eventLoopDelayMs.max, 1) }
+      : null,
     firstRequestSeconds: f.process?.firstRequestSeconds ?? null,
     peakRssMb: f.process?.peakRssMb ?? 0,
     latencyMs: f.latencyMs ?? null,

@@ -59,11 +59,18 @@ export async function runCommand(program: Program, args: string[], o: RunCommand
   const server1 = o.sim?.cpuSeconds();
   let facts: RunFacts;
   try {
-    facts = o.facts === 'stdout' ? (JSON.parse(stdout.trim().split('\n').pop() ?? '') as RunFacts) : (JSON.parse(await readFile(join(o.facts.reportOf, 'report.json'), 'utf8')) as RunFacts);
+    facts =
+      o.facts === 'stdout'
+        ? (JSON.parse(stdout.trim().split('\n').pop() ?? '') as RunFacts)
+        : (JSON.parse(await readFile(join(o.facts.reportOf, 'report.json'), 'utf8')) as RunFacts);
   } catch (e) {
-    throw new Error(`${[program.script, ...args].join(' ')} exited with ${exitCode} and left no figures (${(e as Error).message}): ${stderr.trim().slice(-500)}`);
+    throw new Error(
+      `${[program.script, ...args].join(' ')} exited with ${exitCode} and left no figures (${(e as Error).message}): ${stderr.trim().slice(-500)}`,
+    );
   }
-  const profiles = o.profileDir ? (await readdir(o.profileDir)).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(o.profileDir!, f)) : [];
+  const profiles = o.profileDir
+    ? (await readdir(o.profileDir)).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(o.profileDir!, f))
+    : [];
   return {
     exitCode,
     wallSeconds,
@@ -79,7 +86,9 @@ export async function runCommand(program: Program, args: string[], o: RunCommand
 export async function helpCpuSeconds(): Promise<number> {
   const { execArgv, script } = cliProgram();
   // The shell's `times` prints the CPU of its finished children on its second line.
-  const child = spawn('sh', ['-c', `"$0" "$@" > /dev/null; times`, process.execPath, ...execArgv, script, '--help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('sh', ['-c', `"$0" "$@" > /dev/null; times`, process.execPath, ...execArgv, script, '--help'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await new Promise((resolve) => child.once('close', resolve));

@@ -19,8 +19,10 @@ async function run({ job }: JobRequest): Promise<JobOutput> {
 }
 
 process.once('message', (request: JobRequest) => {
-  run(request).then(
-    (output) => send({ type: 'done', output }),
-    (e: unknown) => send({ type: 'failed', message: (e as Error)?.stack ?? String(e) }),
-  ).finally(() => process.disconnect());
+  run(request)
+    .then(
+      (output) => send({ type: 'done', output }),
+      (e: unknown) => send({ type: 'failed', message: (e as Error)?.stack ?? String(e) }),
+    )
+    .finally(() => process.disconnect());
 });

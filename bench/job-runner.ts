@@ -15,7 +15,11 @@ const CHILD = fileURLToPath(new URL(CHILD_TS ? './job-child.ts' : './job-child.j
 /** Runs one job in a fresh child process and samples the cores while its timed section runs. */
 export async function runJob(name: string, job: ScalingJob): Promise<JobRun> {
   const request: JobRequest = { job };
-  const child = fork(CHILD, [], { execArgv: CHILD_TS ? ['--import', 'tsx'] : [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(CHILD, [], {
+    execArgv: CHILD_TS ? ['--import', 'tsx'] : [],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const sampler = new CpuSampler();
   let output: JobOutput | undefined;
   let failure: string | undefined;

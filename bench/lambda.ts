@@ -66,7 +66,12 @@ const ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../' : '..
  * WebAssembly), the first invocation, and warm invocations. S3 answers from this
  * machine, so in AWS each invocation adds its S3 round trips (tens of ms).
  */
-export async function runLambda(o: { quick: boolean; firstId: number; log: (line: string) => void; profileDir?: string }): Promise<LambdaFigures[]> {
+export async function runLambda(o: {
+  quick: boolean;
+  firstId: number;
+  log: (line: string) => void;
+  profileDir?: string;
+}): Promise<LambdaFigures[]> {
   const dir = join(ROOT, '.tmp', `bench-lambda-${process.pid}`);
   const aws = await startFauxqs({ port: 0, logger: false });
   const s3 = new S3Client({ endpoint: aws.address, region: 'us-east-1', credentials: CREDENTIALS, forcePathStyle: true });
@@ -76,9 +81,18 @@ export async function runLambda(o: { quick: boolean; firstId: number; log: (line
     await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench' }));
     const env = {
-      PATH: process.env.PATH, BUCKET_NAME: 'bench', QUEUE_URL: QueueUrl!, AWS_ENDPOINT_URL: aws.address, AWS_ENDPOINT_URL_SQS: new URL(QueueUrl!).origin, AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', BASE_URL: sim.url, USER_AGENT: 'api-scraper bench (127.0.0.1 only)',
+      PATH: process.env.PATH,
+      BUCKET_NAME: 'bench',
+      QUEUE_URL: QueueUrl!,
+      AWS_ENDPOINT_URL: aws.address,
+      AWS_ENDPOINT_URL_SQS: new URL(QueueUrl!).origin,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      BASE_URL: sim.url,
+      USER_AGENT: 'api-scraper bench (127.0.0.1 only)',
       // Above what 4 connections reach at 20 ms: the batch's time is the handler's, not the deployed 8 requests/s.
       FETCH_RATE: '1000',
     };
@@ -86,24 +100,45 @@ export async function runLambda(o: { quick: boolean; firstId: number; log: (line
     const bodies = auctionBodies(o.firstId, objects);
     const store = new S3ObjectStore(s3, 'bench');
     for (const b of bodies) {
-      await store.put(rawKey(b.item), b.gz, { url: maxsoldUrl(REAL_ORIGINS.maxsold, b.item, 1000), status: '200', 'fetched-at': new Date().toISOString(), attempts: '1', 'work-item': JSON.stringify(b.item) });
+      await store.put(rawKey(b.item), b.gz, {
+        url: maxsoldUrl(REAL_ORIGINS.maxsold, b.item, 1000),
+        status: '200',
+        'fetched-at': new Date().toISOString(),
+        attempts: '1',
+        'work-item': JSON.stringify(b.item),
+      });
     }
     const normaliseEvents = bodies.map((b) => ({
-      Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'bench' }, object: { key: encodeURIComponent(rawKey(b.item)).replaceAll('%2F', '/') } } }],
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: 'bench' }, object: { key: encodeURIComponent(rawKey(b.item)).replaceAll('%2F', '/') } },
+        },
+      ],
     }));
     const batches = o.quick ? 3 : 8;
     const fetchEvents = Array.from({ length: batches }, (_, batch) => ({
       Records: Array.from({ length: 10 }, (_, i) => {
         const id = o.firstId + 1000 + batch * 10 + i;
         return {
-          messageId: `m-${id}`, receiptHandle: `r-${id}`, body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-12-05' }),
+          messageId: `m-${id}`,
+          receiptHandle: `r-${id}`,
+          body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-12-05' }),
           attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'bench', ApproximateFirstReceiveTimestamp: '0' },
-          messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench', awsRegion: 'us-east-1',
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
+          awsRegion: 'us-east-1',
         };
       }),
     }));
     const out: LambdaFigures[] = [];
-    for (const [fn, events, unit] of [['normalise', normaliseEvents, 'one auction object (S3 event)'], ['fetch', fetchEvents, 'an SQS batch of 10 auctions']] as const) {
+    for (const [fn, events, unit] of [
+      ['normalise', normaliseEvents, 'one auction object (S3 event)'],
+      ['fetch', fetchEvents, 'an SQS batch of 10 auctions'],
+    ] as const) {
       o.log(`lambda: ${fn} bundle, a fresh process, ${events.length} invocations …`);
       out.push(await runBundle(fn, unit, events, join(dir, fn), env, o.profileDir && join(o.profileDir, `lambda-${fn}`)));
     }
@@ -117,7 +152,14 @@ export async function runLambda(o: { quick: boolean; firstId: number; log: (line
   }
 }
 
-async function runBundle(fn: 'fetch' | 'normalise', unit: string, events: unknown[], dir: string, env: Record<string, string | undefined>, profileDir?: string): Promise<LambdaFigures> {
+async function runBundle(
+  fn: 'fetch' | 'normalise',
+  unit: string,
+  events: unknown[],
+  dir: string,
+  env: Record<string, string | undefined>,
+  profileDir?: string,
+): Promise<LambdaFigures> {
   mkdirSync(dir, { recursive: true });
   await build({ ...esbuildOptions(join(ROOT, `functions/${fn}.ts`), join(dir, BUNDLE_FILE)), logLevel: 'error' });
   // As the stack's bundling does for every function.
@@ -131,15 +173,22 @@ async function runBundle(fn: 'fetch' | 'normalise', unit: string, events: unknow
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`the ${fn} bundle exited with ${code}: ${stderr.trim().slice(-800)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`the ${fn} bundle exited with ${code}: ${stderr.trim().slice(-800)}`)),
+    );
   });
-  const r = JSON.parse(result.trim().split('\n').pop()!) as { init: { ms: number; cpuMs: number }; runs: { ms: number; cpuMs: number }[]; peakRssMb: number };
+  const r = JSON.parse(result.trim().split('\n').pop()!) as {
+    init: { ms: number; cpuMs: number };
+    runs: { ms: number; cpuMs: number }[];
+    peakRssMb: number;
+  };
   const first = r.runs[0];
   if (first === undefined) throw new Error(`the ${fn} bundle reported no invocation: ${result.trim().slice(-800)}`);
   const warm = r.runs.slice(1);
   const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) * 100) / 100;
   return {
-    fn, unit,
+    fn,
+    unit,
     bundleKb: Math.round(statSync(join(dir, BUNDLE_FILE)).size / 1024),
     wasm: true,
     init: r.init,

@@ -36,14 +36,23 @@ const QUERIES = {
  */
 export async function runLayout(auctions: number, batch: number): Promise<LayoutResult[]> {
   const rows = auctionBodies(100000, auctions).map((b) => {
-    const i = interpretResponse(b.item, firstRequest(b.item, REAL_ORIGINS), gunzipSync(b.gz).toString('utf8'), REAL_ORIGINS, { sourceKey: rawKey(b.item), fetchedAt: Date.now(), normalise: true });
+    const i = interpretResponse(b.item, firstRequest(b.item, REAL_ORIGINS), gunzipSync(b.gz).toString('utf8'), REAL_ORIGINS, {
+      sourceKey: rawKey(b.item),
+      fetchedAt: Date.now(),
+      normalise: true,
+    });
     if (i.kind !== 'accepted') throw new Error(`auction ${b.item.id} not accepted`);
     return i.tables;
   });
   const groups = (size: number) => Array.from({ length: Math.ceil(rows.length / size) }, (_, g) => rows.slice(g * size, (g + 1) * size));
   const layouts: Array<{ layout: string; trigger: string; groups: (typeof rows)[]; profile: ParquetProfile }> = [
     { layout: 'one file per raw object', trigger: 'S3 ObjectCreated → normaliser, directly', groups: groups(1), profile: 'landing' },
-    { layout: `one file per batch of ${batch}`, trigger: `S3 → SQS, batch of ${batch} with a batching window`, groups: groups(batch), profile: 'landing' },
+    {
+      layout: `one file per batch of ${batch}`,
+      trigger: `S3 → SQS, batch of ${batch} with a batching window`,
+      groups: groups(batch),
+      profile: 'landing',
+    },
     { layout: 'one file per day (compacted)', trigger: 'nightly compaction of either', groups: groups(rows.length), profile: 'compacted' },
   ];
   const results: LayoutResult[] = [];
@@ -69,8 +78,14 @@ export async function runLayout(auctions: number, batch: number): Promise<Layout
       const db = await TableQuery.open(dir);
       try {
         results.push({
-          layout: l.layout, trigger: l.trigger, normaliserInvocations: l.groups.length, files, megabytes: bytes / 1e6, encodeMs,
-          scanAllMs: await median(db, QUERIES.scanAll), pointLookupMs: await median(db, QUERIES.pointLookup),
+          layout: l.layout,
+          trigger: l.trigger,
+          normaliserInvocations: l.groups.length,
+          files,
+          megabytes: bytes / 1e6,
+          encodeMs,
+          scanAllMs: await median(db, QUERIES.scanAll),
+          pointLookupMs: await median(db, QUERIES.pointLookup),
         });
       } finally {
         db.close();

@@ -46,27 +46,67 @@ export async function runMicro(o: { quick: boolean; log?: (line: string) => void
   const { sim, fixture, mb, rows100k, itemRowsOfSim, auctionRow } = inputs();
   const mbGz = gzipSync(mb);
   const normalise = (body: Uint8Array | string, item: MaxsoldWork) =>
-    interpretResponse(item, { url: '', round: 0 }, body, REAL_ORIGINS, { sourceKey: 'raw/bench', fetchedAt: 0, normalise: true, parseJson: parseJsonBytes });
+    interpretResponse(item, { url: '', round: 0 }, body, REAL_ORIGINS, {
+      sourceKey: 'raw/bench',
+      fetchedAt: 0,
+      normalise: true,
+      parseJson: parseJsonBytes,
+    });
   const fixtureItem: MaxsoldWork = { source: 'maxsold', id: '104375', dt: '2026-11-26' };
   const simPlain = gunzipSync(sim.gz);
   const simText = simPlain.toString('utf8');
   const kb = (n: number) => `${Math.round(n / 1024)} KiB`;
   const cases: Case[] = [
-    { name: 'UTF-8 decode (Buffer.toString), one auction: one string over 128 KiB', op: `${kb(sim.plainBytes)} of JSON`, fn: () => simPlain.toString('utf8'), per: [sim.plainBytes / MB, 'MB/s'] },
-    { name: 'UTF-8 decode + JSON.parse, one auction, whole', op: `${kb(sim.plainBytes)} of JSON`, fn: () => JSON.parse(simPlain.toString('utf8')), per: [sim.plainBytes / MB, 'MB/s'] },
-    { name: 'parseJsonBytes, one auction (items parsed one by one)', op: `${kb(sim.plainBytes)} of JSON`, fn: () => parseJsonBytes(simPlain), per: [sim.plainBytes / MB, 'MB/s'] },
-    { name: 'JSON.parse of the decoded text only, one auction', op: `${kb(sim.plainBytes)} of JSON`, fn: () => JSON.parse(simText), per: [sim.plainBytes / MB, 'MB/s'] },
-    { name: 'parse + validate + normalise, one auction (simulator)', op: `${itemRowsOfSim} items`, fn: () => normalise(simPlain, sim.item), per: [itemRowsOfSim, 'rows/s'] },
-    { name: 'parse + validate + normalise, fixture auction-104375', op: `${kb(Buffer.byteLength(fixture))} recorded response`, fn: () => normalise(fixture, fixtureItem) },
-    { name: 'Arrow build + Parquet write, 100k item rows', op: '100,000 rows', fn: () => encodeParquet(TABLES.maxsold_items, rows100k), per: [rows100k.length, 'rows/s'], heavy: true },
     {
-      name: 'Arrow build + Parquet write, one auction\'s items',
+      name: 'UTF-8 decode (Buffer.toString), one auction: one string over 128 KiB',
+      op: `${kb(sim.plainBytes)} of JSON`,
+      fn: () => simPlain.toString('utf8'),
+      per: [sim.plainBytes / MB, 'MB/s'],
+    },
+    {
+      name: 'UTF-8 decode + JSON.parse, one auction, whole',
+      op: `${kb(sim.plainBytes)} of JSON`,
+      fn: () => JSON.parse(simPlain.toString('utf8')),
+      per: [sim.plainBytes / MB, 'MB/s'],
+    },
+    {
+      name: 'parseJsonBytes, one auction (items parsed one by one)',
+      op: `${kb(sim.plainBytes)} of JSON`,
+      fn: () => parseJsonBytes(simPlain),
+      per: [sim.plainBytes / MB, 'MB/s'],
+    },
+    {
+      name: 'JSON.parse of the decoded text only, one auction',
+      op: `${kb(sim.plainBytes)} of JSON`,
+      fn: () => JSON.parse(simText),
+      per: [sim.plainBytes / MB, 'MB/s'],
+    },
+    {
+      name: 'parse + validate + normalise, one auction (simulator)',
+      op: `${itemRowsOfSim} items`,
+      fn: () => normalise(simPlain, sim.item),
+      per: [itemRowsOfSim, 'rows/s'],
+    },
+    {
+      name: 'parse + validate + normalise, fixture auction-104375',
+      op: `${kb(Buffer.byteLength(fixture))} recorded response`,
+      fn: () => normalise(fixture, fixtureItem),
+    },
+    {
+      name: 'Arrow build + Parquet write, 100k item rows',
+      op: '100,000 rows',
+      fn: () => encodeParquet(TABLES.maxsold_items, rows100k),
+      per: [rows100k.length, 'rows/s'],
+      heavy: true,
+    },
+    {
+      name: "Arrow build + Parquet write, one auction's items",
       op: `${itemRowsOfSim} rows (one file per raw object)`,
       fn: () => encodeParquet(TABLES.maxsold_items, rows100k.slice(0, itemRowsOfSim)),
       per: [itemRowsOfSim, 'rows/s'],
     },
     {
-      name: 'Arrow record batch (IPC), one auction\'s items',
+      name: "Arrow record batch (IPC), one auction's items",
       op: `${itemRowsOfSim} rows (what parquet-wasm is given)`,
       fn: () => encodeRecordBatch(TABLES.maxsold_items, rows100k.slice(0, itemRowsOfSim)),
       per: [itemRowsOfSim, 'rows/s'],
@@ -80,8 +120,16 @@ export async function runMicro(o: { quick: boolean; log?: (line: string) => void
     { name: 'gzip (level 1, as the simulator sends)', op: '1 MB of JSON', fn: () => gzipSync(mb, { level: 1 }), per: [1, 'MB/s'] },
     { name: 'gunzip', op: '1 MB of JSON', fn: () => gunzipSync(mbGz), per: [1, 'MB/s'] },
     { name: 'SHA-256', op: '1 MB', fn: () => createHash('sha256').update(mb).digest('hex'), per: [1, 'MB/s'] },
-    { name: 'checkResponse (gunzip, SHA-256, parse, validate, rows)', op: `one gzipped auction (${kb(sim.gz.byteLength)})`, fn: () => checkResponse(processInput(sim), { origins: REAL_ORIGINS }) },
-    { name: 'checkResponse, normalise: false (fetch stage)', op: `one gzipped auction (${kb(sim.gz.byteLength)})`, fn: () => checkResponse(processInput(sim), { origins: REAL_ORIGINS, normalise: false }) },
+    {
+      name: 'checkResponse (gunzip, SHA-256, parse, validate, rows)',
+      op: `one gzipped auction (${kb(sim.gz.byteLength)})`,
+      fn: () => checkResponse(processInput(sim), { origins: REAL_ORIGINS }),
+    },
+    {
+      name: 'checkResponse, normalise: false (fetch stage)',
+      op: `one gzipped auction (${kb(sim.gz.byteLength)})`,
+      fn: () => checkResponse(processInput(sim), { origins: REAL_ORIGINS, normalise: false }),
+    },
   ];
   const results: MicroResult[] = [];
   for (const c of cases) {
@@ -106,7 +154,8 @@ function result(name: string, op: string, bench: Bench, per?: [number, string], 
   const task = bench.tasks[0];
   if (task === undefined) throw new Error(`micro-benchmark "${name}" has no task`);
   const r = task.result;
-  if (r.state !== 'completed') throw new Error(`micro-benchmark "${name}" did not complete (${r.state}${'error' in r ? `: ${String(r.error)}` : ''})`);
+  if (r.state !== 'completed')
+    throw new Error(`micro-benchmark "${name}" did not complete (${r.state}${'error' in r ? `: ${String(r.error)}` : ''})`);
   const msPerOp = r.latency.mean / opsPerUnit;
   const opsPerSecond = 1000 / msPerOp;
   return {
@@ -152,7 +201,11 @@ function inputs(): { sim: AuctionBody; fixture: string; mb: Buffer; rows100k: Ro
   let auctionRow: Row = {};
   for (let i = 0; rows.length < 100_000; i = (i + 1) % bodies.length) {
     const body = bodies[i]!;
-    const r = interpretResponse(body.item, { url: '', round: 0 }, texts[i]!, REAL_ORIGINS, { sourceKey: `raw/bench-${i}`, fetchedAt: 0, normalise: true });
+    const r = interpretResponse(body.item, { url: '', round: 0 }, texts[i]!, REAL_ORIGINS, {
+      sourceKey: `raw/bench-${i}`,
+      fetchedAt: 0,
+      normalise: true,
+    });
     if (r.kind !== 'accepted') continue;
     const items = r.tables.maxsold_items ?? [];
     if (body === sim) {

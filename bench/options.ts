@@ -57,7 +57,14 @@ export function benchDefaults(): BenchOptions {
 }
 
 /** `--quick`: the same sections, small enough to finish in well under 30 s (and in a test). */
-export const QUICK: Partial<BenchOptions> = { auctions: [60], naiveAuctions: 10, latencyMs: 20, jitterMs: 5, scalingBodies: 60, quick: true };
+export const QUICK: Partial<BenchOptions> = {
+  auctions: [60],
+  naiveAuctions: 10,
+  latencyMs: 20,
+  jitterMs: 5,
+  scalingBodies: 60,
+  quick: true,
+};
 
 /** `YYYYMMDD-HHMMSS` in UTC, for a results directory name that sorts by time. */
 export function timestampName(ms: number): string {

@@ -12,7 +12,9 @@ export async function summariseRuns(runs: { name: string; files: string[] }[]): 
   const out: BenchReport['profiles'] = [];
   for (const { name, files } of runs) {
     if (files.length === 0) continue;
-    const read = await Promise.all(files.map(async (f) => ({ f, thread: Number(basename(f).split('.')[4]), profile: await readProfile(f) })));
+    const read = await Promise.all(
+      files.map(async (f) => ({ f, thread: Number(basename(f).split('.')[4]), profile: await readProfile(f) })),
+    );
     const main = read.filter((r) => r.thread === 0);
     const workers = read.filter((r) => r.thread !== 0 && isPoolWorker(r.profile));
     out.push({

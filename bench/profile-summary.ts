@@ -35,16 +35,23 @@ const STAGES: [RegExp, string][] = [
   [/core\/sources\/|core\/html-entities|core\/timestamps|core\/tables/, 'validate + normalise (core/sources)'],
   [/adapters\/response-processor/, PROCESSOR_STAGE],
   [/adapters\/fs-store|^node:fs|node:internal\/fs/, 'file writes (fs-store, node:fs)'],
-  [/adapters\/(worker-pool|pool-processor|processor-worker|pool-task)|node:internal\/worker|^node:worker_threads|node:internal\/per_context\/messageport/, 'worker hand-off (postMessage)'],
+  [
+    /adapters\/(worker-pool|pool-processor|processor-worker|pool-task)|node:internal\/worker|^node:worker_threads|node:internal\/per_context\/messageport/,
+    'worker hand-off (postMessage)',
+  ],
   [/core\//, 'pipeline, limiter, stats (core)'],
-  [/^node:(net|_http|http|stream|events|timers|internal\/(net|stream|streams|http|js_stream|dns|timers|async_hooks|process\/task_queues))/, 'sockets, streams, timers (node)'],
+  [
+    /^node:(net|_http|http|stream|events|timers|internal\/(net|stream|streams|http|js_stream|dns|timers|async_hooks|process\/task_queues))/,
+    'sockets, streams, timers (node)',
+  ],
   [/simulator\//, 'simulator'],
   [/bench\//, 'bench harness'],
   [/^node:/, 'other Node internals'],
 ];
 
 /** A sample under a module loader (start-up of a thread, a lazy import) is start-up, whatever the leaf. */
-const LOADING = /node_modules\/tsx\/|node_modules\/esbuild\/|node:internal\/modules|node:internal\/bootstrap|cjs-module-lexer|node:internal\/source_map/;
+const LOADING =
+  /node_modules\/tsx\/|node_modules\/esbuild\/|node:internal\/modules|node:internal\/bootstrap|cjs-module-lexer|node:internal\/source_map/;
 const LOADING_STAGE = 'module loading (start-up)';
 
 const SPECIAL = new Map([
@@ -97,8 +104,14 @@ export function summariseProfiles(profiles: CpuProfile[], topN = 15): ProfileSum
   return {
     busyMs: round(busyMs, 1),
     idleMs: round(idleUs / 1000, 1),
-    stages: mergeSmall([...stageMs].sort((a, b) => b[1] - a[1]), busyMs).map(([stage, ms]) => ({ stage, ms: round(ms, 1), share: share(ms) })),
-    top: [...fnMs.values()].sort((a, b) => b.ms - a.ms).slice(0, topN).map((f) => ({ ...f, ms: round(f.ms, 1), share: share(f.ms) })),
+    stages: mergeSmall(
+      [...stageMs].sort((a, b) => b[1] - a[1]),
+      busyMs,
+    ).map(([stage, ms]) => ({ stage, ms: round(ms, 1), share: share(ms) })),
+    top: [...fnMs.values()]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, topN)
+      .map((f) => ({ ...f, ms: round(f.ms, 1), share: share(f.ms) })),
   };
 }
 
@@ -115,7 +128,8 @@ function memoStage(byId: Map<number, CpuProfile['nodes'][number]>, parent: Map<n
       const caller = up === undefined ? undefined : nearest(up);
       stage = caller ?? 'Buffer operations';
     }
-    if (stage === undefined && url && !url.startsWith('wasm://')) stage = STAGES.find(([re]) => re.test(url))?.[1] ?? `other: ${shortUrl(url).split('/')[0]}`;
+    if (stage === undefined && url && !url.startsWith('wasm://'))
+      stage = STAGES.find(([re]) => re.test(url))?.[1] ?? `other: ${shortUrl(url).split('/')[0]}`;
     stage ??= up === undefined ? 'V8 / native, unattributed' : nearest(up);
     leafStage.set(id, stage);
     return stage;

@@ -11,10 +11,16 @@ const SOURCES = import.meta.url.endsWith('.ts');
 
 /** The `scraper` command as a user runs it (`node dist/cli/main.js`). */
 export function cliProgram(): Program {
-  return { execArgv: SOURCES ? ['--import', 'tsx'] : [], script: fileURLToPath(new URL(SOURCES ? '../cli/main.ts' : '../cli/main.js', import.meta.url)) };
+  return {
+    execArgv: SOURCES ? ['--import', 'tsx'] : [],
+    script: fileURLToPath(new URL(SOURCES ? '../cli/main.ts' : '../cli/main.js', import.meta.url)),
+  };
 }
 
 /** A script of the bench (bare-baseline) as its own process. */
 export function benchProgram(name: string): Program {
-  return { execArgv: SOURCES ? ['--import', 'tsx'] : [], script: fileURLToPath(new URL(SOURCES ? `./${name}.ts` : `./${name}.js`, import.meta.url)) };
+  return {
+    execArgv: SOURCES ? ['--import', 'tsx'] : [],
+    script: fileURLToPath(new URL(SOURCES ? `./${name}.ts` : `./${name}.js`, import.meta.url)),
+  };
 }

@@ -31,24 +31,59 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   const dir = join(o.out, timestampName(started));
   await mkdir(dir, { recursive: true });
   const machine = {
-    cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}`,
-    memoryGb: Math.round(totalmem() / 1e9), loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100, busyBefore: await machineBusy(),
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    memoryGb: Math.round(totalmem() / 1e9),
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    busyBefore: await machineBusy(),
   };
-  if (machine.busyBefore > 0.1) log(`note: the machine was already ${Math.round(machine.busyBefore * 100)}% busy before the bench: timings will be pessimistic`);
-  const notes: string[] = o.profile ? ['Profiled run: the profilers cost CPU time themselves, so its timings are a little pessimistic.'] : [];
+  if (machine.busyBefore > 0.1)
+    log(`note: the machine was already ${Math.round(machine.busyBefore * 100)}% busy before the bench: timings will be pessimistic`);
+  const notes: string[] = o.profile
+    ? ['Profiled run: the profilers cost CPU time themselves, so its timings are a little pessimistic.']
+    : [];
   const report: BenchReport = {
-    startedAt: new Date(started).toISOString(), finishedAt: '', totalSeconds: 0, machine, settings: settingsOf(o),
-    cold: [], helpCpuSeconds: null, scaling: null, lambda: null, micro: null, layout: null, targets: [], charts: [], profiles: [], notes,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: '',
+    totalSeconds: 0,
+    machine,
+    settings: settingsOf(o),
+    cold: [],
+    helpCpuSeconds: null,
+    scaling: null,
+    lambda: null,
+    micro: null,
+    layout: null,
+    targets: [],
+    charts: [],
+    profiles: [],
+    notes,
   };
   const dataDirs: string[] = [];
   if (o.sections.includes('cold')) {
     const most = Math.max(...o.auctions, o.naiveAuctions);
-    log(`simulator (own process): ${o.latencyMs} ms ± ${o.jitterMs} ms, no rate limit, no faults; making the bodies of ${most} auctions first …`);
-    const sim = await startSimulatorProcess({ latencyMs: o.latencyMs, jitterMs: o.jitterMs, pregenerate: { from: o.firstId, to: o.firstId + most - 1 } });
+    log(
+      `simulator (own process): ${o.latencyMs} ms ± ${o.jitterMs} ms, no rate limit, no faults; making the bodies of ${most} auctions first …`,
+    );
+    const sim = await startSimulatorProcess({
+      latencyMs: o.latencyMs,
+      jitterMs: o.jitterMs,
+      pregenerate: { from: o.firstId, to: o.firstId + most - 1 },
+    });
     try {
       report.cold = await runCold({
-        baseUrl: sim.url, firstId: o.firstId, auctions: o.auctions, naiveAuctions: o.naiveAuctions, concurrency: o.concurrency, modes: o.modes,
-        sim, profileDir: o.profile ? join(dir, 'profiles') : undefined, dataDirs, log,
+        baseUrl: sim.url,
+        firstId: o.firstId,
+        auctions: o.auctions,
+        naiveAuctions: o.naiveAuctions,
+        concurrency: o.concurrency,
+        modes: o.modes,
+        sim,
+        profileDir: o.profile ? join(dir, 'profiles') : undefined,
+        dataDirs,
+        log,
       });
     } finally {
       await sim.stop();
@@ -64,11 +99,14 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     const counts = [...new Set([1, o.workers])];
     // Each worker count's fastest of five batches: other work on the machine only ever slows one down.
     const repeats = o.quick ? 1 : 5;
-    log(`warm: the processing pool on ${o.scalingBodies} pre-generated bodies with ${counts.join(' and ')} worker(s), best of ${repeats} …`);
+    log(
+      `warm: the processing pool on ${o.scalingBodies} pre-generated bodies with ${counts.join(' and ')} worker(s), best of ${repeats} …`,
+    );
     const run = await runJob('scaling', { kind: 'scaling', firstId: o.firstId, bodies: o.scalingBodies, workerCounts: counts, repeats });
     report.scaling = { ...run.output.scaling, peakRssMb: Math.round(run.output.maxRssBytes / 1e6), cores: run.cores };
   }
-  if (o.sections.includes('lambda')) report.lambda = await runLambda({ quick: o.quick, firstId: o.firstId, log, profileDir: o.profile ? join(dir, 'profiles') : undefined });
+  if (o.sections.includes('lambda'))
+    report.lambda = await runLambda({ quick: o.quick, firstId: o.firstId, log, profileDir: o.profile ? join(dir, 'profiles') : undefined });
   if (o.sections.includes('layout')) {
     const auctions = o.quick ? 40 : 300;
     log(`file layout: ${auctions} auctions as Parquet per raw object, per batch of 10, per day; DuckDB scans each …`);
@@ -93,7 +131,13 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
 function isDefaultRun(o: BenchOptions): boolean {
   const d = benchDefaults();
   const same = (['naiveAuctions', 'latencyMs', 'jitterMs', 'concurrency', 'workers', 'scalingBodies'] as const).every((k) => o[k] === d[k]);
-  return same && o.auctions.join() === d.auctions.join() && !o.profile && o.modes.join() === d.modes.join() && o.sections.join() === d.sections.join();
+  return (
+    same &&
+    o.auctions.join() === d.auctions.join() &&
+    !o.profile &&
+    o.modes.join() === d.modes.join() &&
+    o.sections.join() === d.sections.join()
+  );
 }
 
 function settingsOf(o: BenchOptions): BenchReport['settings'] {

@@ -29,7 +29,13 @@ export interface SimulatorProcess {
 export async function startSimulatorProcess(o: SimulatorProcessOptions): Promise<SimulatorProcess> {
   const { script, execArgv } = cliProgram();
   const args = [
-    'simulate', '--port', '0', '--latency', String(o.latencyMs), '--jitter', String(o.jitterMs),
+    'simulate',
+    '--port',
+    '0',
+    '--latency',
+    String(o.latencyMs),
+    '--jitter',
+    String(o.jitterMs),
     ...(o.rate ? ['--rate', o.rate] : []),
     ...(o.pregenerate ? ['--pregenerate', `${o.pregenerate.from}-${o.pregenerate.to}`] : []),
   ];

@@ -31,31 +31,45 @@ export function renderTuneText(r: TuneReport): string {
 
 export function renderTuneMarkdown(r: TuneReport): string {
   const t = stepsTable(r);
-  return [
-    '# Concurrency sweep',
-    '',
-    `${r.startedAt}, ${r.totalSeconds} s. Machine: ${r.machine.cores} cores, Node ${r.machine.node}, load average ${r.machine.loadAverage}.`,
-    '',
-    ...Object.entries(r.settings).map(([k, v]) => `- ${k}: ${v}`),
-    ...r.notes.map((n) => `\n> ${n}`),
-    '',
-    markdownTable(t.headers, t.rows),
-    '',
-    ...(r.stopped ? [r.stopped, ''] : []),
-    verdict(r).replace('\n', '  \n'),
-    '',
-    'Each step is a fresh child process running `scrape()` over the same auctions (warm simulator cache), into a fresh data directory.',
-    '',
-    ...r.charts.map((c) => `![${c}](${c})`),
-  ].join('\n') + '\n';
+  return (
+    [
+      '# Concurrency sweep',
+      '',
+      `${r.startedAt}, ${r.totalSeconds} s. Machine: ${r.machine.cores} cores, Node ${r.machine.node}, load average ${r.machine.loadAverage}.`,
+      '',
+      ...Object.entries(r.settings).map(([k, v]) => `- ${k}: ${v}`),
+      ...r.notes.map((n) => `\n> ${n}`),
+      '',
+      markdownTable(t.headers, t.rows),
+      '',
+      ...(r.stopped ? [r.stopped, ''] : []),
+      verdict(r).replace('\n', '  \n'),
+      '',
+      'Each step is a fresh child process running `scrape()` over the same auctions (warm simulator cache), into a fresh data directory.',
+      '',
+      ...r.charts.map((c) => `![${c}](${c})`),
+    ].join('\n') + '\n'
+  );
 }
 
 export async function tuneCharts(dir: string, r: TuneReport): Promise<string[]> {
   const at = (f: (s: TuneReport['steps'][number]) => number) => r.steps.map((s) => ({ concurrency: s.concurrency, value: f(s) }));
   const mark = r.recommended?.concurrency;
   return [
-    await writeChart(dir, 'tune-requests-per-second.svg', sweepChart({ title: 'Requests per second by concurrency', rows: at((s) => s.requestsPerSecond), yTitle: 'requests/s', mark })),
-    await writeChart(dir, 'tune-p95-latency.svg', sweepChart({ title: 'p95 request latency by concurrency', rows: at((s) => s.latencyMs.p95), yTitle: 'p95 latency, ms', mark })),
-    await writeChart(dir, 'tune-429s.svg', sweepChart({ title: '429 answers by concurrency', rows: at((s) => s.throttled429), yTitle: '429s', mark })),
+    await writeChart(
+      dir,
+      'tune-requests-per-second.svg',
+      sweepChart({ title: 'Requests per second by concurrency', rows: at((s) => s.requestsPerSecond), yTitle: 'requests/s', mark }),
+    ),
+    await writeChart(
+      dir,
+      'tune-p95-latency.svg',
+      sweepChart({ title: 'p95 request latency by concurrency', rows: at((s) => s.latencyMs.p95), yTitle: 'p95 latency, ms', mark }),
+    ),
+    await writeChart(
+      dir,
+      'tune-429s.svg',
+      sweepChart({ title: '429 answers by concurrency', rows: at((s) => s.throttled429), yTitle: '429s', mark }),
+    ),
   ];
 }

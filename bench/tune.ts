@@ -61,17 +61,39 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
   }
   const sim = o.baseUrl
     ? undefined
-    : await startSimulatorProcess({ latencyMs: o.latencyMs, jitterMs: o.jitterMs, rate: o.simRate, pregenerate: { from: o.firstId, to: o.firstId + o.auctions - 1 } });
+    : await startSimulatorProcess({
+        latencyMs: o.latencyMs,
+        jitterMs: o.jitterMs,
+        rate: o.simRate,
+        pregenerate: { from: o.firstId, to: o.firstId + o.auctions - 1 },
+      });
   const baseUrl = o.baseUrl ?? sim!.url;
-  if (sim) log(`simulator on ${sim.url} (${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}; bodies made before it listens)`);
+  if (sim)
+    log(
+      `simulator on ${sim.url} (${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}; bodies made before it listens)`,
+    );
   const steps: TuneStep[] = [];
   let stopped: string | null = null;
   try {
     for (const c of levels) {
       const out = await mkdtemp(join(tmpdir(), 'tune-data-'));
-      const args = ['run', 'maxsold', '--ids', `${o.firstId}-${o.firstId + o.auctions - 1}`, '--concurrency', String(c), '--base-url', baseUrl, '--out', out, '--quiet'];
+      const args = [
+        'run',
+        'maxsold',
+        '--ids',
+        `${o.firstId}-${o.firstId + o.auctions - 1}`,
+        '--concurrency',
+        String(c),
+        '--base-url',
+        baseUrl,
+        '--out',
+        out,
+        '--quiet',
+      ];
       if (o.workers !== undefined) args.push('--workers', String(o.workers));
-      const run = await runCommand(cliProgram(), args, { sim, facts: { reportOf: out } }).finally(() => rm(out, { recursive: true, force: true }));
+      const run = await runCommand(cliProgram(), args, { sim, facts: { reportOf: out } }).finally(() =>
+        rm(out, { recursive: true, force: true }),
+      );
       const r = run.facts;
       const step: TuneStep = {
         concurrency: c,
@@ -85,7 +107,9 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
         complete: r.complete ?? false,
       };
       steps.push(step);
-      log(`C=${String(c).padStart(3)}: ${step.requestsPerSecond.toFixed(1)} req/s, p95 ${step.latencyMs.p95} ms, ${step.throttled429} × 429, ${step.failures} failures`);
+      log(
+        `C=${String(c).padStart(3)}: ${step.requestsPerSecond.toFixed(1)} req/s, p95 ${step.latencyMs.p95} ms, ${step.throttled429} × 429, ${step.failures} failures`,
+      );
       if (step.throttled429 > 0 || step.failures > 0) {
         stopped = `stopped raising C at ${c}: the server answered ${step.throttled429} × 429 and ${step.failures} other failures`;
         log(stopped);
@@ -100,7 +124,9 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
     totalSeconds: 0,
     machine: { cores: availableParallelism(), node: process.version, loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
     settings: {
-      origin: sim ? `simulator (own process), ${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}` : baseUrl,
+      origin: sim
+        ? `simulator (own process), ${o.latencyMs} ms ± ${o.jitterMs} ms${o.simRate ? `, rate limit ${o.simRate}` : ''}`
+        : baseUrl,
       'auctions per step': o.auctions,
       levels: levels.join(', '),
       workers: o.workers ?? 'auto (the default)',
@@ -124,17 +150,24 @@ export function recommend(steps: TuneStep[]): TuneReport['recommended'] {
   const rule = `smallest C without 429s or failures whose req/s is at least ${KNEE_SHARE * 100}% of the best such step`;
   const clean = steps.filter((s) => s.throttled429 === 0 && s.failures === 0 && s.complete);
   const first = steps[0];
-  if (clean.length === 0) return first === undefined ? null : { concurrency: first.concurrency, rule, reason: 'every step was throttled or failed: stay at the lowest C and set --rate' };
+  if (clean.length === 0)
+    return first === undefined
+      ? null
+      : { concurrency: first.concurrency, rule, reason: 'every step was throttled or failed: stay at the lowest C and set --rate' };
   const best = clean.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
   const knee = clean.find((s) => s.requestsPerSecond >= KNEE_SHARE * best.requestsPerSecond)!;
   const last = steps[steps.length - 1];
-  const limited = last && last.throttled429 > 0 ? `; C=${last.concurrency} drew 429s at ${last.requestsPerSecond.toFixed(1)} req/s: the server limits the rate, so more concurrency also needs --rate below that` : '';
+  const limited =
+    last && last.throttled429 > 0
+      ? `; C=${last.concurrency} drew 429s at ${last.requestsPerSecond.toFixed(1)} req/s: the server limits the rate, so more concurrency also needs --rate below that`
+      : '';
   return {
     concurrency: knee.concurrency,
     rule,
     reason:
       (knee === best
         ? `${knee.requestsPerSecond.toFixed(1)} req/s, the best step without 429s or failures`
-        : `${knee.requestsPerSecond.toFixed(1)} req/s at C=${knee.concurrency} vs the best ${best.requestsPerSecond.toFixed(1)} at C=${best.concurrency}: more concurrency adds load on the server for little gain`) + limited,
+        : `${knee.requestsPerSecond.toFixed(1)} req/s at C=${knee.concurrency} vs the best ${best.requestsPerSecond.toFixed(1)} at C=${best.concurrency}: more concurrency adds load on the server for little gain`) +
+      limited,
   };
 }

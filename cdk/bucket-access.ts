@@ -29,9 +29,11 @@ export function grantObjects(fn: lambda.Function, bucket: s3.Bucket, prefix: str
  * prefix first to tell "absent" from "denied".
  */
 export function grantList(fn: lambda.Function, bucket: s3.Bucket, prefix: string): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({
-    actions: ['s3:ListBucket'],
-    resources: [bucket.bucketArn],
-    conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-  }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }),
+  );
 }

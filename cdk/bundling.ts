@@ -66,7 +66,8 @@ export function lambdaBundling(options: { parquetWasm: boolean }): BundlingOptio
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (inputDir, outputDir) => (options.parquetWasm ? [`cp ${quote(join(inputDir, PARQUET_WASM_FILE))} ${quote(outputDir)}/`] : []),
+      afterBundling: (inputDir, outputDir) =>
+        options.parquetWasm ? [`cp ${quote(join(inputDir, PARQUET_WASM_FILE))} ${quote(outputDir)}/`] : [],
     },
   };
 }

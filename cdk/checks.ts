@@ -24,6 +24,7 @@ export function acknowledgeCdkManagedResources(stack: Stack): void {
   if (!handler) return;
   Validations.of(handler).acknowledge({
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: 'CDK\'s own S3-notifications custom resource handler: CDK attaches this managed policy and offers no way to replace it; it runs only during deployment.',
+    reason:
+      "CDK's own S3-notifications custom resource handler: CDK attaches this managed policy and offers no way to replace it; it runs only during deployment.",
   });
 }

@@ -102,7 +102,8 @@ function wholeNumber(min: number, max: number): Parser<number> {
 function positiveNumber(max: number): Parser<number> {
   return (value) => {
     const n = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > max) throw new Expected(`a number of requests per second above 0 and at most ${max}`);
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > max)
+      throw new Expected(`a number of requests per second above 0 and at most ${max}`);
     return n;
   };
 }
@@ -158,7 +159,8 @@ const headerValue: Parser<string> = (value) => {
 };
 
 const email: Parser<string> = (value) => {
-  if (typeof value !== 'string' || value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new Expected('an email address like ops@example.org');
+  if (typeof value !== 'string' || value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
+    throw new Expected('an email address like ops@example.org');
   return value;
 };
 
@@ -256,13 +258,17 @@ export function requiredAccountConcurrency(settings: ScraperSettings): number {
  */
 export function checkDeployable(settings: ScraperSettings): void {
   if (settings.userAgent === DEFAULT_USER_AGENT || /you@example\.com/i.test(settings.userAgent)) {
-    throw new Error(`${CONTEXT_KEY}.userAgent: still the placeholder "${settings.userAgent}". The APIs are asked for by name: set a User-Agent with your contact, e.g. `
-      + `cdk deploy -c ${CONTEXT_KEY}.userAgent="my-scraper/1.0 (+https://example.org; ops@example.org)", or in cdk.json under context.${CONTEXT_KEY}.userAgent`);
+    throw new Error(
+      `${CONTEXT_KEY}.userAgent: still the placeholder "${settings.userAgent}". The APIs are asked for by name: set a User-Agent with your contact, e.g. ` +
+        `cdk deploy -c ${CONTEXT_KEY}.userAgent="my-scraper/1.0 (+https://example.org; ops@example.org)", or in cdk.json under context.${CONTEXT_KEY}.userAgent`,
+    );
   }
   const needed = requiredAccountConcurrency(settings);
   if (settings.accountConcurrency !== undefined && settings.accountConcurrency < needed) {
-    throw new Error(`${CONTEXT_KEY}.accountConcurrency: ${settings.accountConcurrency} is below the ${needed} that fetch's reserved concurrency of ${settings.fetchMaxConcurrency} (fetchMaxConcurrency) needs, `
-      + `as Lambda keeps ${UNRESERVED_MINIMUM} unreserved. Ask for a higher "Concurrent executions" quota in Service Quotas (new accounts often have 10) before deploying.`);
+    throw new Error(
+      `${CONTEXT_KEY}.accountConcurrency: ${settings.accountConcurrency} is below the ${needed} that fetch's reserved concurrency of ${settings.fetchMaxConcurrency} (fetchMaxConcurrency) needs, ` +
+        `as Lambda keeps ${UNRESERVED_MINIMUM} unreserved. Ask for a higher "Concurrent executions" quota in Service Quotas (new accounts often have 10) before deploying.`,
+    );
   }
 }
 

@@ -42,7 +42,8 @@ export class Monitoring extends Construct {
     this.topic = new sns.Topic(this, 'Alarms', { displayName: `${stackName} alarms`, enforceSSL: true });
     Validations.of(this.topic).acknowledge({
       id: 'AwsSolutions-SNS2',
-      reason: 'Alarm notifications carry alarm names and states only. CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer-managed key would add its monthly cost for no secret.',
+      reason:
+        'Alarm notifications carry alarm names and states only. CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer-managed key would add its monthly cost for no secret.',
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
@@ -56,23 +57,48 @@ export class Monitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     const sum = { period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM };
-    alarm('FetchThrottled', 'The fetch function was throttled: each throttled batch counts a receive toward the dead-letter queue (reserved concurrency below the event source maxConcurrency, or the account quota)', props.fetch.metricThrottles(sum));
-    alarm('FetchErrors', 'A fetch invocation failed as a whole (not a single work item): its batch goes back to the queue', props.fetch.metricErrors(sum));
-    alarm('DispatchErrors', 'A dispatch failed: no work planned for that schedule (retried twice, then in the schedule failures queue)', props.dispatch.metricErrors(sum));
-    alarm('CompactErrors', 'The nightly compaction failed: partitions keep their small files until the next run', props.compact.metricErrors(sum));
-    alarm('NormaliseEventsDropped', 'S3 events the normaliser dropped without a record in its failure queue (too old, or the destination failed): reprocess those raw objects', props.normalise.metric('AsyncEventsDropped', sum));
+    alarm(
+      'FetchThrottled',
+      'The fetch function was throttled: each throttled batch counts a receive toward the dead-letter queue (reserved concurrency below the event source maxConcurrency, or the account quota)',
+      props.fetch.metricThrottles(sum),
+    );
+    alarm(
+      'FetchErrors',
+      'A fetch invocation failed as a whole (not a single work item): its batch goes back to the queue',
+      props.fetch.metricErrors(sum),
+    );
+    alarm(
+      'DispatchErrors',
+      'A dispatch failed: no work planned for that schedule (retried twice, then in the schedule failures queue)',
+      props.dispatch.metricErrors(sum),
+    );
+    alarm(
+      'CompactErrors',
+      'The nightly compaction failed: partitions keep their small files until the next run',
+      props.compact.metricErrors(sum),
+    );
+    alarm(
+      'NormaliseEventsDropped',
+      'S3 events the normaliser dropped without a record in its failure queue (too old, or the destination failed): reprocess those raw objects',
+      props.normalise.metric('AsyncEventsDropped', sum),
+    );
     const oldest = props.oldestMessageAge ?? Duration.hours(1);
-    alarm('WorkQueueBacklog', `The oldest work item has waited more than ${oldest.toHumanString()}: fetching has fallen behind or stopped`,
-      props.workQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM }), oldest.toSeconds());
+    alarm(
+      'WorkQueueBacklog',
+      `The oldest work item has waited more than ${oldest.toHumanString()}: fetching has fallen behind or stopped`,
+      props.workQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM }),
+      oldest.toSeconds(),
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.days(1) });
-    const app = (name: string, label: string) => new cloudwatch.Metric({
-      namespace: POWERTOOLS_METRICS_NAMESPACE,
-      metricName: name,
-      dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
-      label,
-      ...sum,
-    });
+    const app = (name: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: POWERTOOLS_METRICS_NAMESPACE,
+        metricName: name,
+        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+        label,
+        ...sum,
+      });
     const functions = [props.dispatch, props.fetch, props.normalise, props.compact];
     const names = ['dispatch', 'fetch', 'normalise', 'compact'];
     const width = 8;
@@ -81,27 +107,64 @@ export class Monitoring extends Construct {
         title: 'Work queue depth',
         width,
         left: [
-          props.workQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: 'waiting' }),
-          props.workQueue.metricApproximateNumberOfMessagesNotVisible({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: 'in flight or delayed' }),
-          ...props.deadLetterQueues.map((q, i) => q.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: `dead letters ${i + 1}` })),
+          props.workQueue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'waiting',
+          }),
+          props.workQueue.metricApproximateNumberOfMessagesNotVisible({
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'in flight or delayed',
+          }),
+          ...props.deadLetterQueues.map((q, i) =>
+            q.metricApproximateNumberOfMessagesVisible({
+              period: FIVE_MINUTES,
+              statistic: cloudwatch.Stats.MAXIMUM,
+              label: `dead letters ${i + 1}`,
+            }),
+          ),
         ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Age of the oldest work item (s)',
         width,
-        left: [props.workQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label: 'oldest' })],
+        left: [
+          props.workQueue.metricApproximateAgeOfOldestMessage({
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'oldest',
+          }),
+        ],
         leftAnnotations: [{ value: oldest.toSeconds(), label: 'alarm' }],
       }),
       new cloudwatch.GraphWidget({
         title: 'Fetches',
         width,
-        left: [app('Requests', 'requests'), app('Fetched', 'stored'), app('Unchanged', 'unchanged'), app('Missing', 'missing'), app('Retries', 'retried')],
+        left: [
+          app('Requests', 'requests'),
+          app('Fetched', 'stored'),
+          app('Unchanged', 'unchanged'),
+          app('Missing', 'missing'),
+          app('Retries', 'retried'),
+        ],
         right: [app('Throttled', '429 / 503')],
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Errors and throttles', width, left: [...functions.map((f, i) => f.metricErrors({ ...sum, label: `${names[i]} errors` })), props.fetch.metricThrottles({ ...sum, label: 'fetch throttles' })] }),
-      new cloudwatch.GraphWidget({ title: 'Duration, p90 (ms)', width, left: functions.map((f, i) => f.metricDuration({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.p(90), label: names[i] })) }),
+      new cloudwatch.GraphWidget({
+        title: 'Errors and throttles',
+        width,
+        left: [
+          ...functions.map((f, i) => f.metricErrors({ ...sum, label: `${names[i]} errors` })),
+          props.fetch.metricThrottles({ ...sum, label: 'fetch throttles' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Duration, p90 (ms)',
+        width,
+        left: functions.map((f, i) => f.metricDuration({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.p(90), label: names[i] })),
+      }),
       new cloudwatch.GraphWidget({ title: 'Rows written', width, left: [app('RowsWritten', 'rows'), app('Quarantined', 'quarantined')] }),
     );
   }

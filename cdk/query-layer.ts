@@ -13,7 +13,11 @@ import { namedQueries } from '../core/named-queries.js';
  * `ApiScraper-dev` → `api_scraper_dev`, `api-scraper-dev`. Two stages fit one account.
  */
 export function queryNames(stackName: string): { database: string; workGroup: string } {
-  const words = stackName.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const words = stackName
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   return { database: words.join('_'), workGroup: words.join('-') };
 }
 
@@ -126,7 +130,9 @@ function tableInput(schema: TableSchema, location: string): glue.CfnTable.TableI
       // ${dt} is Athena's placeholder, filled per partition; not a CloudFormation Sub.
       'storage.location.template': `${location}dt=\${dt}`,
     },
-    partitionKeys: [{ name: 'dt', type: 'string', comment: 'Partition: the UTC day (yyyy-MM-dd) in the key of the raw object the rows came from' }],
+    partitionKeys: [
+      { name: 'dt', type: 'string', comment: 'Partition: the UTC day (yyyy-MM-dd) in the key of the raw object the rows came from' },
+    ],
     storageDescriptor: {
       location,
       inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',

@@ -32,19 +32,21 @@ export class ScheduledPlan extends Construct {
       description: props.description,
       schedule: events.Schedule.expression(props.schedule),
     });
-    this.rule.addTarget(new targets.LambdaFunction(props.target, {
-      event: events.RuleTargetInput.fromObject({
-        version: '0',
-        id: events.EventField.eventId,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        account: events.EventField.account,
-        time: events.EventField.time,
-        region: events.EventField.region,
-        // The incoming event's own list: the rule's ARN, as in a plain scheduled event.
-        resources: events.EventField.fromPath('$.resources'),
-        detail: { plan: props.plan },
+    this.rule.addTarget(
+      new targets.LambdaFunction(props.target, {
+        event: events.RuleTargetInput.fromObject({
+          version: '0',
+          id: events.EventField.eventId,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: events.EventField.account,
+          time: events.EventField.time,
+          region: events.EventField.region,
+          // The incoming event's own list: the rule's ARN, as in a plain scheduled event.
+          resources: events.EventField.fromPath('$.resources'),
+          detail: { plan: props.plan },
+        }),
       }),
-    }));
+    );
   }
 }

@@ -19,8 +19,7 @@ export function handlerEntry(name: HandlerName): string {
 export const POWERTOOLS_SERVICE_NAME = 'api-scraper';
 export const POWERTOOLS_METRICS_NAMESPACE = 'ApiScraper';
 
-export interface ScraperFunctionProps
-  extends Pick<NodejsFunctionProps, 'reservedConcurrentExecutions' | 'retryAttempts' | 'onFailure'> {
+export interface ScraperFunctionProps extends Pick<NodejsFunctionProps, 'reservedConcurrentExecutions' | 'retryAttempts' | 'onFailure'> {
   /** Which file under functions/ to bundle. */
   readonly handlerName: HandlerName;
   /** What the function does, shown in the console. */
@@ -87,7 +86,8 @@ export class ScraperFunction extends NodejsFunction {
     this.writesParquet = props.writesParquet ?? false;
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 on purpose: the bundles target node22 (cdk/bundling.ts) and are tested on it. Moving to a newer runtime changes the runtime and ESBUILD_TARGET together, deliberately.',
+      reason:
+        'Node.js 22 on purpose: the bundles target node22 (cdk/bundling.ts) and are tested on it. Moving to a newer runtime changes the runtime and ESBUILD_TARGET together, deliberately.',
     });
   }
 }

@@ -8,7 +8,15 @@ import type { Construct } from 'constructs';
 import { SEEN_PREFIX } from '../core/normalise-object.js';
 import { grantList, grantObjects } from './bucket-access.js';
 import { acknowledgeCdkManagedResources } from './checks.js';
-import { checkDeployable, CONTEXT_KEY, openRequestCeiling, requiredAccountConcurrency, resolveSettings, type ScraperSettings, type ScraperSettingsInput } from './config.js';
+import {
+  checkDeployable,
+  CONTEXT_KEY,
+  openRequestCeiling,
+  requiredAccountConcurrency,
+  resolveSettings,
+  type ScraperSettings,
+  type ScraperSettingsInput,
+} from './config.js';
 import { DataBucket, QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, STATE_PREFIX, TABLES_PREFIX } from './data-bucket.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { Monitoring } from './monitoring.js';
@@ -63,8 +71,10 @@ export class ScraperStack extends Stack {
     const ceiling = openRequestCeiling(settings);
     super(scope, id, {
       ...stackProps,
-      description: stackProps.description ?? `Polite API scraper (MaxSold auctions, VIA Rail trains): schedules, SQS, Lambda, S3 Parquet, Athena. `
-        + `At most ${ceiling} requests open at once (fetchMaxConcurrency ${settings.fetchMaxConcurrency} x fetchConcurrencyPerInvocation ${settings.fetchConcurrencyPerInvocation}).`,
+      description:
+        stackProps.description ??
+        `Polite API scraper (MaxSold auctions, VIA Rail trains): schedules, SQS, Lambda, S3 Parquet, Athena. ` +
+          `At most ${ceiling} requests open at once (fetchMaxConcurrency ${settings.fetchMaxConcurrency} x fetchConcurrencyPerInvocation ${settings.fetchConcurrencyPerInvocation}).`,
     });
     this.settings = settings;
     this.openRequestCeiling = ceiling;
@@ -84,7 +94,8 @@ export class ScraperStack extends Stack {
     });
     Validations.of(this.normaliseFailures.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue: the on-failure destination of the normaliser\'s async invocations (an alarm watches it).',
+      reason:
+        "This queue is itself a dead-letter queue: the on-failure destination of the normaliser's async invocations (an alarm watches it).",
     });
 
     this.scheduleFailures = new DeadLetterQueue(this, 'ScheduleFailures', {
@@ -92,7 +103,8 @@ export class ScraperStack extends Stack {
     });
     Validations.of(this.scheduleFailures.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue: the on-failure destination of the scheduled dispatch and compaction invocations (an alarm watches it).',
+      reason:
+        'This queue is itself a dead-letter queue: the on-failure destination of the scheduled dispatch and compaction invocations (an alarm watches it).',
     });
 
     const common = { BUCKET_NAME: bucket.bucketName };
@@ -139,15 +151,19 @@ export class ScraperStack extends Stack {
     });
     if (settings.accountConcurrency === undefined) {
       // Shown by every synth and deploy until the quota is stated (and then checked).
-      Annotations.of(this.fetchFunction).addWarningV2('api-scraper:account-concurrency',
-        `Fetch reserves ${settings.fetchMaxConcurrency} concurrent executions: the account's Lambda quota must be at least ${requiredAccountConcurrency(settings)} (Lambda keeps 100 unreserved; new accounts often have 10). `
-        + `Check with "aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions", then set -c ${CONTEXT_KEY}.accountConcurrency=<quota> to have the synth check it.`);
+      Annotations.of(this.fetchFunction).addWarningV2(
+        'api-scraper:account-concurrency',
+        `Fetch reserves ${settings.fetchMaxConcurrency} concurrent executions: the account's Lambda quota must be at least ${requiredAccountConcurrency(settings)} (Lambda keeps 100 unreserved; new accounts often have 10). ` +
+          `Check with "aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions", then set -c ${CONTEXT_KEY}.accountConcurrency=<quota> to have the synth check it.`,
+      );
     }
-    this.fetchFunction.addEventSource(new SqsEventSource(queue, {
-      batchSize: settings.fetchBatchSize,
-      maxConcurrency: settings.fetchMaxConcurrency,
-      reportBatchItemFailures: true,
-    }));
+    this.fetchFunction.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: settings.fetchBatchSize,
+        maxConcurrency: settings.fetchMaxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
     // PutObject: the raw responses. GetObject (HEAD only, in practice): the metadata of an
     // item fetched earlier the same day, whose ETag/Last-Modified make a re-poll conditional.
     grantObjects(this.fetchFunction, bucket, RAW_PREFIX, ['s3:GetObject', 's3:PutObject']);
@@ -227,12 +243,27 @@ export class ScraperStack extends Stack {
 
     acknowledgeCdkManagedResources(this);
 
-    new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'Raw responses, Parquet tables, quarantine, state and Athena results' });
+    new CfnOutput(this, 'BucketName', {
+      value: bucket.bucketName,
+      description: 'Raw responses, Parquet tables, quarantine, state and Athena results',
+    });
     new CfnOutput(this, 'WorkQueueUrl', { value: queue.queueUrl, description: 'Work items for the fetch function' });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.work.deadLetters.queue.queueUrl, description: 'Work items that failed every attempt (scraper redrive)' });
-    new CfnOutput(this, 'NormaliseFailuresQueueUrl', { value: this.normaliseFailures.queue.queueUrl, description: 'S3 events the normaliser failed on' });
-    new CfnOutput(this, 'ScheduleFailuresQueueUrl', { value: this.scheduleFailures.queue.queueUrl, description: 'Scheduled dispatch and compaction invocations that failed' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Every alarm notifies this topic: subscribe to it (or set scraper.alarmEmail)' });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.work.deadLetters.queue.queueUrl,
+      description: 'Work items that failed every attempt (scraper redrive)',
+    });
+    new CfnOutput(this, 'NormaliseFailuresQueueUrl', {
+      value: this.normaliseFailures.queue.queueUrl,
+      description: 'S3 events the normaliser failed on',
+    });
+    new CfnOutput(this, 'ScheduleFailuresQueueUrl', {
+      value: this.scheduleFailures.queue.queueUrl,
+      description: 'Scheduled dispatch and compaction invocations that failed',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Every alarm notifies this topic: subscribe to it (or set scraper.alarmEmail)',
+    });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.queries.workGroup.ref, description: 'Athena workgroup with the named queries' });
     new CfnOutput(this, 'GlueDatabase', { value: this.queries.database.ref, description: 'Glue database of the Parquet tables' });
     new CfnOutput(this, 'OpenRequestCeiling', {

@@ -14,12 +14,23 @@ export interface Parsed {
 
 export function parse(args: string[], options: Options, allowPositionals = false): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
-    throw new UsageError(code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? `unexpected argument: ${message.replace(/^Unexpected argument '(.*)'.*$/s, '$1')}` : message);
+    const message = (e as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/^Unknown option/, 'unknown option');
+    throw new UsageError(
+      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+        ? `unexpected argument: ${message.replace(/^Unexpected argument '(.*)'.*$/s, '$1')}`
+        : message,
+    );
   }
 }
 
@@ -37,7 +48,8 @@ export function rate(flag: string, value: string | boolean | undefined): number 
   if (value === undefined) return undefined;
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/.exec(value.trim()) : null;
   const [, amount, unit] = m ?? [];
-  if (amount === undefined || unit === undefined || Number(amount) <= 0) throw new UsageError(`--${flag}: expected a request rate like 10/s or 600/min, got "${String(value)}"`);
+  if (amount === undefined || unit === undefined || Number(amount) <= 0)
+    throw new UsageError(`--${flag}: expected a request rate like 10/s or 600/min, got "${String(value)}"`);
   const per = unit.startsWith('s') ? 1 : unit.startsWith('m') ? 60 : 3600;
   return Number(amount) / per;
 }
@@ -59,14 +71,21 @@ export function size(flag: string, value: string | boolean | undefined, fallback
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(value.trim()) : null;
   const bytes = m ? Math.floor(Number(m[1]) * (SIZE_UNITS[(m[2] ?? 'b').toLowerCase()] ?? NaN)) : NaN;
   if (!(bytes >= min && bytes <= max)) {
-    throw new UsageError(`--${flag}: expected a size like 16MiB, 500KB or 65536 (bytes), from ${formatSize(min)} to ${formatSize(max)}, got "${String(value)}"`);
+    throw new UsageError(
+      `--${flag}: expected a size like 16MiB, 500KB or 65536 (bytes), from ${formatSize(min)} to ${formatSize(max)}, got "${String(value)}"`,
+    );
   }
   return bytes;
 }
 
 /** Bytes as the flags take them: `16MiB`, `64KiB`, `100B`. */
 export function formatSize(bytes: number): string {
-  for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
+  for (const [unit, n] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const)
+    if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
   return `${bytes}B`;
 }
 
@@ -75,7 +94,8 @@ export function url(flag: string, value: string | boolean | undefined): string |
   try {
     const u = new URL(String(value));
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
-    if (u.pathname !== '/' || u.search) throw new UsageError(`--${flag}: give the origin only (like http://127.0.0.1:8080); the API paths are added, got "${value}"`);
+    if (u.pathname !== '/' || u.search)
+      throw new UsageError(`--${flag}: give the origin only (like http://127.0.0.1:8080); the API paths are added, got "${value}"`);
     return u.origin;
   } catch (e) {
     if (e instanceof UsageError) throw e;

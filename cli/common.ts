@@ -91,7 +91,8 @@ function limitFlags(v: Parsed['values']): ResponseLimits {
   const d = DEFAULT_RESPONSE_LIMITS;
   const maxBodyBytes = size('max-body', v['max-body'], d.maxBodyBytes, 1024, MAX_BUFFER);
   const maxInflatedBytes = size('max-inflated', v['max-inflated'], Math.max(d.maxInflatedBytes, maxBodyBytes), 1024, MAX_BUFFER);
-  if (maxInflatedBytes < maxBodyBytes) throw new UsageError(`--max-inflated: expected at least --max-body (${formatSize(maxBodyBytes)}), got "${String(v['max-inflated'])}"`);
+  if (maxInflatedBytes < maxBodyBytes)
+    throw new UsageError(`--max-inflated: expected at least --max-body (${formatSize(maxBodyBytes)}), got "${String(v['max-inflated'])}"`);
   return { deadlineMs: duration('deadline', v.deadline) ?? d.deadlineMs, maxBodyBytes, maxInflatedBytes };
 }
 

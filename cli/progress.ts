@@ -21,7 +21,10 @@ export class Progress {
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastWidth = 0;
 
-  constructor(private readonly stats: RunStats, private readonly options: ProgressOptions = {}) {
+  constructor(
+    private readonly stats: RunStats,
+    private readonly options: ProgressOptions = {},
+  ) {
     this.#stream = options.stream ?? process.stderr;
     this.#tty = Boolean(this.#stream.isTTY);
   }

@@ -82,7 +82,12 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   const adaptive = o.concurrency === 'auto';
   const ceiling = adaptive ? (o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) : (o.concurrency as number);
   const limits: ResponseLimits = { ...DEFAULT_RESPONSE_LIMITS, ...o.limits };
-  const undici = new UndiciHttpClient({ connections: ceiling, userAgent: o.userAgent, deadlineMs: limits.deadlineMs, maxBodyBytes: limits.maxBodyBytes });
+  const undici = new UndiciHttpClient({
+    connections: ceiling,
+    userAgent: o.userAgent,
+    deadlineMs: limits.deadlineMs,
+    maxBodyBytes: limits.maxBodyBytes,
+  });
   let firstRequestMs: number | undefined;
   const http: HttpClient = {
     get: (url, options) => {
@@ -112,12 +117,21 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     await runPipeline(
       o.plan,
       {
-        http, hostFor: hosts.hostFor, processor, stats, origins, store,
+        http,
+        hostFor: hosts.hostFor,
+        processor,
+        stats,
+        origins,
+        store,
         policy: { ...DEFAULT_RETRY_POLICY, ...o.policy },
         clock: systemClock,
         random: Math.random,
         signal: o.signal,
-        budget: new RetryBudget({ ...DEFAULT_RETRY_BUDGET, max: o.maxRetries, giveUpAfterMs: o.giveUpAfterMs ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs }),
+        budget: new RetryBudget({
+          ...DEFAULT_RETRY_BUDGET,
+          max: o.maxRetries,
+          giveUpAfterMs: o.giveUpAfterMs ?? DEFAULT_RETRY_BUDGET.giveUpAfterMs,
+        }),
       },
       // Twice the concurrency in items, so C requests stay open while as many again are processed.
       { lanes: o.lanes ?? 2 * ceiling + 2 * Math.max(1, workers), skipExisting: o.skipExisting, withBids: o.withBids },
@@ -142,9 +156,20 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     settings: {
       out: o.out,
       origin: o.baseUrl ?? 'real APIs',
-      concurrency: adaptive ? `auto (1–${ceiling}; ended at ${hosts.hosts().map((h) => h.pace.concurrency).join(', ') || '-'})` : ceiling,
+      concurrency: adaptive
+        ? `auto (1–${ceiling}; ended at ${
+            hosts
+              .hosts()
+              .map((h) => h.pace.concurrency)
+              .join(', ') || '-'
+          })`
+        : ceiling,
       rate: o.ratePerSecond ? `${o.ratePerSecond}/s` : 'unlimited',
-      'rate in force at the end (--rate, or learned from 429s)': hosts.hosts().map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`)).join(', ') || 'none',
+      'rate in force at the end (--rate, or learned from 429s)':
+        hosts
+          .hosts()
+          .map((h) => (h.pace.ratePerSecond === undefined ? 'none' : `${h.pace.ratePerSecond.toFixed(1)}/s`))
+          .join(', ') || 'none',
       processing: processor.description,
       'deadline per request': `${limits.deadlineMs / 1000} s`,
       'body size limit (as sent / inflated)': `${formatSize(limits.maxBodyBytes)} / ${formatSize(limits.maxInflatedBytes)}`,
@@ -168,7 +193,12 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
 /** The whole process so far, start-up included: what a user waits for and pays. */
 function processFigures(firstRequestMs: number | undefined): ProcessFigures {
   const cpu = process.cpuUsage();
-  return { cpuSeconds: (cpu.user + cpu.system) / 1e6, uptimeSeconds: process.uptime(), firstRequestSeconds: firstRequestMs === undefined ? undefined : firstRequestMs / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  return {
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    uptimeSeconds: process.uptime(),
+    firstRequestSeconds: firstRequestMs === undefined ? undefined : firstRequestMs / 1000,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 export async function writeReports(out: string, report: RunReport): Promise<void> {

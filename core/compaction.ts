@@ -100,9 +100,18 @@ async function eachBounded<T, R>(items: T[], parallel: number, fn: (item: T) => 
  * another compaction won, and nothing is deleted), and each input is deleted only if
  * it is still the version read (a rewritten file stays for the next run).
  */
-export async function compactPartitionStep(store: ObjectStore, codec: TableCodec, p: Partition, maxFiles: number, parallel: number): Promise<StepResult> {
+export async function compactPartitionStep(
+  store: ObjectStore,
+  codec: TableCodec,
+  p: Partition,
+  maxFiles: number,
+  parallel: number,
+): Promise<StepResult> {
   const target = `${TABLES_PREFIX}${p.table}/dt=${p.dt}/${COMPACTED_FILE}`;
-  const inputs = p.files.filter((k) => k !== target).sort().slice(0, maxFiles);
+  const inputs = p.files
+    .filter((k) => k !== target)
+    .sort()
+    .slice(0, maxFiles);
   const schema = TABLES[p.table];
   const read = await eachBounded([...(p.files.includes(target) ? [target] : []), ...inputs], parallel, async (key) => {
     const obj = await store.get(key);
@@ -113,12 +122,15 @@ export async function compactPartitionStep(store: ObjectStore, codec: TableCodec
   const bytes = codec.encode(schema, rows, 'compacted');
   const before = files.find((f) => f.key === target);
   if (store.putIfUnchanged) {
-    if (!(await store.putIfUnchanged(target, bytes, before?.etag ?? null))) return { filesMerged: 0, rows: 0, merged: [], changedMeanwhile: 0, lostRace: true };
+    if (!(await store.putIfUnchanged(target, bytes, before?.etag ?? null)))
+      return { filesMerged: 0, rows: 0, merged: [], changedMeanwhile: 0, lostRace: true };
   } else await store.put(target, bytes);
   const merged = files.filter((f) => f.key !== target);
   let changedMeanwhile = 0;
   if (store.deleteIfUnchanged) {
-    const kept = await eachBounded(merged, parallel, async (f) => (f.etag ? store.deleteIfUnchanged!(f.key, f.etag) : (await store.delete([f.key]), true)));
+    const kept = await eachBounded(merged, parallel, async (f) =>
+      f.etag ? store.deleteIfUnchanged!(f.key, f.etag) : (await store.delete([f.key]), true),
+    );
     changedMeanwhile = kept.filter((deleted) => !deleted).length;
   } else await store.delete(merged.map((f) => f.key));
   return { filesMerged: files.length, rows: rows.length, merged: merged.map((f) => f.key), changedMeanwhile, lostRace: false };
@@ -132,7 +144,15 @@ export async function compactPartitionStep(store: ObjectStore, codec: TableCodec
  * remaining time): what is left is merged by the next run.
  */
 export async function compactTables(store: ObjectStore, codec: TableCodec, options: CompactionOptions): Promise<CompactionResult> {
-  const result: CompactionResult = { partitions: 0, filesMerged: 0, rows: 0, skippedOpen: 0, partitionsLeft: 0, changedMeanwhile: 0, lostRaces: 0 };
+  const result: CompactionResult = {
+    partitions: 0,
+    filesMerged: 0,
+    rows: 0,
+    skippedOpen: 0,
+    partitionsLeft: 0,
+    changedMeanwhile: 0,
+    lostRaces: 0,
+  };
   const maxFiles = options.maxFilesPerStep ?? 2000;
   const parallel = options.parallel ?? 16;
   const partitions = (await listPartitions(store)).sort((a, b) => a.dt.localeCompare(b.dt) || a.table.localeCompare(b.table));

@@ -51,7 +51,13 @@ const BATCH = 1000;
  * LIST per 1,000 markers, the sends and one cursor write. The cursor is written after
  * the send, so a failed send is simply planned again.
  */
-export async function dispatch(plan: 'maxsold' | 'via', at: number, store: ObjectStore, queue: WorkQueue, config: DispatchConfig): Promise<DispatchSummary> {
+export async function dispatch(
+  plan: 'maxsold' | 'via',
+  at: number,
+  store: ObjectStore,
+  queue: WorkQueue,
+  config: DispatchConfig,
+): Promise<DispatchSummary> {
   if (plan === 'via') {
     await queue.send([{ source: 'via', at: utcSecond(at) }]);
     return { plan, sent: 1 };
@@ -103,12 +109,20 @@ export async function dispatch(plan: 'maxsold' | 'via', at: number, store: Objec
   const probe: IdRange = { from: probeFrom, to: Math.min(probeFrom + config.window - 1, highestSeen + maxGap) };
   const items: WorkItem[] = [...planAuctions(probe.to >= probe.from ? [newIds, probe] : [newIds], dt)];
   const planned = items.length;
-  for (const { id, closed } of open) if (Number(id) < newIds.from) items.push(closed ? { source: 'maxsold', id, dt, final: true } : { source: 'maxsold', id, dt });
+  for (const { id, closed } of open)
+    if (Number(id) < newIds.from) items.push(closed ? { source: 'maxsold', id, dt, final: true } : { source: 'maxsold', id, dt });
   for (let i = 0; i < items.length; i += BATCH) await queue.send(items.slice(i, i + BATCH));
   const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(at).toISOString() };
   await store.put(CURSOR_KEY, new TextEncoder().encode(JSON.stringify(next)));
   if (closed.length > 0) await store.delete(closed);
-  return { plan, sent: items.length, newIds, probed: probe.to >= probe.from ? probe : undefined, repolled: items.length - planned, closedRemoved: closed.length };
+  return {
+    plan,
+    sent: items.length,
+    newIds,
+    probed: probe.to >= probe.from ? probe : undefined,
+    repolled: items.length - planned,
+    closedRemoved: closed.length,
+  };
 }
 
 async function readCursor(store: ObjectStore): Promise<MaxsoldCursor | undefined> {

@@ -6,7 +6,10 @@
 /** Retry now: connection reset, timeout, 5xx, a truncated or non-JSON body. Backoff with full jitter. */
 export class TransientError extends Error {
   override readonly name = 'TransientError';
-  constructor(readonly reason: string, message = reason) {
+  constructor(
+    readonly reason: string,
+    message = reason,
+  ) {
     super(message);
   }
 }
@@ -14,7 +17,10 @@ export class TransientError extends Error {
 /** Retry later: 429/503. Wait at least `retryAfterMs` (when the server said) before the next request to the host. */
 export class ThrottledError extends Error {
   override readonly name = 'ThrottledError';
-  constructor(readonly status: number, readonly retryAfterMs: number | undefined) {
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs: number | undefined,
+  ) {
     super(`HTTP ${status}${retryAfterMs === undefined ? '' : `, Retry-After ${retryAfterMs} ms`}`);
   }
 }
@@ -25,7 +31,11 @@ export type PermanentOutcome = 'missing' | 'empty' | 'redirected';
 /** Permanent: 404/410, an auction with no items, a redirect not followed. Recorded, never retried. */
 export class PermanentError extends Error {
   override readonly name: string = 'PermanentError';
-  constructor(readonly outcome: PermanentOutcome, readonly reason: string, message = `${outcome}: ${reason}`) {
+  constructor(
+    readonly outcome: PermanentOutcome,
+    readonly reason: string,
+    message = `${outcome}: ${reason}`,
+  ) {
     super(message);
   }
 }
@@ -37,7 +47,11 @@ export class PermanentError extends Error {
  */
 export class RedirectedError extends PermanentError {
   override readonly name = 'RedirectedError';
-  constructor(reason: string, readonly location: string, readonly followed: number) {
+  constructor(
+    reason: string,
+    readonly location: string,
+    readonly followed: number,
+  ) {
     super('redirected', reason, `redirected: ${reason} (${location})`);
   }
 }
@@ -49,7 +63,11 @@ export class RedirectedError extends PermanentError {
 export class TooLargeError extends Error {
   override readonly name = 'TooLargeError';
   readonly reason = 'too_large';
-  constructor(readonly limit: number, readonly head: Uint8Array, message: string) {
+  constructor(
+    readonly limit: number,
+    readonly head: Uint8Array,
+    message: string,
+  ) {
     super(message);
   }
 }

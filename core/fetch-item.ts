@@ -1,5 +1,13 @@
 import type { Clock } from './clock.js';
-import { FatalError, PermanentError, RedirectedError, ThrottledError, TooLargeError, TransientError, type PermanentOutcome } from './errors.js';
+import {
+  FatalError,
+  PermanentError,
+  RedirectedError,
+  ThrottledError,
+  TooLargeError,
+  TransientError,
+  type PermanentOutcome,
+} from './errors.js';
 import type { Host } from './hosts.js';
 import type { HttpClient, HttpResponse, Processor, ProcessResult } from './ports.js';
 import type { Random } from './random.js';
@@ -58,7 +66,11 @@ export interface AttemptOptions {
  * files). A 429/503 pauses the host's limiter before the slot is given back, so no
  * queued request slips out.
  */
-export async function attemptItem(item: WorkItem, ctx: FetchContext, options: AttemptOptions = {}): Promise<Attempt & { requests: number }> {
+export async function attemptItem(
+  item: WorkItem,
+  ctx: FetchContext,
+  options: AttemptOptions = {},
+): Promise<Attempt & { requests: number }> {
   const { clock, stats } = ctx;
   const sourceKey = rawKey(item);
   let request: Request = firstRequest(item, ctx.origins);
@@ -79,7 +91,10 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     stats.requestStarted();
     let response: HttpResponse;
     try {
-      response = await ctx.http.get(request.url, { signal: ctx.signal, headers: request.round === 0 ? conditionalHeaders(options.previous) : undefined });
+      response = await ctx.http.get(request.url, {
+        signal: ctx.signal,
+        headers: request.round === 0 ? conditionalHeaders(options.previous) : undefined,
+      });
     } catch (e) {
       stats.requestEnded(clock.now() - started, 0);
       if (e instanceof ThrottledError) {
@@ -137,7 +152,8 @@ export async function attemptItem(item: WorkItem, ctx: FetchContext, options: At
     // An answer that settles the item is progress; a body that fails is not.
     if (result.kind !== 'failed' || result.error === 'permanent') ctx.budget?.progressed(fetchedAt);
     if (result.kind === 'unchanged') return { kind: 'unchanged', reason: 'same_sha256', requests };
-    if (result.kind === 'stored') return { kind: 'accepted', stored: result, metadata: { ...metadata, sha256: result.sha256, size: String(result.size) }, requests };
+    if (result.kind === 'stored')
+      return { kind: 'accepted', stored: result, metadata: { ...metadata, sha256: result.sha256, size: String(result.size) }, requests };
     if (result.error === 'permanent') return { kind: 'permanent', outcome: result.outcome ?? 'missing', reason: result.reason, requests };
     const failedMetadata = result.sha256 ? { ...metadata, sha256: result.sha256 } : metadata;
     if (result.error === 'too_large') failedMetadata['size-limit'] = String(result.limit);
@@ -160,7 +176,11 @@ export type ItemResult =
  * the size limit is quarantined at once (a second download would cost the same).
  * Before each retry the run's budget is asked, and a retry counts once it is made.
  */
-export async function fetchItem(item: WorkItem, ctx: FetchContext, options: Pick<AttemptOptions, 'previous' | 'replaces'> = {}): Promise<ItemResult> {
+export async function fetchItem(
+  item: WorkItem,
+  ctx: FetchContext,
+  options: Pick<AttemptOptions, 'previous' | 'replaces'> = {},
+): Promise<ItemResult> {
   const { policy, stats } = ctx;
   const spend = () => {
     const stop = ctx.budget?.exhausted(stats);
@@ -199,7 +219,12 @@ export async function fetchItem(item: WorkItem, ctx: FetchContext, options: Pick
   }
 }
 
-function quarantine(item: WorkItem, reason: string, last: { rawGz?: Uint8Array; metadata?: Record<string, string> }, requests: number): ItemResult {
+function quarantine(
+  item: WorkItem,
+  reason: string,
+  last: { rawGz?: Uint8Array; metadata?: Record<string, string> },
+  requests: number,
+): ItemResult {
   const metadata = last.metadata ?? { 'work-item': JSON.stringify(item) };
   return { outcome: 'quarantined', reason, rawGz: last.rawGz, metadata: { ...metadata, attempts: String(requests), reason } };
 }

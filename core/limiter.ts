@@ -39,7 +39,10 @@ export class HostLimiter {
   #drainScheduled = false;
   readonly #queue: Waiter[] = [];
 
-  constructor(options: LimiterOptions, private readonly clock: Clock) {
+  constructor(
+    options: LimiterOptions,
+    private readonly clock: Clock,
+  ) {
     validateLimiterOptions(options);
     this.#concurrency = options.concurrency;
     this.#rate = options.ratePerSecond;
@@ -198,9 +201,11 @@ export class HostLimiter {
 }
 
 function validateLimiterOptions(o: LimiterOptions): void {
-  if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new TypeError(`concurrency: expected a whole number from 1 up, got ${o.concurrency}`);
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1)
+    throw new TypeError(`concurrency: expected a whole number from 1 up, got ${o.concurrency}`);
   if (o.ratePerSecond !== undefined && !(o.ratePerSecond > 0 && Number.isFinite(o.ratePerSecond))) {
     throw new TypeError(`rate: expected a positive number of requests per second, got ${o.ratePerSecond}`);
   }
-  if (o.burst !== undefined && (!Number.isInteger(o.burst) || o.burst < 1)) throw new TypeError(`burst: expected a whole number from 1 up, got ${o.burst}`);
+  if (o.burst !== undefined && (!Number.isInteger(o.burst) || o.burst < 1))
+    throw new TypeError(`burst: expected a whole number from 1 up, got ${o.burst}`);
 }

@@ -13,12 +13,15 @@ export interface NamedQuery {
  */
 function columnsOf(table: TableName): Readonly<Record<string, string>> {
   const names = new Set(TABLES[table].columns.map((c) => c.name));
-  return new Proxy({}, {
-    get(_target, key) {
-      if (typeof key !== 'string' || !names.has(key)) throw new Error(`named query: table ${table} has no column ${String(key)}`);
-      return key;
+  return new Proxy(
+    {},
+    {
+      get(_target, key) {
+        if (typeof key !== 'string' || !names.has(key)) throw new Error(`named query: table ${table} has no column ${String(key)}`);
+        return key;
+      },
     },
-  });
+  );
 }
 
 /** Partitions of the last `days` days (dt is a yyyy-MM-dd string); keeps scans, and bills, small. */
@@ -38,7 +41,7 @@ export function namedQueries(database: string): NamedQuery[] {
   return [
     {
       name: 'maxsold-auction-totals',
-      description: 'Items per auction and their final prices, from each item\'s latest snapshot (last 30 days of fetches).',
+      description: "Items per auction and their final prices, from each item's latest snapshot (last 30 days of fetches).",
       sql: `WITH latest_item AS (
   SELECT ${i.auction_id}, ${i.item_id},
          max_by(${i.current_bid}, ${i.fetched_at}) AS final_bid,
@@ -62,7 +65,8 @@ ORDER BY last_lot_closes_at DESC`,
     },
     {
       name: 'maxsold-item-final-prices',
-      description: 'Every closed lot with its final price: the latest snapshot of each item whose lot has closed (last 30 days of fetches).',
+      description:
+        'Every closed lot with its final price: the latest snapshot of each item whose lot has closed (last 30 days of fetches).',
       sql: `SELECT ${i.auction_id}, ${i.item_id}, ${i.lot_number}, ${i.title},
        ${i.current_bid} AS final_bid, ${i.bid_count}, ${i.end_at}, ${i.fetched_at} AS as_of
 FROM (
@@ -105,7 +109,8 @@ ORDER BY la.ends_at`,
     },
     {
       name: 'via-late-trains-by-station-day',
-      description: 'Per station and service day: trains calling, trains more than 15 minutes late (latest estimate at that stop), and the worst delay (last 14 days).',
+      description:
+        'Per station and service day: trains calling, trains more than 15 minutes late (latest estimate at that stop), and the worst delay (last 14 days).',
       sql: `WITH latest_stop AS (
   SELECT ${s.train_number}, ${s.instance}, ${s.stop_index},
          max_by(${s.station}, ${s.snapshot_at}) AS station,

@@ -23,7 +23,10 @@ export function parseSeenMarker(key: string): { id: string; closesAt: number | n
   const c = m?.[2];
   if (id === undefined || c === undefined) return undefined;
   if (c === 'none') return { id, closesAt: null };
-  return { id, closesAt: Date.UTC(+c.slice(0, 4), +c.slice(4, 6) - 1, +c.slice(6, 8), +c.slice(9, 11), +c.slice(11, 13), +c.slice(13, 15)) };
+  return {
+    id,
+    closesAt: Date.UTC(+c.slice(0, 4), +c.slice(4, 6) - 1, +c.slice(6, 8), +c.slice(9, 11), +c.slice(11, 13), +c.slice(13, 15)),
+  };
 }
 
 export interface NormaliseOptions {
@@ -38,7 +41,12 @@ export interface NormaliseOptions {
 }
 
 /** The bid-history items an auction's stored snapshot calls for (none for a bid history itself). */
-export function bidItemsToPlan(item: WorkItem, result: Extract<ProcessResult, { kind: 'stored' }>, fetchedAt: number, everyPoll: boolean): WorkItem[] {
+export function bidItemsToPlan(
+  item: WorkItem,
+  result: Extract<ProcessResult, { kind: 'stored' }>,
+  fetchedAt: number,
+  everyPoll: boolean,
+): WorkItem[] {
   if (item.source !== 'maxsold' || item.itemId) return [];
   const closed = result.closesAt !== undefined && result.closesAt <= fetchedAt;
   if (!closed && !everyPoll) return [];
@@ -50,7 +58,13 @@ export function bidItemsToPlan(item: WorkItem, result: Extract<ProcessResult, { 
  * gzip, as stored): its table files are written where the processor writes, the raw
  * object is left as it is.
  */
-export function processStored(item: WorkItem, key: string, stored: StoredObject, processor: Processor, extra: Pick<ProcessInput, 'checkOnly'> = {}): Promise<ProcessResult> {
+export function processStored(
+  item: WorkItem,
+  key: string,
+  stored: StoredObject,
+  processor: Processor,
+  extra: Pick<ProcessInput, 'checkOnly'> = {},
+): Promise<ProcessResult> {
   return processor.process({
     item,
     request: { url: stored.metadata.url ?? '', round: 0 },
@@ -69,7 +83,13 @@ export type NormaliseOutcome = 'fetched' | 'empty' | 'quarantined' | 'skipped';
  * table), with the same processing as a fetch. A body that no longer validates is
  * copied to quarantine/ with the reason.
  */
-export async function normaliseRawObject(key: string, source: ObjectStore, processor: Processor, stats: RunStats, options: NormaliseOptions = {}): Promise<NormaliseOutcome> {
+export async function normaliseRawObject(
+  key: string,
+  source: ObjectStore,
+  processor: Processor,
+  stats: RunStats,
+  options: NormaliseOptions = {},
+): Promise<NormaliseOutcome> {
   const item = itemFromRawKey(key);
   if (!item || !key.endsWith(RAW_SUFFIX)) return 'skipped';
   stats.plan(item);
@@ -86,7 +106,8 @@ export async function normaliseRawObject(key: string, source: ObjectStore, proce
     stats.tableFiles += result.tableFiles;
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
-    if (options.recordSeen && item.source === 'maxsold' && !item.itemId) await source.put(seenMarkerKey(item.id, result.closesAt ?? null), new Uint8Array(0));
+    if (options.recordSeen && item.source === 'maxsold' && !item.itemId)
+      await source.put(seenMarkerKey(item.id, result.closesAt ?? null), new Uint8Array(0));
     if (options.bids) {
       const bids = bidItemsToPlan(item, result, fetchedAt, options.bids.everyPoll);
       if (bids.length > 0) {

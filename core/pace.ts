@@ -53,7 +53,11 @@ export class PaceController {
   #successCount = 0;
   #firstSuccessAt = 0;
 
-  constructor(private readonly limiter: HostLimiter, private readonly options: PaceOptions, private readonly clock: Clock) {
+  constructor(
+    private readonly limiter: HostLimiter,
+    private readonly options: PaceOptions,
+    private readonly clock: Clock,
+  ) {
     this.#limit = options.adaptive ? Math.min(options.maxConcurrency, options.initialConcurrency ?? 2) : options.maxConcurrency;
     this.#slowStart = options.adaptive;
     this.#rate = options.maxRatePerSecond;

@@ -29,11 +29,16 @@ export interface PipelineContext extends FetchContext {
  * work in flight is abandoned, and `stats.stopReason` says why; so does an abort of
  * `ctx.signal` (SIGINT). Either way every finished item is stored and counted.
  */
-export async function runPipeline(plan: Iterable<WorkItem> | AsyncIterable<WorkItem>, outer: PipelineContext, options: PipelineOptions): Promise<void> {
+export async function runPipeline(
+  plan: Iterable<WorkItem> | AsyncIterable<WorkItem>,
+  outer: PipelineContext,
+  options: PipelineOptions,
+): Promise<void> {
   const stop = new AbortController();
   const signal = outer.signal ? AbortSignal.any([outer.signal, stop.signal]) : stop.signal;
   const ctx: PipelineContext = { ...outer, signal };
-  const iterator = (Symbol.asyncIterator in plan ? plan[Symbol.asyncIterator]() : plan[Symbol.iterator]()) as AsyncIterator<WorkItem> | Iterator<WorkItem>;
+  const iterator = (Symbol.asyncIterator in plan ? plan[Symbol.asyncIterator]() : plan[Symbol.iterator]()) as
+    AsyncIterator<WorkItem> | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
   const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined };
   let exhausted = false;

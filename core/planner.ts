@@ -15,7 +15,10 @@ export interface IdRange {
  */
 export function parseIdRanges(spec: string): IdRange[] {
   const ranges: IdRange[] = [];
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
     if (!m) throw new TypeError(`expected auction ids like 100000-100500 or 103417,103420, got "${part}"`);
     const from = Number(m[1]);
@@ -87,7 +90,11 @@ export async function* mergePlans(...plans: (Iterable<WorkItem> | AsyncIterable<
   const iterators = plans.map((p) => (Symbol.asyncIterator in p ? p[Symbol.asyncIterator]() : p[Symbol.iterator]()));
   type Plan = (typeof iterators)[number];
   const pending = new Map<Plan, Promise<{ it: Plan; r: IteratorResult<WorkItem> }>>();
-  const pull = (it: Plan) => pending.set(it, Promise.resolve(it.next()).then((r) => ({ it, r })));
+  const pull = (it: Plan) =>
+    pending.set(
+      it,
+      Promise.resolve(it.next()).then((r) => ({ it, r })),
+    );
   for (const it of iterators) pull(it);
   while (pending.size > 0) {
     const { it, r } = await Promise.race(pending.values());

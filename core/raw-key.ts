@@ -26,7 +26,8 @@ export function rawKey(item: WorkItem): string {
   return `${RAW_PREFIX}source=maxsold/dt=${item.dt}/auction=${item.id}${RAW_SUFFIX}`;
 }
 
-const RAW_KEY = /^(?:raw|quarantine)\/source=(maxsold|maxsold_bids|via)\/dt=(\d{4}-\d{2}-\d{2})\/(?:auction=(\d+)(?:\/item=(\d+))?|snapshot=(\d{8}T\d{6}Z))\.json\.gz$/;
+const RAW_KEY =
+  /^(?:raw|quarantine)\/source=(maxsold|maxsold_bids|via)\/dt=(\d{4}-\d{2}-\d{2})\/(?:auction=(\d+)(?:\/item=(\d+))?|snapshot=(\d{8}T\d{6}Z))\.json\.gz$/;
 
 /** The work item a raw (or quarantine) key was written for, or undefined for a foreign key. */
 export function itemFromRawKey(key: string): WorkItem | undefined {
@@ -36,7 +37,10 @@ export function itemFromRawKey(key: string): WorkItem | undefined {
   if (source === 'via') {
     if (!snapshot) return undefined;
     const s = snapshot;
-    return { source: 'via', at: `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z` };
+    return {
+      source: 'via',
+      at: `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`,
+    };
   }
   if (!auction || dt === undefined) return undefined;
   if (source === 'maxsold_bids') return itemId ? { source: 'maxsold', id: auction, itemId, dt } : undefined;

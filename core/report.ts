@@ -98,7 +98,11 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
       firstRequestSeconds: t.process.firstRequestSeconds === undefined ? undefined : round(t.process.firstRequestSeconds, 3),
       peakRssMb: Math.round(t.process.peakRssMb),
     },
-    eventLoopDelayMs: t.eventLoopDelayMs && { p50: round(t.eventLoopDelayMs.p50, 1), p99: round(t.eventLoopDelayMs.p99, 1), max: round(t.eventLoopDelayMs.max, 1) },
+    eventLoopDelayMs: t.eventLoopDelayMs && {
+      p50: round(t.eventLoopDelayMs.p50, 1),
+      p99: round(t.eventLoopDelayMs.p99, 1),
+      max: round(t.eventLoopDelayMs.max, 1),
+    },
     cores: t.cores,
     ioShare: wallSeconds > 0 ? round(Math.max(0, 1 - t.cpuSeconds / (wallSeconds * t.cores)), 3) : 0,
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 1) : 0,
@@ -127,7 +131,10 @@ export function formatBytes(n: number): string {
 function reportLines(r: RunReport): [string, string][] {
   const kinds = (Object.keys(r.planned) as (WorkKind | 'total')[]).filter((k) => k !== 'total' && r.planned[k] > 0);
   const lines: [string, string][] = [
-    ['planned', `${r.planned.total}${kinds.length > 1 ? ` (${kinds.map((k) => `${r.planned[k]} ${k}`).join(', ')})` : kinds.length === 1 ? ` ${kinds[0]}` : ''}`],
+    [
+      'planned',
+      `${r.planned.total}${kinds.length > 1 ? ` (${kinds.map((k) => `${r.planned[k]} ${k}`).join(', ')})` : kinds.length === 1 ? ` ${kinds[0]}` : ''}`,
+    ],
     ['fetched', String(r.outcomes.fetched)],
     ['unchanged (304 or same SHA-256)', String(r.outcomes.unchanged)],
     ['skipped (already stored)', String(r.outcomes.skipped)],
@@ -146,7 +153,12 @@ function reportLines(r: RunReport): [string, string][] {
     ['peak requests in flight', String(r.peakRequestsInFlight)],
     ['bytes received', formatBytes(r.bytesReceived)],
     ['raw stored (gzip)', formatBytes(r.bytesStored)],
-    ['rows written', Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(', ') || '0'],
+    [
+      'rows written',
+      Object.entries(r.rows)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ') || '0',
+    ],
     ['table files written', String(r.tableFiles)],
     ['data anomalies', anomalyTotal(r.anomalies)],
     ['wall time', `${r.wallSeconds.toFixed(2)} s`],
@@ -155,10 +167,18 @@ function reportLines(r: RunReport): [string, string][] {
     ['requests/s', r.requestsPerSecond.toFixed(1)],
     ['latency p50 / p95', `${r.latencyMs.p50} / ${r.latencyMs.p95} ms`],
   );
-  if (r.eventLoopDelayMs) lines.push(['event-loop delay p50 / p99 / max', `${r.eventLoopDelayMs.p50} / ${r.eventLoopDelayMs.p99} / ${r.eventLoopDelayMs.max} ms`]);
+  if (r.eventLoopDelayMs)
+    lines.push([
+      'event-loop delay p50 / p99 / max',
+      `${r.eventLoopDelayMs.p50} / ${r.eventLoopDelayMs.p99} / ${r.eventLoopDelayMs.max} ms`,
+    ]);
   if (r.process) {
-    const first = r.process.firstRequestSeconds === undefined ? '' : `; first request ${r.process.firstRequestSeconds.toFixed(2)} s after start`;
-    lines.push(['whole process', `${r.process.cpuSeconds.toFixed(2)} CPU-s in ${r.process.uptimeSeconds.toFixed(2)} s${first}; peak RSS ${r.process.peakRssMb} MB`]);
+    const first =
+      r.process.firstRequestSeconds === undefined ? '' : `; first request ${r.process.firstRequestSeconds.toFixed(2)} s after start`;
+    lines.push([
+      'whole process',
+      `${r.process.cpuSeconds.toFixed(2)} CPU-s in ${r.process.uptimeSeconds.toFixed(2)} s${first}; peak RSS ${r.process.peakRssMb} MB`,
+    ]);
   }
   return lines;
 }
@@ -187,15 +207,32 @@ export function renderReportText(r: RunReport): string {
   const anomalies = anomalyLines(r.anomalies);
   if (anomalies.length > 0) out.push('', `  data anomalies (${ANOMALY_LEGEND}):`, ...anomalies.map((l) => `    ${l}`));
   if (r.redirectedIds.length > 0) {
-    out.push('', '  redirected (has the API moved?):', ...r.redirectedIds.slice(0, 5).map((x) => `    ${x}`), ...(r.redirectedIds.length > 5 ? ['    …'] : []));
+    out.push(
+      '',
+      '  redirected (has the API moved?):',
+      ...r.redirectedIds.slice(0, 5).map((x) => `    ${x}`),
+      ...(r.redirectedIds.length > 5 ? ['    …'] : []),
+    );
   }
-  if (!r.complete) out.push('', `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`);
+  if (!r.complete)
+    out.push(
+      '',
+      `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`,
+    );
   return out.join('\n');
 }
 
 export function renderReportMarkdown(r: RunReport): string {
   const rows = reportLines(r).map(([k, v]) => `| ${k} | ${v} |`);
-  const out = [`# Run report: ${r.command}`, '', `${r.startedAt} → ${r.finishedAt}${r.complete ? '' : ` (incomplete${r.stopReason ? `: ${r.stopReason}` : ''})`}`, '', '| | |', '|---|---|', ...rows];
+  const out = [
+    `# Run report: ${r.command}`,
+    '',
+    `${r.startedAt} → ${r.finishedAt}${r.complete ? '' : ` (incomplete${r.stopReason ? `: ${r.stopReason}` : ''})`}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows,
+  ];
   const settings = Object.entries(r.settings);
   if (settings.length > 0) out.push('', '## Settings', '', ...settings.map(([k, v]) => `- ${k}: ${v}`));
   const reasons = Object.entries(r.failureReasons);

@@ -33,7 +33,8 @@ export class RetryBudget {
   /** Why the run must stop, or undefined while the budget holds. */
   exhausted(stats: RunStats): string | undefined {
     const retries = stats.retries + stats.throttled;
-    if (this.options.max !== undefined && retries > this.options.max) return `retry budget spent: ${retries} retries, the cap is ${this.options.max}${failing(stats)}`;
+    if (this.options.max !== undefined && retries > this.options.max)
+      return `retry budget spent: ${retries} retries, the cap is ${this.options.max}${failing(stats)}`;
     if (retries > this.options.floor && retries > this.options.maxShare * stats.requests) {
       return `retry budget spent: ${retries} of ${stats.requests} requests were retries (over ${Math.round(this.options.maxShare * 100)}%); is the server down?${failing(stats)}`;
     }
@@ -53,7 +54,8 @@ export class RetryBudget {
     this.#progressAt ??= clock.now();
     for (;;) {
       const wait = this.#progressAt + this.options.giveUpAfterMs - clock.now();
-      if (wait <= 0) return `gave up: no item settled for ${seconds(this.options.giveUpAfterMs)} while the server only throttled or failed${failing(stats)}`;
+      if (wait <= 0)
+        return `gave up: no item settled for ${seconds(this.options.giveUpAfterMs)} while the server only throttled or failed${failing(stats)}`;
       try {
         await clock.sleep(wait, signal);
       } catch {
@@ -69,7 +71,10 @@ function failing(stats: RunStats): string {
   if (stats.throttled > 0) counts.push(['429/503', stats.throttled]);
   if (counts.length === 0) return '';
   counts.sort((a, b) => b[1] - a[1]);
-  return ` (${counts.slice(0, 3).map(([reason, n]) => `${reason} × ${n}`).join(', ')})`;
+  return ` (${counts
+    .slice(0, 3)
+    .map(([reason, n]) => `${reason} × ${n}`)
+    .join(', ')})`;
 }
 
 function seconds(ms: number): string {

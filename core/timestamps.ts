@@ -12,9 +12,14 @@ export function parseTimestamp(value: unknown): number | null | undefined {
   if (value === null || value === undefined || value === '' || value === '&mdash;') return null;
   if (typeof value !== 'string' || value.length < 20) return undefined;
   const s = value;
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
-  const hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
+    return undefined;
+  const year = digits(s, 0, 4),
+    month = digits(s, 5, 2),
+    day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2),
+    minute = digits(s, 14, 2),
+    second = digits(s, 17, 2);
   // Second 60 is refused too: a leap second cannot be stored, and rolling it into the next minute would move the time.
   if (!isCalendarDay(year, month, day) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   let i = 19;
@@ -34,7 +39,8 @@ export function parseTimestamp(value: unknown): number | null | undefined {
   const sign = s.charCodeAt(i);
   if (sign === 90 && rest === 1) offsetMinutes = 0;
   else if ((sign === 43 || sign === 45) && (rest === 5 || (rest === 6 && s.charCodeAt(i + 3) === 58))) {
-    const oh = digits(s, i + 1, 2), om = digits(s, rest === 5 ? i + 3 : i + 4, 2);
+    const oh = digits(s, i + 1, 2),
+      om = digits(s, rest === 5 ? i + 3 : i + 4, 2);
     if (oh < 0 || om < 0 || oh > 18 || om > 59 || (oh === 18 && om > 0)) return undefined;
     offsetMinutes = (sign === 45 ? -1 : 1) * (oh * 60 + om);
   } else return undefined;
@@ -50,7 +56,9 @@ function utc(year: number, month: number, day: number, hour = 0, minute = 0, sec
 /** `YYYY-MM-DD` → epoch days, for Arrow Date32; null for anything else, a day that does not exist included. */
 export function parseDateDays(value: unknown): number | null {
   if (typeof value !== 'string' || value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return null;
-  const y = digits(value, 0, 4), m = digits(value, 5, 2), d = digits(value, 8, 2);
+  const y = digits(value, 0, 4),
+    m = digits(value, 5, 2),
+    d = digits(value, 8, 2);
   if (!isCalendarDay(y, m, d)) return null;
   return utc(y, m, d) / 86_400_000;
 }

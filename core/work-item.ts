@@ -35,18 +35,23 @@ export function parseWorkItem(value: unknown): WorkItem {
   const v = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
   if (v === null || typeof v !== 'object') throw new TypeError('work item: expected a JSON object');
   if (v.source === 'maxsold') {
-    if (typeof v.id !== 'string' || !ID.test(v.id)) throw new TypeError(`work item: "id" must be a positive integer string, got ${JSON.stringify(v.id)}`);
-    if (typeof v.dt !== 'string' || !DATE.test(v.dt)) throw new TypeError(`work item: "dt" must be YYYY-MM-DD, got ${JSON.stringify(v.dt)}`);
+    if (typeof v.id !== 'string' || !ID.test(v.id))
+      throw new TypeError(`work item: "id" must be a positive integer string, got ${JSON.stringify(v.id)}`);
+    if (typeof v.dt !== 'string' || !DATE.test(v.dt))
+      throw new TypeError(`work item: "dt" must be YYYY-MM-DD, got ${JSON.stringify(v.dt)}`);
     if (v.itemId !== undefined && (typeof v.itemId !== 'string' || !ID.test(v.itemId))) {
       throw new TypeError(`work item: "itemId" must be a positive integer string, got ${JSON.stringify(v.itemId)}`);
     }
-    if (v.final !== undefined && v.final !== true) throw new TypeError(`work item: "final" must be true when present, got ${JSON.stringify(v.final)}`);
-    const item: MaxsoldWork = v.itemId === undefined ? { source: 'maxsold', id: v.id, dt: v.dt } : { source: 'maxsold', id: v.id, itemId: v.itemId, dt: v.dt };
+    if (v.final !== undefined && v.final !== true)
+      throw new TypeError(`work item: "final" must be true when present, got ${JSON.stringify(v.final)}`);
+    const item: MaxsoldWork =
+      v.itemId === undefined ? { source: 'maxsold', id: v.id, dt: v.dt } : { source: 'maxsold', id: v.id, itemId: v.itemId, dt: v.dt };
     if (v.final === true) item.final = true;
     return item;
   }
   if (v.source === 'via') {
-    if (typeof v.at !== 'string' || !INSTANT.test(v.at)) throw new TypeError(`work item: "at" must be a UTC instant like 2026-11-26T12:15:00Z, got ${JSON.stringify(v.at)}`);
+    if (typeof v.at !== 'string' || !INSTANT.test(v.at))
+      throw new TypeError(`work item: "at" must be a UTC instant like 2026-11-26T12:15:00Z, got ${JSON.stringify(v.at)}`);
     return { source: 'via', at: v.at };
   }
   throw new TypeError(`work item: "source" must be "maxsold" or "via", got ${JSON.stringify(v.source)}`);

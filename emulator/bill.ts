@@ -73,8 +73,18 @@ export function monthlyBill(b: BillInput): BillLine[] {
     basis: `${fmt(sqs * month)} counted (sends, receives, deletes, visibility changes) + ${fmt(idlePolls * month)} empty long polls (${IDLE_POLLERS} pollers x ${b.eventSources} mappings, one per ${LONG_POLL_SECONDS} s; modelled)`,
     usd: (sqs + idlePolls) * month * PRICES.sqsRequest,
   });
-  lines.push({ item: 'S3 PUT/LIST/POST', volume: `${fmt(s3.write * month)} requests`, basis: 'counted', usd: s3.write * month * PRICES.s3Write });
-  lines.push({ item: 'S3 GET/HEAD', volume: `${fmt(s3.read * month)} requests`, basis: `counted (${fmt(s3.free * month)} DELETEs are free)`, usd: s3.read * month * PRICES.s3Read });
+  lines.push({
+    item: 'S3 PUT/LIST/POST',
+    volume: `${fmt(s3.write * month)} requests`,
+    basis: 'counted',
+    usd: s3.write * month * PRICES.s3Write,
+  });
+  lines.push({
+    item: 'S3 GET/HEAD',
+    volume: `${fmt(s3.read * month)} requests`,
+    basis: `counted (${fmt(s3.free * month)} DELETEs are free)`,
+    usd: s3.read * month * PRICES.s3Read,
+  });
   const stored = [...b.storedBytes.values()].reduce((a, v) => a + v, 0);
   lines.push({
     item: 'S3 storage',
@@ -87,7 +97,11 @@ export function monthlyBill(b: BillInput): BillLine[] {
     item: 'CloudWatch',
     volume: `${logGb.toFixed(2)} GB logs, ${b.customMetrics} custom metrics, ${b.alarms} alarms, ${b.dashboards} dashboard(s)`,
     basis: 'Logs $0.50/GB ingested + $0.03/GB-month; metrics $0.30, alarms $0.10, dashboards $3 a month each (before free tiers)',
-    usd: logGb * (PRICES.logsIngestGb + PRICES.logsStoreGbMonth) + b.customMetrics * PRICES.customMetricMonth + b.alarms * PRICES.alarmMonth + b.dashboards * PRICES.dashboardMonth,
+    usd:
+      logGb * (PRICES.logsIngestGb + PRICES.logsStoreGbMonth) +
+      b.customMetrics * PRICES.customMetricMonth +
+      b.alarms * PRICES.alarmMonth +
+      b.dashboards * PRICES.dashboardMonth,
   });
   return lines;
 }

@@ -115,7 +115,11 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   const simOpen = new Set<ServerResponse>();
   let simActivity = 0;
   const onRequest = (message: unknown) => {
-    const { request, response, server } = message as { request: { url?: string }; response: ServerResponse; server: { address(): unknown } };
+    const { request, response, server } = message as {
+      request: { url?: string };
+      response: ServerResponse;
+      server: { address(): unknown };
+    };
     if ((server.address() as { port?: number } | null)?.port !== sim.port) return;
     simOpen.add(response);
     simActivity++;
@@ -154,8 +158,15 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   const queues = new Map<string, QueueRef>();
   const specs = [...topology.queues.values()].sort((a, b) => Number(a.deadLetter !== undefined) - Number(b.deadLetter !== undefined));
   for (const q of specs) {
-    const attributes: Record<string, string> = { VisibilityTimeout: String(q.visibilitySeconds), MessageRetentionPeriod: String(q.retentionSeconds) };
-    if (q.deadLetter) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queues.get(q.deadLetter.queue)!.arn, maxReceiveCount: q.deadLetter.maxReceiveCount });
+    const attributes: Record<string, string> = {
+      VisibilityTimeout: String(q.visibilitySeconds),
+      MessageRetentionPeriod: String(q.retentionSeconds),
+    };
+    if (q.deadLetter)
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: queues.get(q.deadLetter.queue)!.arn,
+        maxReceiveCount: q.deadLetter.maxReceiveCount,
+      });
     const { QueueUrl } = await aws.admin.sqs.send(new CreateQueueCommand({ QueueName: q.id, Attributes: attributes }));
     queues.set(q.id, { name: q.id, url: QueueUrl!, arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${q.id}` });
   }
@@ -206,7 +217,9 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     idle: () => lambda.importing === 0 && aws.inProgress === aws.parked && [...simOpen].every((r) => !r.headersSent),
     activity: () => aws.activity + lambda.activity + simActivity,
   });
-  const stopSchedules = startSchedules(topology.schedules, lambda, vt, (spec: ScheduleSpec, at: number) => firings.push({ rule: spec.name, at }));
+  const stopSchedules = startSchedules(topology.schedules, lambda, vt, (spec: ScheduleSpec, at: number) =>
+    firings.push({ rule: spec.name, at }),
+  );
   for (const es of eventSources) es.wake();
 
   // Progress once per simulated day (real output, not on the virtual clock).
@@ -215,7 +228,9 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     if (vt.now() - reported >= DAY / 4) {
       reported = vt.now();
       const done = (vt.now() - o.startMs) / DAY;
-      o.progress?.(`  day ${done.toFixed(2)} of ${o.days}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests`);
+      o.progress?.(
+        `  day ${done.toFixed(2)} of ${o.days}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests`,
+      );
     }
     real.setTimeout(tick, 500).unref();
   }, 500);
@@ -226,14 +241,30 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   // Let what is in flight finish (an hour at most), as a deployment keeps running.
   const drainUntil = vt.now() + HOUR;
   for (;;) {
-    const pending = await Promise.all([...queues.values()].filter((q) => !q.name.includes('Dead') && !q.name.includes('Failures')).map((q) => aws.inspectQueue(q.name)));
+    const pending = await Promise.all(
+      [...queues.values()].filter((q) => !q.name.includes('Dead') && !q.name.includes('Failures')).map((q) => aws.inspectQueue(q.name)),
+    );
     const busy = lambda.active > 0 || pending.some((p) => p.ready + p.delayed.length + p.inflight.length > 0);
     if (!busy || vt.now() >= drainUntil) break;
     await vt.sleep(10_000);
   }
   for (const es of eventSources) es.stop();
   diagnostics.unsubscribe('http.server.request.start', onRequest);
-  return { options: o, topology, vt, aws, sim, lambda, eventSources, queues, bucketNames, logs, firings, polls, endMs, realMs: real.now() - realStart,
+  return {
+    options: o,
+    topology,
+    vt,
+    aws,
+    sim,
+    lambda,
+    eventSources,
+    queues,
+    bucketNames,
+    logs,
+    firings,
+    polls,
+    endMs,
+    realMs: real.now() - realStart,
     release: () => {
       restoreDns();
       real.clearInterval(keepAlive);

@@ -90,11 +90,13 @@ export function s3RequestClass(op: string): 'write' | 'read' | 'free' {
 
 /** Marks a client's requests as the emulator's own. */
 function internal<C extends S3Client | SQSClient>(client: C): C {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  (client.middlewareStack as any).add((next: (a: any) => Promise<unknown>) => async (args: any) => {
+  type Args = { request: { headers: Record<string, string> } };
+  const mark = (next: (a: Args) => Promise<unknown>) => async (args: Args) => {
     args.request.headers[INTERNAL_HEADER] = '1';
     return next(args);
-  }, { step: 'build', name: 'emulatorInternal' });
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (client.middlewareStack as any).add(mark, { step: 'build', name: 'emulatorInternal' });
   return client;
 }
 
@@ -103,7 +105,9 @@ function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyRepl
   return reply
     .status(status)
     .header('content-type', 'application/xml')
-    .send(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`);
+    .send(
+      `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`,
+    );
 }
 
 export class EmulatedAws {
@@ -167,7 +171,8 @@ export class EmulatedAws {
         const current = self.aws!.etags.get(id);
         const ifMatch = req.headers['if-match'];
         const ifNoneMatch = req.headers['if-none-match'];
-        if (typeof ifMatch === 'string' && ifMatch !== '*' && current !== ifMatch) return preconditionFailed(reply, current === undefined ? 404 : 412);
+        if (typeof ifMatch === 'string' && ifMatch !== '*' && current !== ifMatch)
+          return preconditionFailed(reply, current === undefined ? 404 : 412);
         if (ifMatch === '*' && current === undefined) return preconditionFailed(reply, 404);
         if (ifNoneMatch === '*' && current !== undefined) return preconditionFailed(reply, 412);
       }
@@ -178,7 +183,11 @@ export class EmulatedAws {
       const id = `${op.bucket}/${op.key}`;
       if (op.name === 'PutObject') {
         const decoded = req.headers['x-amz-decoded-content-length'];
-        const size = decoded ? Number(decoded) : Buffer.isBuffer(req.body) ? req.body.byteLength : Number(req.headers['content-length'] ?? 0);
+        const size = decoded
+          ? Number(decoded)
+          : Buffer.isBuffer(req.body)
+            ? req.body.byteLength
+            : Number(req.headers['content-length'] ?? 0);
         self.aws!.etags.set(id, String(reply.getHeader('etag')));
         self.aws!.#resize(id, size);
       } else if (op.name === 'DeleteObject') {
@@ -202,8 +211,15 @@ export class EmulatedAws {
       unlocks.get(req)?.();
       const op = ops.get(req);
       if (!op || !reply || reply.statusCode >= 300) return;
-      if (op.name === 'PutObject') hooks.onObjectCreated({ bucket: op.bucket!, key: op.key!, size: self.aws!.sizes.get(`${op.bucket}/${op.key}`) ?? 0, etag: String(reply.getHeader('etag')) });
-      if (op.name === 'SendMessage' || op.name === 'SendMessageBatch') hooks.onMessageSent(String((req.body as { QueueUrl?: string })?.QueueUrl ?? ''));
+      if (op.name === 'PutObject')
+        hooks.onObjectCreated({
+          bucket: op.bucket!,
+          key: op.key!,
+          size: self.aws!.sizes.get(`${op.bucket}/${op.key}`) ?? 0,
+          etag: String(reply.getHeader('etag')),
+        });
+      if (op.name === 'SendMessage' || op.name === 'SendMessageBatch')
+        hooks.onMessageSent(String((req.body as { QueueUrl?: string })?.QueueUrl ?? ''));
     };
     app.addHook('onResponse', async (req, reply) => finish(req, reply));
     app.addHook('onRequestAbort', async (req) => finish(req, undefined));
@@ -214,7 +230,10 @@ export class EmulatedAws {
     const sqsEndpoint = address.replace('127.0.0.1', `sqs.${REGION}.localhost`);
     const s3 = new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS });
-    const admin = { s3: internal(new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true })), sqs: internal(new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS })) };
+    const admin = {
+      s3: internal(new S3Client({ endpoint: address, region: REGION, credentials: CREDENTIALS, forcePathStyle: true })),
+      sqs: internal(new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS })),
+    };
     const aws = new EmulatedAws(address, sqsEndpoint, app, s3, sqs, admin);
     aws.#storedSince = hooks.now();
     aws.#now = hooks.now;
@@ -250,7 +269,8 @@ export class EmulatedAws {
   #accrue(): void {
     const now = this.#now();
     const dt = now - this.#storedSince;
-    if (dt > 0) for (const [prefix, bytes] of this.#storedBytes) this.storedByteMs.set(prefix, (this.storedByteMs.get(prefix) ?? 0) + bytes * dt);
+    if (dt > 0)
+      for (const [prefix, bytes] of this.#storedBytes) this.storedByteMs.set(prefix, (this.storedByteMs.get(prefix) ?? 0) + bytes * dt);
     this.#storedSince = now;
   }
 
@@ -262,8 +282,14 @@ export class EmulatedAws {
 
   /** fauxqs's view of a queue: messages ready, delayed (with their release time) and in flight (with their deadline). */
   async inspectQueue(name: string): Promise<{ ready: number; delayed: number[]; inflight: number[] }> {
-    const res = await this.app.inject({ method: 'GET', url: `/_fauxqs/queues/${encodeURIComponent(name)}`, headers: { [INTERNAL_HEADER]: '1' } });
-    const body = res.json() as { messages: { ready: unknown[]; delayed: { delayUntil?: number }[]; inflight: { visibilityDeadline: number }[] } };
+    const res = await this.app.inject({
+      method: 'GET',
+      url: `/_fauxqs/queues/${encodeURIComponent(name)}`,
+      headers: { [INTERNAL_HEADER]: '1' },
+    });
+    const body = res.json() as {
+      messages: { ready: unknown[]; delayed: { delayUntil?: number }[]; inflight: { visibilityDeadline: number }[] };
+    };
     return {
       ready: body.messages.ready.length,
       delayed: body.messages.delayed.map((m) => m.delayUntil ?? 0),

@@ -48,7 +48,9 @@ async function drain(run: CloudRun, queueName: string): Promise<string[]> {
   const q = [...run.queues.values()].find((x) => x.name === queueName)!;
   const bodies: string[] = [];
   for (;;) {
-    const res = await run.aws.admin.sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 3600 }));
+    const res = await run.aws.admin.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 3600 }),
+    );
     if (!res.Messages?.length) return bodies;
     bodies.push(...res.Messages.map((m) => m.Body!));
   }
@@ -79,8 +81,12 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
       run = 0;
     }
   }
-  add('every auction that existed was discovered', undiscovered.length === 0,
-    `${expected.length - undiscovered.length} of ${expected.length} published auctions stored, across runs of up to ${longestGap} unpublished ids${undiscovered.length ? `; missing ${undiscovered.slice(0, 10).join(', ')}` : ''}`, expected.length);
+  add(
+    'every auction that existed was discovered',
+    undiscovered.length === 0,
+    `${expected.length - undiscovered.length} of ${expected.length} published auctions stored, across runs of up to ${longestGap} unpublished ids${undiscovered.length ? `; missing ${undiscovered.slice(0, 10).join(', ')}` : ''}`,
+    expected.length,
+  );
 
   // Re-polls: while open (after it was first fetched, until it closed), no gap over 90 minutes.
   let late = 0;
@@ -94,14 +100,29 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     for (let i = 1; i < open.length; i++) if (open[i]! - open[i - 1]! > 90 * MINUTE) late++;
     if (closes < end - HOUR && end - closes > 0 && times[times.length - 1]! - open[open.length - 1]! > 90 * MINUTE) late++;
   }
-  add('open auctions were re-polled on schedule', late === 0, `${checked} auctions polled while open; ${late} gaps over 90 minutes`, checked);
+  add(
+    'open auctions were re-polled on schedule',
+    late === 0,
+    `${checked} auctions polled while open; ${late} gaps over 90 minutes`,
+    checked,
+  );
 
   // VIA: a snapshot every minute from the first to the last.
-  const minutes = (await keys(run, 'raw/source=via/')).map((k) => itemFromRawKey(k)).filter((i) => i?.source === 'via').map((i) => Date.parse((i as { at: string }).at)).sort((a, b) => a - b);
+  const minutes = (await keys(run, 'raw/source=via/'))
+    .map((k) => itemFromRawKey(k))
+    .filter((i) => i?.source === 'via')
+    .map((i) => Date.parse((i as { at: string }).at))
+    .sort((a, b) => a - b);
   const gaps = minutes.filter((t, i) => i > 0 && t - minutes[i - 1]! > MINUTE).length;
-  const viaEvery = Math.min(...run.firings.filter((f) => /via/i.test(f.rule)).map((f, i, all) => (i > 0 ? f.at - all[i - 1]!.at : Infinity)));
-  add('VIA snapshots on every tick, no gap', minutes.length > 0 && minutes.filter((t, i) => i > 0 && t - minutes[i - 1]! > viaEvery).length === 0,
-    `${minutes.length} snapshots, one per ${(viaEvery / MINUTE).toFixed(0)} min; ${gaps} gaps longer than a minute`, minutes.length);
+  const viaEvery = Math.min(
+    ...run.firings.filter((f) => /via/i.test(f.rule)).map((f, i, all) => (i > 0 ? f.at - all[i - 1]!.at : Infinity)),
+  );
+  add(
+    'VIA snapshots on every tick, no gap',
+    minutes.length > 0 && minutes.filter((t, i) => i > 0 && t - minutes[i - 1]! > viaEvery).length === 0,
+    `${minutes.length} snapshots, one per ${(viaEvery / MINUTE).toFixed(0)} min; ${gaps} gaps longer than a minute`,
+    minutes.length,
+  );
 
   // Dead letters: only poison bodies, each quarantined with its bytes.
   const quarantined = new Set((await keys(run, 'quarantine/')).map((k) => k));
@@ -119,16 +140,27 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
         }
       })();
       const poison = item.source === 'maxsold' && faults.permanentFor(Number(item.id)) === 'schema';
-      if (!poison || ![...quarantined].some((k) => k.includes(`/auction=${item.id}.json.gz`))) notPoison.push(`${q.name}: ${body.slice(0, 120)}`);
+      if (!poison || ![...quarantined].some((k) => k.includes(`/auction=${item.id}.json.gz`)))
+        notPoison.push(`${q.name}: ${body.slice(0, 120)}`);
     }
   }
-  add('dead-letter queues hold only quarantined poison bodies', notPoison.length === 0, `${dead.length} dead letters; ${quarantined.size} quarantined objects${notPoison.length ? `; not poison: ${notPoison.slice(0, 3).join(' | ')}` : ''}`, dead.length + quarantined.size);
+  add(
+    'dead-letter queues hold only quarantined poison bodies',
+    notPoison.length === 0,
+    `${dead.length} dead letters; ${quarantined.size} quarantined objects${notPoison.length ? `; not poison: ${notPoison.slice(0, 3).join(' | ')}` : ''}`,
+    dead.length + quarantined.size,
+  );
 
   const timeouts = [...run.lambda.stats.values()].reduce((n, s) => n + s.timeouts, 0);
   const invocations = [...run.lambda.stats.values()].reduce((n, s) => n + s.invocations, 0);
   add('no handler timed out', timeouts === 0, `${timeouts} timeouts in ${invocations} invocations`, invocations);
   const sim = run.sim.stats();
-  add('no Retry-After broken', sim.retryAfterViolations === 0, `${sim.requests} API requests under a rate limit; ${sim.throttled429} answers of 429, ${sim.retryAfterViolations} requests before a Retry-After expired (any container)`, sim.requests);
+  add(
+    'no Retry-After broken',
+    sim.retryAfterViolations === 0,
+    `${sim.requests} API requests under a rate limit; ${sim.throttled429} answers of 429, ${sim.retryAfterViolations} requests before a Retry-After expired (any container)`,
+    sim.requests,
+  );
 
   // Tables: download tables/ and ask DuckDB.
   const dir = mkdtempSync(join(tmpdir(), 'cloud-tables-'));
@@ -146,20 +178,35 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
       for (const table of TABLE_NAMES) {
         // Within a partition: a raw key (hence a version) is per item per day.
         const id = [...TABLES[table].identity, ...(table.startsWith('via') ? ['snapshot_at'] : []), 'dt'].join(', ');
-        const r = await db.query(`SELECT count(*) - count(DISTINCT (${id})), count(DISTINCT dt) FROM ${table} WHERE dt < DATE '${lastDay}'`);
+        const r = await db.query(
+          `SELECT count(*) - count(DISTINCT (${id})), count(DISTINCT dt) FROM ${table} WHERE dt < DATE '${lastDay}'`,
+        );
         duplicates += Number(r.rows[0]?.[0]);
         partitions += Number(r.rows[0]?.[1]);
       }
-      add('compacted partitions hold one version per identity', duplicates === 0, `${partitions} table-days before ${lastDay}; ${duplicates} duplicate rows`, partitions);
-      const closed = [...run.polls.keys()].filter((id) => live.exists(id, end) && live.finalCloseMs(id) < end - HOUR && faults.permanentFor(id) === null);
+      add(
+        'compacted partitions hold one version per identity',
+        duplicates === 0,
+        `${partitions} table-days before ${lastDay}; ${duplicates} duplicate rows`,
+        partitions,
+      );
+      const closed = [...run.polls.keys()].filter(
+        (id) => live.exists(id, end) && live.finalCloseMs(id) < end - HOUR && faults.permanentFor(id) === null,
+      );
       const withFinal = new Set<string>();
       if (closed.length > 0) {
-        const r = await db.query(`SELECT DISTINCT auction_id FROM maxsold_auctions WHERE fetched_at > last_item_closes_at AND auction_id IN (${closed.join(',')})`);
+        const r = await db.query(
+          `SELECT DISTINCT auction_id FROM maxsold_auctions WHERE fetched_at > last_item_closes_at AND auction_id IN (${closed.join(',')})`,
+        );
         for (const row of r.rows) withFinal.add(String(row[0]));
       }
       const withoutFinal = closed.filter((id) => !withFinal.has(String(id)));
-      add('every closed auction has its final prices', withoutFinal.length === 0,
-        `${closed.length - withoutFinal.length} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed${withoutFinal.length ? `; not ${withoutFinal.slice(0, 10).join(', ')}` : ''}`, closed.length);
+      add(
+        'every closed auction has its final prices',
+        withoutFinal.length === 0,
+        `${closed.length - withoutFinal.length} of ${closed.length} auctions closed an hour before the end have a row fetched after their last lot closed${withoutFinal.length ? `; not ${withoutFinal.slice(0, 10).join(', ')}` : ''}`,
+        closed.length,
+      );
 
       // Bid histories: every item with bids in a closed auction's final snapshot has all its bids in maxsold_bids.
       let withBids = 0;
@@ -175,7 +222,12 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
         withBids = Number(r.rows[0]?.[0]);
         complete = Number(r.rows[0]?.[1]);
       }
-      add('closed auctions\' bid histories are complete', complete === withBids, `${complete} of ${withBids} items with bids in closed auctions have every bid in maxsold_bids`, withBids);
+      add(
+        "closed auctions' bid histories are complete",
+        complete === withBids,
+        `${complete} of ${withBids} items with bids in closed auctions have every bid in maxsold_bids`,
+        withBids,
+      );
     } finally {
       db.close();
     }

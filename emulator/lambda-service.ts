@@ -73,14 +73,32 @@ export class LambdaService {
   importing = 0;
   activity = 0;
 
-  constructor(readonly functions: Map<string, FunctionSpec>, private readonly o: LambdaServiceOptions) {
+  constructor(
+    readonly functions: Map<string, FunctionSpec>,
+    private readonly o: LambdaServiceOptions,
+  ) {
     const reserved = [...functions.values()].reduce((n, f) => n + (f.reserved ?? 0), 0);
     this.#unreserved = o.accountConcurrency - reserved;
     if (this.#unreserved < 100 && reserved > 0) {
-      throw new Error(`account concurrency ${o.accountConcurrency} leaves ${this.#unreserved} unreserved; Lambda keeps at least 100 unreserved, so reserving ${reserved} needs a quota of at least ${reserved + 100}`);
+      throw new Error(
+        `account concurrency ${o.accountConcurrency} leaves ${this.#unreserved} unreserved; Lambda keeps at least 100 unreserved, so reserving ${reserved} needs a quota of at least ${reserved + 100}`,
+      );
     }
     for (const id of functions.keys()) {
-      this.stats.set(id, { invocations: 0, errors: 0, timeouts: 0, throttles: 0, coldStarts: 0, billedMs: 0, initMs: 0, maxDurationMs: 0, peakConcurrency: 0, asyncEventsDropped: 0, destinationSends: 0, logBytes: 0 });
+      this.stats.set(id, {
+        invocations: 0,
+        errors: 0,
+        timeouts: 0,
+        throttles: 0,
+        coldStarts: 0,
+        billedMs: 0,
+        initMs: 0,
+        maxDurationMs: 0,
+        peakConcurrency: 0,
+        asyncEventsDropped: 0,
+        destinationSends: 0,
+        logBytes: 0,
+      });
     }
   }
 
@@ -130,7 +148,7 @@ export class LambdaService {
         if (exportName === undefined) throw new Error(`${spec.id}: handler "${spec.handler}" is not FILE.EXPORT`);
         const url = `${pathToFileURL(`${spec.assetDir}/${file}.mjs`).href}?container=${id}`;
         // Native import (no bundler in between), so every container gets its own module scope.
-        const mod = (await (new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>)(url));
+        const mod = await (new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>)(url);
         const handler = mod[exportName];
         if (typeof handler !== 'function') throw new Error(`${spec.id}: ${spec.handler} is not a function`);
         return handler as Container['handler'];
@@ -200,12 +218,18 @@ export class LambdaService {
       };
       let timer: ReturnType<VirtualTime['setTimeout']> | undefined;
       const timeout = new Promise<InvokeResult>((resolve) => {
-        timer = vt.setTimeout(() => resolve({ status: 'timeout', error: `Task timed out after ${spec.timeoutSeconds} seconds` }), spec.timeoutSeconds * 1000);
+        timer = vt.setTimeout(
+          () => resolve({ status: 'timeout', error: `Task timed out after ${spec.timeoutSeconds} seconds` }),
+          spec.timeoutSeconds * 1000,
+        );
       });
       const run = currentInvocation.run({ fn: fnId }, () =>
         Promise.resolve()
           .then(() => container.handler(event, context))
-          .then((value): InvokeResult => ({ status: 'ok', value }), (e: unknown): InvokeResult => ({ status: 'error', error: (e as Error)?.stack ?? String(e) })),
+          .then(
+            (value): InvokeResult => ({ status: 'ok', value }),
+            (e: unknown): InvokeResult => ({ status: 'error', error: (e as Error)?.stack ?? String(e) }),
+          ),
       );
       const result = await Promise.race([run, timeout]);
       vt.clear(timer);
@@ -218,7 +242,10 @@ export class LambdaService {
         s.errors++;
         s.firstError ??= (result.error ?? 'error').split('\n')[0];
       }
-      this.o.report?.(fnId, `REPORT RequestId: ${context.awsRequestId} Duration: ${duration} ms Memory Size: ${spec.memoryMb} MB${initMs ? ` Init Duration: ${initMs} ms` : ''}${result.status === 'ok' ? '' : ` Status: ${result.status}${result.error ? ` ${result.error.split('\n')[0]}` : ''}`}`);
+      this.o.report?.(
+        fnId,
+        `REPORT RequestId: ${context.awsRequestId} Duration: ${duration} ms Memory Size: ${spec.memoryMb} MB${initMs ? ` Init Duration: ${initMs} ms` : ''}${result.status === 'ok' ? '' : ` Status: ${result.status}${result.error ? ` ${result.error.split('\n')[0]}` : ''}`}`,
+      );
       // A timed-out container is gone (Lambda stops it); the others are kept warm.
       if (result.status !== 'timeout') this.#containers.get(fnId)!.push(container);
       return result;
@@ -264,7 +291,11 @@ export class LambdaService {
         await this.o.sendToDestination(spec.onFailureQueue, {
           version: '1.0',
           timestamp: new Date(vt.now()).toISOString(),
-          requestContext: { functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`, condition: r.status === 'timeout' ? 'TimedOut' : 'RetriesExhausted', approximateInvokeCount: attempts },
+          requestContext: {
+            functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`,
+            condition: r.status === 'timeout' ? 'TimedOut' : 'RetriesExhausted',
+            approximateInvokeCount: attempts,
+          },
           requestPayload: event,
           responsePayload: { errorMessage: r.error?.split('\n')[0] },
         });

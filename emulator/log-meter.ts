@@ -69,7 +69,9 @@ export class LogMeter {
     for (const line of text.split('\n')) {
       if (!line.includes('"CloudWatchMetrics"')) continue;
       try {
-        const emf = JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } };
+        const emf = JSON.parse(line) as Record<string, unknown> & {
+          _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+        };
         for (const d of emf._aws.CloudWatchMetrics) {
           const dims = (d.Dimensions[0] ?? []).map((k) => `${k}=${String(emf[k])}`).join(',');
           for (const m of d.Metrics) {

@@ -44,7 +44,11 @@ export function synthFingerprint(context: Record<string, string>, root = PROJECT
 export async function synthesize(outdir: string, context: Record<string, string>): Promise<string> {
   const args = ['cdk', 'synth', '--quiet', '-o', outdir, ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
-    const child = spawn('npx', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' } });
+    const child = spawn('npx', args, {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -58,7 +62,10 @@ export async function synthesize(outdir: string, context: Record<string, string>
  * A synth into `outdir` unless it already holds one of the same fingerprint. The stamp is
  * removed before and written after a synth, so an interrupted one is never reused.
  */
-export async function synthesizeUnlessCurrent(outdir: string, context: Record<string, string>): Promise<{ templateFile: string; reused: boolean; fingerprint: string }> {
+export async function synthesizeUnlessCurrent(
+  outdir: string,
+  context: Record<string, string>,
+): Promise<{ templateFile: string; reused: boolean; fingerprint: string }> {
   const fingerprint = synthFingerprint(context);
   const stamp = join(outdir, SYNTH_STAMP);
   try {

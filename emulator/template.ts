@@ -95,7 +95,9 @@ export function refOf(value: Json): string {
 
 /** Reads `<outdir>/<stack>.template.json` (the one stack in the assembly when no name is given). */
 export function readTopology(templateFile: string): Topology {
-  const template = JSON.parse(readFileSync(templateFile, 'utf8')) as { Resources: Record<string, { Type: string; Properties?: Json; Metadata?: Json }> };
+  const template = JSON.parse(readFileSync(templateFile, 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties?: Json; Metadata?: Json }>;
+  };
   const resources = template.Resources;
   const stackName = templateFile.replace(/^.*\//, '').replace(/\.template\.json$/, '');
   const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -130,7 +132,9 @@ export function readTopology(templateFile: string): Topology {
       id,
       visibilitySeconds: p.VisibilityTimeout ?? 30,
       retentionSeconds: p.MessageRetentionPeriod ?? 345_600,
-      deadLetter: p.RedrivePolicy ? { queue: refOf(p.RedrivePolicy.deadLetterTargetArn), maxReceiveCount: Number(p.RedrivePolicy.maxReceiveCount) } : undefined,
+      deadLetter: p.RedrivePolicy
+        ? { queue: refOf(p.RedrivePolicy.deadLetterTargetArn), maxReceiveCount: Number(p.RedrivePolicy.maxReceiveCount) }
+        : undefined,
     });
   }
 
@@ -145,13 +149,17 @@ export function readTopology(templateFile: string): Topology {
 
   const schedules = of('AWS::Events::Rule')
     .filter(([, r]) => r.Properties.ScheduleExpression && r.Properties.State !== 'DISABLED')
-    .flatMap(([id, r]) => (r.Properties.Targets as Json[]).map((t): ScheduleSpec => ({
-      id,
-      name: r.Properties.Name ?? id,
-      expression: r.Properties.ScheduleExpression,
-      fn: refOf(t.Arn),
-      inputTemplate: t.InputTransformer ? { paths: t.InputTransformer.InputPathsMap ?? {}, template: t.InputTransformer.InputTemplate } : undefined,
-    })));
+    .flatMap(([id, r]) =>
+      (r.Properties.Targets as Json[]).map((t): ScheduleSpec => ({
+        id,
+        name: r.Properties.Name ?? id,
+        expression: r.Properties.ScheduleExpression,
+        fn: refOf(t.Arn),
+        inputTemplate: t.InputTransformer
+          ? { paths: t.InputTransformer.InputPathsMap ?? {}, template: t.InputTransformer.InputTemplate }
+          : undefined,
+      })),
+    );
 
   const notifications = of('Custom::S3BucketNotifications').flatMap(([, r]) =>
     ((r.Properties.NotificationConfiguration?.LambdaFunctionConfigurations ?? []) as Json[]).map((c): NotificationSpec => {
@@ -163,7 +171,8 @@ export function readTopology(templateFile: string): Topology {
         prefix: rules.find((x) => x.Name.toLowerCase() === 'prefix')?.Value ?? '',
         suffix: rules.find((x) => x.Name.toLowerCase() === 'suffix')?.Value ?? '',
       };
-    }));
+    }),
+  );
 
   const alarms = of('AWS::CloudWatch::Alarm').map(([id, r]): AlarmSpec => ({
     id,

@@ -59,12 +59,14 @@ export class SqsEventSource {
 
   async #poll(): Promise<void> {
     while (!this.#stopped && this.#running < this.limit) {
-      const res = await this.aws.sqs.send(new ReceiveMessageCommand({
-        QueueUrl: this.queue.url,
-        MaxNumberOfMessages: this.spec.batchSize,
-        WaitTimeSeconds: 0,
-        MessageSystemAttributeNames: ['All'],
-      }));
+      const res = await this.aws.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queue.url,
+          MaxNumberOfMessages: this.spec.batchSize,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
       const messages = res.Messages ?? [];
       if (messages.length === 0) return this.#sleepUntilVisible();
       this.#running++;
@@ -83,10 +85,13 @@ export class SqsEventSource {
     if (!Number.isFinite(next)) return;
     if (this.#wakeAt && this.#wakeAt.at <= next) return;
     if (this.#wakeAt) this.vt.clear(this.#wakeAt.timer);
-    const timer = this.vt.setTimeout(() => {
-      this.#wakeAt = undefined;
-      this.wake();
-    }, Math.max(1, next - this.vt.now() + 1));
+    const timer = this.vt.setTimeout(
+      () => {
+        this.#wakeAt = undefined;
+        this.wake();
+      },
+      Math.max(1, next - this.vt.now() + 1),
+    );
     this.#wakeAt = { at: next, timer };
   }
 
@@ -122,16 +127,24 @@ export class SqsEventSource {
       this.stats.failedMessages += messages.length - done.length;
     } else this.stats.failedMessages += messages.length;
     if (done.length > 0) {
-      await this.aws.sqs.send(new DeleteMessageBatchCommand({
-        QueueUrl: this.queue.url,
-        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }));
+      await this.aws.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queue.url,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
 }
 
 /** S3 → Lambda: an `ObjectCreated` event per matching object, delivered asynchronously. */
-export function s3Notifier(specs: NotificationSpec[], bucketIds: Map<string, string>, lambda: LambdaService, vt: VirtualTime, delayMs: () => number) {
+export function s3Notifier(
+  specs: NotificationSpec[],
+  bucketIds: Map<string, string>,
+  lambda: LambdaService,
+  vt: VirtualTime,
+  delayMs: () => number,
+) {
   const byBucket = new Map<string, NotificationSpec[]>();
   for (const n of specs) {
     const name = bucketIds.get(n.bucket)!;
@@ -142,19 +155,25 @@ export function s3Notifier(specs: NotificationSpec[], bucketIds: Map<string, str
       if (!o.key.startsWith(n.prefix) || !o.key.endsWith(n.suffix)) continue;
       if (!n.events.some((e) => e === 's3:ObjectCreated:*' || e === 's3:ObjectCreated:Put')) continue;
       const event = {
-        Records: [{
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: REGION,
-          eventTime: new Date(vt.now()).toISOString(),
-          eventName: 'ObjectCreated:Put',
-          s3: {
-            s3SchemaVersion: '1.0',
-            bucket: { name: o.bucket, arn: `arn:aws:s3:::${o.bucket}` },
-            // Keys arrive URL-encoded, spaces as '+', as S3 sends them.
-            object: { key: encodeURIComponent(o.key).replaceAll('%2F', '/').replaceAll('%20', '+'), size: o.size, eTag: o.etag.replaceAll('"', '') },
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            awsRegion: REGION,
+            eventTime: new Date(vt.now()).toISOString(),
+            eventName: 'ObjectCreated:Put',
+            s3: {
+              s3SchemaVersion: '1.0',
+              bucket: { name: o.bucket, arn: `arn:aws:s3:::${o.bucket}` },
+              // Keys arrive URL-encoded, spaces as '+', as S3 sends them.
+              object: {
+                key: encodeURIComponent(o.key).replaceAll('%2F', '/').replaceAll('%20', '+'),
+                size: o.size,
+                eTag: o.etag.replaceAll('"', ''),
+              },
+            },
           },
-        }],
+        ],
       };
       vt.setTimeout(() => lambda.invokeAsync(n.fn, event), delayMs());
     }
@@ -162,19 +181,26 @@ export function s3Notifier(specs: NotificationSpec[], bucketIds: Map<string, str
 }
 
 /** EventBridge rules: each fires its target with the scheduled event, through the rule's input transformer. */
-export function startSchedules(specs: ScheduleSpec[], lambda: LambdaService, vt: VirtualTime, fired: (spec: ScheduleSpec, at: number) => void): () => void {
+export function startSchedules(
+  specs: ScheduleSpec[],
+  lambda: LambdaService,
+  vt: VirtualTime,
+  fired: (spec: ScheduleSpec, at: number) => void,
+): () => void {
   const timers: ReturnType<VirtualTime['setTimeout']>[] = [];
   let stopped = false;
   for (const spec of specs) {
     const schedule = parseSchedule(spec.expression);
     const arm = (after: number) => {
       const at = schedule.next(after);
-      timers.push(vt.setTimeout(() => {
-        if (stopped) return;
-        fired(spec, at);
-        lambda.invokeAsync(spec.fn, scheduledEvent(spec, at));
-        arm(at);
-      }, at - vt.now()));
+      timers.push(
+        vt.setTimeout(() => {
+          if (stopped) return;
+          fired(spec, at);
+          lambda.invokeAsync(spec.fn, scheduledEvent(spec, at));
+          arm(at);
+        }, at - vt.now()),
+      );
     };
     arm(vt.now());
   }
@@ -198,6 +224,7 @@ export function scheduledEvent(spec: ScheduleSpec, at: number): unknown {
   };
   if (!spec.inputTemplate) return base;
   const values: Record<string, unknown> = {};
-  for (const [name, path] of Object.entries(spec.inputTemplate.paths)) values[name] = (base as Record<string, unknown>)[path.replace(/^\$\./, '')];
+  for (const [name, path] of Object.entries(spec.inputTemplate.paths))
+    values[name] = (base as Record<string, unknown>)[path.replace(/^\$\./, '')];
   return JSON.parse(spec.inputTemplate.template.replace(/<([A-Za-z0-9_]+)>/g, (_, k: string) => JSON.stringify(values[k])));
 }

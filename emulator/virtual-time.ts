@@ -277,11 +277,14 @@ export class VirtualTime {
     }
     if (this.#armed && this.#armed.due <= head.due) return;
     if (this.#armed) realClearTimeout(this.#armed.handle);
-    const handle = realSetTimeout(() => {
-      this.#armed = undefined;
-      this.#fireDue();
-      this.#arm();
-    }, Math.max(0, head.due - this.now()));
+    const handle = realSetTimeout(
+      () => {
+        this.#armed = undefined;
+        this.#fireDue();
+        this.#arm();
+      },
+      Math.max(0, head.due - this.now()),
+    );
     if (!head.refed) handle.unref();
     this.#armed = { due: head.due, handle };
   }
@@ -380,9 +383,15 @@ export class VirtualTime {
     g.Date = VirtualDate;
     g.setTimeout = (fn: Callback, ms?: number, ...args: unknown[]) => this.setTimeout(fn, ms, ...args);
     g.setInterval = (fn: Callback, ms?: number, ...args: unknown[]) => this.setInterval(fn, ms, ...args);
-    g.clearTimeout = (t: unknown) => (t instanceof VirtualTimer || this.#timers.has(Number(t)) ? this.clear(t) : realClearTimeout(t as never));
+    g.clearTimeout = (t: unknown) =>
+      t instanceof VirtualTimer || this.#timers.has(Number(t)) ? this.clear(t) : realClearTimeout(t as never);
     g.clearInterval = g.clearTimeout;
-    Object.assign(timers, { setTimeout: g.setTimeout, setInterval: g.setInterval, clearTimeout: g.clearTimeout, clearInterval: g.clearInterval });
+    Object.assign(timers, {
+      setTimeout: g.setTimeout,
+      setInterval: g.setInterval,
+      clearTimeout: g.clearTimeout,
+      clearInterval: g.clearInterval,
+    });
     syncBuiltinESMExports();
   }
 
@@ -395,7 +404,12 @@ export class VirtualTime {
     g.clearTimeout = realClearTimeout;
     g.setInterval = realSetInterval;
     g.clearInterval = realClearInterval;
-    Object.assign(timers, { setTimeout: realSetTimeout, setInterval: realSetInterval, clearTimeout: realClearTimeout, clearInterval: realClearInterval });
+    Object.assign(timers, {
+      setTimeout: realSetTimeout,
+      setInterval: realSetInterval,
+      clearTimeout: realClearTimeout,
+      clearInterval: realClearInterval,
+    });
     syncBuiltinESMExports();
     this.stopSkipping();
   }
@@ -405,4 +419,11 @@ const realSetInterval = globalThis.setInterval;
 const realClearInterval = globalThis.clearInterval;
 
 /** Real timers, for what must not run on the virtual clock (progress output). */
-export const real = { setTimeout: realSetTimeout, clearTimeout: realClearTimeout, setInterval: realSetInterval, clearInterval: realClearInterval, now: realNow, Date: RealDate };
+export const real = {
+  setTimeout: realSetTimeout,
+  clearTimeout: realClearTimeout,
+  setInterval: realSetInterval,
+  clearInterval: realClearInterval,
+  now: realNow,
+  Date: RealDate,
+};

@@ -9,7 +9,11 @@ import { createObservability } from '../adapters/lambda/observability.js';
 // Built once per container.
 const env = new EnvReader(process.env);
 
-export const handler = dispatchHandlerFrom(env, {
-  store: new S3ObjectStore(new S3Client({}), env.string('BUCKET_NAME')),
-  queue: new SqsWorkQueue(new SQSClient({}), env.string('QUEUE_URL')),
-}, createObservability());
+export const handler = dispatchHandlerFrom(
+  env,
+  {
+    store: new S3ObjectStore(new S3Client({}), env.string('BUCKET_NAME')),
+    queue: new SqsWorkQueue(new SQSClient({}), env.string('QUEUE_URL')),
+  },
+  createObservability(),
+);

@@ -9,10 +9,16 @@ function page(title: string, text: string): string {
 
 export const NOT_FOUND_HTML = page('404 Not Found', 'The requested URL was not found on this server.');
 export const FORBIDDEN_HTML = page('403 Forbidden', 'You don&#39;t have permission to access this resource.');
-export const SERVER_ERROR_HTML = page('500 Internal Server Error', 'The server encountered an internal error and was unable to complete your request.');
+export const SERVER_ERROR_HTML = page(
+  '500 Internal Server Error',
+  'The server encountered an internal error and was unable to complete your request.',
+);
 export const METHOD_HTML = page('405 Method Not Allowed', 'Only GET and HEAD are allowed.');
 /** A 200 page in place of JSON, as a CDN or maintenance proxy would send. */
-export const MAINTENANCE_HTML = page('We&#39;ll be right back', 'MaxSold is undergoing scheduled maintenance. Please try again in a few minutes.');
+export const MAINTENANCE_HTML = page(
+  'We&#39;ll be right back',
+  'MaxSold is undergoing scheduled maintenance. Please try again in a few minutes.',
+);
 export const TOO_MANY_JSON = '{"status":"error","message":"Too many requests."}';
 export const UNAVAILABLE_JSON = '{"status":"error","message":"Server busy, try again."}';
 

@@ -2,7 +2,17 @@
 export { startSimulator, type RunningSimulator } from './server.js';
 export type { SimulatorOptions, RateLimitOptions } from './options.js';
 export type { SimulatorStats, Route } from './stats.js';
-export { FAULT_KINDS, PERMANENT_FAULTS, TRANSIENT_FAULTS, FaultPlan, type FaultKind, type FaultRates, type FaultPlanOptions, type PermanentFault, type TransientFault } from './faults.js';
+export {
+  FAULT_KINDS,
+  PERMANENT_FAULTS,
+  TRANSIENT_FAULTS,
+  FaultPlan,
+  type FaultKind,
+  type FaultRates,
+  type FaultPlanOptions,
+  type PermanentFault,
+  type TransientFault,
+} from './faults.js';
 export {
   maxsoldAuction,
   maxsoldItemsBody,

@@ -70,7 +70,9 @@ export interface LiveReply {
 
 function check(name: string, value: unknown, min: number, integer: boolean): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new TypeError(`startSimulator: option "live.${name}" must be ${integer ? 'an integer' : 'a number'} >= ${min} (got ${JSON.stringify(value)})`);
+    throw new TypeError(
+      `startSimulator: option "live.${name}" must be ${integer ? 'an integer' : 'a number'} >= ${min} (got ${JSON.stringify(value)})`,
+    );
   }
 }
 
@@ -107,9 +109,11 @@ export class LiveAuctions {
     check('longGapEvery', this.longGapEvery, 0, true);
     check('longGapLength', this.longGapLength, 0, true);
     check('cacheEntries', this.#cacheEntries, 1, true);
-    if (!(this.openDays[0] > 0 && this.openDays[1] >= this.openDays[0])) throw new TypeError('startSimulator: option "live.openDays" must be [min, max] days with 0 < min <= max');
+    if (!(this.openDays[0] > 0 && this.openDays[1] >= this.openDays[0]))
+      throw new TypeError('startSimulator: option "live.openDays" must be [min, max] days with 0 < min <= max');
     if (this.gapRate >= 1) throw new TypeError('startSimulator: option "live.gapRate" must be below 1');
-    if (this.longGapEvery > 0 && this.longGapLength >= this.longGapEvery) throw new TypeError('startSimulator: option "live.longGapLength" must be below live.longGapEvery');
+    if (this.longGapEvery > 0 && this.longGapLength >= this.longGapEvery)
+      throw new TypeError('startSimulator: option "live.longGapLength" must be below live.longGapEvery');
   }
 
   /** When an id is allocated (before `startMs` for the backlog). */
@@ -160,7 +164,10 @@ export class LiveAuctions {
     const text = (): string => {
       const items = m.items.map((it) => this.#visibleItem(it, m, at));
       const closes = Math.max(...m.items.map((it, i) => (items[i]?.bidding_extended ? it.finalCloseMs : it.baseCloseMs)));
-      const head = m.g.head.replace(m.closesField, `"last_item_closes":"${this.#timeText(closes, items[0]?.timezone ?? 'America/Toronto')}"`);
+      const head = m.g.head.replace(
+        m.closesField,
+        `"last_item_closes":"${this.#timeText(closes, items[0]?.timezone ?? 'America/Toronto')}"`,
+      );
       if (query.itemId !== undefined) {
         const index = m.items.findIndex((it) => it.item.id === query.itemId);
         const live = m.items[index];

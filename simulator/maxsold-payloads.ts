@@ -23,7 +23,9 @@ const SEED_ID = 104375;
 const SEED_STARTS_DAY = Date.UTC(2025, 11, 21);
 const DAY = 86_400_000;
 
-interface SeedAuction { auction: AuctionModel }
+interface SeedAuction {
+  auction: AuctionModel;
+}
 
 export interface Generated {
   model: AuctionModel;

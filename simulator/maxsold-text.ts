@@ -35,11 +35,56 @@ const PLACES: readonly Place[] = [
   { city: 'Victoria', province: 'British Columbia', code: 'BC', timeZone: 'America/Vancouver', postal: 'V' },
 ];
 
-const KINDS = ['Commercial Liquidation', 'Downsizing', 'Estate Sale', 'Moving', 'Renovation', 'Business Closure', 'Downsizing Moving', 'Collectibles'];
-const STREETS = ['Clinton Street', 'Queen Street West', 'Bloor Street', 'Yonge Street', 'Lakeshore Road', 'Main Street', 'King Street East', 'Dundas Street', 'Elm Drive', 'Maple Avenue', 'Church Street', 'Bayview Avenue', 'Pine Crescent', 'Victoria Park Avenue'];
+const KINDS = [
+  'Commercial Liquidation',
+  'Downsizing',
+  'Estate Sale',
+  'Moving',
+  'Renovation',
+  'Business Closure',
+  'Downsizing Moving',
+  'Collectibles',
+];
+const STREETS = [
+  'Clinton Street',
+  'Queen Street West',
+  'Bloor Street',
+  'Yonge Street',
+  'Lakeshore Road',
+  'Main Street',
+  'King Street East',
+  'Dundas Street',
+  'Elm Drive',
+  'Maple Avenue',
+  'Church Street',
+  'Bayview Avenue',
+  'Pine Crescent',
+  'Victoria Park Avenue',
+];
 // About 1% of real titles carry an entity (19/1905): these streets produce them.
 const ODD_STREETS = ["O'Connor Drive", "D'Arcy Street", 'Highway 7 & Bathurst', '93.7 & 105.5 Road'];
-const FEATURES = ['furniture', 'tools', 'kitchenware', 'home decor', 'art', 'lamps', 'books', 'vintage items', 'electronics', 'garden equipment', 'rugs', 'collectibles', 'jewellery', 'office supplies', 'sports gear', 'patch cables &amp; adapters', 'pots &amp; pans', 'linens', 'toys', 'glassware'];
+const FEATURES = [
+  'furniture',
+  'tools',
+  'kitchenware',
+  'home decor',
+  'art',
+  'lamps',
+  'books',
+  'vintage items',
+  'electronics',
+  'garden equipment',
+  'rugs',
+  'collectibles',
+  'jewellery',
+  'office supplies',
+  'sports gear',
+  'patch cables &amp; adapters',
+  'pots &amp; pans',
+  'linens',
+  'toys',
+  'glassware',
+];
 const TITLE_PREFIXES = ['2x ', 'Vintage ', 'Collector&#39;s ', 'Assorted ', 'Pair of ', 'Box of '];
 const TITLE_SUFFIXES = [' - Lot B', ' (12&#34;)', ' &#38; More', ' (As Is)', ' - New in Box', ' with Case'];
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -123,7 +168,13 @@ export function imageSlug(encodedTitle: string): string {
   let slug = slugs.get(encodedTitle);
   if (slug === undefined) {
     const plain = encodedTitle.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
-    slug = 'w' + plain.toLowerCase().replace(/[^a-z0-9 -]/g, '').trim().replace(/\s+/g, '_');
+    slug =
+      'w' +
+      plain
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .trim()
+        .replace(/\s+/g, '_');
     if (slugs.size > 10_000) slugs.clear(); // titles come from a small pool; this is a guard only
     slugs.set(encodedTitle, slug);
   }

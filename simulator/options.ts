@@ -82,10 +82,30 @@ export interface ResolvedOptions {
   pregenerate: { from: number; to: number } | null;
 }
 
-const KNOWN = new Set(['port', 'latencyMs', 'jitterMs', 'rateLimit', 'maxInFlight', 'faults', 'faultSeed', 'forced', 'forcedTimes', 'slowMs', 'viaFaults', 'missingIds', 'retryAfterGraceMs', 'cacheEntries', 'cacheMaxBytes', 'keepAliveTimeoutMs', 'clock', 'live', 'pregenerate']);
+const KNOWN = new Set([
+  'port',
+  'latencyMs',
+  'jitterMs',
+  'rateLimit',
+  'maxInFlight',
+  'faults',
+  'faultSeed',
+  'forced',
+  'forcedTimes',
+  'slowMs',
+  'viaFaults',
+  'missingIds',
+  'retryAfterGraceMs',
+  'cacheEntries',
+  'cacheMaxBytes',
+  'keepAliveTimeoutMs',
+  'clock',
+  'live',
+  'pregenerate',
+]);
 
 function fail(name: string, expected: string, value: unknown): never {
-  const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
+  const shown = typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value));
   throw new TypeError(`startSimulator: option "${name}" must be ${expected} (got ${shown})`);
 }
 
@@ -105,9 +125,11 @@ function rateLimit(value: unknown): Required<RateLimitOptions> | null {
   const form = '{ perSecond: number > 0, burst?: integer >= 1, retryAfter?: "seconds" | "http-date" }';
   if (!isRecord(value)) fail('rateLimit', form, value);
   const { perSecond, burst, retryAfter } = value;
-  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0) fail('rateLimit.perSecond', 'a finite number > 0', perSecond);
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0)
+    fail('rateLimit.perSecond', 'a finite number > 0', perSecond);
   const b = num('rateLimit.burst', burst, Math.max(1, Math.ceil(perSecond)), 1, true);
-  if (retryAfter !== undefined && retryAfter !== 'seconds' && retryAfter !== 'http-date') fail('rateLimit.retryAfter', '"seconds" or "http-date"', retryAfter);
+  if (retryAfter !== undefined && retryAfter !== 'seconds' && retryAfter !== 'http-date')
+    fail('rateLimit.retryAfter', '"seconds" or "http-date"', retryAfter);
   return { perSecond, burst: b, retryAfter: retryAfter ?? 'seconds' };
 }
 
@@ -141,14 +163,26 @@ function forced(value: unknown): Record<number, FaultKind> {
 
 export function resolveOptions(options: unknown = {}): ResolvedOptions {
   if (!isRecord(options)) fail('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) fail(key, `one of the known options (${[...KNOWN].join(', ')})`, options[key]);
+  for (const key of Object.keys(options))
+    if (!KNOWN.has(key)) fail(key, `one of the known options (${[...KNOWN].join(', ')})`, options[key]);
   const o = options as SimulatorOptions;
-  if (o.missingIds !== undefined && typeof o.missingIds !== 'function') fail('missingIds', 'a function (id: number) => boolean', o.missingIds);
+  if (o.missingIds !== undefined && typeof o.missingIds !== 'function')
+    fail('missingIds', 'a function (id: number) => boolean', o.missingIds);
   if (o.clock !== undefined && typeof o.clock !== 'function') fail('clock', 'a function () => epoch ms', o.clock);
   if (o.viaFaults !== undefined && typeof o.viaFaults !== 'boolean') fail('viaFaults', 'a boolean', o.viaFaults);
   const port = num('port', o.port, 0, 0, true);
   const pre = o.pregenerate;
-  if (pre !== undefined && !(isRecord(pre) && Number.isInteger(pre.from) && Number.isInteger(pre.to) && pre.from >= 1 && pre.to >= pre.from && pre.to - pre.from < 1_000_000)) {
+  if (
+    pre !== undefined &&
+    !(
+      isRecord(pre) &&
+      Number.isInteger(pre.from) &&
+      Number.isInteger(pre.to) &&
+      pre.from >= 1 &&
+      pre.to >= pre.from &&
+      pre.to - pre.from < 1_000_000
+    )
+  ) {
     fail('pregenerate', '{ from, to }: auction ids from 1 up, at most 1,000,000 of them', pre);
   }
   if (port > 65535) fail('port', 'an integer 0..65535', port);

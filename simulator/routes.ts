@@ -76,13 +76,25 @@ const notFound: Reply = { kind: 'fixed', status: 404, contentType: 'text/html; c
 function applyTransient(kind: FaultKind | null, good: Extract<Reply, { kind: 'json' }>, slowMs: number): Decision {
   switch (kind) {
     case 'serverError':
-      return { reply: { kind: 'fixed', status: 500, contentType: 'text/html; charset=utf-8', text: SERVER_ERROR_HTML }, fault: kind, delayMs: 0 };
+      return {
+        reply: { kind: 'fixed', status: 500, contentType: 'text/html; charset=utf-8', text: SERVER_ERROR_HTML },
+        fault: kind,
+        delayMs: 0,
+      };
     case 'reset':
       return { reply: { kind: 'reset' }, fault: kind, delayMs: 0 };
     case 'truncated':
-      return { reply: { kind: 'fixed', status: 200, contentType: 'application/json; charset=utf-8', text: truncatedText(good.text()) }, fault: kind, delayMs: 0 };
+      return {
+        reply: { kind: 'fixed', status: 200, contentType: 'application/json; charset=utf-8', text: truncatedText(good.text()) },
+        fault: kind,
+        delayMs: 0,
+      };
     case 'html':
-      return { reply: { kind: 'fixed', status: 200, contentType: 'text/html; charset=utf-8', text: MAINTENANCE_HTML }, fault: kind, delayMs: 0 };
+      return {
+        reply: { kind: 'fixed', status: 200, contentType: 'text/html; charset=utf-8', text: MAINTENANCE_HTML },
+        fault: kind,
+        delayMs: 0,
+      };
     case 'slow':
       return { reply: good, fault: kind, delayMs: slowMs };
     default:
@@ -94,25 +106,41 @@ export function decide(info: RequestInfo, rawUrl: string, userAgent: string | un
   if (info.route === 'other') return { reply: notFound, fault: null, delayMs: 0 };
   if (info.route === 'via') {
     // The real endpoint refuses clients that send no User-Agent.
-    if (!userAgent) return { reply: { kind: 'fixed', status: 403, contentType: 'text/html; charset=utf-8', text: FORBIDDEN_HTML }, fault: null, delayMs: 0 };
+    if (!userAgent)
+      return {
+        reply: { kind: 'fixed', status: 403, contentType: 'text/html; charset=utf-8', text: FORBIDDEN_HTML },
+        fault: null,
+        delayMs: 0,
+      };
     const now = ctx.clock();
     const minute = Math.floor(now / 60_000);
     const good = { kind: 'json' as const, key: `v:${minute}`, text: () => viaSnapshotBody(now), lastModifiedMs: minute * 60_000 };
     return applyTransient(ctx.viaFaults ? ctx.plan.transientFor(VIA_PATH, null) : null, good, ctx.slowMs);
   }
   const id = info.auctionId;
-  if (id === null || (info.itemId !== undefined && info.itemId < 1) || ctx.missingIds?.(id)) return { reply: notFound, fault: null, delayMs: 0 };
+  if (id === null || (info.itemId !== undefined && info.itemId < 1) || ctx.missingIds?.(id))
+    return { reply: notFound, fault: null, delayMs: 0 };
   const now = ctx.live ? ctx.clock() : 0;
   if (ctx.live && !ctx.live.exists(id, now)) return { reply: notFound, fault: null, delayMs: 0 };
   const permanent = ctx.plan.permanentFor(id);
   if (permanent === 'notFound') return { reply: notFound, fault: permanent, delayMs: 0 };
-  if (permanent === 'schema') return { reply: { kind: 'fixed', status: 200, contentType: 'application/json; charset=utf-8', text: SCHEMA_BODY }, fault: permanent, delayMs: 0 };
+  if (permanent === 'schema')
+    return {
+      reply: { kind: 'fixed', status: 200, contentType: 'application/json; charset=utf-8', text: SCHEMA_BODY },
+      fault: permanent,
+      delayMs: 0,
+    };
   if (permanent === 'empty') {
-    return { reply: { kind: 'json', key: `e:${id}`, text: () => maxsoldEmptyBody(id), lastModifiedMs: ctx.startedAtMs }, fault: permanent, delayMs: 0 };
+    return {
+      reply: { kind: 'json', key: `e:${id}`, text: () => maxsoldEmptyBody(id), lastModifiedMs: ctx.startedAtMs },
+      fault: permanent,
+      delayMs: 0,
+    };
   }
   const { itemId, limit, offset } = info;
   // An item id outside the auction's contiguous range: checked without generating anything.
-  if (itemId !== undefined && (itemId < firstItemId(id) || itemId >= firstItemId(id) + lotCount(id))) return { reply: notFound, fault: null, delayMs: 0 };
+  if (itemId !== undefined && (itemId < firstItemId(id) || itemId >= firstItemId(id) + lotCount(id)))
+    return { reply: notFound, fault: null, delayMs: 0 };
   if (ctx.live) {
     const live = ctx.live.reply(id, { itemId, limit, offset }, now);
     return applyTransient(ctx.plan.transientFor(rawUrl, id), { kind: 'json', ...live }, ctx.slowMs);

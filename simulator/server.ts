@@ -61,7 +61,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const cache = new BodyCache(o.cacheEntries, o.cacheMaxBytes);
   const bucket = o.rateLimit ? new TokenBucket(o.rateLimit.perSecond, o.rateLimit.burst, Date.now()) : null;
   const jitter = mulberry32(hash32(o.faultSeed, 'jitter'));
-  const ctx: RouteContext = { plan, viaFaults: o.viaFaults, slowMs: o.slowMs, missingIds: o.missingIds, clock: o.clock, startedAtMs: Math.floor(Date.now() / 1000) * 1000, live: o.live };
+  const ctx: RouteContext = {
+    plan,
+    viaFaults: o.viaFaults,
+    slowMs: o.slowMs,
+    missingIds: o.missingIds,
+    clock: o.clock,
+    startedAtMs: Math.floor(Date.now() / 1000) * 1000,
+    live: o.live,
+  };
   const timers = new Set<NodeJS.Timeout>();
   if (o.pregenerate) {
     // The bodies as a fault-free server makes them: the run's fault draws are left untouched.
@@ -195,7 +203,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const token = bucket?.take(now);
     if (token && !token.ok) return later(wait, req, res, () => refuse(req, res, 429, token.waitMs));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return later(wait, req, res, () => send(req, res, 405, { 'Content-Type': 'text/html; charset=utf-8', Allow: 'GET, HEAD' }, METHOD_HTML));
+      return later(wait, req, res, () =>
+        send(req, res, 405, { 'Content-Type': 'text/html; charset=utf-8', Allow: 'GET, HEAD' }, METHOD_HTML),
+      );
     }
     const decision = decide(info, rawUrl, req.headers['user-agent'], ctx);
     if (decision.fault) stats.fault(decision.fault);

@@ -18,7 +18,8 @@ export interface DispatchHandlerDeps {
 /** The scheduled event names its plan in `detail.plan`; its `time` stamps the work. */
 export function planOf(event: ScheduledEvent<{ plan?: string }>): 'maxsold' | 'via' {
   const plan = event.detail?.plan;
-  if (plan !== 'maxsold' && plan !== 'via') throw new TypeError(`scheduled event: detail.plan must be "maxsold" or "via", got ${JSON.stringify(plan)}`);
+  if (plan !== 'maxsold' && plan !== 'via')
+    throw new TypeError(`scheduled event: detail.plan must be "maxsold" or "via", got ${JSON.stringify(plan)}`);
   return plan;
 }
 

@@ -30,7 +30,8 @@ export class EnvReader {
     const v = this.env[name];
     if (v === undefined || v === '') return fallback;
     const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min || n > max) throw new SettingError(`${this.describe(name)}: expected a whole number from ${min} to ${max}, got "${v}"`);
+    if (!/^\d+$/.test(v) || n < min || n > max)
+      throw new SettingError(`${this.describe(name)}: expected a whole number from ${min} to ${max}, got "${v}"`);
     return n;
   }
 

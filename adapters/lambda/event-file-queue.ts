@@ -22,9 +22,11 @@ export class EventFileQueue implements WorkQueue {
     for (let i = 0; i < items.length; i += BATCH) {
       const n = this.files.length + 1;
       const file = join(this.dir, `batch-${String(n).padStart(4, '0')}.json`);
-      const records = items.slice(i, i + BATCH).map((item, j) =>
-        sqsRecord({ messageId: `local-${n}-${j}`, receiptHandle: `local-receipt-${n}-${j}`, body: JSON.stringify(item) }, LOCAL_QUEUE),
-      );
+      const records = items
+        .slice(i, i + BATCH)
+        .map((item, j) =>
+          sqsRecord({ messageId: `local-${n}-${j}`, receiptHandle: `local-receipt-${n}-${j}`, body: JSON.stringify(item) }, LOCAL_QUEUE),
+        );
       await writeFile(file, JSON.stringify({ Records: records }, null, 2) + '\n');
       this.files.push(file);
     }

@@ -54,7 +54,13 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
     const stats = new RunStats();
     const deadline = new AbortController();
     const remaining = context.getRemainingTimeInMillis?.();
-    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(new DeadlineReached('deadline: abandoned before the invocation timed out')), Math.max(0, remaining - margin));
+    const timer =
+      remaining === undefined
+        ? undefined
+        : setTimeout(
+            () => deadline.abort(new DeadlineReached('deadline: abandoned before the invocation timed out')),
+            Math.max(0, remaining - margin),
+          );
     const signal = deadline.signal;
     const ctx: FetchContext = { ...fetch, stats, signal };
 
@@ -70,7 +76,12 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
         const previous = await store.head(rawKey(item));
         const final = item.source === 'maxsold' && item.final === true;
         // The processor has stored the raw object of an accepted body (or an empty auction's).
-        const a = await attemptItem(item, ctx, { previousRequests: receives - 1, waitForPause: false, previous: final ? undefined : previous, replaces: previous !== undefined });
+        const a = await attemptItem(item, ctx, {
+          previousRequests: receives - 1,
+          waitForPause: false,
+          previous: final ? undefined : previous,
+          replaces: previous !== undefined,
+        });
         if (a.kind === 'accepted') {
           stats.bytesStored += a.stored.rawBytes;
           return stats.finish(item, 'fetched');
@@ -87,7 +98,11 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
         stats.failure(a.reason);
         if (a.error === 'too_large') {
           // Past the size limit every time: quarantined now with its first bytes, no redelivery.
-          await store.put(quarantineKey(rawKey(item)), a.rawGz ?? new Uint8Array(0), { ...(a.metadata ?? { 'work-item': JSON.stringify(item) }), attempts: String(receives), reason: a.reason });
+          await store.put(quarantineKey(rawKey(item)), a.rawGz ?? new Uint8Array(0), {
+            ...(a.metadata ?? { 'work-item': JSON.stringify(item) }),
+            attempts: String(receives),
+            reason: a.reason,
+          });
           logger.warn('quarantined: too large', { ...keys, reason: a.reason });
           return stats.finish(item, 'quarantined', describeItem(item));
         }
@@ -118,12 +133,16 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
     } finally {
       clearTimeout(timer);
       publishStats(deps.metrics, stats);
-      logger.info('batch done', { records: event.Records.length, requests: stats.requests, throttled: stats.throttled, retried: stats.retries, deadlineReached: signal.aborted });
+      logger.info('batch done', {
+        records: event.Records.length,
+        requests: stats.requests,
+        throttled: stats.throttled,
+        retried: stats.retries,
+        deadlineReached: signal.aborted,
+      });
     }
   };
 
   // The deadline is the handler's own (above): middy's early timeout would fail the whole batch.
-  return middy(handler, { timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(deps.metrics));
+  return middy(handler, { timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).use(logMetrics(deps.metrics));
 }

@@ -15,7 +15,11 @@ import type { Observability } from './observability.js';
  */
 export function fetchHandlerFrom(env: EnvReader, io: { store: ObjectStore; visibility: MessageVisibility }, obs: Observability) {
   const concurrency = env.int('FETCH_CONCURRENCY', FUNCTION_DEFAULTS.fetchConcurrencyPerInvocation, 1, 100);
-  const settings = { concurrency, ratePerSecond: env.positive('FETCH_RATE', FUNCTION_DEFAULTS.fetchRate), baseUrl: env.optional('BASE_URL') };
+  const settings = {
+    concurrency,
+    ratePerSecond: env.positive('FETCH_RATE', FUNCTION_DEFAULTS.fetchRate),
+    baseUrl: env.optional('BASE_URL'),
+  };
   const maxReceiveCount = env.int('MAX_RECEIVE_COUNT', FUNCTION_DEFAULTS.maxReceiveCount, 1, 1000);
   const http = new UndiciHttpClient({ connections: concurrency, userAgent: env.optional('USER_AGENT') });
   const handler = createFetchHandler({ fetch: lambdaFetchContext(http, io.store, settings), ...io, maxReceiveCount, ...obs });

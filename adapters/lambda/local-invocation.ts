@@ -26,7 +26,12 @@ export function sqsRecord(fields: RecordFields, source: RecordSource): SQSRecord
     messageId: fields.messageId,
     receiptHandle: fields.receiptHandle,
     body: fields.body,
-    attributes: { ApproximateReceiveCount: fields.receiveCount ?? '1', SentTimestamp: now, SenderId: 'local', ApproximateFirstReceiveTimestamp: now },
+    attributes: {
+      ApproximateReceiveCount: fields.receiveCount ?? '1',
+      SentTimestamp: now,
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: now,
+    },
     messageAttributes: {},
     md5OfBody: fields.md5OfBody ?? '',
     eventSource: 'aws:sqs',

@@ -34,5 +34,8 @@ export function publishStats(metrics: Metrics, stats: RunStats): void {
   count('Quarantined', stats.total('quarantined'));
   if (stats.bytesReceived > 0) metrics.addMetric('BytesReceived', MetricUnit.Bytes, stats.bytesReceived);
   count('BidHistoriesPlanned', stats.bidsPlanned);
-  count('RowsWritten', Object.values(stats.rows).reduce((a, b) => a + b, 0));
+  count(
+    'RowsWritten',
+    Object.values(stats.rows).reduce((a, b) => a + b, 0),
+  );
 }

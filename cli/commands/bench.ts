@@ -48,14 +48,25 @@ Timings depend on everything else running on the machine; the report states the 
 average and the CPU other processes used during each run.`;
 
 const OPTIONS = {
-  auctions: { type: 'string' }, 'naive-auctions': { type: 'string' }, latency: { type: 'string' }, jitter: { type: 'string' }, concurrency: { type: 'string' },
-  modes: { type: 'string' }, workers: { type: 'string' }, only: { type: 'string' }, 'scaling-bodies': { type: 'string' }, 'first-id': { type: 'string' },
-  out: { type: 'string', short: 'o' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, 'keep-data': { type: 'boolean' },
+  auctions: { type: 'string' },
+  'naive-auctions': { type: 'string' },
+  latency: { type: 'string' },
+  jitter: { type: 'string' },
+  concurrency: { type: 'string' },
+  modes: { type: 'string' },
+  workers: { type: 'string' },
+  only: { type: 'string' },
+  'scaling-bodies': { type: 'string' },
+  'first-id': { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  quick: { type: 'boolean' },
+  profile: { type: 'boolean' },
+  'keep-data': { type: 'boolean' },
 } as const;
 
 export async function benchCommand(args: string[]): Promise<number> {
   const p = parse(args, OPTIONS);
-  if (p.values.help) return void process.stdout.write(BENCH_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(BENCH_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper bench --help');
   const options = benchOptions(p.values);
   // Loaded here: vega, tinybench and the bench code stay out of every other command.
@@ -87,7 +98,10 @@ export function benchOptions(v: Record<string, string | boolean | undefined>): B
 
 /** `500,3000` → auction counts, each from 1 to 100,000. */
 function counts(flag: string, value: string | boolean): number[] {
-  const parts = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 100_000)) {
     throw new UsageError(`--${flag}: expected comma-separated whole numbers from 1 to 100000, like 500,3000, got "${String(value)}"`);
   }
@@ -97,8 +111,12 @@ function counts(flag: string, value: string | boolean): number[] {
 /** `a,b` → checked, de-duplicated, in the order given. */
 export function list<T extends string>(flag: string, value: string | boolean | undefined, choices: readonly T[], fallback: T[]): T[] {
   if (value === undefined) return fallback;
-  const items = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const items = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.find((s) => !(choices as readonly string[]).includes(s));
-  if (bad !== undefined || items.length === 0) throw new UsageError(`--${flag}: expected a comma-separated list of ${choices.join(', ')}, got "${String(value)}"`);
+  if (bad !== undefined || items.length === 0)
+    throw new UsageError(`--${flag}: expected a comma-separated list of ${choices.join(', ')}, got "${String(value)}"`);
   return [...new Set(items as T[])];
 }

@@ -50,30 +50,49 @@ Options:
 function range(flag: string, value: string | boolean | undefined, fallback: LatencyRange): LatencyRange {
   if (value === undefined) return fallback;
   const m = typeof value === 'string' ? /^(\d+)-(\d+)$/.exec(value) : null;
-  if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--${flag}: expected a range of milliseconds like 15-30, got "${String(value)}"`);
+  if (!m || Number(m[1]) > Number(m[2]))
+    throw new UsageError(`--${flag}: expected a range of milliseconds like 15-30, got "${String(value)}"`);
   return { min: Number(m[1]), max: Number(m[2]) };
 }
 
 function positive(flag: string, value: string | boolean | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > max) throw new UsageError(`--${flag}: expected a number above 0 and at most ${max}, got "${String(value)}"`);
+  if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > max)
+    throw new UsageError(`--${flag}: expected a number above 0 and at most ${max}, got "${String(value)}"`);
   return n;
 }
 
 export async function cloudCommand(args: string[]): Promise<number> {
   const p = parse(args, {
-    days: { type: 'string' }, volume: { type: 'string' }, start: { type: 'string' }, set: { type: 'string', multiple: true }, 'cdk-out': { type: 'string' },
-    's3-latency': { type: 'string' }, 'sqs-latency': { type: 'string' }, 'api-latency': { type: 'string' }, 'api-rate': { type: 'string' }, faults: { type: 'string' },
-    'long-gap': { type: 'string' }, 'backlog-days': { type: 'string' }, 'no-synth': { type: 'boolean' }, 'account-concurrency': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, logs: { type: 'string' },
+    days: { type: 'string' },
+    volume: { type: 'string' },
+    start: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    'cdk-out': { type: 'string' },
+    's3-latency': { type: 'string' },
+    'sqs-latency': { type: 'string' },
+    'api-latency': { type: 'string' },
+    'api-rate': { type: 'string' },
+    faults: { type: 'string' },
+    'long-gap': { type: 'string' },
+    'backlog-days': { type: 'string' },
+    'no-synth': { type: 'boolean' },
+    'account-concurrency': { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+    logs: { type: 'string' },
   });
-  if (p.values.help) return void process.stdout.write(CLOUD_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(CLOUD_HELP + '\n'), 0);
   const startText = str('start', p.values.start, '2026-11-23');
   const startMs = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(startText) ? `${startText}T00:00:00Z` : startText);
   if (Number.isNaN(startMs)) throw new UsageError(`--start: expected a UTC date like 2026-11-23, got "${startText}"`);
   const accountConcurrency = int('account-concurrency', p.values['account-concurrency'], 1000, 1, 1_000_000);
   // The synth checks the quota against the reserved concurrency, as for a deploy.
-  const context: Record<string, string> = { 'scraper.userAgent': 'api-scraper-emulation/0.1 (+local emulation; no contact)', 'scraper.accountConcurrency': String(accountConcurrency) };
+  const context: Record<string, string> = {
+    'scraper.userAgent': 'api-scraper-emulation/0.1 (+local emulation; no contact)',
+    'scraper.accountConcurrency': String(accountConcurrency),
+  };
   for (const s of (p.values.set as unknown as string[] | undefined) ?? []) {
     const [, key, value] = /^([A-Za-z]+)=(.*)$/.exec(s) ?? [];
     if (key === undefined || value === undefined) throw new UsageError(`--set: expected KEY=VALUE (a stack setting), got "${s}"`);
@@ -100,20 +119,29 @@ export async function cloudCommand(args: string[]): Promise<number> {
       throw new UsageError(`--no-synth: ${(e as Error).message}; run once without --no-synth to synthesize it`);
     }
   } else {
-    say(`cdk synth → ${outdir} (${Object.entries(context).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+    say(
+      `cdk synth → ${outdir} (${Object.entries(context)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')})`,
+    );
     const synth = await synthesizeUnlessCurrent(outdir, context);
     if (synth.reused) say(`  skipped: ${outdir} holds the synth of these sources and settings (${synth.fingerprint})`);
     templateFile = synth.templateFile;
   }
   provideRuntimeModules(outdir);
-  say(`emulating ${days} day(s) at volume ${volume} from ${new Date(startMs).toISOString().slice(0, 10)} (template ${templateFile.replace(PROJECT_ROOT + '/', '')})`);
+  say(
+    `emulating ${days} day(s) at volume ${volume} from ${new Date(startMs).toISOString().slice(0, 10)} (template ${templateFile.replace(PROJECT_ROOT + '/', '')})`,
+  );
   const run = await runCloud({
     templateFile,
     days,
     volume,
     startMs,
     seed: int('seed', p.values.seed, 1, 0, 1_000_000),
-    latency: { s3: range('s3-latency', p.values['s3-latency'], DEFAULT_LATENCY.s3), sqs: range('sqs-latency', p.values['sqs-latency'], DEFAULT_LATENCY.sqs) },
+    latency: {
+      s3: range('s3-latency', p.values['s3-latency'], DEFAULT_LATENCY.s3),
+      sqs: range('sqs-latency', p.values['sqs-latency'], DEFAULT_LATENCY.sqs),
+    },
     apiLatencyMs: apiLatency,
     apiJitterMs: apiLatency / 2,
     rateLimit: { perSecond, burst: Math.max(1, Math.ceil(perSecond)) },
@@ -139,7 +167,13 @@ export async function cloudCommand(args: string[]): Promise<number> {
 
 export function cloudReport(run: CloudRun) {
   const invariants: Awaited<ReturnType<typeof checkInvariants>> = [];
-  const functions = [...run.topology.functions.values()].map((f) => ({ name: f.id, memoryMb: f.memoryMb, timeoutSeconds: f.timeoutSeconds, reserved: f.reserved, stats: run.lambda.stats.get(f.id)! }));
+  const functions = [...run.topology.functions.values()].map((f) => ({
+    name: f.id,
+    memoryMb: f.memoryMb,
+    timeoutSeconds: f.timeoutSeconds,
+    reserved: f.reserved,
+    stats: run.lambda.stats.get(f.id)!,
+  }));
   for (const f of functions) f.stats.logBytes += run.logs.bytes.get(f.name) ?? 0;
   const logBytes = functions.reduce((n, f) => n + f.stats.logBytes, 0);
   const bill = monthlyBill({
@@ -159,12 +193,25 @@ export function cloudReport(run: CloudRun) {
     realSeconds: Math.round(run.realMs / 100) / 10,
     virtualSkippedHours: Math.round(run.vt.skippedMs / 360_000) / 10,
     invariants,
-    functions: functions.map((f) => ({ name: f.name, memoryMb: f.memoryMb, timeoutSeconds: f.timeoutSeconds, reserved: f.reserved, ...f.stats })),
-    eventSources: run.eventSources.map((e) => ({ id: e.spec.id, batchSize: e.spec.batchSize, maxConcurrency: e.spec.maxConcurrency, ...e.stats })),
+    functions: functions.map((f) => ({
+      name: f.name,
+      memoryMb: f.memoryMb,
+      timeoutSeconds: f.timeoutSeconds,
+      reserved: f.reserved,
+      ...f.stats,
+    })),
+    eventSources: run.eventSources.map((e) => ({
+      id: e.spec.id,
+      batchSize: e.spec.batchSize,
+      maxConcurrency: e.spec.maxConcurrency,
+      ...e.stats,
+    })),
     requests: Object.fromEntries([...run.aws.requests].sort()) as Record<string, number>,
     api: run.sim.stats(),
     metrics: Object.fromEntries(run.logs.metrics),
-    schedules: Object.fromEntries([...new Set(run.firings.map((f) => f.rule))].map((r) => [r, run.firings.filter((f) => f.rule === r).length])),
+    schedules: Object.fromEntries(
+      [...new Set(run.firings.map((f) => f.rule))].map((r) => [r, run.firings.filter((f) => f.rule === r).length]),
+    ),
     bill,
     monthlyUsd: Math.round(billTotal(bill) * 100) / 100,
   };
@@ -172,17 +219,57 @@ export function cloudReport(run: CloudRun) {
 
 export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
   const lines: string[] = [];
-  lines.push(`${r.days} simulated day(s) at volume ${r.volume} in ${r.realSeconds} s real (${r.virtualSkippedHours} h of idle time skipped)`, '');
-  lines.push(textTable(['invariant', 'holds', 'detail'], r.invariants.map((i) => [i.name, i.ok ? 'yes' : 'NO', i.detail])), '');
-  lines.push(textTable(['function', 'MB', 'timeout s', 'invocations', 'errors', 'timeouts', 'throttles', 'cold', 'avg ms', 'max ms', 'peak conc.'],
-    r.functions.map((f) => [f.name, String(f.memoryMb), String(f.timeoutSeconds), String(f.invocations), String(f.errors), String(f.timeouts), String(f.throttles), String(f.coldStarts),
-      (f.billedMs / Math.max(1, f.invocations)).toFixed(0), String(f.maxDurationMs), String(f.peakConcurrency)])), '');
+  lines.push(
+    `${r.days} simulated day(s) at volume ${r.volume} in ${r.realSeconds} s real (${r.virtualSkippedHours} h of idle time skipped)`,
+    '',
+  );
+  lines.push(
+    textTable(
+      ['invariant', 'holds', 'detail'],
+      r.invariants.map((i) => [i.name, i.ok ? 'yes' : 'NO', i.detail]),
+    ),
+    '',
+  );
+  lines.push(
+    textTable(
+      ['function', 'MB', 'timeout s', 'invocations', 'errors', 'timeouts', 'throttles', 'cold', 'avg ms', 'max ms', 'peak conc.'],
+      r.functions.map((f) => [
+        f.name,
+        String(f.memoryMb),
+        String(f.timeoutSeconds),
+        String(f.invocations),
+        String(f.errors),
+        String(f.timeouts),
+        String(f.throttles),
+        String(f.coldStarts),
+        (f.billedMs / Math.max(1, f.invocations)).toFixed(0),
+        String(f.maxDurationMs),
+        String(f.peakConcurrency),
+      ]),
+    ),
+    '',
+  );
   for (const f of r.functions) if (f.firstError) lines.push(`${f.name}: ${f.errors} error(s), the first: ${f.firstError}`);
   if (r.functions.some((f) => f.firstError)) lines.push('');
-  lines.push(textTable(['request', 'count'], Object.entries(r.requests).map(([k, v]) => [k, String(v)])), '');
-  lines.push(`API: ${r.api.requests} requests (${Object.entries(r.api.statusCounts).map(([k, v]) => `${k}: ${v}`).join(', ')}), peak ${r.api.peakInFlight} open`, '');
-  lines.push(textTable(['item', 'volume per month', 'how it is counted', 'USD'], r.bill.map((b) => [b.item, b.volume, b.basis, b.usd.toFixed(2)])));
+  lines.push(
+    textTable(
+      ['request', 'count'],
+      Object.entries(r.requests).map(([k, v]) => [k, String(v)]),
+    ),
+    '',
+  );
+  lines.push(
+    `API: ${r.api.requests} requests (${Object.entries(r.api.statusCounts)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')}), peak ${r.api.peakInFlight} open`,
+    '',
+  );
+  lines.push(
+    textTable(
+      ['item', 'volume per month', 'how it is counted', 'USD'],
+      r.bill.map((b) => [b.item, b.volume, b.basis, b.usd.toFixed(2)]),
+    ),
+  );
   lines.push(`total: $${r.monthlyUsd.toFixed(2)} a month`);
   return lines.join('\n');
 }
-

@@ -19,7 +19,7 @@ Options:
 
 export async function compactCommand(args: string[]): Promise<number> {
   const p = parse(args, { out: { type: 'string', short: 'o' }, all: { type: 'boolean' } });
-  if (p.values.help) return void process.stdout.write(COMPACT_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(COMPACT_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper compact --help');
   const out = str('out', p.values.out, './data');
   const unlock = lockDataDir(out, 'compact');

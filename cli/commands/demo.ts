@@ -28,10 +28,14 @@ const FIRST_ID = 100000;
 
 export async function demoCommand(args: string[]): Promise<number> {
   const p = parse(args, {
-    out: { type: 'string', short: 'o' }, auctions: { type: 'string' }, 'with-bids': { type: 'boolean' },
-    concurrency: { type: 'string', short: 'c' }, workers: { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
+    out: { type: 'string', short: 'o' },
+    auctions: { type: 'string' },
+    'with-bids': { type: 'boolean' },
+    concurrency: { type: 'string', short: 'c' },
+    workers: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
   });
-  if (p.values.help) return void process.stdout.write(DEMO_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(DEMO_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper demo --help');
   const out = str('out', p.values.out, './data');
   const auctions = int('auctions', p.values.auctions, 300, 1, 1_000_000);
@@ -46,12 +50,17 @@ export async function demoCommand(args: string[]): Promise<number> {
     faults: { notFound: 0.03, empty: 0.01, schema: 0.005, serverError: 0.02, reset: 0.01, truncated: 0.01, html: 0.01, slow: 0.005 },
     slowMs: 1500,
   });
-  process.stdout.write(`simulator of both APIs on ${sim.url}\nscraping ${auctions} MaxSold auctions (ids ${FIRST_ID}–${FIRST_ID + auctions - 1}) and 3 VIA Rail snapshots into ${out}\n\n`);
+  process.stdout.write(
+    `simulator of both APIs on ${sim.url}\nscraping ${auctions} MaxSold auctions (ids ${FIRST_ID}–${FIRST_ID + auctions - 1}) and 3 VIA Rail snapshots into ${out}\n\n`,
+  );
   const { signal, dispose } = interruptSignal();
   try {
     const report = await scrape({
       command: 'demo',
-      plan: mergePlans(planAuctions([{ from: FIRST_ID, to: FIRST_ID + auctions - 1 }], utcDate(Date.now())), planViaPolls(systemClock, { everyMs: 2000, forMs: 4000, signal })),
+      plan: mergePlans(
+        planAuctions([{ from: FIRST_ID, to: FIRST_ID + auctions - 1 }], utcDate(Date.now())),
+        planViaPolls(systemClock, { everyMs: 2000, forMs: 4000, signal }),
+      ),
       expected: auctions + 3,
       out,
       baseUrl: sim.url,
@@ -65,7 +74,9 @@ export async function demoCommand(args: string[]): Promise<number> {
     });
     const s = sim.stats();
     printReport(report, out);
-    process.stdout.write(`  server side: ${s.requests} requests, peak ${s.peakInFlight} in flight, ${s.throttled429} answered 429, ${s.retryAfterViolations} Retry-After violations\n`);
+    process.stdout.write(
+      `  server side: ${s.requests} requests, peak ${s.peakInFlight} in flight, ${s.throttled429} answered 429, ${s.retryAfterViolations} Retry-After violations\n`,
+    );
     await sampleQuery(out);
     return report.complete ? 0 : 1;
   } finally {

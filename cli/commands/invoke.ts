@@ -43,13 +43,23 @@ function isHandlerName(name: string | undefined): name is (typeof HANDLER_NAMES)
 }
 
 export async function invokeCommand(args: string[]): Promise<number> {
-  const p = parse(args, {
-    event: { type: 'string' }, out: { type: 'string', short: 'o' }, 'base-url': { type: 'string' },
-    'start-id': { type: 'string' }, window: { type: 'string' }, ids: { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
-  }, true);
-  if (p.values.help) return void process.stdout.write(INVOKE_HELP + '\n'), 0;
+  const p = parse(
+    args,
+    {
+      event: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      'base-url': { type: 'string' },
+      'start-id': { type: 'string' },
+      window: { type: 'string' },
+      ids: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+    true,
+  );
+  if (p.values.help) return (void process.stdout.write(INVOKE_HELP + '\n'), 0);
   const [name, ...extra] = p.positionals;
-  if (!isHandlerName(name)) throw new UsageError(`invoke: expected dispatch, fetch, normalise or compact, got ${name ? `"${name}"` : 'nothing'}`);
+  if (!isHandlerName(name))
+    throw new UsageError(`invoke: expected dispatch, fetch, normalise or compact, got ${name ? `"${name}"` : 'nothing'}`);
   if (extra.length > 0) throw new UsageError(`invoke: unexpected argument "${extra[0]}"`);
   const eventFile = str('event', p.values.event, '');
   if (!eventFile) throw new UsageError('--event: expected the path of a Lambda event JSON file, e.g. events/schedule-maxsold.json');
@@ -75,13 +85,18 @@ export async function invokeCommand(args: string[]): Promise<number> {
   switch (name) {
     case 'dispatch': {
       const { dispatchHandlerFrom } = await import('../../adapters/lambda/dispatch-wiring.js');
-      result = { ...(await settingsFromFlags(() => dispatchHandlerFrom(env(), { store, queue }, obs))(event as ScheduledEvent, context)), queueFiles: queue.files };
+      result = {
+        ...(await settingsFromFlags(() => dispatchHandlerFrom(env(), { store, queue }, obs))(event as ScheduledEvent, context)),
+        queueFiles: queue.files,
+      };
       break;
     }
     case 'fetch': {
       const { fetchHandlerFrom } = await import('../../adapters/lambda/fetch-wiring.js');
       const sim = base ? undefined : await startSimulator({ latencyMs: 10 });
-      const visibility: MessageVisibility = { delay: async (handle, seconds) => void process.stderr.write(`visibility of ${handle} → ${Math.ceil(seconds)} s\n`) };
+      const visibility: MessageVisibility = {
+        delay: async (handle, seconds) => void process.stderr.write(`visibility of ${handle} → ${Math.ceil(seconds)} s\n`),
+      };
       const fetch = settingsFromFlags(() => fetchHandlerFrom(env({ BASE_URL: base ?? sim!.url }), { store, visibility }, obs));
       try {
         result = await fetch.handler(event as SQSEvent, context);

@@ -28,7 +28,9 @@ Options:
       --limit N        rows to show with --table (default 10)
       --named NAME     run one of the Athena named queries the stack deploys, as written (Trino SQL
                        over ${LOCAL_DATABASE}.<table>, with DuckDB macros for the Trino functions it uses):
-                       ${namedQueries(LOCAL_DATABASE).map((q) => q.name).join(', ')}
+                       ${namedQueries(LOCAL_DATABASE)
+                         .map((q) => q.name)
+                         .join(', ')}
       --format F       table (default), json or csv
       --external-access
                        let the SQL read and write any file and reach the network, e.g.
@@ -36,14 +38,30 @@ Options:
   -h, --help           show this help`;
 
 export async function queryCommand(args: string[]): Promise<number> {
-  const p = parse(args, { out: { type: 'string', short: 'o' }, table: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' }, named: { type: 'string' }, 'external-access': { type: 'boolean' } }, true);
-  if (p.values.help) return void process.stdout.write(QUERY_HELP + '\n'), 0;
+  const p = parse(
+    args,
+    {
+      out: { type: 'string', short: 'o' },
+      table: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+      named: { type: 'string' },
+      'external-access': { type: 'boolean' },
+    },
+    true,
+  );
+  if (p.values.help) return (void process.stdout.write(QUERY_HELP + '\n'), 0);
   const out = str('out', p.values.out, './data');
   const format = choice('format', p.values.format, ['table', 'json', 'csv'] as const, 'table');
   let sql: string;
   const named = p.values.named === undefined ? undefined : namedQueries(LOCAL_DATABASE).find((q) => q.name === p.values.named);
   if (p.values.named !== undefined) {
-    if (!named) throw new UsageError(`--named: expected one of ${namedQueries(LOCAL_DATABASE).map((q) => q.name).join(', ')}, got "${String(p.values.named)}"`);
+    if (!named)
+      throw new UsageError(
+        `--named: expected one of ${namedQueries(LOCAL_DATABASE)
+          .map((q) => q.name)
+          .join(', ')}, got "${String(p.values.named)}"`,
+      );
     if (p.positionals.length > 0 || p.values.table !== undefined) throw new UsageError('query: give SQL, --table or --named, only one');
     sql = named.sql;
   } else if (p.values.table !== undefined) {
@@ -55,10 +73,12 @@ export async function queryCommand(args: string[]): Promise<number> {
     sql = `SELECT * FROM ${table} LIMIT ${int('limit', p.values.limit, 10, 1, 1_000_000)}`;
   } else {
     const [statement] = p.positionals;
-    if (p.positionals.length !== 1 || statement === undefined) throw new UsageError('query: expected one SQL statement in quotes, or --table NAME (scraper query --help)');
+    if (p.positionals.length !== 1 || statement === undefined)
+      throw new UsageError('query: expected one SQL statement in quotes, or --table NAME (scraper query --help)');
     sql = statement;
   }
-  if (!existsSync(join(out, 'tables'))) process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" or "npm start" first)\n`);
+  if (!existsSync(join(out, 'tables')))
+    process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" or "npm start" first)\n`);
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
   try {
     if (named) await speakTrino(db, LOCAL_DATABASE);
@@ -77,9 +97,17 @@ export async function queryCommand(args: string[]): Promise<number> {
 }
 
 export function formatResult(r: QueryResult, format: 'table' | 'json' | 'csv'): string {
-  if (format === 'json') return JSON.stringify(r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))), null, 2);
+  if (format === 'json')
+    return JSON.stringify(
+      r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))),
+      null,
+      2,
+    );
   if (format === 'csv') return [r.columns, ...r.rows].map((row) => row.map(csvCell).join(',')).join('\n');
-  return textTable(r.columns, r.rows.map((row) => row.map(cell)));
+  return textTable(
+    r.columns,
+    r.rows.map((row) => row.map(cell)),
+  );
 }
 
 function cell(v: unknown): string {
@@ -97,6 +125,15 @@ function csvCell(v: unknown): string {
 
 export function textTable(columns: string[], rows: string[][]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+    `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,
+  ].join('\n');
 }

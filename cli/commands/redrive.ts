@@ -18,7 +18,7 @@ ${SCRAPE_HELP}
 
 export async function redriveCommand(args: string[]): Promise<number> {
   const p = parse(args, { ...SCRAPE_OPTIONS, reason: { type: 'string' } });
-  if (p.values.help) return void process.stdout.write(REDRIVE_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(REDRIVE_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper redrive --help');
   const flags = scrapeFlags(p);
   const store = new FsObjectStore(flags.out);
@@ -37,7 +37,15 @@ export async function redriveCommand(args: string[]): Promise<number> {
   process.stdout.write(`redriving ${items.length} quarantined item(s)\n`);
   const { signal, dispose } = interruptSignal();
   try {
-    const report = await scrape({ command: 'redrive', plan: items, expected: items.length, ...flags, skipExisting: false, withBids: false, signal });
+    const report = await scrape({
+      command: 'redrive',
+      plan: items,
+      expected: items.length,
+      ...flags,
+      skipExisting: false,
+      withBids: false,
+      signal,
+    });
     printReport(report, flags.out);
     return report.complete ? 0 : 1;
   } finally {

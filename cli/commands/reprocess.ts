@@ -29,10 +29,11 @@ Options:
 
 export async function reprocessCommand(args: string[]): Promise<number> {
   const p = parse(args, { out: { type: 'string', short: 'o' }, workers: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
-  if (p.values.help) return void process.stdout.write(REPROCESS_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(REPROCESS_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper reprocess --help');
   const out = str('out', p.values.out, './data');
-  const workers = p.values.workers === undefined || p.values.workers === 'auto' ? availableParallelism() : int('workers', p.values.workers, 0, 0, 256);
+  const workers =
+    p.values.workers === undefined || p.values.workers === 'auto' ? availableParallelism() : int('workers', p.values.workers, 0, 0, 256);
   const unlock = lockDataDir(out, 'reprocess');
   try {
     return await reprocess(out, workers, Boolean(p.values.quiet));
@@ -43,10 +44,14 @@ export async function reprocessCommand(args: string[]): Promise<number> {
 
 async function reprocess(out: string, workers: number, quiet: boolean): Promise<number> {
   // A rebuild that was interrupted leaves a hidden directory behind: start clean.
-  if (existsSync(out)) for (const name of await readdir(out)) if (name.startsWith('.rebuild-')) await rm(join(out, name), { recursive: true, force: true });
+  if (existsSync(out))
+    for (const name of await readdir(out)) if (name.startsWith('.rebuild-')) await rm(join(out, name), { recursive: true, force: true });
   const stage = join(out, `.rebuild-${process.pid}`);
   const target = new FsObjectStore(stage);
-  const processor = workers > 0 ? new PoolProcessor({ config: { origins: REAL_ORIGINS }, out: stage }, workers) : new InlineProcessor({ origins: REAL_ORIGINS }, target, loadTableEncoder);
+  const processor =
+    workers > 0
+      ? new PoolProcessor({ config: { origins: REAL_ORIGINS }, out: stage }, workers)
+      : new InlineProcessor({ origins: REAL_ORIGINS }, target, loadTableEncoder);
   const stats = new RunStats();
   const progress = new Progress(stats, { quiet });
   const started = Date.now();
@@ -65,8 +70,14 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
   await rm(stage, { recursive: true, force: true });
   await rm(old, { recursive: true, force: true });
   const cpu = process.cpuUsage(cpu0);
-  const report = buildReport(stats, { command: 'reprocess', startedAt: started, finishedAt: Date.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    cores: availableParallelism(), settings: { out, processing: processor.description } });
+  const report = buildReport(stats, {
+    command: 'reprocess',
+    startedAt: started,
+    finishedAt: Date.now(),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cores: availableParallelism(),
+    settings: { out, processing: processor.description },
+  });
   process.stdout.write(`\nrebuilt ${out}/tables from ${stats.totalPlanned()} raw objects\n${renderReportText(report)}\n`);
   return 0;
 }

@@ -31,12 +31,20 @@ directory in use by another run), 2 for bad arguments.`;
 export async function runCommand(args: string[]): Promise<number> {
   const p = parse(
     args,
-    { ...SCRAPE_OPTIONS, ids: { type: 'string' }, 'ids-file': { type: 'string' }, 'with-bids': { type: 'boolean' }, every: { type: 'string' }, for: { type: 'string' } },
+    {
+      ...SCRAPE_OPTIONS,
+      ids: { type: 'string' },
+      'ids-file': { type: 'string' },
+      'with-bids': { type: 'boolean' },
+      every: { type: 'string' },
+      for: { type: 'string' },
+    },
     true,
   );
-  if (p.values.help) return void process.stdout.write(RUN_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(RUN_HELP + '\n'), 0);
   const [source, ...extra] = p.positionals;
-  if (source !== 'maxsold' && source !== 'via') throw new UsageError(`run: expected a source, "maxsold" or "via", got ${source ? `"${source}"` : 'nothing'} (scraper run --help)`);
+  if (source !== 'maxsold' && source !== 'via')
+    throw new UsageError(`run: expected a source, "maxsold" or "via", got ${source ? `"${source}"` : 'nothing'} (scraper run --help)`);
   if (extra.length > 0) throw new UsageError(`run: unexpected argument "${extra[0]}"`);
   const flags = scrapeFlags(p);
   const { signal, dispose } = interruptSignal();
@@ -49,7 +57,8 @@ export async function runCommand(args: string[]): Promise<number> {
       expected = countIds(ranges);
       plan = planAuctions(ranges, utcDate(Date.now()));
     } else {
-      if (p.values.ids || p.values['ids-file'] || p.values['with-bids']) throw new UsageError('--ids/--ids-file/--with-bids: only for "run maxsold"');
+      if (p.values.ids || p.values['ids-file'] || p.values['with-bids'])
+        throw new UsageError('--ids/--ids-file/--with-bids: only for "run maxsold"');
       const everyMs = duration('every', p.values.every);
       const forMs = duration('for', p.values.for);
       if (forMs !== undefined && everyMs === undefined) throw new UsageError('--for: needs --every (how often to poll)');
@@ -74,7 +83,8 @@ export async function runCommand(args: string[]): Promise<number> {
 }
 
 async function idRanges(ids: string | boolean | undefined, file: string | boolean | undefined): Promise<IdRange[]> {
-  if ((ids === undefined) === (file === undefined)) throw new UsageError('run maxsold: give exactly one of --ids 100000-100500 or --ids-file FILE');
+  if ((ids === undefined) === (file === undefined))
+    throw new UsageError('run maxsold: give exactly one of --ids 100000-100500 or --ids-file FILE');
   try {
     if (typeof ids === 'string') return parseIdRanges(ids);
     let text: string;

@@ -39,7 +39,10 @@ export function samEnvVars(template: Json, outputs: Record<string, string>, base
       if (typeof v === 'string') vars[k] = v;
       else {
         const value = byReference.get(JSON.stringify(v));
-        if (value === undefined) throw new Error(`${id}.${k}: ${JSON.stringify(v)} is no stack output; deploy with "cdk deploy --outputs-file" from this template`);
+        if (value === undefined)
+          throw new Error(
+            `${id}.${k}: ${JSON.stringify(v)} is no stack output; deploy with "cdk deploy --outputs-file" from this template`,
+          );
         vars[k] = value;
       }
     }
@@ -51,8 +54,13 @@ export function samEnvVars(template: Json, outputs: Record<string, string>, base
 }
 
 export async function samEnvCommand(args: string[]): Promise<number> {
-  const p = parse(args, { template: { type: 'string' }, outputs: { type: 'string' }, 'base-url': { type: 'string' }, out: { type: 'string' } });
-  if (p.values.help) return void process.stdout.write(SAM_ENV_HELP + '\n'), 0;
+  const p = parse(args, {
+    template: { type: 'string' },
+    outputs: { type: 'string' },
+    'base-url': { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (p.values.help) return (void process.stdout.write(SAM_ENV_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper sam-env --help');
   const read = (flag: string, file: string): Json => {
     try {

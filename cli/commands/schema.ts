@@ -14,15 +14,28 @@ Options:
   -h, --help           show this help`;
 
 const SQL: Record<ColumnType, string> = {
-  string: 'string', int32: 'int', int64: 'bigint', float64: 'double', bool: 'boolean',
-  timestamp: 'timestamp (UTC)', date: 'date', string_list: 'array<string>',
+  string: 'string',
+  int32: 'int',
+  int64: 'bigint',
+  float64: 'double',
+  bool: 'boolean',
+  timestamp: 'timestamp (UTC)',
+  date: 'date',
+  string_list: 'array<string>',
 };
 
 export function schemaMarkdown(): string {
   const parts: string[] = [];
   for (const name of TABLE_NAMES) {
     const t = TABLES[name];
-    parts.push(`### \`${name}\``, '', `${t.doc} Identity: (${t.identity.join(', ')}). Partitioned by \`dt\` (the run's UTC date).`, '', '| column | type | meaning |', '|---|---|---|');
+    parts.push(
+      `### \`${name}\``,
+      '',
+      `${t.doc} Identity: (${t.identity.join(', ')}). Partitioned by \`dt\` (the run's UTC date).`,
+      '',
+      '| column | type | meaning |',
+      '|---|---|---|',
+    );
     for (const c of t.columns) parts.push(`| \`${c.name}\` | ${SQL[c.type]} | ${c.doc.replaceAll('|', '\\|')} |`);
     parts.push('');
   }
@@ -39,7 +52,10 @@ function sourceRule(c: Column): string {
   if (s.min !== undefined && s.max !== undefined) parts.push(`${s.min} to ${s.max}`);
   else if (s.min !== undefined) parts.push(`at least ${s.min}`);
   if (s.notSet) parts.push(`${s.notSet.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}: null, not counted`);
-  if (s.optional) parts.push(`often absent: ${s.absent !== undefined ? `\`${s.absent}\`` : c.type === 'string_list' ? 'an empty list' : 'null'}, not counted`);
+  if (s.optional)
+    parts.push(
+      `often absent: ${s.absent !== undefined ? `\`${s.absent}\`` : c.type === 'string_list' ? 'an empty list' : 'null'}, not counted`,
+    );
   if (s.decode) parts.push(s.decode === 'entities' ? 'HTML entities decoded' : 'HTML entities decoded, then trimmed');
   if (s.json) parts.push('kept as JSON text; an empty list is null');
   return parts.join('; ') || 'as the type';
@@ -50,13 +66,16 @@ export function contractMarkdown(): string {
   const parts = [
     '| type | accepts | cast, kept and counted | otherwise null, counted |',
     '|---|---|---|---|',
-    ...(Object.keys(TYPE_RULES) as ColumnType[]).map((t) => `| ${SQL[t]} | ${cell(TYPE_RULES[t].accepts)} | ${cell(TYPE_RULES[t].casts)} | ${cell(TYPE_RULES[t].otherwise)} |`),
+    ...(Object.keys(TYPE_RULES) as ColumnType[]).map(
+      (t) => `| ${SQL[t]} | ${cell(TYPE_RULES[t].accepts)} | ${cell(TYPE_RULES[t].casts)} | ${cell(TYPE_RULES[t].otherwise)} |`,
+    ),
     '',
   ];
   for (const name of TABLE_NAMES) {
     const t = TABLES[name];
     parts.push(`#### \`${name}\``, '', '| API field | column | type | rule |', '|---|---|---|---|');
-    for (const c of t.columns) if (c.source) parts.push(`| \`${c.source.field}\` | \`${c.name}\` | ${SQL[c.type]} | ${cell(sourceRule(c))} |`);
+    for (const c of t.columns)
+      if (c.source) parts.push(`| \`${c.source.field}\` | \`${c.name}\` | ${SQL[c.type]} | ${cell(sourceRule(c))} |`);
     parts.push('', ...t.rules.map((r) => `- ${r}`), '');
   }
   return parts.join('\n');
@@ -64,7 +83,7 @@ export function contractMarkdown(): string {
 
 export async function schemaCommand(args: string[]): Promise<number> {
   const p = parse(args, { contract: { type: 'boolean' } });
-  if (p.values.help) return void process.stdout.write(SCHEMA_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(SCHEMA_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper schema --help');
   process.stdout.write(p.values.contract ? contractMarkdown() : schemaMarkdown());
   return 0;

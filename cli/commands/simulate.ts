@@ -46,17 +46,21 @@ export const SIMULATE_OPTIONS = {
 
 export async function simulateCommand(args: string[]): Promise<number> {
   const p = parse(args, SIMULATE_OPTIONS);
-  if (p.values.help) return void process.stdout.write(SIMULATE_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(SIMULATE_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper simulate --help');
   const sim = await startSimulator(simulatorOptions(p, 8080));
-  process.stdout.write(`simulator listening on ${sim.url} (Ctrl-C to stop)\n  try: scraper run maxsold --ids 100000-100100 --base-url ${sim.url}\n`);
+  process.stdout.write(
+    `simulator listening on ${sim.url} (Ctrl-C to stop)\n  try: scraper run maxsold --ids 100000-100100 --base-url ${sim.url}\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   const s = sim.stats();
   await sim.close();
-  process.stdout.write(`\nserved ${s.requests} requests; peak in flight ${s.peakInFlight}; 429 sent ${s.throttled429}; 503 sent ${s.rejected503}; Retry-After violations ${s.retryAfterViolations}\n`);
+  process.stdout.write(
+    `\nserved ${s.requests} requests; peak in flight ${s.peakInFlight}; 429 sent ${s.throttled429}; 503 sent ${s.rejected503}; Retry-After violations ${s.retryAfterViolations}\n`,
+  );
   return 0;
 }
 
@@ -69,11 +73,14 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
     port: int('port', v.port, defaultPort, 0, 65535),
     latencyMs: int('latency', v.latency, 0, 0, 600_000),
     jitterMs: int('jitter', v.jitter, 0, 0, 600_000),
-    rateLimit: perSecond === undefined ? undefined : {
-      perSecond,
-      burst: v.burst === undefined ? undefined : int('burst', v.burst, 1, 1, 100_000),
-      retryAfter: choice('retry-after', v['retry-after'], ['seconds', 'http-date'] as const, 'seconds'),
-    },
+    rateLimit:
+      perSecond === undefined
+        ? undefined
+        : {
+            perSecond,
+            burst: v.burst === undefined ? undefined : int('burst', v.burst, 1, 1, 100_000),
+            retryAfter: choice('retry-after', v['retry-after'], ['seconds', 'http-date'] as const, 'seconds'),
+          },
     maxInFlight: v['max-in-flight'] === undefined ? undefined : int('max-in-flight', v['max-in-flight'], 1, 1, 100_000),
     faults: faultRates(v.faults),
     faultSeed: int('seed', v.seed, 1, 0, 2 ** 31),
@@ -88,7 +95,8 @@ function idRange(flag: string, value: string | boolean | undefined): { from: num
   const m = /^(\d+)-(\d+)$/.exec(String(value));
   const from = Number(m?.[1]);
   const to = Number(m?.[2]);
-  if (!m || from < 1 || to < from || to - from >= 1_000_000) throw new UsageError(`--${flag}: expected a range of auction ids like 100000-103000 (at most 1,000,000), got "${String(value)}"`);
+  if (!m || from < 1 || to < from || to - from >= 1_000_000)
+    throw new UsageError(`--${flag}: expected a range of auction ids like 100000-103000 (at most 1,000,000), got "${String(value)}"`);
   return { from, to };
 }
 
@@ -99,7 +107,9 @@ export function faultRates(value: string | boolean | undefined): FaultRates | un
     const m = /^(\w+)=(0|1|0?\.\d+)$/.exec(part.trim());
     const [, kind, rate] = m ?? [];
     if (kind === undefined || rate === undefined || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`--faults: expected kind=rate pairs like notFound=0.02,serverError=0.05 with kinds ${FAULT_KINDS.join(', ')}, got "${part}"`);
+      throw new UsageError(
+        `--faults: expected kind=rate pairs like notFound=0.02,serverError=0.05 with kinds ${FAULT_KINDS.join(', ')}, got "${part}"`,
+      );
     }
     rates[kind as keyof FaultRates] = Number(rate);
   }

@@ -54,7 +54,9 @@ export async function dataStatus(out: string): Promise<DataStatus> {
     status.tables[table] = (status.tables[table] ?? 0) + 1;
   }
   for await (const key of store.list(QUARANTINE_PREFIX)) {
-    const reason = ((await store.head(key))?.reason ?? 'unknown').replace(/ after \d+ attempts$/, '').replace(/^(schema|normaliser_error): .*/, '$1');
+    const reason = ((await store.head(key))?.reason ?? 'unknown')
+      .replace(/ after \d+ attempts$/, '')
+      .replace(/^(schema|normaliser_error): .*/, '$1');
     status.quarantine[reason] = (status.quarantine[reason] ?? 0) + 1;
   }
   const tmp = join(out, '.tmp');
@@ -64,8 +66,14 @@ export async function dataStatus(out: string): Promise<DataStatus> {
     const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
     // Reports written before an outcome existed lack it: zero.
     status.lastRun = {
-      command: r.command, finishedAt: r.finishedAt, complete: r.complete, stopReason: r.stopReason,
-      outcomes: { ...r.outcomes, redirected: r.outcomes.redirected ?? 0 }, missing: r.missingIds, redirected: r.redirectedIds ?? [], anomalies: r.anomalies ?? {},
+      command: r.command,
+      finishedAt: r.finishedAt,
+      complete: r.complete,
+      stopReason: r.stopReason,
+      outcomes: { ...r.outcomes, redirected: r.outcomes.redirected ?? 0 },
+      missing: r.missingIds,
+      redirected: r.redirectedIds ?? [],
+      anomalies: r.anomalies ?? {},
     };
   }
   return status;
@@ -73,11 +81,11 @@ export async function dataStatus(out: string): Promise<DataStatus> {
 
 export async function statusCommand(args: string[]): Promise<number> {
   const p = parse(args, { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } });
-  if (p.values.help) return void process.stdout.write(STATUS_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(STATUS_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper status --help');
   const out = str('out', p.values.out, './data');
   const s = await dataStatus(out);
-  if (p.values.json) return void process.stdout.write(JSON.stringify(s, null, 2) + '\n'), 0;
+  if (p.values.json) return (void process.stdout.write(JSON.stringify(s, null, 2) + '\n'), 0);
   const lines = [`data directory ${out}`, ''];
   const raw = Object.entries(s.raw).map(([k, v]) => [k, String(v.committed), String(v.empty), String(v.uncommitted)]);
   lines.push('raw objects', raw.length ? textTable(['source, day', 'fetched', 'empty', 'uncommitted'], raw) : '  none', '');
@@ -85,15 +93,25 @@ export async function statusCommand(args: string[]): Promise<number> {
   lines.push('table files', tables.length ? textTable(['table', 'files'], tables) : '  none', '');
   const q = Object.entries(s.quarantine).map(([k, v]) => [k, String(v)]);
   lines.push('quarantined, by reason (scraper redrive fetches them again)', q.length ? textTable(['reason', 'items'], q) : '  none', '');
-  if (s.leftoverTempFiles > 0) lines.push(`${s.leftoverTempFiles} temporary file(s) from a killed run in .tmp/ (removed by the next run)`, '');
+  if (s.leftoverTempFiles > 0)
+    lines.push(`${s.leftoverTempFiles} temporary file(s) from a killed run in .tmp/ (removed by the next run)`, '');
   if (s.lastRun) {
     const o = s.lastRun.outcomes;
-    lines.push(`last run: ${s.lastRun.command}, finished ${s.lastRun.finishedAt}, ${s.lastRun.complete ? 'complete' : `INCOMPLETE${s.lastRun.stopReason ? ` (${s.lastRun.stopReason})` : ''}`}`);
-    lines.push(`  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, redirected ${o.redirected}, empty ${o.empty}, quarantined ${o.quarantined}`);
-    if (s.lastRun.missing.length > 0) lines.push(`  missing: ${s.lastRun.missing.slice(0, 20).join(', ')}${s.lastRun.missing.length > 20 ? ', …' : ''}`);
-    if (s.lastRun.redirected.length > 0) lines.push(`  redirected: ${s.lastRun.redirected.slice(0, 5).join(', ')}${s.lastRun.redirected.length > 5 ? ', …' : ''}`);
+    lines.push(
+      `last run: ${s.lastRun.command}, finished ${s.lastRun.finishedAt}, ${s.lastRun.complete ? 'complete' : `INCOMPLETE${s.lastRun.stopReason ? ` (${s.lastRun.stopReason})` : ''}`}`,
+    );
+    lines.push(
+      `  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, redirected ${o.redirected}, empty ${o.empty}, quarantined ${o.quarantined}`,
+    );
+    if (s.lastRun.missing.length > 0)
+      lines.push(`  missing: ${s.lastRun.missing.slice(0, 20).join(', ')}${s.lastRun.missing.length > 20 ? ', …' : ''}`);
+    if (s.lastRun.redirected.length > 0)
+      lines.push(`  redirected: ${s.lastRun.redirected.slice(0, 5).join(', ')}${s.lastRun.redirected.length > 5 ? ', …' : ''}`);
     const anomalies = anomalyLines(s.lastRun.anomalies);
-    lines.push(anomalies.length > 0 ? `  data anomalies (${ANOMALY_LEGEND}):` : '  data anomalies: none', ...anomalies.map((l) => `    ${l}`));
+    lines.push(
+      anomalies.length > 0 ? `  data anomalies (${ANOMALY_LEGEND}):` : '  data anomalies: none',
+      ...anomalies.map((l) => `    ${l}`),
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

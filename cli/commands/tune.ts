@@ -23,20 +23,31 @@ Options:
   -h, --help               show this help`;
 
 const OPTIONS = {
-  levels: { type: 'string' }, auctions: { type: 'string' }, latency: { type: 'string' }, jitter: { type: 'string' }, 'sim-rate': { type: 'string' },
-  workers: { type: 'string' }, 'first-id': { type: 'string' }, out: { type: 'string', short: 'o' }, 'base-url': { type: 'string' },
+  levels: { type: 'string' },
+  auctions: { type: 'string' },
+  latency: { type: 'string' },
+  jitter: { type: 'string' },
+  'sim-rate': { type: 'string' },
+  workers: { type: 'string' },
+  'first-id': { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  'base-url': { type: 'string' },
 } as const;
 
 export async function tuneCommand(args: string[]): Promise<number> {
   const p = parse(args, OPTIONS);
-  if (p.values.help) return void process.stdout.write(TUNE_HELP + '\n'), 0;
+  if (p.values.help) return (void process.stdout.write(TUNE_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper tune --help');
   const v = p.values;
   const baseUrl = url('base-url', v['base-url']);
-  if (baseUrl && v['sim-rate'] !== undefined) throw new UsageError('--sim-rate: only without --base-url (it limits the built-in simulator)');
+  if (baseUrl && v['sim-rate'] !== undefined)
+    throw new UsageError('--sim-rate: only without --base-url (it limits the built-in simulator)');
   // Checked here so a typo fails before anything starts; the simulator parses the same form.
   if (v['sim-rate'] !== undefined) rate('sim-rate', v['sim-rate']);
-  const [{ runTune, DEFAULT_LEVELS }, { renderTuneText }] = await Promise.all([import('../../bench/tune.js'), import('../../bench/tune-report.js')]);
+  const [{ runTune, DEFAULT_LEVELS }, { renderTuneText }] = await Promise.all([
+    import('../../bench/tune.js'),
+    import('../../bench/tune-report.js'),
+  ]);
   const { report, dir } = await runTune(
     {
       levels: levels(v.levels, DEFAULT_LEVELS),
@@ -51,13 +62,18 @@ export async function tuneCommand(args: string[]): Promise<number> {
     },
     (line) => process.stderr.write(line + '\n'),
   );
-  process.stdout.write(`\n${renderTuneText(report)}\n\nreport: ${dir}/report.md, ${dir}/report.json; charts: ${report.charts.join(', ')}\n`);
+  process.stdout.write(
+    `\n${renderTuneText(report)}\n\nreport: ${dir}/report.md, ${dir}/report.json; charts: ${report.charts.join(', ')}\n`,
+  );
   return 0;
 }
 
 function levels(value: string | boolean | undefined, fallback: number[]): number[] {
   if (value === undefined) return fallback;
-  const parts = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 1000)) {
     throw new UsageError(`--levels: expected comma-separated whole numbers from 1 to 1000, like 1,5,10,20, got "${String(value)}"`);
   }

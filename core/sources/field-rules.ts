@@ -25,19 +25,23 @@ const INTEGER: TypeRule = {
 };
 
 export const TYPE_RULES: Record<ColumnType, TypeRule> = {
-  int32: { ...INTEGER, accepts: `${INTEGER.accepts} from ${number(TYPE_RANGE.int32!.min)} to ${number(TYPE_RANGE.int32!.max)}, or the column's narrower range` },
+  int32: {
+    ...INTEGER,
+    accepts: `${INTEGER.accepts} from ${number(TYPE_RANGE.int32!.min)} to ${number(TYPE_RANGE.int32!.max)}, or the column's narrower range`,
+  },
   int64: {
     ...INTEGER,
     accepts: `${INTEGER.accepts} up to ±${number(TYPE_RANGE.int64!.max)} (2^53 − 1: past it, JSON.parse has already rounded the number), or the column's narrower range`,
   },
   float64: {
-    accepts: 'a finite JSON number, within the column\'s range if it has one',
+    accepts: "a finite JSON number, within the column's range if it has one",
     casts: INTEGER.casts,
     otherwise: '`not_number`, `out_of_range` (also `1e400`, which parses as Infinity)',
   },
   bool: { accepts: '`true` or `false`', casts: '`"true"` or `"false"`: `boolean_string`', otherwise: '`not_boolean` (`1`, `"yes"`)' },
   string: {
-    accepts: 'a string. Text that is not Unicode, a byte that is not UTF-8 or a lone surrogate escape (`\\ud800`), is kept as U+FFFD and counted `invalid_unicode`',
+    accepts:
+      'a string. Text that is not Unicode, a byte that is not UTF-8 or a lone surrogate escape (`\\ud800`), is kept as U+FFFD and counted `invalid_unicode`',
     casts: 'an integer, as its digits: `numeric_value`',
     otherwise: '`not_string`',
   },
@@ -51,7 +55,7 @@ export const TYPE_RULES: Record<ColumnType, TypeRule> = {
   date: {
     accepts: `\`YYYY-MM-DD\`, a day that exists, ${day(TYPE_RANGE.date!.min * 86_400_000)} to ${day(TYPE_RANGE.date!.max * 86_400_000)}`,
     casts: 'none',
-    otherwise: 'an identity: the record is skipped (see the table\'s rules)',
+    otherwise: "an identity: the record is skipped (see the table's rules)",
   },
   string_list: {
     accepts: 'a list of strings, each read as a string is',

@@ -13,7 +13,10 @@ export type Anomalies = Record<string, number>;
 
 /** Per body: where its anomalies are counted, and the form its strings are in. */
 export class FieldReader {
-  constructor(readonly anomalies: Anomalies = {}, readonly text: TextForm = unicodeText(false, false)) {}
+  constructor(
+    readonly anomalies: Anomalies = {},
+    readonly text: TextForm = unicodeText(false, false),
+  ) {}
 
   note(name: string, n = 1): void {
     this.anomalies[name] = (this.anomalies[name] ?? 0) + n;
@@ -150,7 +153,11 @@ function valueReader(type: ColumnType, src: FieldSource, label: string): ValueRe
  * A string as sent, text that is not Unicode replaced (counted `invalid_unicode`), then
  * the column's decoding. An integer stands for its digits (counted `numeric_value`).
  */
-function textReader<F>(src: FieldSource, label: string, fail: (r: FieldReader, reason: string) => F): (v: unknown, r: FieldReader) => string | F {
+function textReader<F>(
+  src: FieldSource,
+  label: string,
+  fail: (r: FieldReader, reason: string) => F,
+): (v: unknown, r: FieldReader) => string | F {
   return (v, r) => {
     if (typeof v !== 'string') {
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) return fail(r, 'not_string');

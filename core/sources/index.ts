@@ -42,7 +42,13 @@ export type Interpretation =
  * (parses but fails the schema). The body is parsed exactly once; a string body
  * (tests) is taken as its UTF-8 bytes.
  */
-export function interpretResponse(item: WorkItem, request: Request, body: Uint8Array | string, origins: Origins, opts: InterpretOptions): Interpretation {
+export function interpretResponse(
+  item: WorkItem,
+  request: Request,
+  body: Uint8Array | string,
+  origins: Origins,
+  opts: InterpretOptions,
+): Interpretation {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const json = parseJsonBody(bytes, opts.contentType, opts.parseJson ?? parseWhole);
   const reader = new FieldReader({}, textForm(bytes, opts));
@@ -54,7 +60,8 @@ export function interpretResponse(item: WorkItem, request: Request, body: Uint8A
   }
   const res = validateMaxsold(json, item);
   const limit = nextLimit(res, request.limit, request.round);
-  if (limit !== undefined) return { kind: 'again', request: { url: maxsoldUrl(origins.maxsold, item, limit), limit, round: request.round + 1 } };
+  if (limit !== undefined)
+    return { kind: 'again', request: { url: maxsoldUrl(origins.maxsold, item, limit), limit, round: request.round + 1 } };
   if (request.limit !== undefined && res.items.length >= request.limit) reader.note('maxsold_auctions.items:possibly_truncated');
   const tables = opts.normalise ? normaliseMaxsold(res, item, ctx, reader) : {};
   if (item.itemId) return { kind: 'accepted', tables, anomalies: reader.anomalies, bidItemIds: [] };

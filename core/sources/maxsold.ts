@@ -24,7 +24,8 @@ export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldRespon
   if (!isObject(json)) throw new PoisonError('maxsold: body is not a JSON object');
   const message = typeof json.message === 'string' ? json.message : '';
   if (json.status !== 'success') {
-    if (json.status === 'error' || json.status === 'fail') throw new PermanentError('missing', 'status_error', `maxsold: status "${String(json.status)}": ${message}`);
+    if (json.status === 'error' || json.status === 'fail')
+      throw new PermanentError('missing', 'status_error', `maxsold: status "${String(json.status)}": ${message}`);
     throw new PoisonError(`maxsold: unexpected status ${JSON.stringify(json.status)}`);
   }
   const auction = json.auction;
@@ -40,7 +41,8 @@ export function validateMaxsold(json: unknown, item: MaxsoldWork): MaxsoldRespon
   }
   if (item.itemId) {
     const bids = items[0]?.bid_history;
-    if (items.length !== 1 || String(positiveId(items[0].id)) !== item.itemId) throw new PermanentError('missing', 'item_not_in_auction', `maxsold: item ${item.itemId} not in auction ${item.id}`);
+    if (items.length !== 1 || String(positiveId(items[0].id)) !== item.itemId)
+      throw new PermanentError('missing', 'item_not_in_auction', `maxsold: item ${item.itemId} not in auction ${item.id}`);
     if (!Array.isArray(bids)) throw new PoisonError('maxsold: items[0].bid_history is not an array');
   } else if (items.length === 0) {
     throw new PermanentError('empty', 'no_items', `maxsold: auction ${item.id} has no items (${message || 'no message'})`);
@@ -65,12 +67,37 @@ export function nextLimit(res: MaxsoldResponse, requested: number | undefined, r
 }
 
 const A = fieldReaders(TABLES.maxsold_auctions, [
-  'title', 'starts_at', 'ends_at', 'last_item_closes_at', 'pickup_at', 'catalog_lots', 'extended_bidding',
-  'extended_bidding_interval', 'extended_bidding_threshold', 'partner_url', 'removal_info', 'inspection_info', 'intro', 'disclaimers',
+  'title',
+  'starts_at',
+  'ends_at',
+  'last_item_closes_at',
+  'pickup_at',
+  'catalog_lots',
+  'extended_bidding',
+  'extended_bidding_interval',
+  'extended_bidding_threshold',
+  'partner_url',
+  'removal_info',
+  'inspection_info',
+  'intro',
+  'disclaimers',
 ]);
 const I = fieldReaders(TABLES.maxsold_items, [
-  'lot_number', 'title', 'description', 'taxable', 'viewed', 'bid_count', 'bidding_extended', 'buyer_premium_pct',
-  'starting_bid', 'current_bid', 'minimum_bid', 'start_at', 'end_at', 'timezone', 'images',
+  'lot_number',
+  'title',
+  'description',
+  'taxable',
+  'viewed',
+  'bid_count',
+  'bidding_extended',
+  'buyer_premium_pct',
+  'starting_bid',
+  'current_bid',
+  'minimum_bid',
+  'start_at',
+  'end_at',
+  'timezone',
+  'images',
 ]);
 const B = fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount', 'is_proxy']);
 
@@ -139,7 +166,8 @@ function auctionRows(res: MaxsoldResponse, ctx: RowContext, r: FieldReader): Tab
 
 function itemRow(it: Record<string, unknown>, itemId: number, auctionId: number, ctx: RowContext, r: FieldReader): Row {
   // items[].auction_id is a string while auction.id is a number: the row takes the auction's.
-  if (it.auction_id !== undefined && it.auction_id !== null && positiveId(it.auction_id) !== auctionId) r.note('maxsold_items.auction_id:mismatch');
+  if (it.auction_id !== undefined && it.auction_id !== null && positiveId(it.auction_id) !== auctionId)
+    r.note('maxsold_items.auction_id:mismatch');
   const images = I.images(it, r) as string[];
   return {
     auction_id: auctionId,

@@ -17,11 +17,35 @@ export function validateVia(json: unknown): ViaSnapshot {
 
 const KEY = /^(\d+)(?: \((\d{2}-\d{2})\))?$/;
 const T = fieldReaders(TABLES.via_trains, [
-  'departed', 'arrived', 'from_station', 'to_station', 'lat', 'lng', 'speed', 'direction', 'poll_at', 'poll_min', 'poll_radius', 'alerts',
+  'departed',
+  'arrived',
+  'from_station',
+  'to_station',
+  'lat',
+  'lng',
+  'speed',
+  'direction',
+  'poll_at',
+  'poll_min',
+  'poll_radius',
+  'alerts',
 ]);
 const S = fieldReaders(TABLES.via_train_stops, [
-  'station', 'station_code', 'tz', 'scheduled_at', 'estimated_at', 'arrival_scheduled_at', 'arrival_estimated_at',
-  'departure_scheduled_at', 'departure_estimated_at', 'eta', 'diff', 'diff_min', 'cancelled', 'replaced_mode', 'replaced_services',
+  'station',
+  'station_code',
+  'tz',
+  'scheduled_at',
+  'estimated_at',
+  'arrival_scheduled_at',
+  'arrival_estimated_at',
+  'departure_scheduled_at',
+  'departure_estimated_at',
+  'eta',
+  'diff',
+  'diff_min',
+  'cancelled',
+  'replaced_mode',
+  'replaced_services',
 ]);
 /** What an absent sub-object reads as: every field in it absent. */
 const NONE: Record<string, unknown> = Object.freeze({});
@@ -83,7 +107,15 @@ export function normaliseVia(snapshot: ViaSnapshot, item: ViaWork, ctx: RowConte
   return { via_trains: trains, via_train_stops: stops };
 }
 
-function stopRow(s: Record<string, unknown>, index: number, number: string, instance: number, snapshotAt: number, ctx: RowContext, r: FieldReader): Row {
+function stopRow(
+  s: Record<string, unknown>,
+  index: number,
+  number: string,
+  instance: number,
+  snapshotAt: number,
+  ctx: RowContext,
+  r: FieldReader,
+): Row {
   const arrival = r.object(s, 'arrival', 'via_train_stops') ?? NONE;
   const departure = r.object(s, 'departure', 'via_train_stops') ?? NONE;
   const replaced = r.object(s, 'replaced', 'via_train_stops') ?? NONE;

@@ -15,14 +15,28 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()));
 const body = gzipSync(fixtureBytes('maxsold/auction-104375.json'));
 const input = (id: number) => {
   const item: MaxsoldWork = { source: 'maxsold', id: '104375', dt: `2026-01-${String(id + 1).padStart(2, '0')}` };
-  return { item, request: firstRequest(item, REAL_ORIGINS), body: new Uint8Array(body), contentEncoding: 'gzip', sourceKey: rawKey(item), fetchedAt: 0, metadata: { 'fetched-at': '2026-01-02T00:00:00.000Z' } };
+  return {
+    item,
+    request: firstRequest(item, REAL_ORIGINS),
+    body: new Uint8Array(body),
+    contentEncoding: 'gzip',
+    sourceKey: rawKey(item),
+    fetchedAt: 0,
+    metadata: { 'fetched-at': '2026-01-02T00:00:00.000Z' },
+  };
 };
 
 /** Decides after 3 responses; the time limit is set far off, so a busy machine's slow first response does not decide first. */
 function auto(o: Partial<AutoOptions>): { auto: AutoProcessor; dir: string } {
   const { dir, cleanup } = tempDir('auto-');
   cleanups.push(cleanup);
-  return { auto: new AutoProcessor({ origins: REAL_ORIGINS }, { workers: 2, out: dir, store: new FsObjectStore(dir), loadEncoder: loadTableEncoder, sample: 3, sampleMs: 600_000, ...o }), dir };
+  return {
+    auto: new AutoProcessor(
+      { origins: REAL_ORIGINS },
+      { workers: 2, out: dir, store: new FsObjectStore(dir), loadEncoder: loadTableEncoder, sample: 3, sampleMs: 600_000, ...o },
+    ),
+    dir,
+  };
 }
 
 describe('--workers auto', () => {
@@ -30,7 +44,9 @@ describe('--workers auto', () => {
     const { auto: a, dir } = auto({ threshold: 0 });
     try {
       for (let i = 0; i < 5; i++) expect((await a.process(input(i))).kind).toBe('stored');
-      expect(a.description).toMatch(/^auto → worker pool \(2 threads\): processing took \d+% of a core over the first 3 responses \(over 0%/);
+      expect(a.description).toMatch(
+        /^auto → worker pool \(2 threads\): processing took \d+% of a core over the first 3 responses \(over 0%/,
+      );
       expect(filesUnder(dir).filter((f) => f.endsWith('.parquet'))).toHaveLength(10);
     } finally {
       await a.close();

@@ -22,7 +22,11 @@ describe('the data-directory lock', () => {
   it('names the pid, host and command that hold it, and goes on release', () => {
     const d = dir();
     const release = lockDataDir(d, 'run maxsold');
-    expect(JSON.parse(readFileSync(join(d, '.lock'), 'utf8'))).toMatchObject({ pid: process.pid, host: hostname(), command: 'run maxsold' });
+    expect(JSON.parse(readFileSync(join(d, '.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+      command: 'run maxsold',
+    });
     release();
     expect(existsSync(join(d, '.lock'))).toBe(false);
   });
@@ -39,7 +43,9 @@ describe('the data-directory lock', () => {
     const d = dir();
     writeFileSync(join(d, '.lock'), holder(process.ppid));
     expect(() => lockDataDir(d, 'run via')).toThrow(
-      new FatalError(`the data directory ${d} is in use by another run (pid ${process.ppid} on ${hostname()}: "run maxsold", since 2026-11-26T12:00:00.000Z); if that run is gone, delete ${join(d, '.lock')}`),
+      new FatalError(
+        `the data directory ${d} is in use by another run (pid ${process.ppid} on ${hostname()}: "run maxsold", since 2026-11-26T12:00:00.000Z); if that run is gone, delete ${join(d, '.lock')}`,
+      ),
     );
   });
 

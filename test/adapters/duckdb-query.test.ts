@@ -14,8 +14,16 @@ let cleanup: () => void;
 
 async function scrapeInto(out: string, from: number, to: number): Promise<void> {
   const r = await scrape({
-    command: 'query', plan: planAuctions([{ from, to }], '2026-11-26'), out, baseUrl: sim.url,
-    concurrency: 4, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: false,
+    command: 'query',
+    plan: planAuctions([{ from, to }], '2026-11-26'),
+    out,
+    baseUrl: sim.url,
+    concurrency: 4,
+    workers: 0,
+    skipExisting: true,
+    withBids: false,
+    quiet: true,
+    writeReport: false,
   });
   expect(r.outcomes.fetched).toBe(to - from + 1);
 }

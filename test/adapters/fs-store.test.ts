@@ -21,7 +21,10 @@ describe('FsObjectStore', () => {
     const s = store();
     await s.put('raw/a/b.json.gz', new Uint8Array([1, 2, 3]), { 'fetched-at': '2026-11-26T00:00:00.000Z' });
     expect(await s.head('raw/a/b.json.gz')).toEqual({ 'fetched-at': '2026-11-26T00:00:00.000Z' });
-    expect(await s.get('raw/a/b.json.gz')).toEqual({ body: new Uint8Array([1, 2, 3]), metadata: { 'fetched-at': '2026-11-26T00:00:00.000Z' } });
+    expect(await s.get('raw/a/b.json.gz')).toEqual({
+      body: new Uint8Array([1, 2, 3]),
+      metadata: { 'fetched-at': '2026-11-26T00:00:00.000Z' },
+    });
     expect(await s.head('raw/a/missing.json.gz')).toBeUndefined();
     await s.close();
   });
@@ -46,7 +49,10 @@ describe('FsObjectStore', () => {
     const { Worker } = await import('node:worker_threads');
     const run = () =>
       new Promise<void>((resolve, reject) => {
-        const w = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import('data:text/javascript,' + encodeURIComponent(${JSON.stringify(script)})); })`, { eval: true, workerData: s.root });
+        const w = new Worker(
+          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import('data:text/javascript,' + encodeURIComponent(${JSON.stringify(script)})); })`,
+          { eval: true, workerData: s.root },
+        );
         w.on('error', reject);
         w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
       });
@@ -75,7 +81,9 @@ describe('FsObjectStore', () => {
   it('sweeps the temp folders of dead processes', async () => {
     const s = store();
     const dead = join(s.root, '.tmp', '999999');
-    await import('node:fs/promises').then((fs) => fs.mkdir(dead, { recursive: true }).then(() => fs.writeFile(join(dead, '0'), 'half a file')));
+    await import('node:fs/promises').then((fs) =>
+      fs.mkdir(dead, { recursive: true }).then(() => fs.writeFile(join(dead, '0'), 'half a file')),
+    );
     await s.put('raw/x.json.gz', new Uint8Array(1));
     expect(readdirSync(join(s.root, '.tmp'))).toEqual([`${process.pid}-0`]);
     await s.close();
@@ -84,7 +92,11 @@ describe('FsObjectStore', () => {
 
 describe('metadata in the gzip header', () => {
   const plain = Buffer.from(JSON.stringify({ status: 'success', title: 'Théière — teak' }));
-  const meta = { 'fetched-at': '2026-11-26T12:00:00.000Z', url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=1', reason: 'schema: naïve — check' };
+  const meta = {
+    'fetched-at': '2026-11-26T12:00:00.000Z',
+    url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=1',
+    reason: 'schema: naïve — check',
+  };
 
   it('a gzip body and its metadata are one file; the file still gunzips to the body', async () => {
     const s = store();
@@ -101,7 +113,11 @@ describe('metadata in the gzip header', () => {
   it('replaces a header that had a name, an extra field and a header CRC', () => {
     const deflated = gzipSync(plain);
     // FNAME + FEXTRA + FHCRC, as some servers and tools write them.
-    const fields = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x0e, 0, 0, 0, 0, 0, 3]), Buffer.from([4, 0, 0x41, 0x42, 0, 0]), Buffer.from('name.json\0', 'latin1')]);
+    const fields = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 8, 0x0e, 0, 0, 0, 0, 0, 3]),
+      Buffer.from([4, 0, 0x41, 0x42, 0, 0]),
+      Buffer.from('name.json\0', 'latin1'),
+    ]);
     const crc = crc32(fields);
     const header = Buffer.concat([fields, Buffer.from([crc & 0xff, (crc >>> 8) & 0xff])]);
     const gz = Buffer.concat([header, deflated.subarray(10)]);

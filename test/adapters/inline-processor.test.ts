@@ -31,12 +31,23 @@ describe('InlineProcessor', () => {
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => {
         const item: MaxsoldWork = { source: 'maxsold', id: '104375', dt: `2026-01-0${i + 1}` };
-        return inline.process({ item, request: firstRequest(item, REAL_ORIGINS), body: new Uint8Array(body), contentEncoding: 'gzip', sourceKey: rawKey(item), fetchedAt: 0, metadata: {} });
+        return inline.process({
+          item,
+          request: firstRequest(item, REAL_ORIGINS),
+          body: new Uint8Array(body),
+          contentEncoding: 'gzip',
+          sourceKey: rawKey(item),
+          fetchedAt: 0,
+          metadata: {},
+        });
       }),
     );
     ticking = false;
     expect(results.map((r) => r.kind)).toEqual(Array(8).fill('stored'));
-    const bodies = events.map((e, i) => [e, i] as const).filter(([e]) => e === 'body').map(([, i]) => i);
+    const bodies = events
+      .map((e, i) => [e, i] as const)
+      .filter(([e]) => e === 'body')
+      .map(([, i]) => i);
     expect(bodies).toHaveLength(8);
     // Between any two bodies the loop turned at least once.
     for (let k = 1; k < bodies.length; k++) expect(events.slice(bodies[k - 1]! + 1, bodies[k])).toContain('tick');

@@ -50,19 +50,28 @@ describe('parseJsonBytes', () => {
   });
 
   it('gives what JSON.parse gives on every recorded body', () => {
-    for (const path of ['maxsold/auction-104375.json', 'maxsold/auction-102916-nextdata.json', 'maxsold/item-104375-7561262.json', ...VIA_FIXTURES.map((f) => f.path)]) {
+    for (const path of [
+      'maxsold/auction-104375.json',
+      'maxsold/auction-102916-nextdata.json',
+      'maxsold/item-104375-7561262.json',
+      ...VIA_FIXTURES.map((f) => f.path),
+    ]) {
       same(fixtureBytes(path));
     }
   });
 
-  it('gives what JSON.parse gives on the simulator\'s largest auctions', () => {
+  it("gives what JSON.parse gives on the simulator's largest auctions", () => {
     for (const id of [100000, 100001, 100007, 100042]) same(utf8(maxsoldItemsBody(id, { limit: 2 * MAX_LOTS })!));
   });
 
   it('keeps an array of large arrays, a large root array and nested large arrays', () => {
     same(utf8(JSON.stringify({ a: [large('1'), large('2')].map((t) => JSON.parse(t)) })));
     same(utf8(JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ i, s: 'x'.repeat(40) })))));
-    same(utf8(JSON.stringify({ outer: Array.from({ length: 4 }, () => ({ inner: Array.from({ length: 400 }, (_, i) => [i, 'é'.repeat(50)]) })) })));
+    same(
+      utf8(
+        JSON.stringify({ outer: Array.from({ length: 4 }, () => ({ inner: Array.from({ length: 400 }, (_, i) => [i, 'é'.repeat(50)]) })) }),
+      ),
+    );
   });
 
   it('a key repeated after the large array wins, as in JSON.parse', () => {

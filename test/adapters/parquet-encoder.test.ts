@@ -35,8 +35,26 @@ const ROWS: Row[] = [
   row({ s: 'plain', i32: 7, i64: 42, f64: 1.5, b: true, ts: 1_700_000_000_123, d: 19_700, l: ['a', 'b'] }),
   row({ s: '', i32: 0, i64: 0, f64: 0, b: false, ts: 0, d: 0, l: [] }),
   row({}),
-  row({ s: 'é 日本 😀', i32: 2_147_483_647, i64: Number.MAX_SAFE_INTEGER, f64: Number.MAX_VALUE, b: true, ts: MAX_TIMESTAMP_MS, d: 2_932_896, l: ['', 'é', '😀'] }),
-  row({ s: '\uFEFFstarts with a BOM', i32: -2_147_483_648, i64: Number.MIN_SAFE_INTEGER, f64: -Number.MIN_VALUE, b: false, ts: -1, d: -1, l: [''] }),
+  row({
+    s: 'é 日本 😀',
+    i32: 2_147_483_647,
+    i64: Number.MAX_SAFE_INTEGER,
+    f64: Number.MAX_VALUE,
+    b: true,
+    ts: MAX_TIMESTAMP_MS,
+    d: 2_932_896,
+    l: ['', 'é', '😀'],
+  }),
+  row({
+    s: '\uFEFFstarts with a BOM',
+    i32: -2_147_483_648,
+    i64: Number.MIN_SAFE_INTEGER,
+    f64: -Number.MIN_VALUE,
+    b: false,
+    ts: -1,
+    d: -1,
+    l: [''],
+  }),
   row({ s: 'nul \u0000 inside', i64: 4_294_967_296, f64: -0.1, ts: -MAX_TIMESTAMP_MS }),
   row({ s: 'a', i64: -4_294_967_296, ts: 1 }),
   row({ s: 'ab', i64: 4_294_967_295, l: ['x'.repeat(70_000)] }),
@@ -46,17 +64,27 @@ const ROWS: Row[] = [
 ].map((r, n) => ({ n, ...r }));
 
 describe('Parquet encoder: rows → Parquet → decodeParquet', () => {
-  it.each<ParquetProfile>(['landing', 'compacted'])('every column type, nulls, empty values and extremes survive (%s profile)', (profile) => {
-    expect(decodeParquet(ALL_TYPES, encodeParquet(ALL_TYPES, ROWS, profile))).toEqual(ROWS);
-  });
+  it.each<ParquetProfile>(['landing', 'compacted'])(
+    'every column type, nulls, empty values and extremes survive (%s profile)',
+    (profile) => {
+      expect(decodeParquet(ALL_TYPES, encodeParquet(ALL_TYPES, ROWS, profile))).toEqual(ROWS);
+    },
+  );
 
   it('record batches of several bodies make one file with every row in order', () => {
-    const file = parquetFromBatches(ALL_TYPES, [encodeRecordBatch(ALL_TYPES, ROWS.slice(0, 4)), encodeRecordBatch(ALL_TYPES, []), encodeRecordBatch(ALL_TYPES, ROWS.slice(4))]);
+    const file = parquetFromBatches(ALL_TYPES, [
+      encodeRecordBatch(ALL_TYPES, ROWS.slice(0, 4)),
+      encodeRecordBatch(ALL_TYPES, []),
+      encodeRecordBatch(ALL_TYPES, ROWS.slice(4)),
+    ]);
     expect(decodeParquet(ALL_TYPES, file)).toEqual(ROWS);
   });
 
   it('an absent or null list is stored as an empty one', () => {
-    const rows: Row[] = [{ ...row({}), n: 0, l: null }, { n: 1, s: 'no list key' }];
+    const rows: Row[] = [
+      { ...row({}), n: 0, l: null },
+      { n: 1, s: 'no list key' },
+    ];
     expect(decodeParquet(ALL_TYPES, encodeParquet(ALL_TYPES, rows)).map((r) => r.l)).toEqual([[], []]);
   });
 
@@ -79,14 +107,22 @@ describe('Parquet encoder: rows → Parquet → decodeParquet', () => {
 
 describe('Arrow IPC stream, read by apache-arrow itself', () => {
   const fields = [
-    new Field('n', new Int32(), true), new Field('s', new Utf8(), true), new Field('i32', new Int32(), true), new Field('i64', new Int64(), true),
-    new Field('f64', new Float64(), true), new Field('b', new Bool(), true), new Field('ts', new TimestampMicrosecond('UTC'), true),
-    new Field('d', new DateDay(), true), new Field('l', new List(new Field('item', new Utf8(), true)), true),
+    new Field('n', new Int32(), true),
+    new Field('s', new Utf8(), true),
+    new Field('i32', new Int32(), true),
+    new Field('i64', new Int64(), true),
+    new Field('f64', new Float64(), true),
+    new Field('b', new Bool(), true),
+    new Field('ts', new TimestampMicrosecond('UTC'), true),
+    new Field('d', new DateDay(), true),
+    new Field('l', new List(new Field('item', new Utf8(), true)), true),
   ];
 
   it('a stream of record batches has the schema, every batch and every value', () => {
     const encoder = new IpcStreamEncoder(fields);
-    const table = tableFromIPC(encoder.stream([encodeRecordBatch(ALL_TYPES, ROWS.slice(0, 5)), encodeRecordBatch(ALL_TYPES, ROWS.slice(5))]));
+    const table = tableFromIPC(
+      encoder.stream([encodeRecordBatch(ALL_TYPES, ROWS.slice(0, 5)), encodeRecordBatch(ALL_TYPES, ROWS.slice(5))]),
+    );
     expect(table.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(fields.map((f) => `${f.name}:${String(f.type)}`));
     expect(table.batches.map((b) => b.numRows)).toEqual([5, ROWS.length - 5]);
     // apache-arrow's decoder drops a leading U+FEFF (why decodeParquet reads strings itself).
@@ -119,14 +155,24 @@ describe('Parquet encoder: read back through DuckDB', () => {
   it('each column has its SQL type', async () => {
     const r = await db.query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${file()})`);
     expect(Object.fromEntries(r.rows as [string, string][])).toEqual({
-      n: 'INTEGER', s: 'VARCHAR', i32: 'INTEGER', i64: 'BIGINT', f64: 'DOUBLE', b: 'BOOLEAN', ts: 'TIMESTAMP WITH TIME ZONE', d: 'DATE', l: 'VARCHAR[]',
+      n: 'INTEGER',
+      s: 'VARCHAR',
+      i32: 'INTEGER',
+      i64: 'BIGINT',
+      f64: 'DOUBLE',
+      b: 'BOOLEAN',
+      ts: 'TIMESTAMP WITH TIME ZONE',
+      d: 'DATE',
+      l: 'VARCHAR[]',
     });
   });
 
   it('every value reads as written: int64 and timestamps exact, dates as days, nulls as NULL', async () => {
     // Integers, timestamps and dates as text, so no value passes through a float on the way back; strings
     // as their UTF-8 bytes, because the DuckDB client's JSON drops a leading U+FEFF that the file holds.
-    const r = await db.query(`SELECT n, to_base64(encode(s)), i32, CAST(i64 AS VARCHAR), f64, b, CAST(epoch_ms(ts) AS VARCHAR), CAST(d - DATE '1970-01-01' AS VARCHAR), l FROM ${file()} ORDER BY n`);
+    const r = await db.query(
+      `SELECT n, to_base64(encode(s)), i32, CAST(i64 AS VARCHAR), f64, b, CAST(epoch_ms(ts) AS VARCHAR), CAST(d - DATE '1970-01-01' AS VARCHAR), l FROM ${file()} ORDER BY n`,
+    );
     const text = (v: unknown) => (v === null ? null : String(v));
     const utf8 = (v: unknown) => (v === null ? null : Buffer.from(v as string).toString('base64'));
     const want = ROWS.map((w) => [w.n, utf8(w.s), w.i32, text(w.i64), w.f64, w.b, text(w.ts), text(w.d), w.l]);

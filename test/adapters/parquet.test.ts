@@ -54,7 +54,11 @@ describe('Parquet written with parquet-wasm, read back through DuckDB', () => {
       const result = await db.query(`SELECT ${plainSelect(table)} FROM ${table} ORDER BY ${order}`);
       expect(result.columns).toEqual(cols);
       const got = result.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i]])));
-      const key = (r: Record<string, unknown>) => TABLES[table].identity.concat(['snapshot_at']).map((c) => String(r[c])).join('|');
+      const key = (r: Record<string, unknown>) =>
+        TABLES[table].identity
+          .concat(['snapshot_at'])
+          .map((c) => String(r[c]))
+          .join('|');
       const want = [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
       got.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
       expect(got).toEqual(JSON.parse(JSON.stringify(want)));
@@ -62,9 +66,15 @@ describe('Parquet written with parquet-wasm, read back through DuckDB', () => {
   }
 
   it('columns have the declared SQL types and the partition column dt', async () => {
-    const r = await db.query("SELECT column_name, column_type FROM (DESCRIBE maxsold_items) WHERE column_name IN ('auction_id','current_bid','end_at','images','dt')");
+    const r = await db.query(
+      "SELECT column_name, column_type FROM (DESCRIBE maxsold_items) WHERE column_name IN ('auction_id','current_bid','end_at','images','dt')",
+    );
     expect(Object.fromEntries(r.rows as [string, string][])).toEqual({
-      auction_id: 'BIGINT', current_bid: 'DOUBLE', end_at: 'TIMESTAMP WITH TIME ZONE', images: 'VARCHAR[]', dt: 'DATE',
+      auction_id: 'BIGINT',
+      current_bid: 'DOUBLE',
+      end_at: 'TIMESTAMP WITH TIME ZONE',
+      images: 'VARCHAR[]',
+      dt: 'DATE',
     });
   });
 

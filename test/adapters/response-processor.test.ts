@@ -17,13 +17,29 @@ const key = rawKey(item);
 const request = { url: maxsoldUrl(REAL_ORIGINS.maxsold, item, 1000), limit: 1000, round: 0 };
 const fetchedAt = Date.parse('2026-11-26T12:00:00Z');
 const recorded = fixtureText('maxsold/auction-104375.json');
-const metadata = { url: request.url, status: '200', 'fetched-at': new Date(fetchedAt).toISOString(), attempts: '1', 'work-item': JSON.stringify(item) };
+const metadata = {
+  url: request.url,
+  status: '200',
+  'fetched-at': new Date(fetchedAt).toISOString(),
+  attempts: '1',
+  'work-item': JSON.stringify(item),
+};
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 function input(body: string | Buffer, extra: Partial<ProcessInput> = {}): ProcessInput {
-  return { item, request, body: gzipSync(body), contentEncoding: 'gzip', contentType: 'application/json', sourceKey: key, fetchedAt, metadata, ...extra };
+  return {
+    item,
+    request,
+    body: gzipSync(body),
+    contentEncoding: 'gzip',
+    contentType: 'application/json',
+    sourceKey: key,
+    fetchedAt,
+    metadata,
+    ...extra,
+  };
 }
 
 function deps(): StoreDeps & { store: ObjectStore } {
@@ -88,7 +104,14 @@ describe('storeResponse', () => {
     const rows = await tableRows(d.store, 'maxsold_items');
     expect(rows[0]!.description).toBe('Crème brûlée set');
     expect(rows[2]!.images).toEqual(json.auction.items[2]!.images);
-    expect(rows.slice(3, 3 + titles.length).map((r) => r.title)).toEqual(['Chaise à', 'Lamp', 'Vase', 'café \u2019set\u2019', '😀', 'Voilà']);
+    expect(rows.slice(3, 3 + titles.length).map((r) => r.title)).toEqual([
+      'Chaise à',
+      'Lamp',
+      'Vase',
+      'café \u2019set\u2019',
+      '😀',
+      'Voilà',
+    ]);
     expect(rows).toEqual(expectedRows(text, 'maxsold_items'));
   });
 
@@ -116,7 +139,11 @@ describe('storeResponse', () => {
   it('an auction refetched empty keeps its body and loses the rows of its earlier version', async () => {
     const d = deps();
     await storeResponse(input(recorded), d);
-    const empty = JSON.stringify({ status: 'success', message: 'Found 0 item(s).', auction: { ...JSON.parse(recorded).auction, items: [] } });
+    const empty = JSON.stringify({
+      status: 'success',
+      message: 'Found 0 item(s).',
+      auction: { ...JSON.parse(recorded).auction, items: [] },
+    });
     const r = await storeResponse(input(empty, { replaces: true }), d);
     expect(r).toMatchObject({ kind: 'failed', error: 'permanent', outcome: 'empty', stored: true });
     expect(await d.store.head(key)).toMatchObject({ outcome: 'empty' });
@@ -160,7 +187,11 @@ describe('storeResponse', () => {
     // A wrong size is a corrupt body (zlib checks it): fetched again, never a huge buffer.
     const lying = Buffer.from(gzipSync(recorded));
     lying.writeUInt32LE(0xfffffff0, lying.length - 4);
-    expect(await storeResponse({ ...input(recorded), body: lying }, deps())).toEqual({ kind: 'failed', error: 'transient', reason: 'bad_gzip' });
+    expect(await storeResponse({ ...input(recorded), body: lying }, deps())).toEqual({
+      kind: 'failed',
+      error: 'transient',
+      reason: 'bad_gzip',
+    });
   });
 
   it('a UTF-8 byte order mark before the JSON is not part of it', async () => {
@@ -179,7 +210,10 @@ describe('checkResponse against bodies past the limit', () => {
 
   it('a plain body past the limit is too_large, its first 64 KiB kept as gzip', () => {
     const plain = Buffer.alloc(3 * 1024 * 1024, 0x20);
-    const r = checkResponse({ ...input(''), body: plain, contentEncoding: undefined }, { origins: REAL_ORIGINS, maxInflatedBytes: 1024 * 1024 });
+    const r = checkResponse(
+      { ...input(''), body: plain, contentEncoding: undefined },
+      { origins: REAL_ORIGINS, maxInflatedBytes: 1024 * 1024 },
+    );
     expect(r).toMatchObject({ kind: 'failed', error: 'too_large' });
     if (r.kind === 'failed') expect(gunzipSync(r.rawGz!)).toEqual(plain.subarray(0, 64 * 1024));
   });

@@ -15,7 +15,10 @@ let bucket = 0;
 
 beforeAll(async () => {
   aws = await EmulatedAws.start({
-    sleep: async () => {}, now: () => Date.now(), onObjectCreated: () => {}, onMessageSent: () => {},
+    sleep: async () => {},
+    now: () => Date.now(),
+    onObjectCreated: () => {},
+    onMessageSent: () => {},
     latency: { s3: { min: 0, max: 0 }, sqs: { min: 0, max: 0 } },
   });
 });
@@ -27,10 +30,17 @@ beforeEach(async () => {
 });
 
 const DIR = 'tables/maxsold_bids/dt=2026-11-22/';
-const bids = (itemId: number, amounts: number[]): Row[] => amounts.map((amount, position) => ({
-  auction_id: 104375, item_id: itemId, position, bid_at: Date.parse('2026-11-22T10:00:00Z'), amount, is_proxy: false,
-  source_key: `raw/source=maxsold_bids/dt=2026-11-22/auction=104375/item=${itemId}.json.gz`, fetched_at: Date.parse('2026-11-22T12:00:00Z'),
-}));
+const bids = (itemId: number, amounts: number[]): Row[] =>
+  amounts.map((amount, position) => ({
+    auction_id: 104375,
+    item_id: itemId,
+    position,
+    bid_at: Date.parse('2026-11-22T10:00:00Z'),
+    amount,
+    is_proxy: false,
+    source_key: `raw/source=maxsold_bids/dt=2026-11-22/auction=104375/item=${itemId}.json.gz`,
+    fetched_at: Date.parse('2026-11-22T12:00:00Z'),
+  }));
 const file = (itemId: number) => `${DIR}bids-104375-${itemId}.parquet`;
 const put = (itemId: number, amounts: number[]) => store.put(file(itemId), encodeTableFile('maxsold_bids', bids(itemId, amounts)));
 const keys = async () => {
@@ -38,7 +48,8 @@ const keys = async () => {
   for await (const k of store.list('tables/')) out.push(k);
   return out.sort();
 };
-const amountsIn = async (key: string) => parquetCodec.decode((await import('../../core/tables.js')).TABLES.maxsold_bids, (await store.get(key))!.body).map((r) => r.amount);
+const amountsIn = async (key: string) =>
+  parquetCodec.decode((await import('../../core/tables.js')).TABLES.maxsold_bids, (await store.get(key))!.body).map((r) => r.amount);
 
 /** The store as compaction sees it, with another writer acting right after one read. */
 function racing(afterRead: (key: string) => Promise<void>): ObjectStore {
@@ -63,12 +74,16 @@ describe('compaction of a partition in S3', () => {
     await put(1, [5, 3]);
     await put(2, [9]);
     let rewritten = false;
-    const r = await compactTables(racing(async (k) => {
-      if (k === file(1) && !rewritten) {
-        rewritten = true;
-        await put(1, [7, 5, 3]);
-      }
-    }), parquetCodec, { today: '2026-11-23', includeOpen: false });
+    const r = await compactTables(
+      racing(async (k) => {
+        if (k === file(1) && !rewritten) {
+          rewritten = true;
+          await put(1, [7, 5, 3]);
+        }
+      }),
+      parquetCodec,
+      { today: '2026-11-23', includeOpen: false },
+    );
     expect(r).toMatchObject({ partitions: 1, changedMeanwhile: 1 });
     expect(await keys()).toEqual([`${DIR}bids-104375-1.parquet`, `${DIR}compacted.parquet`]);
     expect(await amountsIn(file(1))).toEqual([7, 5, 3]);
@@ -81,9 +96,13 @@ describe('compaction of a partition in S3', () => {
     await put(1, [5]);
     await compactTables(store, parquetCodec, { today: '2026-11-23', includeOpen: false });
     await put(2, [9]);
-    const r = await compactTables(racing(async (k) => {
-      if (k.endsWith('compacted.parquet')) await store.put(k, encodeTableFile('maxsold_bids', bids(1, [6])));
-    }), parquetCodec, { today: '2026-11-23', includeOpen: false });
+    const r = await compactTables(
+      racing(async (k) => {
+        if (k.endsWith('compacted.parquet')) await store.put(k, encodeTableFile('maxsold_bids', bids(1, [6])));
+      }),
+      parquetCodec,
+      { today: '2026-11-23', includeOpen: false },
+    );
     expect(r).toMatchObject({ lostRaces: 1, filesMerged: 0 });
     expect(await keys()).toEqual([file(2), `${DIR}compacted.parquet`]);
   });
@@ -91,7 +110,12 @@ describe('compaction of a partition in S3', () => {
   it('works in bounded steps and stops between them when told to', async () => {
     for (let i = 1; i <= 5; i++) await put(i, [i]);
     let steps = 0;
-    const first = await compactTables(store, parquetCodec, { today: '2026-11-23', includeOpen: false, maxFilesPerStep: 2, keepGoing: () => steps++ < 2 });
+    const first = await compactTables(store, parquetCodec, {
+      today: '2026-11-23',
+      includeOpen: false,
+      maxFilesPerStep: 2,
+      keepGoing: () => steps++ < 2,
+    });
     expect(first).toMatchObject({ partitions: 1, filesMerged: 2 + 3, partitionsLeft: 1 });
     expect(await keys()).toEqual([file(5), `${DIR}compacted.parquet`]);
     const rest = await compactTables(store, parquetCodec, { today: '2026-11-23', includeOpen: false, maxFilesPerStep: 2 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { S3_METADATA_BYTES, s3Metadata } from '../../adapters/s3-metadata.js';
 
 const size = (m: Record<string, string>) => Object.entries(m).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-const base = { url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=1&limit=1000', status: '200', 'work-item': '{"source":"maxsold","id":"1","dt":"2026-11-26"}' };
+const base = {
+  url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=1&limit=1000',
+  status: '200',
+  'work-item': '{"source":"maxsold","id":"1","dt":"2026-11-26"}',
+};
 
 describe('S3 metadata as S3 accepts it', () => {
   it('passes printable ASCII within 2 KB through unchanged', () => {

@@ -16,7 +16,8 @@ function fakeSqs(failures: Array<Array<{ Id: string; SenderFault: boolean; Code:
   return { client, calls };
 }
 
-const items = (n: number): WorkItem[] => Array.from({ length: n }, (_, i) => ({ source: 'maxsold', id: String(100000 + i), dt: '2026-11-26' }));
+const items = (n: number): WorkItem[] =>
+  Array.from({ length: n }, (_, i) => ({ source: 'maxsold', id: String(100000 + i), dt: '2026-11-26' }));
 
 describe('SqsWorkQueue', () => {
   it('sends in batches of ten', async () => {
@@ -26,14 +27,21 @@ describe('SqsWorkQueue', () => {
   });
 
   it('resends exactly the entries a batch reports as failed', async () => {
-    const { client, calls } = fakeSqs([[{ Id: '2', SenderFault: false, Code: 'InternalError' }, { Id: '7', SenderFault: false, Code: 'InternalError' }]]);
+    const { client, calls } = fakeSqs([
+      [
+        { Id: '2', SenderFault: false, Code: 'InternalError' },
+        { Id: '7', SenderFault: false, Code: 'InternalError' },
+      ],
+    ]);
     await new SqsWorkQueue(client, 'q', async () => {}).send(items(10));
     expect(calls).toEqual([items(10).map((i) => (i as { id: string }).id), ['100002', '100007']]);
   });
 
-  it('gives up on an entry SQS refuses as the sender\'s fault, saying why', async () => {
+  it("gives up on an entry SQS refuses as the sender's fault, saying why", async () => {
     const { client } = fakeSqs([[{ Id: '0', SenderFault: true, Code: 'InvalidMessageContents' }]]);
-    await expect(new SqsWorkQueue(client, 'q', async () => {}).send(items(1))).rejects.toThrow(/refused 1 message\(s\): InvalidMessageContents/);
+    await expect(new SqsWorkQueue(client, 'q', async () => {}).send(items(1))).rejects.toThrow(
+      /refused 1 message\(s\): InvalidMessageContents/,
+    );
   });
 
   it('stops after five rounds of failures instead of looping', async () => {

@@ -9,7 +9,12 @@ import { DEFAULT_USER_AGENT, type HttpResponse } from '../../core/ports.js';
 import { head, respond, startHostileServer, streamFiller, trickle, type Behaviour, type HostileServer } from '../helpers/hostile-server.js';
 
 /** One GET against a server on 127.0.0.1 that behaves as told: the response, or what was thrown. */
-async function get(behave: Behaviour, options: Partial<HttpOptions> = {}, path = '/x', signal?: AbortSignal): Promise<{ response?: HttpResponse; error?: unknown; server: HostileServer }> {
+async function get(
+  behave: Behaviour,
+  options: Partial<HttpOptions> = {},
+  path = '/x',
+  signal?: AbortSignal,
+): Promise<{ response?: HttpResponse; error?: unknown; server: HostileServer }> {
   const server = await startHostileServer(behave);
   const client = new UndiciHttpClient({ connections: 1, ...options });
   try {
@@ -22,12 +27,20 @@ async function get(behave: Behaviour, options: Partial<HttpOptions> = {}, path =
   }
 }
 
-const failure = async (behave: Behaviour, options?: Partial<HttpOptions>) => (await get(behave, options)).error as Error & { reason?: string };
+const failure = async (behave: Behaviour, options?: Partial<HttpOptions>) =>
+  (await get(behave, options)).error as Error & { reason?: string };
 
 describe('UndiciHttpClient: answers', () => {
   it('a 2xx returns its body as sent (gzip left to the processor) and its validators', async () => {
     const gz = gzipSync('{"ok":true}');
-    const { response } = await get((s) => respond(s, 200, { 'content-type': 'application/json', 'content-encoding': 'gzip', etag: '"v1"', 'last-modified': 'Tue, 01 Sep 2026 00:00:00 GMT' }, gz));
+    const { response } = await get((s) =>
+      respond(
+        s,
+        200,
+        { 'content-type': 'application/json', 'content-encoding': 'gzip', etag: '"v1"', 'last-modified': 'Tue, 01 Sep 2026 00:00:00 GMT' },
+        gz,
+      ),
+    );
     expect(response).toEqual({
       status: 200,
       headers: { contentType: 'application/json', contentEncoding: 'gzip', etag: '"v1"', lastModified: 'Tue, 01 Sep 2026 00:00:00 GMT' },
@@ -38,7 +51,11 @@ describe('UndiciHttpClient: answers', () => {
 
   it('sends the User-Agent, asks for JSON and accepts gzip', async () => {
     const { server } = await get((s) => respond(s, 200, {}, '{}'), { userAgent: 'test-agent (me@example.org)' });
-    expect(server.requests[0]!.headers).toMatchObject({ 'user-agent': 'test-agent (me@example.org)', accept: 'application/json', 'accept-encoding': 'gzip' });
+    expect(server.requests[0]!.headers).toMatchObject({
+      'user-agent': 'test-agent (me@example.org)',
+      accept: 'application/json',
+      'accept-encoding': 'gzip',
+    });
   });
 
   it('sends the one default User-Agent when given none', async () => {
@@ -135,13 +152,24 @@ describe('UndiciHttpClient: failures without an answer, retried now for the reas
 
   it.each<[string, string, Behaviour]>([
     ['no answer at all', 'deadline_no_response', () => {}],
-    ['a body trickling in', 'deadline_slow_body', (s) => {
-      s.write(head(200, { 'content-length': 1000 }));
-      void trickle(s, Buffer.alloc(1000, 0x20), 10);
-    }],
-    ['1xx answers and nothing else', 'deadline_1xx_flood', (s) => {
-      const hints = setInterval(() => (s.destroyed ? clearInterval(hints) : s.write('HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n')), 5);
-    }],
+    [
+      'a body trickling in',
+      'deadline_slow_body',
+      (s) => {
+        s.write(head(200, { 'content-length': 1000 }));
+        void trickle(s, Buffer.alloc(1000, 0x20), 10);
+      },
+    ],
+    [
+      '1xx answers and nothing else',
+      'deadline_1xx_flood',
+      (s) => {
+        const hints = setInterval(
+          () => (s.destroyed ? clearInterval(hints) : s.write('HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n')),
+          5,
+        );
+      },
+    ],
   ])('past the total deadline with %s: %s', async (_name, reason, behave) => {
     const error = await failure(behave, { deadlineMs: 150 });
     expect(error).toBeInstanceOf(TransientError);
@@ -151,10 +179,13 @@ describe('UndiciHttpClient: failures without an answer, retried now for the reas
 
 describe('UndiciHttpClient: bodies past the size limit', () => {
   it('a Content-Length over the limit: too_large, with the first bytes as gzip', async () => {
-    const error = await failure((s) => {
-      s.write(head(200, { 'content-length': 500_000 }));
-      void streamFiller(s, 500_000);
-    }, { maxBodyBytes: 100_000 });
+    const error = await failure(
+      (s) => {
+        s.write(head(200, { 'content-length': 500_000 }));
+        void streamFiller(s, 500_000);
+      },
+      { maxBodyBytes: 100_000 },
+    );
     expect(error).toBeInstanceOf(TooLargeError);
     expect(error.message).toBe('too_large: Content-Length 500000, the limit is 100000 bytes');
     expect(Array.from((error as TooLargeError).head.subarray(0, 2))).toEqual([0x1f, 0x8b]);
@@ -162,10 +193,13 @@ describe('UndiciHttpClient: bodies past the size limit', () => {
 
   it('a chunked body that grows past the limit: too_large', async () => {
     const chunk = Buffer.alloc(10_000, 0x20);
-    const error = await failure((s) => {
-      s.write(head(200, { 'transfer-encoding': 'chunked' }));
-      for (let i = 0; i < 20; i++) s.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
-    }, { maxBodyBytes: 100_000 });
+    const error = await failure(
+      (s) => {
+        s.write(head(200, { 'transfer-encoding': 'chunked' }));
+        for (let i = 0; i < 20; i++) s.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      },
+      { maxBodyBytes: 100_000 },
+    );
     expect(error).toBeInstanceOf(TooLargeError);
     expect(error.message).toBe('too_large: the body went past it, the limit is 100000 bytes');
   });

@@ -40,7 +40,10 @@ describe('WorkerPool', () => {
   it('close fails the tasks still in flight instead of leaving them pending', async () => {
     const pool = new WorkerPool<Task, Reply>(ECHO, 1, undefined);
     const outcomes = [pool.run({ value: 1, busyMs: 200 }), pool.run({ value: 2 }), pool.run({ value: 3 })].map((p) =>
-      p.then(() => 'answered', (e: Error) => e.message),
+      p.then(
+        () => 'answered',
+        (e: Error) => e.message,
+      ),
     );
     await new Promise((r) => setTimeout(r, 50));
     await pool.close();

@@ -26,7 +26,9 @@ const graph = importGraph(ROOT, files);
 const layerOf = (file: string) => file.split('/')[0];
 
 /** `from → to` for every import that leaves the importing file's folder. */
-const crossings = [...graph].flatMap(([from, targets]) => targets.filter((to) => layerOf(to) !== layerOf(from)).map((to) => ({ from, to })));
+const crossings = [...graph].flatMap(([from, targets]) =>
+  targets.filter((to) => layerOf(to) !== layerOf(from)).map((to) => ({ from, to })),
+);
 
 describe('imports point inward', () => {
   it('finds the sources and their imports', () => {
@@ -55,8 +57,12 @@ describe('imports point inward', () => {
 describe('the cycle finder', () => {
   it('finds a loop of three and a module importing itself, and nothing in a chain', () => {
     const g = new Map([
-      ['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts', 'd.ts']], ['d.ts', []],
-      ['e.ts', ['e.ts']], ['f.ts', ['d.ts']],
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts', 'd.ts']],
+      ['d.ts', []],
+      ['e.ts', ['e.ts']],
+      ['f.ts', ['d.ts']],
     ]);
     expect(importCycles(g).sort()).toEqual([['a.ts', 'b.ts', 'c.ts'], ['e.ts']]);
   });

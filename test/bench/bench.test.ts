@@ -38,7 +38,8 @@ describe('scraper bench --quick --profile', () => {
       expect(f.complete).toBe(true);
       expect(f.failures).toBe(0);
       expect(f.requests).toBeGreaterThanOrEqual(f.auctions);
-      for (const v of [f.wallSeconds, f.cpuSeconds, f.cpuMsPerAuction, f.coresUsed, f.requestsPerSecond, f.peakRssMb]) expect(Number.isFinite(v)).toBe(true);
+      for (const v of [f.wallSeconds, f.cpuSeconds, f.cpuMsPerAuction, f.coresUsed, f.requestsPerSecond, f.peakRssMb])
+        expect(Number.isFinite(v)).toBe(true);
       expect(f.cpuSeconds).toBeGreaterThan(0);
       expect(f.eventLoopDelayMs?.p99).toBeGreaterThan(0);
       expect(f.firstRequestSeconds).toBeGreaterThan(0);
@@ -56,7 +57,7 @@ describe('scraper bench --quick --profile', () => {
     }
   });
 
-  it('runs the commands as typed: the processing each one did is the report\'s own', () => {
+  it("runs the commands as typed: the processing each one did is the report's own", () => {
     const by = (mode: string) => report.cold.find((f) => f.mode === mode)!;
     expect(by('parallel').command).toMatch(/^scraper run maxsold --ids 100000-100059 --concurrency 50$/);
     expect(by('fetch').command).toMatch(/--raw-only --workers 0$/);
@@ -64,7 +65,7 @@ describe('scraper bench --quick --profile', () => {
     expect(by('parallel').processing).toMatch(/^auto → /);
   });
 
-  it('with --keep-data, keeps every run\'s data directory: the baseline\'s bodies, raw objects, and tables where the run writes them', () => {
+  it("with --keep-data, keeps every run's data directory: the baseline's bodies, raw objects, and tables where the run writes them", () => {
     const dirs = keptDirs(report);
     expect(dirs).toHaveLength(5);
     const [baseline, fetch, async] = dirs as [string, string, string, ...string[]];
@@ -78,10 +79,12 @@ describe('scraper bench --quick --profile', () => {
     expect(report.scaling?.runs.map((r) => r.workers)).toEqual([...new Set([1, report.machine.cores])]);
     expect(report.scaling?.allAccepted).toBe(true);
     expect(report.scaling?.runs.every((r) => r.itemRows > 0 && Number.isFinite(r.itemRowsPerSecond))).toBe(true);
-    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Warm: the processing pool at steady state\n\nLabelled warm: this is not what a run gets/);
+    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(
+      /## Warm: the processing pool at steady state\n\nLabelled warm: this is not what a run gets/,
+    );
   });
 
-  it('runs the Lambda handlers\' bundles in fresh processes: cold start, first and warm invocations', () => {
+  it("runs the Lambda handlers' bundles in fresh processes: cold start, first and warm invocations", () => {
     expect(report.lambda?.map((l) => l.fn)).toEqual(['normalise', 'fetch']);
     for (const l of report.lambda!) {
       expect(l.bundleKb).toBeGreaterThan(0);
@@ -96,7 +99,9 @@ describe('scraper bench --quick --profile', () => {
     const last = report.targets[report.targets.length - 1]!;
     expect(last.name).toBe('bench --quick duration');
     expect(report.targets.slice(0, -1).every((t) => t.caveat === '--quick run')).toBe(true);
-    expect(report.targets.map((t) => t.name)).toEqual(expect.arrayContaining(['event-loop delay p99, every scraper run', 'scraper --help, CPU']));
+    expect(report.targets.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['event-loop delay p99, every scraper run', 'scraper --help, CPU']),
+    );
   });
 
   it('writes report.json, report.md and SVG charts rendered by vega', () => {
@@ -109,7 +114,9 @@ describe('scraper bench --quick --profile', () => {
       expect(svg).toContain('class="marks"');
     }
     expect(JSON.parse(readFileSync(join(results, 'report.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
-    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(/## Targets[\s\S]*## Cold runs[\s\S]*## Warm[\s\S]*## The Lambda handlers, as bundled[\s\S]*## Where the CPU goes/);
+    expect(readFileSync(join(results, 'report.md'), 'utf8')).toMatch(
+      /## Targets[\s\S]*## Cold runs[\s\S]*## Warm[\s\S]*## The Lambda handlers, as bundled[\s\S]*## Where the CPU goes/,
+    );
   });
 
   it('with --profile, writes a .cpuprofile for every thread of each cold run and says where the CPU went', () => {
@@ -157,7 +164,15 @@ describe('the bench and tune commands', () => {
 
 describe('scraper tune recommends the knee', () => {
   const step = (concurrency: number, requestsPerSecond: number, throttled429 = 0): TuneStep => ({
-    concurrency, requestsPerSecond, throttled429, requests: 100, wallSeconds: 1, cpuSeconds: 1, latencyMs: { p50: 1, p95: 1 }, failures: 0, complete: true,
+    concurrency,
+    requestsPerSecond,
+    throttled429,
+    requests: 100,
+    wallSeconds: 1,
+    cpuSeconds: 1,
+    latencyMs: { p50: 1, p95: 1 },
+    failures: 0,
+    complete: true,
   });
 
   it('picks the smallest C within 90% of the best clean req/s', () => {

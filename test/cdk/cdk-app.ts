@@ -6,7 +6,8 @@ import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 
 /** cdk.json's context: the feature flags `cdk synth` runs with. */
-export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
+  .context;
 
 /** A deploy needs a User-Agent with a contact; tests state theirs. */
 export const TEST_USER_AGENT = 'api-scraper-test/0.1 (+tests; ops@example.org)';
@@ -88,7 +89,10 @@ export function s3Access(template: Template, roleLogicalId: string, bucketLogica
     for (const action of s.Action.filter((a) => a.startsWith('s3:'))) {
       for (const resource of s.Resource.map(flat)) {
         const prefix = (s.Condition?.StringLike as Record<string, string[]> | undefined)?.['s3:prefix'];
-        const where = resource === `<${bucketLogicalId}.Arn>` ? `bucket${prefix ? `?prefix=${prefix.join(',')}` : ''}` : resource.replace(`<${bucketLogicalId}.Arn>/`, '');
+        const where =
+          resource === `<${bucketLogicalId}.Arn>`
+            ? `bucket${prefix ? `?prefix=${prefix.join(',')}` : ''}`
+            : resource.replace(`<${bucketLogicalId}.Arn>/`, '');
         (access[action] ??= []).push(where);
       }
     }

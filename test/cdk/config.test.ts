@@ -30,15 +30,25 @@ describe('settings', () => {
   });
 
   it('accept numbers given as strings, as `cdk -c` passes them', () => {
-    expect(parseSettings({ fetchMaxConcurrency: '12', fetchRate: '0.5', maxReceiveCount: '10' })).toMatchObject({ fetchMaxConcurrency: 12, fetchRate: 0.5, maxReceiveCount: 10 });
+    expect(parseSettings({ fetchMaxConcurrency: '12', fetchRate: '0.5', maxReceiveCount: '10' })).toMatchObject({
+      fetchMaxConcurrency: 12,
+      fetchRate: 0.5,
+      maxReceiveCount: 10,
+    });
   });
 
   it('keep an explicit id range in core planner form and a base URL as its origin', () => {
-    expect(parseSettings({ maxsoldIds: '100000-100500', baseUrl: 'http://127.0.0.1:8080/' })).toMatchObject({ maxsoldIds: '100000-100500', baseUrl: 'http://127.0.0.1:8080' });
+    expect(parseSettings({ maxsoldIds: '100000-100500', baseUrl: 'http://127.0.0.1:8080/' })).toMatchObject({
+      maxsoldIds: '100000-100500',
+      baseUrl: 'http://127.0.0.1:8080',
+    });
   });
 
   it('take schedules in both EventBridge forms', () => {
-    expect(parseSettings({ viaSchedule: 'rate(5 minutes)', compactionSchedule: 'cron(0 4 ? * MON *)' })).toMatchObject({ viaSchedule: 'rate(5 minutes)', compactionSchedule: 'cron(0 4 ? * MON *)' });
+    expect(parseSettings({ viaSchedule: 'rate(5 minutes)', compactionSchedule: 'cron(0 4 ? * MON *)' })).toMatchObject({
+      viaSchedule: 'rate(5 minutes)',
+      compactionSchedule: 'cron(0 4 ? * MON *)',
+    });
   });
 
   it.each([
@@ -50,29 +60,52 @@ describe('settings', () => {
     [{ fetchBatchSize: 11 }, 'scraper.fetchBatchSize: expected a whole number from 1 to 10, got 11'],
     [{ fetchTimeoutSeconds: 901 }, 'scraper.fetchTimeoutSeconds: expected a whole number from 5 to 900, got 901'],
     [{ fetchRate: 0 }, 'scraper.fetchRate: expected a number of requests per second above 0 and at most 1000, got 0'],
-    [{ maxsoldSchedule: 'rate(1 hours)' }, 'scraper.maxsoldSchedule: expected rate(<n> minute[s]|hour[s]|day[s]) or cron(<6 fields>), got "rate(1 hours)"'],
-    [{ viaSchedule: 'every minute' }, 'scraper.viaSchedule: expected rate(<n> minute[s]|hour[s]|day[s]) or cron(<6 fields>), got "every minute"'],
-    [{ compactionSchedule: 'cron(30 2 * * *)' }, 'scraper.compactionSchedule: expected rate(<n> minute[s]|hour[s]|day[s]) or cron(<6 fields>), got "cron(30 2 * * *)"'],
-    [{ baseUrl: 'http://127.0.0.1:8080/msapi' }, 'scraper.baseUrl: expected an http(s) origin like https://example.com or http://127.0.0.1:8080, with no path, got "http://127.0.0.1:8080/msapi"'],
-    [{ userAgent: '' }, 'scraper.userAgent: expected printable ASCII text up to 512 characters, without leading or trailing spaces, got ""'],
+    [
+      { maxsoldSchedule: 'rate(1 hours)' },
+      'scraper.maxsoldSchedule: expected rate(<n> minute[s]|hour[s]|day[s]) or cron(<6 fields>), got "rate(1 hours)"',
+    ],
+    [
+      { viaSchedule: 'every minute' },
+      'scraper.viaSchedule: expected rate(<n> minute[s]|hour[s]|day[s]) or cron(<6 fields>), got "every minute"',
+    ],
+    [
+      { compactionSchedule: 'cron(30 2 * * *)' },
+      'scraper.compactionSchedule: expected rate(<n> minute[s]|hour[s]|day[s]) or cron(<6 fields>), got "cron(30 2 * * *)"',
+    ],
+    [
+      { baseUrl: 'http://127.0.0.1:8080/msapi' },
+      'scraper.baseUrl: expected an http(s) origin like https://example.com or http://127.0.0.1:8080, with no path, got "http://127.0.0.1:8080/msapi"',
+    ],
+    [
+      { userAgent: '' },
+      'scraper.userAgent: expected printable ASCII text up to 512 characters, without leading or trailing spaces, got ""',
+    ],
   ])('reject %j, naming the key and the expected form', (input, message) => {
     expect(() => parseSettings(input)).toThrow(message);
   });
 
-  it('reject an id range that ends before it starts, with core\'s reason', () => {
-    expect(() => parseSettings({ maxsoldIds: '100500-100000' })).toThrow(/^scraper\.maxsoldIds: expected auction ids like 100000-100500 or 103417,103420 \(range "100500-100000" ends before it starts\), got "100500-100000"$/);
+  it("reject an id range that ends before it starts, with core's reason", () => {
+    expect(() => parseSettings({ maxsoldIds: '100500-100000' })).toThrow(
+      /^scraper\.maxsoldIds: expected auction ids like 100000-100500 or 103417,103420 \(range "100500-100000" ends before it starts\), got "100500-100000"$/,
+    );
   });
 
   it('reject an unknown key, listing the known ones', () => {
-    expect(() => parseSettings({ fetchMaxConcurency: 5 })).toThrow(/^scraper\.fetchMaxConcurency: unknown setting; expected one of maxsoldSchedule, .*fetchMaxConcurrency/);
+    expect(() => parseSettings({ fetchMaxConcurency: 5 })).toThrow(
+      /^scraper\.fetchMaxConcurency: unknown setting; expected one of maxsoldSchedule, .*fetchMaxConcurrency/,
+    );
   });
 
   it('come from the `scraper` context object, then `scraper.<key>` flags, then props', () => {
-    const app = testApp({ scraper: { fetchMaxConcurrency: 6, fetchBatchSize: 3, maxReceiveCount: 9 }, 'scraper.fetchBatchSize': '4', 'scraper.maxReceiveCount': '7' });
+    const app = testApp({
+      scraper: { fetchMaxConcurrency: 6, fetchBatchSize: 3, maxReceiveCount: 9 },
+      'scraper.fetchBatchSize': '4',
+      'scraper.maxReceiveCount': '7',
+    });
     expect(resolveSettings(app, { maxReceiveCount: 12 })).toMatchObject({ fetchMaxConcurrency: 6, fetchBatchSize: 4, maxReceiveCount: 12 });
   });
 
-  it('accept the context object as a JSON string (`cdk synth -c scraper=\'{…}\'`)', () => {
+  it("accept the context object as a JSON string (`cdk synth -c scraper='{…}'`)", () => {
     expect(resolveSettings(testApp({ scraper: '{"fetchMaxConcurrency":9}' }))).toMatchObject({ fetchMaxConcurrency: 9 });
   });
 

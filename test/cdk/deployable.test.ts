@@ -11,19 +11,28 @@ import { SETTINGS } from './test-stack.js';
 
 describe('a synth that could not be deployed as it is fails', () => {
   it('while the User-Agent is the placeholder, naming the setting and how to set it', () => {
-    expect(() => new ScraperStack(testApp({ 'scraper.userAgent': undefined }), 'Placeholder')).toThrow(/^scraper\.userAgent: still the placeholder ".*no contact given.*"\..*-c scraper\.userAgent=/);
-    expect(() => new ScraperStack(testApp(), 'Given', { settings: { userAgent: DEFAULT_USER_AGENT } })).toThrow(/^scraper\.userAgent: still the placeholder/);
-    expect(() => new ScraperStack(testApp(), 'Also', { settings: { userAgent: 'bot/1 (you@example.com)' } })).toThrow(/^scraper\.userAgent: still the placeholder/);
+    expect(() => new ScraperStack(testApp({ 'scraper.userAgent': undefined }), 'Placeholder')).toThrow(
+      /^scraper\.userAgent: still the placeholder ".*no contact given.*"\..*-c scraper\.userAgent=/,
+    );
+    expect(() => new ScraperStack(testApp(), 'Given', { settings: { userAgent: DEFAULT_USER_AGENT } })).toThrow(
+      /^scraper\.userAgent: still the placeholder/,
+    );
+    expect(() => new ScraperStack(testApp(), 'Also', { settings: { userAgent: 'bot/1 (you@example.com)' } })).toThrow(
+      /^scraper\.userAgent: still the placeholder/,
+    );
   });
 
-  it('when the stated account quota cannot hold fetch\'s reserved concurrency and Lambda\'s 100 unreserved', () => {
-    expect(() => new ScraperStack(testApp(), 'Small', { settings: { accountConcurrency: 10 } })).toThrow(/^scraper\.accountConcurrency: 10 is below the 105 that fetch's reserved concurrency of 5 .* Service Quotas/);
+  it("when the stated account quota cannot hold fetch's reserved concurrency and Lambda's 100 unreserved", () => {
+    expect(() => new ScraperStack(testApp(), 'Small', { settings: { accountConcurrency: 10 } })).toThrow(
+      /^scraper\.accountConcurrency: 10 is below the 105 that fetch's reserved concurrency of 5 .* Service Quotas/,
+    );
     expect(() => new ScraperStack(testApp(), 'Enough', { settings: { accountConcurrency: 105 } })).not.toThrow();
   });
 });
 
 describe('the account quota', () => {
-  const warnings = (stack: ScraperStack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('account\'s Lambda quota must be at least 105'));
+  const warnings = (stack: ScraperStack) =>
+    Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp("account's Lambda quota must be at least 105"));
 
   it('is explained at every synth until it is stated', () => {
     const found = warnings(new ScraperStack(testApp({ 'scraper.accountConcurrency': undefined }), 'Unstated'));
@@ -36,7 +45,7 @@ describe('the account quota', () => {
   });
 });
 
-describe('CloudFormation\'s template validation (cdk.json: @aws-cdk/core:validateAgainstDefaultRules)', () => {
+describe("CloudFormation's template validation (cdk.json: @aws-cdk/core:validateAgainstDefaultRules)", () => {
   it('passes the stack with the default settings and with every optional one set', () => {
     const app = testApp({}, { validate: true });
     new ScraperStack(app, 'Defaults');

@@ -17,7 +17,9 @@ beforeAll(() => {
 const topicRef = () => ({ Ref: resourceOf(template, stack.monitoring.topic).id });
 const fnId = (f: 'dispatchFunction' | 'fetchFunction' | 'normaliseFunction' | 'compactFunction') => resourceOf(template, stack[f]).id;
 const alarmOn = (metric: string, dimension: unknown) =>
-  alarms.filter(([, a]) => a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(JSON.stringify(dimension)));
+  alarms.filter(
+    ([, a]) => a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(JSON.stringify(dimension)),
+  );
 
 describe('alarms', () => {
   it('every alarm notifies the topic when it fires and when it clears', () => {
@@ -49,30 +51,45 @@ describe('alarms', () => {
   ] as const)('fires on any %s of %s in five minutes', (metric, f) => {
     const found = alarmOn(metric, { Name: 'FunctionName', Value: { Ref: fnId(f) } });
     expect(found).toHaveLength(1);
-    expect(found[0]![1].Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 300, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(found[0]![1].Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
   });
 
   it('fires when the oldest work item has waited over an hour', () => {
-    const found = alarmOn('ApproximateAgeOfOldestMessage', { Name: 'QueueName', Value: { 'Fn::GetAtt': [resourceOf(template, stack.work.queue).id, 'QueueName'] } });
+    const found = alarmOn('ApproximateAgeOfOldestMessage', {
+      Name: 'QueueName',
+      Value: { 'Fn::GetAtt': [resourceOf(template, stack.work.queue).id, 'QueueName'] },
+    });
     expect(found).toHaveLength(1);
     expect(found[0]![1].Properties).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 3600 });
   });
 
   it.each(['work', 'normaliseFailures', 'scheduleFailures'] as const)('fires when the %s dead-letter queue holds a message', (which) => {
     const queue = which === 'work' ? stack.work.deadLetters.queue : stack[which].queue;
-    const found = alarmOn('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [resourceOf(template, queue).id, 'QueueName'] } });
+    const found = alarmOn('ApproximateNumberOfMessagesVisible', {
+      Name: 'QueueName',
+      Value: { 'Fn::GetAtt': [resourceOf(template, queue).id, 'QueueName'] },
+    });
     expect(found).toHaveLength(1);
     expect(found[0]![1].Properties.Threshold).toBe(0);
   });
 });
 
 describe('failure destinations', () => {
-  it.each(['dispatchFunction', 'compactFunction'] as const)('%s sends an invocation that failed its retries to the schedule failures queue', (f) => {
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: fnId(f) },
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [resourceOf(template, stack.scheduleFailures.queue).id, 'Arn'] } } },
-    });
-  });
+  it.each(['dispatchFunction', 'compactFunction'] as const)(
+    '%s sends an invocation that failed its retries to the schedule failures queue',
+    (f) => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnId(f) },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [resourceOf(template, stack.scheduleFailures.queue).id, 'Arn'] } } },
+      });
+    },
+  );
 });
 
 describe('dashboard', () => {

@@ -17,12 +17,20 @@ const ofType = (type: string) => t.ofType(type);
 
 describe('least privilege', () => {
   it('fetch may only write under raw/ (and read raw/ metadata for conditional re-polls)', () => {
-    expect(s3Access(template, roleId('fetchFunction'), bucketId())).toEqual({ 's3:GetObject': ['raw/*'], 's3:ListBucket': ['bucket'], 's3:PutObject': ['raw/*'] });
+    expect(s3Access(template, roleId('fetchFunction'), bucketId())).toEqual({
+      's3:GetObject': ['raw/*'],
+      's3:ListBucket': ['bucket'],
+      's3:PutObject': ['raw/*'],
+    });
   });
 
-  it('fetch may change a work item\'s visibility (Retry-After)', () => {
+  it("fetch may change a work item's visibility (Retry-After)", () => {
     const queueArn = `<${resourceOf(template, stack.work.queue).id}.Arn>`;
-    expect(statementsOfRole(template, roleId('fetchFunction')).some((s) => s.Action.includes('sqs:ChangeMessageVisibility') && s.Resource.map(flat).includes(queueArn))).toBe(true);
+    expect(
+      statementsOfRole(template, roleId('fetchFunction')).some(
+        (s) => s.Action.includes('sqs:ChangeMessageVisibility') && s.Resource.map(flat).includes(queueArn),
+      ),
+    ).toBe(true);
   });
 
   it('normalise reads raw/, writes tables/, quarantine/ and state/seen/ markers, and cannot write raw/', () => {
@@ -65,20 +73,36 @@ describe('least privilege', () => {
 describe('query layer', () => {
   // How Athena must see each core type, as the Parquet writer stores it (stated here, not imported).
   const athenaType: Record<ColumnType, string> = {
-    string: 'string', int32: 'int', int64: 'bigint', float64: 'double', bool: 'boolean', timestamp: 'timestamp', date: 'date', string_list: 'array<string>',
+    string: 'string',
+    int32: 'int',
+    int64: 'bigint',
+    float64: 'double',
+    bool: 'boolean',
+    timestamp: 'timestamp',
+    date: 'date',
+    string_list: 'array<string>',
   };
-  const tables = () => Object.values(template.findResources('AWS::Glue::Table')).map((r) => r.Properties as { DatabaseName: string; TableInput: Record<string, CfnValue> });
+  const tables = () =>
+    Object.values(template.findResources('AWS::Glue::Table')).map(
+      (r) => r.Properties as { DatabaseName: string; TableInput: Record<string, CfnValue> },
+    );
 
   it('has one Glue table per core table, in the database named for the stack', () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'test' } });
-    expect(tables().map((t) => t.TableInput.Name).sort()).toEqual([...TABLE_NAMES].sort());
+    expect(
+      tables()
+        .map((t) => t.TableInput.Name)
+        .sort(),
+    ).toEqual([...TABLE_NAMES].sort());
     for (const t of tables()) expect(t.DatabaseName).toBe('test');
   });
 
-  it.each(TABLE_NAMES)('%s has exactly core\'s columns and types, Parquet, partitioned by dt', (name) => {
+  it.each(TABLE_NAMES)("%s has exactly core's columns and types, Parquet, partitioned by dt", (name) => {
     const input = tables().find((t) => t.TableInput.Name === name)!.TableInput;
     const sd = input.StorageDescriptor;
-    expect(sd.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(TABLES[name].columns.map((c) => [c.name, athenaType[c.type]]));
+    expect(sd.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(
+      TABLES[name].columns.map((c) => [c.name, athenaType[c.type]]),
+    );
     expect(input.PartitionKeys).toEqual([expect.objectContaining({ Name: 'dt', Type: 'string' })]);
     expect(sd).toMatchObject({
       InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -119,7 +143,11 @@ describe('query layer', () => {
   it('has named queries for the questions the data answers, in that workgroup', () => {
     const queries = ofType('AWS::Athena::NamedQuery').map(([, q]) => q.Properties);
     expect(queries.map((q) => q.Name).sort()).toEqual([
-      'maxsold-auction-totals', 'maxsold-closing-next-24h', 'maxsold-item-final-prices', 'table-freshness', 'via-late-trains-by-station-day',
+      'maxsold-auction-totals',
+      'maxsold-closing-next-24h',
+      'maxsold-item-final-prices',
+      'table-freshness',
+      'via-late-trains-by-station-day',
     ]);
     for (const q of queries) {
       expect(q).toMatchObject({ Database: 'test', WorkGroup: { Ref: resourceOf(template, stack.queries.workGroup).id } });

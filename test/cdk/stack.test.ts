@@ -61,13 +61,15 @@ describe('the semaphore', () => {
   const mapping = () => ofType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
 
   it('is the SQS event source maxConcurrency, with partial batch responses', () => {
-    expect(mapping()).toEqual([{
-      BatchSize: 5,
-      EventSourceArn: { 'Fn::GetAtt': [resourceOf(template, stack.work.queue).id, 'Arn'] },
-      FunctionName: { Ref: fn(stack, template, 'fetchFunction').id },
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 7 },
-    }]);
+    expect(mapping()).toEqual([
+      {
+        BatchSize: 5,
+        EventSourceArn: { 'Fn::GetAtt': [resourceOf(template, stack.work.queue).id, 'Arn'] },
+        FunctionName: { Ref: fn(stack, template, 'fetchFunction').id },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 7 },
+      },
+    ]);
   });
 
   it('never throttles the mapping: reserved concurrency of fetch >= maxConcurrency', () => {
@@ -78,7 +80,9 @@ describe('the semaphore', () => {
 
   it('states the open-request ceiling (maxConcurrency x per-invocation) as an output and in the description', () => {
     template.hasOutput('OpenRequestCeiling', { Value: '21' });
-    expect(template.toJSON().Description).toMatch(/At most 21 requests open at once \(fetchMaxConcurrency 7 x fetchConcurrencyPerInvocation 3\)/);
+    expect(template.toJSON().Description).toMatch(
+      /At most 21 requests open at once \(fetchMaxConcurrency 7 x fetchConcurrencyPerInvocation 3\)/,
+    );
     defaultsTemplate.hasOutput('OpenRequestCeiling', { Value: '20' });
   });
 });
@@ -92,7 +96,10 @@ describe('work queue', () => {
 
   it('sends an item to the dead-letter queue after maxReceiveCount (>= 5) receives', () => {
     const redrive = resourceOf(template, stack.work.queue).Properties.RedrivePolicy;
-    expect(redrive).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [resourceOf(template, stack.work.deadLetters.queue).id, 'Arn'] }, maxReceiveCount: 6 });
+    expect(redrive).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [resourceOf(template, stack.work.deadLetters.queue).id, 'Arn'] },
+      maxReceiveCount: 6,
+    });
     expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
   });
 
@@ -102,7 +109,9 @@ describe('work queue', () => {
       expect(resources[id]!.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
       });
     }
   });
@@ -126,7 +135,12 @@ describe('data bucket', () => {
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LoggingConfiguration: { DestinationBucketName: { Ref: resourceOf(template, stack.data.accessLogs).id } },
     });
   });
@@ -134,17 +148,31 @@ describe('data bucket', () => {
   it('refuses requests without TLS', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId() },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 
   it('expires raw/ after rawRetentionDays and athena-results/ after 30 days', () => {
-    const rules = resourceOf(template, stack.data.bucket).Properties.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number }[];
-    expect(rules).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Prefix: 'raw/', ExpirationInDays: 30, Status: 'Enabled' }),
-      expect.objectContaining({ Prefix: 'athena-results/', ExpirationInDays: 30, Status: 'Enabled' }),
-    ]));
-    expect(rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => r.Prefix).sort()).toEqual(['athena-results/', 'raw/']);
+    const rules = resourceOf(template, stack.data.bucket).Properties.LifecycleConfiguration.Rules as {
+      Prefix?: string;
+      ExpirationInDays?: number;
+    }[];
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'raw/', ExpirationInDays: 30, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 'athena-results/', ExpirationInDays: 30, Status: 'Enabled' }),
+      ]),
+    );
+    expect(
+      rules
+        .filter((r) => r.ExpirationInDays !== undefined)
+        .map((r) => r.Prefix)
+        .sort(),
+    ).toEqual(['athena-results/', 'raw/']);
   });
 
   it('invokes the normaliser for each new raw/….json.gz object, and nothing else', () => {
@@ -153,11 +181,20 @@ describe('data bucket', () => {
     expect(more).toEqual([]);
     expect(notification.Properties.BucketName).toEqual({ Ref: bucketId() });
     expect(notification.Properties.NotificationConfiguration).toEqual({
-      LambdaFunctionConfigurations: [{
-        Events: ['s3:ObjectCreated:*'],
-        Filter: { Key: { FilterRules: expect.arrayContaining([{ Name: 'prefix', Value: 'raw/' }, { Name: 'suffix', Value: '.json.gz' }]) } },
-        LambdaFunctionArn: { 'Fn::GetAtt': [fn(stack, template, 'normaliseFunction').id, 'Arn'] },
-      }],
+      LambdaFunctionConfigurations: [
+        {
+          Events: ['s3:ObjectCreated:*'],
+          Filter: {
+            Key: {
+              FilterRules: expect.arrayContaining([
+                { Name: 'prefix', Value: 'raw/' },
+                { Name: 'suffix', Value: '.json.gz' },
+              ]),
+            },
+          },
+          LambdaFunctionArn: { 'Fn::GetAtt': [fn(stack, template, 'normaliseFunction').id, 'Arn'] },
+        },
+      ],
     });
   });
 
@@ -171,7 +208,8 @@ describe('data bucket', () => {
 });
 
 describe('schedules', () => {
-  const sample = (plan: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'events', `schedule-${plan}.json`), 'utf8')) as Record<string, unknown>;
+  const sample = (plan: string) =>
+    JSON.parse(readFileSync(join(PROJECT_ROOT, 'events', `schedule-${plan}.json`), 'utf8')) as Record<string, unknown>;
 
   it.each([
     ['MaxsoldSchedule', 'rate(2 hours)', 'maxsold', 'dispatchFunction'],
@@ -184,10 +222,18 @@ describe('schedules', () => {
     expect(rule.Properties.ScheduleExpression).toBe(expression);
     const [t] = rule.Properties.Targets;
     expect(t.Arn).toEqual({ 'Fn::GetAtt': [fn(stack, template, target).id, 'Arn'] });
-    expect(t.InputTransformer.InputPathsMap).toEqual({ id: '$.id', account: '$.account', time: '$.time', region: '$.region', resources: '$.resources' });
+    expect(t.InputTransformer.InputPathsMap).toEqual({
+      id: '$.id',
+      account: '$.account',
+      time: '$.time',
+      region: '$.region',
+      resources: '$.resources',
+    });
     // Fill each <placeholder> the way EventBridge would, from the sample event.
     const example = sample(plan);
-    const delivered = JSON.parse((t.InputTransformer.InputTemplate as string).replace(/<([a-z]+)>/g, (_, k: string) => JSON.stringify(example[k])));
+    const delivered = JSON.parse(
+      (t.InputTransformer.InputTemplate as string).replace(/<([a-z]+)>/g, (_, k: string) => JSON.stringify(example[k])),
+    );
     expect(delivered).toEqual(example);
     expect(delivered.detail).toEqual({ plan });
     // The sample events name the rule as the stack names it.
@@ -195,7 +241,9 @@ describe('schedules', () => {
   });
 
   it('use the defaults when nothing is set', () => {
-    const expressions = Object.values(defaultsTemplate.findResources('AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression).sort();
+    const expressions = Object.values(defaultsTemplate.findResources('AWS::Events::Rule'))
+      .map((r) => r.Properties.ScheduleExpression)
+      .sort();
     expect(expressions).toEqual(['cron(30 2 * * ? *)', 'rate(1 hour)', 'rate(1 minute)']);
   });
 });
@@ -207,7 +255,8 @@ describe('environment', () => {
     POWERTOOLS_METRICS_NAMESPACE: 'ApiScraper',
     NODE_OPTIONS: '--enable-source-maps',
   });
-  const env = (s: ScraperStack, t: Template, name: 'dispatchFunction' | 'fetchFunction' | 'normaliseFunction' | 'compactFunction') => fn(s, t, name).Properties.Environment.Variables;
+  const env = (s: ScraperStack, t: Template, name: 'dispatchFunction' | 'fetchFunction' | 'normaliseFunction' | 'compactFunction') =>
+    fn(s, t, name).Properties.Environment.Variables;
   const queueUrl = (s: ScraperStack, t: Template) => ({ Ref: resourceOf(t, s.work.queue).id });
 
   it('dispatch gets the queue and the MaxSold plan', () => {
@@ -239,13 +288,25 @@ describe('environment', () => {
       MAXSOLD_START_ID: '104000',
       MAXSOLD_WINDOW: '200',
     });
-    expect(Object.keys(env(defaults, defaultsTemplate, 'fetchFunction')).sort()).toEqual(
-      ['BUCKET_NAME', 'FETCH_CONCURRENCY', 'FETCH_RATE', 'MAX_RECEIVE_COUNT', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'QUEUE_URL', 'USER_AGENT'],
-    );
+    expect(Object.keys(env(defaults, defaultsTemplate, 'fetchFunction')).sort()).toEqual([
+      'BUCKET_NAME',
+      'FETCH_CONCURRENCY',
+      'FETCH_RATE',
+      'MAX_RECEIVE_COUNT',
+      'NODE_OPTIONS',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+      'QUEUE_URL',
+      'USER_AGENT',
+    ]);
   });
 
   it('normalise gets the queue (bid histories) and whether every poll plans them', () => {
-    expect(env(stack, template, 'normaliseFunction')).toEqual({ ...common(stack, template), QUEUE_URL: queueUrl(stack, template), BIDS_EVERY_POLL: 'false' });
+    expect(env(stack, template, 'normaliseFunction')).toEqual({
+      ...common(stack, template),
+      QUEUE_URL: queueUrl(stack, template),
+      BIDS_EVERY_POLL: 'false',
+    });
     const bids = new ScraperStack(testApp(), 'Bids', { settings: { maxsoldWithBids: 'true' } });
     expect(env(bids, Template.fromStack(bids), 'normaliseFunction').BIDS_EVERY_POLL).toBe('true');
   });
@@ -258,7 +319,15 @@ describe('environment', () => {
 describe('outputs', () => {
   it('name the bucket, queues, alarm topic, workgroup, database and ceiling', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
-      'AlarmTopicArn', 'AthenaWorkGroup', 'BucketName', 'DeadLetterQueueUrl', 'GlueDatabase', 'NormaliseFailuresQueueUrl', 'OpenRequestCeiling', 'ScheduleFailuresQueueUrl', 'WorkQueueUrl',
+      'AlarmTopicArn',
+      'AthenaWorkGroup',
+      'BucketName',
+      'DeadLetterQueueUrl',
+      'GlueDatabase',
+      'NormaliseFailuresQueueUrl',
+      'OpenRequestCeiling',
+      'ScheduleFailuresQueueUrl',
+      'WorkQueueUrl',
     ]);
   });
 });
@@ -274,6 +343,8 @@ describe('bad settings fail the synth, naming the key', () => {
   });
 
   it('an unknown key in the scraper context object', () => {
-    expect(() => new ScraperStack(testApp({ scraper: { fetchConcurency: 5 } }), 'Bad')).toThrow(/^scraper\.fetchConcurency: unknown setting/);
+    expect(() => new ScraperStack(testApp({ scraper: { fetchConcurency: 5 } }), 'Bad')).toThrow(
+      /^scraper\.fetchConcurency: unknown setting/,
+    );
   });
 });

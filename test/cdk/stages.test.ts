@@ -14,8 +14,19 @@ function fixedNames(template: Template): string[] {
   for (const r of Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
     if (r.Type === 'AWS::Athena::NamedQuery') continue;
     const p = r.Properties ?? {};
-    for (const v of [p.Name, p.DashboardName, p.AlarmName, p.TopicName, p.QueueName, p.FunctionName, p.BucketName, p.RoleName, p.LogGroupName, p.WorkGroup,
-      (p.DatabaseInput as { Name?: string } | undefined)?.Name]) {
+    for (const v of [
+      p.Name,
+      p.DashboardName,
+      p.AlarmName,
+      p.TopicName,
+      p.QueueName,
+      p.FunctionName,
+      p.BucketName,
+      p.RoleName,
+      p.LogGroupName,
+      p.WorkGroup,
+      (p.DatabaseInput as { Name?: string } | undefined)?.Name,
+    ]) {
       if (typeof v === 'string') names.push(`${r.Type} ${v}`);
     }
   }

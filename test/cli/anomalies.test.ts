@@ -55,12 +55,15 @@ describe('data anomalies reach the run report, report.json and scraper status', 
   });
 
   it('the printed report lists them, sorted', () => {
-    const listed = stdout.split('\n').filter((l) => /^\s+maxsold_items\.\S+: \d+$/.test(l)).map((l) => l.trim());
+    const listed = stdout
+      .split('\n')
+      .filter((l) => /^\s+maxsold_items\.\S+: \d+$/.test(l))
+      .map((l) => l.trim());
     expect(listed).toEqual(Object.entries(EXPECTED).map(([k, n]) => `${k}: ${n}`));
     expect(stdout).toMatch(/data anomalies\s+4 \(4 kinds, listed below\)\n/);
   });
 
-  it('scraper status shows the last run\'s anomalies, as text and as JSON', async () => {
+  it("scraper status shows the last run's anomalies, as text and as JSON", async () => {
     const text = await runCli(['status', '--out', dir]);
     expect(text.code, text.stderr).toBe(0);
     for (const [k, n] of Object.entries(EXPECTED)) expect(text.stdout).toContain(`    ${k}: ${n}\n`);

@@ -3,14 +3,39 @@ import { renderCloudReport } from '../../cli/commands/cloud.js';
 
 type Report = Parameters<typeof renderCloudReport>[0];
 const fn = (name: string, errors: number, firstError?: string) => ({
-  name, memoryMb: 256, timeoutSeconds: 30, reserved: undefined, invocations: 10, errors, timeouts: 0, throttles: 0, coldStarts: 1, billedMs: 100,
-  initMs: 50, maxDurationMs: 20, peakConcurrency: 1, asyncEventsDropped: 0, destinationSends: 0, logBytes: 0, firstError,
+  name,
+  memoryMb: 256,
+  timeoutSeconds: 30,
+  reserved: undefined,
+  invocations: 10,
+  errors,
+  timeouts: 0,
+  throttles: 0,
+  coldStarts: 1,
+  billedMs: 100,
+  initMs: 50,
+  maxDurationMs: 20,
+  peakConcurrency: 1,
+  asyncEventsDropped: 0,
+  destinationSends: 0,
+  logBytes: 0,
+  firstError,
 });
 
 describe('the cloud report', () => {
-  it('names each failing function\'s first error, so a run where nothing worked says why', () => {
+  it("names each failing function's first error, so a run where nothing worked says why", () => {
     const report = {
-      days: 0.1, volume: 0.02, realSeconds: 1, virtualSkippedHours: 0, invariants: [], eventSources: [], requests: {}, metrics: {}, schedules: {}, bill: [], monthlyUsd: 0,
+      days: 0.1,
+      volume: 0.02,
+      realSeconds: 1,
+      virtualSkippedHours: 0,
+      invariants: [],
+      eventSources: [],
+      requests: {},
+      metrics: {},
+      schedules: {},
+      bill: [],
+      monthlyUsd: 0,
       api: { requests: 0, statusCounts: {}, peakInFlight: 0 },
       functions: [fn('Dispatch', 10, "init failed: Error: Cannot find package '@aws-sdk/client-s3'"), fn('Fetch', 0)],
     } as unknown as Report;

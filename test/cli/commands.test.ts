@@ -9,7 +9,10 @@ import { filesUnder, tempDir } from '../helpers/data-dir.js';
 describe('bad arguments: one clear line naming the flag, exit 2', () => {
   it.concurrent.for<[string[], RegExp]>([
     [['run', 'maxsold', '--ids', 'abc'], /--ids: expected auction ids like 100000-100500/],
-    [['run', 'maxsold', '--ids', '1-5', '--concurrency', 'lots'], /--concurrency: expected auto or a whole number from 1 to 1000, got "lots"/],
+    [
+      ['run', 'maxsold', '--ids', '1-5', '--concurrency', 'lots'],
+      /--concurrency: expected auto or a whole number from 1 to 1000, got "lots"/,
+    ],
     [['run', 'maxsold', '--ids', '1-5', '--rate', 'fast'], /--rate: expected a request rate like 10\/s or 600\/min/],
     [['run', 'via', '--every', '10'], /--every: expected a duration like 500ms, 60s, 5m or 2h/],
     [['run', 'maxsold'], /give exactly one of --ids/],
@@ -18,9 +21,15 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['run', 'maxsold', '--ids', '1', '--bogus'], /unknown option '--bogus'/],
     [['run', 'maxsold', '--ids', '1', '--deadline', 'soon'], /--deadline: expected a duration like 500ms, 60s, 5m or 2h, got "soon"/],
     [['run', 'maxsold', '--ids', '1', '--give-up-after', '0s'], /--give-up-after: expected a duration like 500ms, 60s, 5m or 2h, got "0s"/],
-    [['run', 'maxsold', '--ids', '1', '--max-body', 'huge'], /--max-body: expected a size like 16MiB, 500KB or 65536 \(bytes\), from 1KiB to 512MiB, got "huge"/],
+    [
+      ['run', 'maxsold', '--ids', '1', '--max-body', 'huge'],
+      /--max-body: expected a size like 16MiB, 500KB or 65536 \(bytes\), from 1KiB to 512MiB, got "huge"/,
+    ],
     [['run', 'maxsold', '--ids', '1', '--max-body', '3GiB'], /--max-body: expected a size like 16MiB/],
-    [['run', 'maxsold', '--ids', '1', '--max-body', '8MiB', '--max-inflated', '4MiB'], /--max-inflated: expected at least --max-body \(8MiB\), got "4MiB"/],
+    [
+      ['run', 'maxsold', '--ids', '1', '--max-body', '8MiB', '--max-inflated', '4MiB'],
+      /--max-inflated: expected at least --max-body \(8MiB\), got "4MiB"/,
+    ],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['query', '--table', 'nope'], /--table: expected one of maxsold_auctions/],
     [['simulate', '--faults', 'meteor=0.5'], /--faults: expected kind=rate pairs/],
@@ -33,20 +42,30 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
 });
 
 describe('--help everywhere', () => {
-  it.concurrent.for([['--help'], ['run', '--help'], ['query', '--help'], ['demo', '--help'], ['simulate', '--help'], ['reprocess', '--help'], ['compact', '--help']])(
-    'scraper %s',
-    async (args, { expect }) => {
-      const r = await runCli(args);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/Usage/);
-    },
-  );
+  it.concurrent.for([
+    ['--help'],
+    ['run', '--help'],
+    ['query', '--help'],
+    ['demo', '--help'],
+    ['simulate', '--help'],
+    ['reprocess', '--help'],
+    ['compact', '--help'],
+  ])('scraper %s', async (args, { expect }) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage/);
+  });
 });
 
 describe('--help states every limit with its default', () => {
   it('run', async () => {
     const r = await runCli(['run', '--help']);
-    for (const line of [/--deadline DURATION .*\n.*\(default 60s/, /--max-body SIZE .*\(default 16MiB\)/, /--max-inflated SIZE .*\(default 64MiB\)/, /--give-up-after DURATION\n.*\n.*\(default 10m\)/]) {
+    for (const line of [
+      /--deadline DURATION .*\n.*\(default 60s/,
+      /--max-body SIZE .*\(default 16MiB\)/,
+      /--max-inflated SIZE .*\(default 64MiB\)/,
+      /--give-up-after DURATION\n.*\n.*\(default 10m\)/,
+    ]) {
       expect(r.stdout).toMatch(line);
     }
   });
@@ -76,7 +95,7 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(table.stdout).toMatch(/^n\s*\n-+\n12\n\(1 row\)/);
     const json = await runCli(['query', '--table', 'maxsold_items', '--limit', '2', '--format', 'json', '--out', dir]);
     expect(JSON.parse(json.stdout)).toHaveLength(2);
-    const csv = await runCli(['query', 'SELECT 1 AS a, \'x,y\' AS b', '--format', 'csv', '--out', dir]);
+    const csv = await runCli(['query', "SELECT 1 AS a, 'x,y' AS b", '--format', 'csv', '--out', dir]);
     expect(csv.stdout.trim()).toBe('a,b\n1,"x,y"');
   });
 
@@ -87,24 +106,54 @@ describe('run, query, reprocess and compact on one data directory', () => {
   });
 
   it('reprocess rebuilds the same tables from raw', async () => {
-    const before = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    const before = await runCli([
+      'query',
+      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
+      '--format',
+      'csv',
+      '--out',
+      dir,
+    ]);
     const r = await runCli(['reprocess', '--out', dir, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rebuilt .* from 12 raw objects/);
-    const after = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    const after = await runCli([
+      'query',
+      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
+      '--format',
+      'csv',
+      '--out',
+      dir,
+    ]);
     expect(after.stdout).toBe(before.stdout);
     expect(filesUnder(dir).some((f) => f.startsWith('.rebuild') || f.startsWith('.tables-old'))).toBe(false);
   });
 
   it('compact merges each partition into one file, twice safely, same rows', async () => {
-    const before = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    const before = await runCli([
+      'query',
+      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
+      '--format',
+      'csv',
+      '--out',
+      dir,
+    ]);
     for (let i = 0; i < 2; i++) {
       const r = await runCli(['compact', '--all', '--out', dir]);
       expect(r.code, r.stderr).toBe(0);
     }
     const files = filesUnder(join(dir, 'tables'));
-    expect(files.filter((f) => f.startsWith('maxsold_items/'))).toEqual([expect.stringMatching(/^maxsold_items\/dt=[\d-]+\/compacted\.parquet$/)]);
-    const after = await runCli(['query', 'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items', '--format', 'csv', '--out', dir]);
+    expect(files.filter((f) => f.startsWith('maxsold_items/'))).toEqual([
+      expect.stringMatching(/^maxsold_items\/dt=[\d-]+\/compacted\.parquet$/),
+    ]);
+    const after = await runCli([
+      'query',
+      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
+      '--format',
+      'csv',
+      '--out',
+      dir,
+    ]);
     expect(after.stdout).toBe(before.stdout);
     expect(existsSync(join(dir, 'raw'))).toBe(true);
   });

@@ -9,9 +9,25 @@ describe('scraper invoke: the Lambda handlers in-process with local adapters', (
   afterAll(cleanup);
 
   it('dispatch → fetch → normalise, from the sample events', async () => {
-    const dispatch = await runCli(['invoke', 'dispatch', '--event', 'events/schedule-maxsold.json', '--out', dir, '--start-id', '100000', '--window', '3']);
+    const dispatch = await runCli([
+      'invoke',
+      'dispatch',
+      '--event',
+      'events/schedule-maxsold.json',
+      '--out',
+      dir,
+      '--start-id',
+      '100000',
+      '--window',
+      '3',
+    ]);
     expect(dispatch.code, dispatch.stderr).toBe(0);
-    expect(JSON.parse(dispatch.stdout)).toMatchObject({ plan: 'maxsold', sent: 6, newIds: { from: 100000, to: 100002 }, probed: { from: 100003, to: 100005 } });
+    expect(JSON.parse(dispatch.stdout)).toMatchObject({
+      plan: 'maxsold',
+      sent: 6,
+      newIds: { from: 100000, to: 100002 },
+      probed: { from: 100003, to: 100005 },
+    });
     const fetch = await runCli(['invoke', 'fetch', '--event', join(dir, 'queue/batch-0001.json'), '--out', dir]);
     expect(fetch.code, fetch.stderr).toBe(0);
     expect(JSON.parse(fetch.stdout)).toEqual({ batchItemFailures: [] });

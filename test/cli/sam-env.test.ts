@@ -38,11 +38,27 @@ describe('scraper sam-env', () => {
     writeFileSync(join(dir, 'Test.template.json'), JSON.stringify(json));
     writeFileSync(join(dir, 'outputs.json'), JSON.stringify({ Test: outputs }));
     const out = join(dir, 'env.json');
-    const ok = await runCli(['sam-env', '--template', join(dir, 'Test.template.json'), '--outputs', join(dir, 'outputs.json'), '--out', out]);
+    const ok = await runCli([
+      'sam-env',
+      '--template',
+      join(dir, 'Test.template.json'),
+      '--outputs',
+      join(dir, 'outputs.json'),
+      '--out',
+      out,
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(Object.keys(JSON.parse(readFileSync(out, 'utf8'))).length).toBeGreaterThanOrEqual(4);
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ Other: outputs }));
-    const bad = await runCli(['sam-env', '--template', join(dir, 'Test.template.json'), '--outputs', join(dir, 'other.json'), '--out', out]);
+    const bad = await runCli([
+      'sam-env',
+      '--template',
+      join(dir, 'Test.template.json'),
+      '--outputs',
+      join(dir, 'other.json'),
+      '--out',
+      out,
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--outputs: no stack Test in it \(found Other\)/);
   });

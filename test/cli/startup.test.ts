@@ -15,7 +15,11 @@ async function packagesLoaded(args: string[]): Promise<Record<string, Set<string
   try {
     const trace = join(dir, 'modules.txt');
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--import', TRACE_HOOK, 'cli/main.ts', ...args], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, MODULE_TRACE: trace } });
+      const child = spawn(process.execPath, ['--import', 'tsx', '--import', TRACE_HOOK, 'cli/main.ts', ...args], {
+        cwd: ROOT,
+        stdio: 'ignore',
+        env: { ...process.env, MODULE_TRACE: trace },
+      });
       child.on('close', resolve);
     });
     expect(code).toBe(0);
@@ -31,7 +35,16 @@ async function packagesLoaded(args: string[]): Promise<Record<string, Set<string
   }
 }
 
-const HEAVY = ['undici', 'parquet-wasm', 'apache-arrow', '@duckdb/node-api', '@aws-sdk/client-s3', '@aws-sdk/client-sqs', 'vega', 'vega-lite'];
+const HEAVY = [
+  'undici',
+  'parquet-wasm',
+  'apache-arrow',
+  '@duckdb/node-api',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-sqs',
+  'vega',
+  'vega-lite',
+];
 const loaded = (pkgs: Set<string> | undefined, among: string[]) => among.filter((p) => pkgs?.has(p));
 
 describe('each command loads what it uses, and nothing else', () => {
@@ -55,14 +68,27 @@ describe('each command loads what it uses, and nothing else', () => {
     expect(loaded(threads.main, HEAVY)).toEqual(['@duckdb/node-api']);
   }, 60_000);
 
-  it('run: the main thread loads undici only; the pool\'s threads load parquet-wasm, each once; nobody loads DuckDB or vega', async () => {
+  it("run: the main thread loads undici only; the pool's threads load parquet-wasm, each once; nobody loads DuckDB or vega", async () => {
     const { dir, cleanup } = tempDir('trace-run-');
     cleanups.push(cleanup);
-    const threads = await packagesLoaded(['run', 'maxsold', '--ids', '100000-100039', '--base-url', sim.url, '--out', dir, '--workers', '2', '--quiet']);
+    const threads = await packagesLoaded([
+      'run',
+      'maxsold',
+      '--ids',
+      '100000-100039',
+      '--base-url',
+      sim.url,
+      '--out',
+      dir,
+      '--workers',
+      '2',
+      '--quiet',
+    ]);
     expect(loaded(threads.main, HEAVY)).toEqual(['undici']);
     const workers = Object.keys(threads).filter((t) => t.startsWith('worker'));
     const pool = workers.filter((t) => threads[t]!.has('parquet-wasm'));
     expect(pool).toHaveLength(2);
-    for (const t of workers) expect(loaded(threads[t], ['undici', '@duckdb/node-api', 'vega', 'vega-lite', '@aws-sdk/client-s3'])).toEqual([]);
+    for (const t of workers)
+      expect(loaded(threads[t], ['undici', '@duckdb/node-api', 'vega', 'vega-lite', '@aws-sdk/client-s3'])).toEqual([]);
   }, 120_000);
 });

@@ -25,19 +25,29 @@ const snapshot = () => JSON.parse(fixtureText('via/alldata-20260716T0425.json'))
 /** Both forms a body's text can take: raw UTF-8, and every non-ASCII character escaped. */
 function bothPaths(json: unknown): Array<[string, string]> {
   const raw = JSON.stringify(json);
-  return [['raw UTF-8', raw], ['escaped', escapeNonAscii(raw)]];
+  return [
+    ['raw UTF-8', raw],
+    ['escaped', escapeNonAscii(raw)],
+  ];
 }
 
 describe('HTML entities: every HTML5 name and numeric references, decoded once', () => {
-  it.each(bothPaths((() => {
-    const a = auction();
-    a.auction.items[0]!.title = 'Chaise Le&oacute;n, M&uuml;ller &amp; Pe&ntilde;a &Agrave; la carte ';
-    a.auction.items[1]!.title = 'Plate &amp;eacute; &#x1F37D; &frac78;&NotNestedLessLess;';
-    a.auction.title = 'Estate &ndash; Montr&eacute;al &copy 2020';
-    return a;
-  })()))('%s', (_path, body) => {
+  it.each(
+    bothPaths(
+      (() => {
+        const a = auction();
+        a.auction.items[0]!.title = 'Chaise Le&oacute;n, M&uuml;ller &amp; Pe&ntilde;a &Agrave; la carte ';
+        a.auction.items[1]!.title = 'Plate &amp;eacute; &#x1F37D; &frac78;&NotNestedLessLess;';
+        a.auction.title = 'Estate &ndash; Montr&eacute;al &copy 2020';
+        return a;
+      })(),
+    ),
+  )('%s', (_path, body) => {
     const r = accepted(processBody(AUCTION, body));
-    expect(r.tables.maxsold_items!.slice(0, 2).map((i) => i.title)).toEqual(['Chaise León, Müller & Peña À la carte', 'Plate &eacute; 🍽 ⅞\u2aa1\u0338']);
+    expect(r.tables.maxsold_items!.slice(0, 2).map((i) => i.title)).toEqual([
+      'Chaise León, Müller & Peña À la carte',
+      'Plate &eacute; 🍽 ⅞\u2aa1\u0338',
+    ]);
     expect(r.tables.maxsold_auctions![0]!.title).toBe('Estate \u2013 Montréal &copy 2020');
     expect(r.anomalies).toEqual({});
   });
@@ -59,7 +69,9 @@ describe('integers never wrap', () => {
       writeFileSync(path, encodeParquet(TABLES.maxsold_items, items));
       const db = await TableQuery.open(dir);
       try {
-        const q = await db.query('SELECT CAST(viewed AS VARCHAR) FROM maxsold_items WHERE item_id IN (SELECT item_id FROM maxsold_items ORDER BY item_id LIMIT 2) ORDER BY item_id');
+        const q = await db.query(
+          'SELECT CAST(viewed AS VARCHAR) FROM maxsold_items WHERE item_id IN (SELECT item_id FROM maxsold_items ORDER BY item_id LIMIT 2) ORDER BY item_id',
+        );
         expect(q.rows.flat()).toEqual(['3000000000', String(Number.MAX_SAFE_INTEGER)]);
       } finally {
         db.close();
@@ -78,8 +90,18 @@ describe('integers never wrap', () => {
     a.auction.items[4]!.bid_count = 2.5;
     const r = accepted(processBody(AUCTION, JSON.stringify(a)));
     const items = r.tables.maxsold_items!;
-    expect([items[0]!.bid_count, items[1]!.bid_count, items[2]!.viewed, items[3]!.viewed, items[4]!.bid_count]).toEqual([null, null, null, null, null]);
-    expect(r.anomalies).toEqual({ 'maxsold_items.bid_count:out_of_range': 2, 'maxsold_items.viewed:out_of_range': 2, 'maxsold_items.bid_count:not_integer': 1 });
+    expect([items[0]!.bid_count, items[1]!.bid_count, items[2]!.viewed, items[3]!.viewed, items[4]!.bid_count]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(r.anomalies).toEqual({
+      'maxsold_items.bid_count:out_of_range': 2,
+      'maxsold_items.viewed:out_of_range': 2,
+      'maxsold_items.bid_count:not_integer': 1,
+    });
   });
 });
 

@@ -32,14 +32,46 @@ export function serialise(value: unknown, escaped: boolean): Buffer {
 // Values, by what a column expects, and the type changes that break it.
 
 const numbersPastRanges = fc.constantFrom(
-  0, -0, 1, -1, 7, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 3_000_000_000, 2 ** 53 - 1, 2 ** 53, -(2 ** 53 - 1), 1.5, 2.5, -0.5, 34.07, 1e21, 1e300,
-  raw('1e400'), raw('-1e400'), raw('12345678901234567890'), raw('1.0'), raw('1E3'), raw('-0.0'), 90.000001, -180, 360, 360.5,
+  0,
+  -0,
+  1,
+  -1,
+  7,
+  2 ** 31 - 1,
+  2 ** 31,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  3_000_000_000,
+  2 ** 53 - 1,
+  2 ** 53,
+  -(2 ** 53 - 1),
+  1.5,
+  2.5,
+  -0.5,
+  34.07,
+  1e21,
+  1e300,
+  raw('1e400'),
+  raw('-1e400'),
+  raw('12345678901234567890'),
+  raw('1.0'),
+  raw('1E3'),
+  raw('-0.0'),
+  90.000001,
+  -180,
+  360,
+  360.5,
 );
 const numberStrings = fc.oneof(
   numbersPastRanges.filter((n) => typeof n === 'number').map(String),
   fc.constantFrom(' 7', '7 ', '0x1A', '1_000', '', '+7', '.5', '5.', 'Infinity', 'NaN', '1e400', '-0', '007', '3000000000', '1e3', '12.50'),
 );
-const numbers = fc.oneof(numbersPastRanges, fc.integer({ min: -(2 ** 31) - 5, max: 2 ** 31 + 5 }), fc.maxSafeInteger(), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const numbers = fc.oneof(
+  numbersPastRanges,
+  fc.integer({ min: -(2 ** 31) - 5, max: 2 ** 31 + 5 }),
+  fc.maxSafeInteger(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 const booleans = fc.constantFrom<unknown>(true, false, 'true', 'false', 'TRUE', 'yes', 0, 1, '1');
 
 const otherTypes = fc.oneof(
@@ -69,10 +101,31 @@ const oddValidTimestamps = fc
     return `${local.toISOString().slice(0, 19)}${fraction === undefined ? '' : `.${fraction}`}${zone}`;
   });
 const invalidTimestamps = fc.constantFrom<unknown>(
-  '2026-02-30T12:00:00-0500', '2025-02-29T12:00:00Z', '2026-04-31T08:00:00-04:00', '2026-07-16T25:00:00Z', '2026-07-16T24:00:00Z',
-  '2026-07-16T12:60:00Z', '2026-07-16T12:00:60Z', '2026-07-16T12:00:00+19:00', '2026-07-16T12:00:00+05:60', '2026-07-16T12:00:00',
-  '2026-07-16 12:00:00Z', '2026-07-16t12:00:00z', '26-07-16T12:00:00Z', '2026-07-16T12:00:00.Z', '2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z',
-  '', '&mdash;', null, 1767225600, 'tomorrow', '0050-03-01T00:00:00Z', '1970-01-01T00:00:00Z', '2100-01-01T00:00:00Z', '2099-12-31T23:59:59.999Z',
+  '2026-02-30T12:00:00-0500',
+  '2025-02-29T12:00:00Z',
+  '2026-04-31T08:00:00-04:00',
+  '2026-07-16T25:00:00Z',
+  '2026-07-16T24:00:00Z',
+  '2026-07-16T12:60:00Z',
+  '2026-07-16T12:00:60Z',
+  '2026-07-16T12:00:00+19:00',
+  '2026-07-16T12:00:00+05:60',
+  '2026-07-16T12:00:00',
+  '2026-07-16 12:00:00Z',
+  '2026-07-16t12:00:00z',
+  '26-07-16T12:00:00Z',
+  '2026-07-16T12:00:00.Z',
+  '2026-13-01T00:00:00Z',
+  '2026-00-10T00:00:00Z',
+  '',
+  '&mdash;',
+  null,
+  1767225600,
+  'tomorrow',
+  '0050-03-01T00:00:00Z',
+  '1970-01-01T00:00:00Z',
+  '2100-01-01T00:00:00Z',
+  '2099-12-31T23:59:59.999Z',
 );
 const timestamps = fc.oneof({ arbitrary: oddValidTimestamps, weight: 3 }, { arbitrary: invalidTimestamps, weight: 2 });
 
@@ -81,9 +134,9 @@ const textPiece = fc.oneof(
   fc.string({ maxLength: 6 }),
   fc.string({ unit: 'binary', maxLength: 4 }),
   fc.nat(ENTITY_NAMES.length - 1).map((i) => `&${ENTITY_NAMES[i]};`),
-  fc.oneof(fc.integer({ min: 0, max: 0x11ffff }), fc.constantFrom(0, 0xd800, 0xdfff, 0x110000, 128, 0x9f, 39, 38)).chain((n) =>
-    fc.constantFrom(`&#${n};`, `&#x${n.toString(16)};`, `&#X${n.toString(16).toUpperCase()};`, `&#${n}`),
-  ),
+  fc
+    .oneof(fc.integer({ min: 0, max: 0x11ffff }), fc.constantFrom(0, 0xd800, 0xdfff, 0x110000, 128, 0x9f, 39, 38))
+    .chain((n) => fc.constantFrom(`&#${n};`, `&#x${n.toString(16)};`, `&#X${n.toString(16).toUpperCase()};`, `&#${n}`)),
   fc.constantFrom('&amp;eacute;', '&amp;', 'R&D', '&bogus;', '&oacute', '&copy 2020', '& ', '&#;', '&#x;', 'AT&T'),
   // à, Ġ and 😠 end in the byte A0, which a plain trim of a byte string would take for U+00A0.
   fc.constantFrom('😀', '🍽', '\ufffd', '\u00a0', '\u2003', '\ufeff', ' ', '\t', '\n', 'é', 'Montréal', 'à', 'Ġ', '😠', '\\u00e9', '\\'),
@@ -92,7 +145,12 @@ const textPiece = fc.oneof(
 );
 const texts = fc.oneof(
   { arbitrary: fc.array(textPiece, { maxLength: 6 }).map((p) => p.join('')), weight: 6 },
-  { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.integer({ min: 1000, max: 40_000 })).map(([s, n]) => s.repeat(Math.ceil(n / s.length))), weight: 1 },
+  {
+    arbitrary: fc
+      .tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.integer({ min: 1000, max: 40_000 }))
+      .map(([s, n]) => s.repeat(Math.ceil(n / s.length))),
+    weight: 1,
+  },
 );
 const lists = fc.oneof(fc.array(fc.oneof(texts, numbers, fc.constant(null), fc.constant({})), { maxLength: 4 }), otherTypes);
 /** VIA's alerts: `[{header, description, url}]`, each `{en, fr}`. */
@@ -108,7 +166,10 @@ function valuesFor(type: Kind): fc.Arbitrary<unknown> {
     float64: fc.oneof(numbers, numberStrings),
     bool: booleans,
     timestamp: timestamps,
-    date: fc.oneof(oddValidTimestamps.map((t) => t.slice(0, 10)), fc.constantFrom('2026-02-31', '2025-02-29', '2028-02-29', '2026-13-01', '1999-12-31', '', '2026-7-1')),
+    date: fc.oneof(
+      oddValidTimestamps.map((t) => t.slice(0, 10)),
+      fc.constantFrom('2026-02-31', '2025-02-29', '2028-02-29', '2026-13-01', '1999-12-31', '', '2026-7-1'),
+    ),
     string: texts,
     string_list: lists,
     json: alerts,
@@ -137,7 +198,12 @@ function edits(types: Record<string, Kind>): fc.Arbitrary<Edit> {
   return fc.oneof(
     { arbitrary: fc.constantFrom(...keys).chain((key) => valuesFor(types[key]!).map((value) => ({ key, value }))), weight: 8 },
     { arbitrary: fc.constantFrom(...keys).map((key) => ({ key, remove: true })), weight: 1 },
-    { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })).map(([k, value]) => ({ key: `x_${k}`, value })), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }))
+        .map(([k, value]) => ({ key: `x_${k}`, value })),
+      weight: 1,
+    },
   );
 }
 
@@ -160,8 +226,16 @@ const ITEM_IDS = fc.oneof(
 );
 
 export const AUCTIONS = [
-  { item: { source: 'maxsold' as const, id: '104375', dt: '2026-01-02' }, json: JSON.parse(fixtureText('maxsold/auction-104375.json')) as Obj, bare: false },
-  { item: { source: 'maxsold' as const, id: '102916', dt: '2025-11-21' }, json: JSON.parse(fixtureText('maxsold/auction-102916-nextdata.json')) as Obj, bare: true },
+  {
+    item: { source: 'maxsold' as const, id: '104375', dt: '2026-01-02' },
+    json: JSON.parse(fixtureText('maxsold/auction-104375.json')) as Obj,
+    bare: false,
+  },
+  {
+    item: { source: 'maxsold' as const, id: '102916', dt: '2025-11-21' },
+    json: JSON.parse(fixtureText('maxsold/auction-102916-nextdata.json')) as Obj,
+    bare: true,
+  },
 ];
 
 export const auctionBodies = fc
@@ -204,7 +278,13 @@ export const bidBodies = fc
     from: fc.nat(40),
     count: fc.nat(8),
     edits: fc.array(fc.tuple(fc.nat(), edits(BID_TYPES)), { maxLength: 5 }),
-    notObjects: fc.array(fc.tuple(fc.nat(), otherTypes.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v))), { maxLength: 1 }),
+    notObjects: fc.array(
+      fc.tuple(
+        fc.nat(),
+        otherTypes.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
+      ),
+      { maxLength: 1 },
+    ),
     bidCount: fc.option(valuesFor('int32'), { nil: undefined }),
   })
   .map((c) => {
@@ -223,7 +303,11 @@ export const bidBodies = fc
 const SNAPSHOTS = VIA_FIXTURES.map((f) => ({ at: f.at, json: JSON.parse(fixtureText(f.path)) as Record<string, Obj> }));
 const TRAIN_TYPES = fieldTypes('via_trains', { instance: 'date', times: 'any' });
 const STOP_TYPES = fieldTypes('via_train_stops', { arrival: 'any', departure: 'any', replaced: 'any' });
-const SUB_TYPES = { arrival: fieldTypes('via_train_stops', {}, 'arrival'), departure: fieldTypes('via_train_stops', {}, 'departure'), replaced: fieldTypes('via_train_stops', {}, 'replaced') };
+const SUB_TYPES = {
+  arrival: fieldTypes('via_train_stops', {}, 'arrival'),
+  departure: fieldTypes('via_train_stops', {}, 'departure'),
+  replaced: fieldTypes('via_train_stops', {}, 'replaced'),
+};
 const subEdits = fc.constantFrom('arrival', 'departure', 'replaced').chain((sub) => edits(SUB_TYPES[sub]).map((e) => ({ sub, e })));
 const keyVariants = fc.constantFrom('0', 'abc', '24 (02-31)', '24 (7-1)', ' 24', '24 (12-25)', '\ud800', '1 (04-13)', '15');
 
@@ -236,7 +320,14 @@ export const viaBodies = fc
     subEdits: fc.array(fc.tuple(fc.nat(), fc.nat(), subEdits), { maxLength: 4 }),
     keys: fc.array(fc.tuple(fc.nat(), keyVariants), { maxLength: 1 }),
     duplicate: fc.option(fc.nat(), { nil: undefined }),
-    notObject: fc.option(fc.tuple(fc.nat(), fc.nat(), fc.nat(3).map((n) => n === 0)), { nil: undefined }),
+    notObject: fc.option(
+      fc.tuple(
+        fc.nat(),
+        fc.nat(),
+        fc.nat(3).map((n) => n === 0),
+      ),
+      { nil: undefined },
+    ),
   })
   .map((c) => {
     const base = at(SNAPSHOTS, c.base);
@@ -268,7 +359,8 @@ export const viaBodies = fc
     if (c.duplicate !== undefined) {
       const [key, t] = at(trains, c.duplicate);
       const number = /^\d+/.exec(key)?.[0];
-      if (number && typeof t === 'object' && typeof t.instance === 'string') trains.push([key === number ? `${number} (${t.instance.slice(5)})` : number, structuredClone(t)]);
+      if (number && typeof t === 'object' && typeof t.instance === 'string')
+        trains.push([key === number ? `${number} (${t.instance.slice(5)})` : number, structuredClone(t)]);
     }
     return { item: { source: 'via' as const, at: base.at }, json: Object.fromEntries(trains) };
   });

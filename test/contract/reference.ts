@@ -65,7 +65,10 @@ class Context {
 }
 
 const columnsOf = (table: TableName) => new Map(TABLES[table].columns.map((c) => [c.name, c]));
-const COLUMNS = Object.fromEntries((Object.keys(TABLES) as TableName[]).map((t) => [t, columnsOf(t)])) as Record<TableName, Map<string, Column>>;
+const COLUMNS = Object.fromEntries((Object.keys(TABLES) as TableName[]).map((t) => [t, columnsOf(t)])) as Record<
+  TableName,
+  Map<string, Column>
+>;
 
 /** A column read from `record` (the sub-object, for `a.b` fields) by its type's documented rule. */
 function cell(table: TableName, column: string, record: Obj, ctx: Context): CellValue {
@@ -89,13 +92,14 @@ function cell(table: TableName, column: string, record: Obj, ctx: Context): Cell
       const parsed = typeof v === 'string' ? jsonNumber(v) : typeof v === 'number' ? v : undefined;
       if (parsed === undefined) return fail('not_number');
       if (col.type !== 'float64' && Number.isFinite(parsed) && Math.trunc(parsed) !== parsed) return fail('not_integer');
-      if (!Number.isFinite(parsed) || parsed < Math.max(lo, src.min ?? -Infinity) || parsed > Math.min(hi, src.max ?? Infinity)) return fail('out_of_range');
+      if (!Number.isFinite(parsed) || parsed < Math.max(lo, src.min ?? -Infinity) || parsed > Math.min(hi, src.max ?? Infinity))
+        return fail('out_of_range');
       if (typeof v === 'string') ctx.count(`${name}:numeric_string`);
       return col.type === 'float64' ? parsed : parsed === 0 ? 0 : parsed;
     }
     case 'bool':
       if (v === true || v === false) return v;
-      if (v === 'true' || v === 'false') return ctx.count(`${name}:boolean_string`), v === 'true';
+      if (v === 'true' || v === 'false') return (ctx.count(`${name}:boolean_string`), v === 'true');
       return fail('not_boolean');
     case 'timestamp': {
       if (v === '' || v === '&mdash;') return null;
@@ -139,7 +143,7 @@ function cell(table: TableName, column: string, record: Obj, ctx: Context): Cell
 
 /** A string as a column holds it, or undefined when the value is no text. */
 function text(v: unknown, name: string, ctx: Context): string | undefined {
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return ctx.count(`${name}:numeric_value`), String(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return (ctx.count(`${name}:numeric_value`), String(v));
   if (typeof v !== 'string') return undefined;
   if (textIsValid(v, ctx)) return v;
   ctx.count(`${name}:invalid_unicode`);
@@ -173,7 +177,8 @@ function timestamp(s: string): number | undefined {
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return undefined;
   let offset = 0;
   if (!m[8]) {
-    const oh = Number(m[10]), om = Number(m[11]);
+    const oh = Number(m[10]),
+      om = Number(m[11]);
     if (om > 59 || oh * 60 + om > 18 * 60) return undefined;
     offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
@@ -192,9 +197,33 @@ function day(s: unknown): number | null {
 
 /** HTML5's windows-1252 remapping of numeric references 128–159. */
 const C1: Record<number, number> = {
-  0x80: 0x20ac, 0x82: 0x201a, 0x83: 0x0192, 0x84: 0x201e, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021, 0x88: 0x02c6, 0x89: 0x2030,
-  0x8a: 0x0160, 0x8b: 0x2039, 0x8c: 0x0152, 0x8e: 0x017d, 0x91: 0x2018, 0x92: 0x2019, 0x93: 0x201c, 0x94: 0x201d, 0x95: 0x2022,
-  0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02dc, 0x99: 0x2122, 0x9a: 0x0161, 0x9b: 0x203a, 0x9c: 0x0153, 0x9e: 0x017e, 0x9f: 0x0178,
+  0x80: 0x20ac,
+  0x82: 0x201a,
+  0x83: 0x0192,
+  0x84: 0x201e,
+  0x85: 0x2026,
+  0x86: 0x2020,
+  0x87: 0x2021,
+  0x88: 0x02c6,
+  0x89: 0x2030,
+  0x8a: 0x0160,
+  0x8b: 0x2039,
+  0x8c: 0x0152,
+  0x8e: 0x017d,
+  0x91: 0x2018,
+  0x92: 0x2019,
+  0x93: 0x201c,
+  0x94: 0x201d,
+  0x95: 0x2022,
+  0x96: 0x2013,
+  0x97: 0x2014,
+  0x98: 0x02dc,
+  0x99: 0x2122,
+  0x9a: 0x0161,
+  0x9b: 0x203a,
+  0x9c: 0x0153,
+  0x9e: 0x017e,
+  0x9f: 0x0178,
 };
 
 /** Character references ending in `;`, decoded once, as HTML5 defines them. */
@@ -211,7 +240,12 @@ function lineage(item: WorkItem): Row {
   return { source_key: rawKey(item), fetched_at: FETCHED_AT };
 }
 
-const itemId = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : typeof v === 'string' && /^[1-9][0-9]*$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : undefined);
+const itemId = (v: unknown) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v > 0
+    ? v
+    : typeof v === 'string' && /^[1-9][0-9]*$/.test(v) && Number.isSafeInteger(Number(v))
+      ? Number(v)
+      : undefined;
 
 function maxsoldTables(json: unknown, item: Extract<WorkItem, { source: 'maxsold' }>, ctx: Context): Partial<Record<TableName, Row[]>> {
   if (!isObj(json)) throw new Rejected('poison');
@@ -230,9 +264,18 @@ function maxsoldTables(json: unknown, item: Extract<WorkItem, { source: 'maxsold
     it.bid_history.forEach((b: unknown, position: number) => {
       if (!isObj(b)) return ctx.count('maxsold_bids.bid:not_object');
       const read = (c: string) => cell('maxsold_bids', c, b, ctx);
-      bids.push({ auction_id: auctionId, item_id: Number(item.itemId), position, bid_at: read('bid_at'), amount: read('amount'), is_proxy: read('is_proxy'), ...lineage(item) });
+      bids.push({
+        auction_id: auctionId,
+        item_id: Number(item.itemId),
+        position,
+        bid_at: read('bid_at'),
+        amount: read('amount'),
+        is_proxy: read('is_proxy'),
+        ...lineage(item),
+      });
     });
-    if (typeof it.bid_count === 'number' && it.bid_count !== it.bid_history.length) ctx.count('maxsold_bids.bid_history:length_differs_from_bid_count');
+    if (typeof it.bid_count === 'number' && it.bid_count !== it.bid_history.length)
+      ctx.count('maxsold_bids.bid_history:length_differs_from_bid_count');
     return { maxsold_bids: bids };
   }
   if (items.length === 0) throw new Rejected('permanent');
@@ -247,9 +290,25 @@ function maxsoldTables(json: unknown, item: Extract<WorkItem, { source: 'maxsold
     }
     seen.add(id);
     if (typeof it.id === 'string') ctx.count('maxsold_items.id:numeric_string');
-    if (it.auction_id !== undefined && it.auction_id !== null && itemId(it.auction_id) !== auctionId) ctx.count('maxsold_items.auction_id:mismatch');
+    if (it.auction_id !== undefined && it.auction_id !== null && itemId(it.auction_id) !== auctionId)
+      ctx.count('maxsold_items.auction_id:mismatch');
     const row: Row = { auction_id: auctionId, item_id: id };
-    for (const c of ['lot_number', 'title', 'description', 'taxable', 'viewed', 'bid_count', 'bidding_extended', 'buyer_premium_pct', 'starting_bid', 'current_bid', 'minimum_bid', 'start_at', 'end_at', 'timezone']) {
+    for (const c of [
+      'lot_number',
+      'title',
+      'description',
+      'taxable',
+      'viewed',
+      'bid_count',
+      'bidding_extended',
+      'buyer_premium_pct',
+      'starting_bid',
+      'current_bid',
+      'minimum_bid',
+      'start_at',
+      'end_at',
+      'timezone',
+    ]) {
       row[c] = cell('maxsold_items', c, it, ctx);
     }
     const images = cell('maxsold_items', 'images', it, ctx) as string[];
@@ -268,7 +327,17 @@ function maxsoldTables(json: unknown, item: Extract<WorkItem, { source: 'maxsold
     catalog_lots: lots,
     items_returned: rows.length,
   };
-  for (const c of ['extended_bidding', 'extended_bidding_interval', 'extended_bidding_threshold', 'partner_url', 'removal_info', 'inspection_info', 'intro', 'disclaimers']) auction[c] = read(c);
+  for (const c of [
+    'extended_bidding',
+    'extended_bidding_interval',
+    'extended_bidding_threshold',
+    'partner_url',
+    'removal_info',
+    'inspection_info',
+    'intro',
+    'disclaimers',
+  ])
+    auction[c] = read(c);
   return { maxsold_auctions: [{ ...auction, ...lineage(item) }], maxsold_items: rows };
 }
 
@@ -296,8 +365,27 @@ function viaTables(json: unknown, at: string, ctx: Context): Partial<Record<Tabl
     seen.add(`${m[1]} ${instance}`);
     const read = (c: string) => cell('via_trains', c, t, ctx);
     const train: Row = { snapshot_at: snapshotAt, train_number: number, instance, train_key: key };
-    for (const c of ['departed', 'arrived', 'from_station', 'to_station', 'lat', 'lng', 'speed', 'direction', 'poll_at', 'poll_min', 'poll_radius']) train[c] = read(c);
-    trains.push({ ...train, stop_count: t.times.length, alert_count: Array.isArray(t.alerts) ? t.alerts.length : 0, alerts: read('alerts'), ...lineage(item) });
+    for (const c of [
+      'departed',
+      'arrived',
+      'from_station',
+      'to_station',
+      'lat',
+      'lng',
+      'speed',
+      'direction',
+      'poll_at',
+      'poll_min',
+      'poll_radius',
+    ])
+      train[c] = read(c);
+    trains.push({
+      ...train,
+      stop_count: t.times.length,
+      alert_count: Array.isArray(t.alerts) ? t.alerts.length : 0,
+      alerts: read('alerts'),
+      ...lineage(item),
+    });
     t.times.forEach((s: unknown, index: number) => {
       if (!isObj(s)) return ctx.count('via_train_stops.stop:not_object');
       stops.push(stopRow(s, { snapshot_at: snapshotAt, train_number: number, instance, stop_index: index }, ctx, item));
@@ -318,7 +406,13 @@ function stopRow(s: Obj, head: Row, ctx: Context, item: WorkItem): Row {
   const departure = sub('departure');
   const replaced = sub('replaced');
   const read = (c: string, from: Obj = s) => cell('via_train_stops', c, from, ctx);
-  const row: Row = { ...head, station: read('station'), station_code: read('station_code'), tz: read('tz'), scheduled_at: read('scheduled_at') };
+  const row: Row = {
+    ...head,
+    station: read('station'),
+    station_code: read('station_code'),
+    tz: read('tz'),
+    scheduled_at: read('scheduled_at'),
+  };
   const estimated = read('estimated_at');
   const arrivalScheduled = read('arrival_scheduled_at', arrival);
   const arrivalEstimated = read('arrival_estimated_at', arrival);

@@ -4,7 +4,15 @@ import type { ProcessResult } from '../../core/ports.js';
 
 const CLOSES = Date.parse('2026-11-26T20:00:00Z');
 const stored = (closesAt?: number): Extract<ProcessResult, { kind: 'stored' }> => ({
-  kind: 'stored', sha256: 'x', size: 1, rawBytes: 1, rows: {}, tableFiles: 2, anomalies: {}, bidItemIds: ['7561262', '7561263'], closesAt,
+  kind: 'stored',
+  sha256: 'x',
+  size: 1,
+  rawBytes: 1,
+  rows: {},
+  tableFiles: 2,
+  anomalies: {},
+  bidItemIds: ['7561262', '7561263'],
+  closesAt,
 });
 const auction = { source: 'maxsold', id: '104375', dt: '2026-11-26' } as const;
 

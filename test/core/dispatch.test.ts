@@ -69,7 +69,9 @@ describe('dispatch (MaxSold)', () => {
     const queue = new ListQueue();
     const summary = await dispatch('maxsold', at, store, queue, { startId: 100_000, window: 5, maxGap: 5 });
     expect(summary.repolled).toBe(2);
-    expect([...store.objects.keys()].filter((k) => k.startsWith('state/seen/')).sort()).toEqual([seenMarkerKey('100001', at + HOUR), seenMarkerKey('100002', at + 2 * HOUR)].sort());
+    expect([...store.objects.keys()].filter((k) => k.startsWith('state/seen/')).sort()).toEqual(
+      [seenMarkerKey('100001', at + HOUR), seenMarkerKey('100002', at + 2 * HOUR)].sort(),
+    );
   });
 
   it('asks for a closed auction once more as its final poll, and an open one as a plain poll', async () => {
@@ -95,7 +97,8 @@ describe('dispatch (MaxSold)', () => {
       await dispatch('maxsold', at + run * HOUR, store, queue, { startId: 100_000, window: 10 });
       // The normaliser marks each planned auction that exists.
       for (const item of queue.items.slice(before)) {
-        if (item.source === 'maxsold' && exists(Number(item.id))) await store.put(seenMarkerKey(item.id, at + 100 * HOUR), new Uint8Array(0));
+        if (item.source === 'maxsold' && exists(Number(item.id)))
+          await store.put(seenMarkerKey(item.id, at + 100 * HOUR), new Uint8Array(0));
       }
     }
     expect(queue.items.some((i) => i.source === 'maxsold' && i.id === '100046')).toBe(true);

@@ -19,13 +19,22 @@ describe('parseTimestamp', () => {
   it.each([['&mdash;'], [''], [null], [undefined]])('sentinel %j → null', (v) => expect(parseTimestamp(v)).toBeNull());
 
   it.each([
-    ['tomorrow'], ['2026-02-31T00:00:00Z'], ['2026-07-16 04:23:36Z'], ['2026-07-16T04:23:36'], ['2026-07-16T04:23:36+5'], [42],
-    ['2026-02-30T12:00:00Z'], ['2025-02-29T12:00:00-0500'], ['2026-04-31T12:00:00Z'], ['2026-07-16T25:00:00Z'], ['2026-07-16T24:00:00Z'],
-    ['2026-07-16T12:60:00Z'], ['2026-07-16T12:00:60Z'], ['2026-07-16T12:00:00+19:00'], ['2026-07-16T12:00:00.Z'],
-  ])(
-    'malformed %j → undefined',
-    (v) => expect(parseTimestamp(v)).toBeUndefined(),
-  );
+    ['tomorrow'],
+    ['2026-02-31T00:00:00Z'],
+    ['2026-07-16 04:23:36Z'],
+    ['2026-07-16T04:23:36'],
+    ['2026-07-16T04:23:36+5'],
+    [42],
+    ['2026-02-30T12:00:00Z'],
+    ['2025-02-29T12:00:00-0500'],
+    ['2026-04-31T12:00:00Z'],
+    ['2026-07-16T25:00:00Z'],
+    ['2026-07-16T24:00:00Z'],
+    ['2026-07-16T12:60:00Z'],
+    ['2026-07-16T12:00:60Z'],
+    ['2026-07-16T12:00:00+19:00'],
+    ['2026-07-16T12:00:00.Z'],
+  ])('malformed %j → undefined', (v) => expect(parseTimestamp(v)).toBeUndefined());
 
   it('takes a year before 100 as written, not as 19xx', () => {
     expect(new Date(parseTimestamp('0050-03-01T00:00:00Z')!).getUTCFullYear()).toBe(50);
@@ -42,14 +51,19 @@ describe('parseTimestamp', () => {
     expect(parseDateDays('')).toBeNull();
   });
 
-  it.each([['2026-02-31'], ['2026-02-29'], ['2026-13-01'], ['2026-06-31'], ['2026-00-10']])('a day that does not exist, %s, is no date', (d) => {
-    expect(parseDateDays(d)).toBeNull();
-  });
+  it.each([['2026-02-31'], ['2026-02-29'], ['2026-13-01'], ['2026-06-31'], ['2026-00-10']])(
+    'a day that does not exist, %s, is no date',
+    (d) => {
+      expect(parseDateDays(d)).toBeNull();
+    },
+  );
 });
 
 describe('decodeEntities', () => {
   it('decodes numeric and named references once', () => {
-    expect(decodeEntities('O&#39;Connor &#38; Sons &#34;Big&#34; &amp;amp; caf&eacute; &#x2019;')).toBe('O\'Connor & Sons "Big" &amp; café \u2019');
+    expect(decodeEntities('O&#39;Connor &#38; Sons &#34;Big&#34; &amp;amp; caf&eacute; &#x2019;')).toBe(
+      'O\'Connor & Sons "Big" &amp; café \u2019',
+    );
   });
   it('leaves unknown references, references without their ";" and bare ampersands alone', () => {
     expect(decodeEntities('R&D &bogus; AT&T &copy 2020 &#65 a & b')).toBe('R&D &bogus; AT&T &copy 2020 &#65 a & b');
@@ -64,7 +78,10 @@ describe('decodeEntities', () => {
 
 describe('planner', () => {
   it('parses ranges and lists', () => {
-    expect(parseIdRanges('100000-100002, 100010')).toEqual([{ from: 100000, to: 100002 }, { from: 100010, to: 100010 }]);
+    expect(parseIdRanges('100000-100002, 100010')).toEqual([
+      { from: 100000, to: 100002 },
+      { from: 100010, to: 100010 },
+    ]);
     expect(countIds(parseIdList('# ids\n103417\n103420, 103421\n'))).toBe(3);
   });
   it('rejects bad specs with the expected form', () => {
@@ -73,7 +90,15 @@ describe('planner', () => {
     expect(() => parseIdRanges('0')).toThrow(/from 1 to/);
   });
   it('plans each id once, lazily, even when ranges overlap', () => {
-    const ids = [...planAuctions([{ from: 5, to: 8 }, { from: 1, to: 6 }], '2026-11-26')].map((i) => (i as { id: string }).id);
+    const ids = [
+      ...planAuctions(
+        [
+          { from: 5, to: 8 },
+          { from: 1, to: 6 },
+        ],
+        '2026-11-26',
+      ),
+    ].map((i) => (i as { id: string }).id);
     expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
     const big = planAuctions([{ from: 1, to: 1_000_000 }], '2026-11-26');
     expect(big.next().value).toEqual({ source: 'maxsold', id: '1', dt: '2026-11-26' });
@@ -113,9 +138,16 @@ describe('keys', () => {
     expect(() => parseWorkItem({ source: 'ebay' })).toThrow(/"source" must be/);
   });
 
-  it('keeps a final poll\'s flag and refuses any other value for it', () => {
-    expect(parseWorkItem('{"source":"maxsold","id":"103417","dt":"2026-11-26","final":true}')).toEqual({ source: 'maxsold', id: '103417', dt: '2026-11-26', final: true });
-    expect(() => parseWorkItem({ source: 'maxsold', id: '103417', dt: '2026-11-26', final: 'yes' })).toThrow(/"final" must be true when present/);
+  it("keeps a final poll's flag and refuses any other value for it", () => {
+    expect(parseWorkItem('{"source":"maxsold","id":"103417","dt":"2026-11-26","final":true}')).toEqual({
+      source: 'maxsold',
+      id: '103417',
+      dt: '2026-11-26',
+      final: true,
+    });
+    expect(() => parseWorkItem({ source: 'maxsold', id: '103417', dt: '2026-11-26', final: 'yes' })).toThrow(
+      /"final" must be true when present/,
+    );
   });
 
   it('seen markers read back as written; another key is no marker', () => {

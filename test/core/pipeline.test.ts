@@ -26,8 +26,16 @@ function memoryStore(): ObjectStore & { keys: Map<string, Uint8Array> } {
 
 function context(http: HttpClient, processor: Processor, signal?: AbortSignal): PipelineContext {
   return {
-    http, processor, signal, store: memoryStore(), stats: new RunStats(), origins: REAL_ORIGINS, policy: DEFAULT_RETRY_POLICY,
-    clock: systemClock, random: Math.random, hostFor: hostRegistry({ adaptive: false, maxConcurrency: 4 }, systemClock).hostFor,
+    http,
+    processor,
+    signal,
+    store: memoryStore(),
+    stats: new RunStats(),
+    origins: REAL_ORIGINS,
+    policy: DEFAULT_RETRY_POLICY,
+    clock: systemClock,
+    random: Math.random,
+    hostFor: hostRegistry({ adaptive: false, maxConcurrency: 4 }, systemClock).hostFor,
   };
 }
 
@@ -44,7 +52,17 @@ describe('runPipeline streams its plan', () => {
       }
     }
     const ac = new AbortController();
-    const ctx = context({ get: async (url, o) => { if (ctx.stats.totalFinished() >= 1000) ac.abort(new Error('enough')); return notFound.get(url, o); }, close: async () => {} }, unused, ac.signal);
+    const ctx = context(
+      {
+        get: async (url, o) => {
+          if (ctx.stats.totalFinished() >= 1000) ac.abort(new Error('enough'));
+          return notFound.get(url, o);
+        },
+        close: async () => {},
+      },
+      unused,
+      ac.signal,
+    );
     await runPipeline(plan(), ctx, { lanes: 8, skipExisting: false, withBids: false });
     expect(ctx.stats.total('missing')).toBeGreaterThanOrEqual(1000);
     expect(pulled).toBeLessThanOrEqual(1000 + 8 + 1);
@@ -85,7 +103,10 @@ describe('runPipeline and the abort signal', () => {
     const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
     process.on('warning', onWarning);
     try {
-      const ctx = { ...context(notFound, unused, new AbortController().signal), hostFor: hostRegistry({ adaptive: false, maxConcurrency: 1 }, systemClock).hostFor };
+      const ctx = {
+        ...context(notFound, unused, new AbortController().signal),
+        hostFor: hostRegistry({ adaptive: false, maxConcurrency: 1 }, systemClock).hostFor,
+      };
       const items: WorkItem[] = Array.from({ length: 200 }, (_, i) => ({ source: 'maxsold', id: String(i + 1), dt: '2026-11-26' }));
       await runPipeline(items, ctx, { lanes: 50, skipExisting: false, withBids: false });
       await new Promise((r) => setImmediate(r));
@@ -98,11 +119,20 @@ describe('runPipeline and the abort signal', () => {
 
   it('an abort of the run reaches every lane: no item is taken after it', async () => {
     const ac = new AbortController();
-    const ctx = context({ get: async (url, o) => { if (ctx.stats.requests >= 20) ac.abort(new Error('stop')); return notFound.get(url, o); }, close: async () => {} }, unused, ac.signal);
+    const ctx = context(
+      {
+        get: async (url, o) => {
+          if (ctx.stats.requests >= 20) ac.abort(new Error('stop'));
+          return notFound.get(url, o);
+        },
+        close: async () => {},
+      },
+      unused,
+      ac.signal,
+    );
     const items: WorkItem[] = Array.from({ length: 500 }, (_, i) => ({ source: 'maxsold', id: String(i + 1), dt: '2026-11-26' }));
     await runPipeline(items, ctx, { lanes: 10, skipExisting: false, withBids: false });
     expect(ctx.stats.requests).toBeLessThanOrEqual(20 + 10);
     expect(ctx.stats.stopReason).toBe('stop');
   });
 });
-

@@ -13,7 +13,10 @@ const files = (readdirSync(CORE, { recursive: true }) as string[]).filter((f) =>
  * dependencies of their own, where writing our own would be worse than depending on them.
  */
 const PURE_LIBRARIES: Record<string, { file: string; reason: string }> = {
-  entities: { file: 'html-entities.ts', reason: 'HTML5 character references: 2,125 names and the numeric rules, kept up by a maintained package' },
+  entities: {
+    file: 'html-entities.ts',
+    reason: 'HTML5 character references: 2,125 names and the numeric rules, kept up by a maintained package',
+  },
 };
 
 describe('core/ stays pure', () => {
@@ -27,7 +30,9 @@ describe('core/ stays pure', () => {
   });
 
   it.each(Object.keys(PURE_LIBRARIES))('%s, allowed in core/, has no dependencies of its own', (name) => {
-    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(`../../node_modules/${name}/package.json`, import.meta.url)), 'utf8')) as { dependencies?: object };
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(`../../node_modules/${name}/package.json`, import.meta.url)), 'utf8')) as {
+      dependencies?: object;
+    };
     expect(Object.keys(pkg.dependencies ?? {})).toEqual([]);
   });
 
@@ -37,8 +42,12 @@ describe('core/ stays pure', () => {
 
   /** The ports' real implementations: the only files that may touch the system's clock, timers or chance. */
   const PORTS = new Set(['clock.ts', 'random.ts']);
-  it.each(files.filter((f) => !PORTS.has(relative(CORE, f))).map((f) => [relative(CORE, f), f]))('%s reads time, sets timers and draws random numbers only through the Clock and Random ports', (_name, file) => {
-    const ambient = /\b(setTimeout|clearTimeout|setInterval|clearInterval|setImmediate|queueMicrotask|Date\.now|performance\.now|Math\.random|hrtime)\b|new Date\(\)/g;
-    expect(readFileSync(file, 'utf8').match(ambient) ?? []).toEqual([]);
-  });
+  it.each(files.filter((f) => !PORTS.has(relative(CORE, f))).map((f) => [relative(CORE, f), f]))(
+    '%s reads time, sets timers and draws random numbers only through the Clock and Random ports',
+    (_name, file) => {
+      const ambient =
+        /\b(setTimeout|clearTimeout|setInterval|clearInterval|setImmediate|queueMicrotask|Date\.now|performance\.now|Math\.random|hrtime)\b|new Date\(\)/g;
+      expect(readFileSync(file, 'utf8').match(ambient) ?? []).toEqual([]);
+    },
+  );
 });

@@ -21,7 +21,9 @@ describe('RetryBudget in time', () => {
     await clock.advance(599_999);
     expect(verdict.settled).toBe(false);
     await clock.advance(1);
-    expect(verdict.why).toBe('gave up: no item settled for 10 min while the server only throttled or failed (429/503 × 3, connection_refused × 1)');
+    expect(verdict.why).toBe(
+      'gave up: no item settled for 10 min while the server only throttled or failed (429/503 × 3, connection_refused × 1)',
+    );
   });
 
   it('progress starts the time afresh', async () => {
@@ -54,7 +56,9 @@ describe('RetryBudget in count', () => {
     expect(budget.exhausted(stats)).toBeUndefined();
     stats.retries = 76;
     stats.throttled = 25;
-    expect(budget.exhausted(stats)).toBe('retry budget spent: 101 of 150 requests were retries (over 50%); is the server down? (429/503 × 25)');
+    expect(budget.exhausted(stats)).toBe(
+      'retry budget spent: 101 of 150 requests were retries (over 50%); is the server down? (429/503 × 25)',
+    );
   });
 
   it('stops past an absolute cap when one is set', () => {

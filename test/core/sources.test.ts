@@ -11,7 +11,10 @@ const FETCHED_AT = Date.parse('2026-01-02T18:19:14Z');
 
 function interpret(item: WorkItem, text: string, contentType = 'application/json'): Interpretation {
   return interpretResponse(item, firstRequest(item, REAL_ORIGINS), text, REAL_ORIGINS, {
-    contentType, sourceKey: rawKey(item), fetchedAt: FETCHED_AT, normalise: true,
+    contentType,
+    sourceKey: rawKey(item),
+    fetchedAt: FETCHED_AT,
+    normalise: true,
   });
 }
 
@@ -72,7 +75,14 @@ describe('MaxSold fixtures', () => {
     expect(r.tables.maxsold_items).toBeUndefined();
     const bids = r.tables.maxsold_bids!;
     expect(bids).toHaveLength(34);
-    expect(bids[0]).toMatchObject({ auction_id: 104375, item_id: 7561262, position: 0, amount: 200, is_proxy: false, bid_at: Date.parse('2026-01-02T02:56:10Z') });
+    expect(bids[0]).toMatchObject({
+      auction_id: 104375,
+      item_id: 7561262,
+      position: 0,
+      amount: 200,
+      is_proxy: false,
+      bid_at: Date.parse('2026-01-02T02:56:10Z'),
+    });
     expect(bids.filter((b) => b.is_proxy)).toHaveLength(13);
   });
 
@@ -133,10 +143,18 @@ describe('VIA fixtures', () => {
     const stops = r.tables.via_train_stops!;
     expect(stops.some((s) => s.eta === '&mdash;' || s.eta === '')).toBe(false);
     const raw = JSON.parse(fixtureText('via/alldata-20260703T0434.json')) as Record<string, { times: Array<Record<string, unknown>> }>;
-    const fallback = Object.values(raw).flatMap((t) => t.times).filter((s) => s.estimated === '&mdash;' && ((s.arrival as Record<string, unknown>)?.estimated || (s.departure as Record<string, unknown>)?.estimated));
+    const fallback = Object.values(raw)
+      .flatMap((t) => t.times)
+      .filter(
+        (s) =>
+          s.estimated === '&mdash;' &&
+          ((s.arrival as Record<string, unknown>)?.estimated || (s.departure as Record<string, unknown>)?.estimated),
+      );
     expect(fallback).toHaveLength(276);
     const withEstimate = stops.filter((s) => s.estimated_at !== null).length;
-    const topLevel = Object.values(raw).flatMap((t) => t.times).filter((s) => s.estimated !== '&mdash;').length;
+    const topLevel = Object.values(raw)
+      .flatMap((t) => t.times)
+      .filter((s) => s.estimated !== '&mdash;').length;
     expect(withEstimate).toBe(topLevel + 276);
   });
 
@@ -219,6 +237,8 @@ describe('field readers', () => {
   it('must name exactly the columns a table reads from API fields', () => {
     expect(Object.keys(fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount', 'is_proxy']))).toHaveLength(3);
     expect(() => fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount'])).toThrow(/not read: \[is_proxy\]/);
-    expect(() => fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount', 'is_proxy', 'position'])).toThrow(/not field columns: \[position\]/);
+    expect(() => fieldReaders(TABLES.maxsold_bids, ['bid_at', 'amount', 'is_proxy', 'position'])).toThrow(
+      /not field columns: \[position\]/,
+    );
   });
 });

@@ -11,13 +11,31 @@ import { describe, expect, it } from 'vitest';
  * `cdk.out/…`) are not taken for one; a bare `*.ts` or `*.js` name is a file at the root.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DOCS = ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const IGNORED = new Set(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n').map((l) => l.trim().replace(/\/$/, '')).filter(Boolean));
-const TOP_FOLDERS = new Set(readdirSync(ROOT, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== '.git' && !IGNORED.has(e.name)).map((e) => e.name));
+const DOCS = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+const IGNORED = new Set(
+  readFileSync(join(ROOT, '.gitignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim().replace(/\/$/, ''))
+    .filter(Boolean),
+);
+const TOP_FOLDERS = new Set(
+  readdirSync(ROOT, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== '.git' && !IGNORED.has(e.name))
+    .map((e) => e.name),
+);
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {
-  return heading.toLowerCase().replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 function anchorsOf(markdown: string): Set<string> {
@@ -58,7 +76,13 @@ function pathExists(path: string): boolean {
     if (/[<…{]/.test(segment)) return candidates.some((c) => statSync(c).isDirectory());
     if (segment.includes('*')) {
       const pattern = new RegExp(`^${segment.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-      candidates = candidates.filter((c) => statSync(c).isDirectory()).flatMap((c) => readdirSync(c).filter((n) => pattern.test(n)).map((n) => join(c, n)));
+      candidates = candidates
+        .filter((c) => statSync(c).isDirectory())
+        .flatMap((c) =>
+          readdirSync(c)
+            .filter((n) => pattern.test(n))
+            .map((n) => join(c, n)),
+        );
     } else {
       candidates = candidates.map((c) => join(c, segment)).filter((c) => existsSync(c));
     }
@@ -83,7 +107,9 @@ function brokenLinks(doc: string, markdown: string): string[] {
 }
 
 function missingPaths(markdown: string): string[] {
-  return codeWords(markdown).map(repositoryPath).filter((p): p is string => p !== undefined && !pathExists(p));
+  return codeWords(markdown)
+    .map(repositoryPath)
+    .filter((p): p is string => p !== undefined && !pathExists(p));
 }
 
 const text = Object.fromEntries(DOCS.map((doc) => [doc, readFileSync(join(ROOT, doc), 'utf8')]));
@@ -110,8 +136,15 @@ describe('the docs name only what the repository holds', () => {
 
   it('finds a missing file, a missing anchor and a missing path', () => {
     const doc = 'docs/example.md';
-    expect(brokenLinks(doc, '[a](../README.md) [b](nowhere.md) [c](aws.md#no-such-heading) [d](aws.md#the-semaphore)')).toEqual(['nowhere.md', 'aws.md#no-such-heading']);
-    expect(missingPaths('`core/limiter.ts` `core/nope.ts` `functions/*.ts` `functions/*.py` `raw/source=via/…` `test/<layer>/` `vitest.config.ts` `jest.config.js`')).toEqual(['core/nope.ts', 'functions/*.py', 'jest.config.js']);
+    expect(brokenLinks(doc, '[a](../README.md) [b](nowhere.md) [c](aws.md#no-such-heading) [d](aws.md#the-semaphore)')).toEqual([
+      'nowhere.md',
+      'aws.md#no-such-heading',
+    ]);
+    expect(
+      missingPaths(
+        '`core/limiter.ts` `core/nope.ts` `functions/*.ts` `functions/*.py` `raw/source=via/…` `test/<layer>/` `vitest.config.ts` `jest.config.js`',
+      ),
+    ).toEqual(['core/nope.ts', 'functions/*.py', 'jest.config.js']);
   });
 });
 

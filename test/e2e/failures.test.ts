@@ -15,8 +15,17 @@ describe('a dead server', () => {
     const { dir, cleanup } = tempDir('dead-');
     try {
       const report = await scrape({
-        command: 'dead', plan: planAuctions([{ from: 100000, to: 100999 }], '2026-11-26'), out: dir, baseUrl: sim.url,
-        concurrency: 8, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: true, policy: FAST,
+        command: 'dead',
+        plan: planAuctions([{ from: 100000, to: 100999 }], '2026-11-26'),
+        out: dir,
+        baseUrl: sim.url,
+        concurrency: 8,
+        workers: 0,
+        skipExisting: true,
+        withBids: false,
+        quiet: true,
+        writeReport: true,
+        policy: FAST,
       });
       expect(report.complete).toBe(false);
       expect(report.stopReason).toMatch(/retry budget spent: \d+ of \d+ requests were retries/);
@@ -36,8 +45,18 @@ describe('a dead server', () => {
     const { dir, cleanup } = tempDir('cap-');
     try {
       const report = await scrape({
-        command: 'cap', plan: planAuctions([{ from: 100000, to: 100199 }], '2026-11-26'), out: dir, baseUrl: sim.url,
-        concurrency: 4, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: false, policy: FAST, maxRetries: 10,
+        command: 'cap',
+        plan: planAuctions([{ from: 100000, to: 100199 }], '2026-11-26'),
+        out: dir,
+        baseUrl: sim.url,
+        concurrency: 4,
+        workers: 0,
+        skipExisting: true,
+        withBids: false,
+        quiet: true,
+        writeReport: false,
+        policy: FAST,
+        maxRetries: 10,
       });
       expect(report.stopReason).toMatch(/the cap is 10/);
       expect(report.retries).toBeLessThanOrEqual(11 + 4);
@@ -65,8 +84,16 @@ describe('disk and configuration errors', () => {
       mkdirSync(tmp, { recursive: true });
       for (let i = 0; i < 64; i++) symlinkSync('/dev/full', join(tmp, String(i)));
       const report = await scrape({
-        command: 'full', plan: planAuctions([{ from: 100000, to: 100009 }], '2026-11-26'), out: dir, baseUrl: sim.url,
-        concurrency: 2, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: true,
+        command: 'full',
+        plan: planAuctions([{ from: 100000, to: 100009 }], '2026-11-26'),
+        out: dir,
+        baseUrl: sim.url,
+        concurrency: 2,
+        workers: 0,
+        skipExisting: true,
+        withBids: false,
+        quiet: true,
+        writeReport: true,
       });
       expect(report.complete).toBe(false);
       expect(report.stopReason).toMatch(/the disk is full \(ENOSPC\)/);

@@ -12,7 +12,9 @@ const COUNT = 30;
 /** Auction ids stored under a prefix (raw/ or quarantine/). */
 function idsUnder(dir: string): string[] {
   try {
-    return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.json.gz')).map((f) => /auction=(\d+)/.exec(f)?.[1] ?? f);
+    return (readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.json.gz'))
+      .map((f) => /auction=(\d+)/.exec(f)?.[1] ?? f);
   } catch {
     return [];
   }
@@ -30,8 +32,16 @@ describe.each([1, 10, 50])('fault matrix at concurrency %i', (concurrency) => {
     const { dir, cleanup } = tempDir('matrix-');
     try {
       const report = await scrape({
-        command: 'matrix', plan: planAuctions([{ from: FIRST, to: FIRST + COUNT - 1 }], '2026-11-26'), out: dir, baseUrl: sim.url,
-        concurrency, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: false,
+        command: 'matrix',
+        plan: planAuctions([{ from: FIRST, to: FIRST + COUNT - 1 }], '2026-11-26'),
+        out: dir,
+        baseUrl: sim.url,
+        concurrency,
+        workers: 0,
+        skipExisting: true,
+        withBids: false,
+        quiet: true,
+        writeReport: false,
         policy: { baseDelayMs: 2, maxDelayMs: 20 },
       });
       const s = sim.stats();

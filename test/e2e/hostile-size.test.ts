@@ -7,7 +7,16 @@ import { planAuctions } from '../../core/planner.js';
 import { scrape } from '../../cli/scrape.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/data-dir.js';
-import { auctionFor, auctionId, head, JSON_TYPE, respond, startHostileServer, streamFiller, streamGzipBomb } from '../helpers/hostile-server.js';
+import {
+  auctionFor,
+  auctionId,
+  head,
+  JSON_TYPE,
+  respond,
+  startHostileServer,
+  streamFiller,
+  streamGzipBomb,
+} from '../helpers/hostile-server.js';
 
 const MiB = 1024 * 1024;
 const GZIP_JSON = { ...JSON_TYPE, 'content-encoding': 'gzip' };
@@ -21,10 +30,19 @@ describe('a body past the size limits', () => {
       socket.end();
     });
     const { dir, cleanup } = tempDir('bomb-');
-    const run = () => scrape({
-      command: 'bomb', plan: planAuctions([{ from: 1, to: 3 }], '2026-11-26'), out: dir, baseUrl: server.url,
-      concurrency: 2, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: false,
-    });
+    const run = () =>
+      scrape({
+        command: 'bomb',
+        plan: planAuctions([{ from: 1, to: 3 }], '2026-11-26'),
+        out: dir,
+        baseUrl: server.url,
+        concurrency: 2,
+        workers: 0,
+        skipExisting: true,
+        withBids: false,
+        quiet: true,
+        writeReport: false,
+      });
     try {
       const first = await run();
       expect(first.complete).toBe(true);

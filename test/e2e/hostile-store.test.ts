@@ -17,10 +17,19 @@ describe('what a server sends cannot make the data directory lose track', () => 
     const etag = `W/"${'\xe9'.repeat(3000)}"`;
     const server = await startHostileServer((socket, req) => respond(socket, 200, { ...JSON_TYPE, etag }, auctionFor(req.path)));
     const { dir, cleanup } = tempDir('etag-');
-    const run = () => scrape({
-      command: 'etag', plan: planAuctions([{ from: 7, to: 7 }], '2026-11-26'), out: dir, baseUrl: server.url,
-      concurrency: 1, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: false,
-    });
+    const run = () =>
+      scrape({
+        command: 'etag',
+        plan: planAuctions([{ from: 7, to: 7 }], '2026-11-26'),
+        out: dir,
+        baseUrl: server.url,
+        concurrency: 1,
+        workers: 0,
+        skipExisting: true,
+        withBids: false,
+        quiet: true,
+        writeReport: false,
+      });
     try {
       const first = await run();
       expect(first.outcomes.fetched).toBe(1);
@@ -50,7 +59,11 @@ describe('what a server sends cannot make the data directory lose track', () => 
       expect(second, 'the second run did not stop').toBeDefined();
       expect(second!.code).toBe(1);
       expect(second!.stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(new RegExp(`^scraper: the data directory ${dir} is in use by another run \\(pid ${first.child.pid} on [^:]+: "run maxsold", since [-0-9T:.Z]+\\); if that run is gone, delete ${dir}/\\.lock$`)),
+        expect.stringMatching(
+          new RegExp(
+            `^scraper: the data directory ${dir} is in use by another run \\(pid ${first.child.pid} on [^:]+: "run maxsold", since [-0-9T:.Z]+\\); if that run is gone, delete ${dir}/\\.lock$`,
+          ),
+        ),
       ]);
       const done = await first.done;
       expect(done.code, done.stderr).toBe(0);
@@ -72,10 +85,27 @@ describe('a read-only file system', () => {
     try {
       const mount = join(dir, 'ro');
       mkdirSync(mount);
-      const cli = [process.execPath, '--import', 'tsx', 'cli/main.ts', 'run', 'maxsold', '--ids', '1-3', '--base-url', 'http://127.0.0.1:9'];
-      const r = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$0" && exec "$@"', mount, ...cli, '--out', join(mount, 'data')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const cli = [
+        process.execPath,
+        '--import',
+        'tsx',
+        'cli/main.ts',
+        'run',
+        'maxsold',
+        '--ids',
+        '1-3',
+        '--base-url',
+        'http://127.0.0.1:9',
+      ];
+      const r = spawnSync(
+        'unshare',
+        ['-rm', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$0" && exec "$@"', mount, ...cli, '--out', join(mount, 'data')],
+        { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+      );
       expect(r.status).toBe(1);
-      expect(r.stderr.trim().split('\n')).toEqual([`scraper: cannot write to the data directory ${join(mount, 'data')}: the file system is read-only (EROFS)`]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `scraper: cannot write to the data directory ${join(mount, 'data')}: the file system is read-only (EROFS)`,
+      ]);
     } finally {
       cleanup();
     }

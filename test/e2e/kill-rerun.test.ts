@@ -15,7 +15,21 @@ let whole: { dir: string; cleanup: () => void };
 let expected: { raw: Record<string, string>; tables: Record<string, string[]> };
 const dirs: (() => void)[] = [];
 
-const args = (out: string, concurrency = 4) => ['run', 'maxsold', '--ids', '100000-100079', '--base-url', sim.url, '--out', out, '--concurrency', String(concurrency), '--workers', '1', '--quiet'];
+const args = (out: string, concurrency = 4) => [
+  'run',
+  'maxsold',
+  '--ids',
+  '100000-100079',
+  '--base-url',
+  sim.url,
+  '--out',
+  out,
+  '--concurrency',
+  String(concurrency),
+  '--workers',
+  '1',
+  '--quiet',
+];
 
 beforeAll(async () => {
   sim = await startSimulator({ latencyMs: 25, jitterMs: 10, faults: { notFound: 0.05, serverError: 0.05, truncated: 0.03 } });
@@ -63,12 +77,12 @@ function files(out: string, under: string, suffix: string): string[] {
 /** A small seeded generator: the kill points differ per seed and repeat per run. */
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
 // The seeds run at once: each waits mostly on the server's latency and the retries' backoff.
 describe('kill -9 at a random moment, then the same command again', () => {
-  it.concurrent.for([1, 2, 3])('seed %i: the raw store and the tables equal an uninterrupted run\'s', async (seed, { expect }) => {
+  it.concurrent.for([1, 2, 3])("seed %i: the raw store and the tables equal an uninterrupted run's", async (seed, { expect }) => {
     const killed = tempDir('killed-');
     dirs.push(killed.cleanup);
     const target = 5 + Math.floor(seeded(seed)() * 60);

@@ -37,8 +37,17 @@ function ids(from: number, to: number) {
 
 async function run(sim: RunningSimulator, out: string, o: Partial<ScrapeOptions> & Pick<ScrapeOptions, 'plan'>): Promise<RunReport> {
   return scrape({
-    command: 'test', out, baseUrl: sim.url, concurrency: 8, workers: 0, skipExisting: true, withBids: false, quiet: true, writeReport: true,
-    policy: FAST, ...o,
+    command: 'test',
+    out,
+    baseUrl: sim.url,
+    concurrency: 8,
+    workers: 0,
+    skipExisting: true,
+    withBids: false,
+    quiet: true,
+    writeReport: true,
+    policy: FAST,
+    ...o,
   });
 }
 
@@ -72,7 +81,9 @@ describe('a scrape against the simulator', () => {
     // The metadata travels in the gzip header: one file per raw object.
     expect(filesUnder(join(out, 'raw')).filter((f) => f.endsWith('.meta.json'))).toEqual([]);
     const meta = (await new FsObjectStore(out).head(`raw/${raw[0]}`))!;
-    expect(Object.keys(meta).sort()).toEqual(['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'url', 'work-item'].sort());
+    expect(Object.keys(meta).sort()).toEqual(
+      ['attempts', 'etag', 'fetched-at', 'last-modified', 'sha256', 'size', 'status', 'url', 'work-item'].sort(),
+    );
     const body = JSON.parse(gunzipSync(readFileSync(join(out, 'raw', raw[0]!))).toString('utf8'));
     expect(body.status).toBe('success');
     expect(existsSync(join(out, 'report.json')) && existsSync(join(out, 'report.md'))).toBe(true);
@@ -151,15 +162,23 @@ describe('a scrape against the simulator', () => {
     const later = await run(sim, out, { plan: planViaPolls(systemClock, { everyMs: 1000, forMs: 0 }) });
     expect(later.outcomes).toMatchObject({ fetched: 1 });
     expect(await count(out, 'SELECT count(DISTINCT snapshot_at) FROM via_trains')).toBe(2);
-    expect(await count(out, 'SELECT count(*) FROM via_train_stops WHERE stop_index = 0')).toBe(await count(out, 'SELECT count(*) FROM via_trains'));
+    expect(await count(out, 'SELECT count(*) FROM via_train_stops WHERE stop_index = 0')).toBe(
+      await count(out, 'SELECT count(*) FROM via_trains'),
+    );
   });
 });
 
 describe('every injected fault ends in its defined outcome', () => {
   const base = 200000;
   const forced = {
-    [base + 0]: 'notFound', [base + 1]: 'empty', [base + 2]: 'schema',
-    [base + 3]: 'serverError', [base + 4]: 'reset', [base + 5]: 'truncated', [base + 6]: 'html', [base + 7]: 'slow',
+    [base + 0]: 'notFound',
+    [base + 1]: 'empty',
+    [base + 2]: 'schema',
+    [base + 3]: 'serverError',
+    [base + 4]: 'reset',
+    [base + 5]: 'truncated',
+    [base + 6]: 'html',
+    [base + 7]: 'slow',
   } as const;
   let sim: RunningSimulator;
   let out: string;
@@ -170,8 +189,16 @@ describe('every injected fault ends in its defined outcome', () => {
     sim = await startSimulator({ forced, forcedTimes: 2, slowMs: 100 });
     ({ dir: out, cleanup } = tempDir('faults-'));
     report = await scrape({
-      command: 'faults', plan: planAuctions([{ from: base, to: base + 9 }], DT), out, baseUrl: sim.url, concurrency: 4, workers: 0,
-      skipExisting: true, withBids: false, quiet: true, policy: { ...FAST, maxAttempts: 4 },
+      command: 'faults',
+      plan: planAuctions([{ from: base, to: base + 9 }], DT),
+      out,
+      baseUrl: sim.url,
+      concurrency: 4,
+      workers: 0,
+      skipExisting: true,
+      withBids: false,
+      quiet: true,
+      policy: { ...FAST, maxAttempts: 4 },
     });
   });
   afterAll(async () => {
@@ -202,7 +229,9 @@ describe('every injected fault ends in its defined outcome', () => {
     expect(sim.stats().requestsPerId[String(base + offset)]).toBeGreaterThanOrEqual(offset === 7 ? 1 : 3);
   });
   it('the report names the reasons it saw', () => {
-    expect(Object.keys(report.failureReasons)).toEqual(expect.arrayContaining(['http_404', 'http_500', 'connection_reset', 'truncated_json', 'html_body']));
+    expect(Object.keys(report.failureReasons)).toEqual(
+      expect.arrayContaining(['http_404', 'http_500', 'connection_reset', 'truncated_json', 'html_body']),
+    );
   });
 });
 
@@ -231,7 +260,10 @@ describe('rerun', () => {
     // The two new auctions: their raw objects and one table file per table each, named after them.
     expect(added.filter((f) => f.startsWith('raw/'))).toEqual(stored().filter((f) => /raw\/.*10001[01]/.test(f)));
     expect(added.filter((f) => f.startsWith('tables/'))).toEqual(
-      ['maxsold_auctions', 'maxsold_items'].flatMap((t) => [`tables/${t}/dt=${DT}/maxsold-100010.parquet`, `tables/${t}/dt=${DT}/maxsold-100011.parquet`]),
+      ['maxsold_auctions', 'maxsold_items'].flatMap((t) => [
+        `tables/${t}/dt=${DT}/maxsold-100010.parquet`,
+        `tables/${t}/dt=${DT}/maxsold-100011.parquet`,
+      ]),
     );
     const refetch = await run(sim, out, { plan: ids(100000, 100011), skipExisting: false });
     expect(refetch.outcomes).toMatchObject({ unchanged: 12, fetched: 0 });

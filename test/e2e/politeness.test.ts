@@ -16,10 +16,33 @@ import { tempDir } from '../helpers/data-dir.js';
 // serving them costs the client no CPU.
 describe.each(['auto', '10'] as const)('250 ids against a server limited to 20 req/s, concurrency %s', (concurrency) => {
   it('stores all 250, never breaks a Retry-After, and keeps 429s past the first burst under 5% of requests', async () => {
-    const sim = await startSimulatorProcess(['--rate', '20/s', '--latency', '50', '--jitter', '10', '--retry-after-grace', '25', '--pregenerate', '100000-100249']);
+    const sim = await startSimulatorProcess([
+      '--rate',
+      '20/s',
+      '--latency',
+      '50',
+      '--jitter',
+      '10',
+      '--retry-after-grace',
+      '25',
+      '--pregenerate',
+      '100000-100249',
+    ]);
     const { dir, cleanup } = tempDir('polite-');
     try {
-      const run = await runCli(['run', 'maxsold', '--ids', '100000-100249', '--base-url', sim.url, '--concurrency', concurrency, '--out', dir, '--quiet']);
+      const run = await runCli([
+        'run',
+        'maxsold',
+        '--ids',
+        '100000-100249',
+        '--base-url',
+        sim.url,
+        '--concurrency',
+        concurrency,
+        '--out',
+        dir,
+        '--quiet',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
       const s = await sim.stats();

@@ -26,10 +26,12 @@ describe('virtual time', () => {
     const vt = new VirtualTime(Date.parse('2026-11-23T00:00:00Z'));
     const due = vt.now() + 3_600_000;
     let firedAt = 0;
-    const fired = new Promise<void>((resolve) => vt.setTimeout(() => {
-      firedAt = vt.now();
-      resolve();
-    }, 3_600_000));
+    const fired = new Promise<void>((resolve) =>
+      vt.setTimeout(() => {
+        firedAt = vt.now();
+        resolve();
+      }, 3_600_000),
+    );
     vt.skipIdleTime({ idle: () => true, activity: () => 0 });
     await fired;
     vt.stopSkipping();

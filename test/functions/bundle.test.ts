@@ -36,8 +36,16 @@ function runBundle(event: unknown): Promise<{ code: number | null; stdout: strin
     const child = spawn(process.execPath, ['run.mjs', JSON.stringify(event)], {
       cwd: dir,
       env: {
-        PATH: process.env.PATH, BUCKET_NAME: aws.bucket, AWS_ENDPOINT_URL_S3: aws.endpoint, QUEUE_URL: aws.queueUrl, AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR',
+        PATH: process.env.PATH,
+        BUCKET_NAME: aws.bucket,
+        AWS_ENDPOINT_URL_S3: aws.endpoint,
+        QUEUE_URL: aws.queueUrl,
+        AWS_ENDPOINT_URL_SQS: aws.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -50,10 +58,18 @@ function runBundle(event: unknown): Promise<{ code: number | null; stdout: strin
 }
 
 const key = 'raw/source=maxsold/dt=2026-01-02/auction=104375.json.gz';
-const s3Event = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'scraper-test' }, object: { key: encodeURIComponent(key).replaceAll('%2F', '/') } } }] };
+const s3Event = {
+  Records: [
+    {
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'scraper-test' }, object: { key: encodeURIComponent(key).replaceAll('%2F', '/') } },
+    },
+  ],
+};
 
 describe('the normaliser as esbuild bundles it for Lambda', () => {
-  it('fails to start without parquet-wasm\'s .wasm beside it (so it is not read from node_modules)', async () => {
+  it("fails to start without parquet-wasm's .wasm beside it (so it is not read from node_modules)", async () => {
     const r = await runBundle(s3Event);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/parquet_wasm_bg\.wasm/);
@@ -63,7 +79,10 @@ describe('the normaliser as esbuild bundles it for Lambda', () => {
     copyFileSync(join(PROJECT_ROOT, PARQUET_WASM_FILE), join(dir, 'parquet_wasm_bg.wasm'));
     const { S3ObjectStore } = await import('../../adapters/s3-store.js');
     const store = new S3ObjectStore(aws.s3, aws.bucket);
-    await store.put(key, gzipSync(fixtureBytes('maxsold/auction-104375.json')), { 'fetched-at': '2026-01-02T18:19:14.000Z', url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=104375&limit=1000' });
+    await store.put(key, gzipSync(fixtureBytes('maxsold/auction-104375.json')), {
+      'fetched-at': '2026-01-02T18:19:14.000Z',
+      url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=104375&limit=1000',
+    });
     const r = await runBundle(s3Event);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ [key]: 'fetched' });

@@ -27,16 +27,21 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-const record = (id: number) => ({ MessageId: `m-${id}`, ReceiptHandle: `r-${id}`, Body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-11-26' }) });
-const handlerWith = (logger: Logger, deadlineMarginMs?: number) => createFetchHandler({
-  fetch: lambdaFetchContext(http, store, { concurrency: 4, baseUrl: sim.url }),
-  store,
-  visibility: { delay: vi.fn(async () => {}) },
-  maxReceiveCount: 8,
-  deadlineMarginMs,
-  logger,
-  metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+const record = (id: number) => ({
+  MessageId: `m-${id}`,
+  ReceiptHandle: `r-${id}`,
+  Body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-11-26' }),
 });
+const handlerWith = (logger: Logger, deadlineMarginMs?: number) =>
+  createFetchHandler({
+    fetch: lambdaFetchContext(http, store, { concurrency: 4, baseUrl: sim.url }),
+    store,
+    visibility: { delay: vi.fn(async () => {}) },
+    maxReceiveCount: 8,
+    deadlineMarginMs,
+    logger,
+    metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+  });
 
 describe('fetch handler, a batch at a time', () => {
   it('at the deadline reports only the unfinished messages as failed; what finished is done', async () => {
@@ -60,7 +65,10 @@ describe('fetch handler, a batch at a time', () => {
       write.mockRestore();
     }
     const permanent = lines.filter((l) => l.message === 'permanent outcome, not retried');
-    expect(permanent.map((l) => [l.item, l.messageId]).sort()).toEqual([['maxsold 100001', 'm-100001'], ['maxsold 100003', 'm-100003']]);
+    expect(permanent.map((l) => [l.item, l.messageId]).sort()).toEqual([
+      ['maxsold 100001', 'm-100001'],
+      ['maxsold 100003', 'm-100003'],
+    ]);
     // Nothing per record leaks into the batch's own line.
     expect(lines.find((l) => l.message === 'batch done')).not.toHaveProperty('item');
   });

@@ -32,7 +32,8 @@ beforeAll(async () => {
     if (id === 3) {
       if (req.headers['if-none-match'] === '"v1"') respond(socket, 304, { etag: '"v1"' });
       else respond(socket, 200, { ...JSON_TYPE, etag: '"v1"' }, auctionFor(req.path));
-    } else if (id === 1) respond(socket, 200, { ...JSON_TYPE, etag: LONG_ETAG, 'last-modified': 'Thu, 26 Nov 2026 10:00:00 GMT' }, auctionFor(req.path));
+    } else if (id === 1)
+      respond(socket, 200, { ...JSON_TYPE, etag: LONG_ETAG, 'last-modified': 'Thu, 26 Nov 2026 10:00:00 GMT' }, auctionFor(req.path));
     else respond(socket, 200, JSON_TYPE, `{"auction":{"id":${id},"title":"${'x'.repeat(LIMIT)}"},"items":[]}`);
   });
 });
@@ -42,21 +43,29 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-const record = (id: number, receives: number, final?: true) => ({ MessageId: `m-${id}`, ReceiptHandle: `r-${id}`, Body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-11-26', final }), Attributes: { ApproximateReceiveCount: String(receives) } });
-const handler = () => createFetchHandler({
-  fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: server.url }),
-  store,
-  visibility,
-  maxReceiveCount: 5,
-  logger: new Logger({ logLevel: 'SILENT' }),
-  metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+const record = (id: number, receives: number, final?: true) => ({
+  MessageId: `m-${id}`,
+  ReceiptHandle: `r-${id}`,
+  Body: JSON.stringify({ source: 'maxsold', id: String(id), dt: '2026-11-26', final }),
+  Attributes: { ApproximateReceiveCount: String(receives) },
 });
+const handler = () =>
+  createFetchHandler({
+    fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: server.url }),
+    store,
+    visibility,
+    maxReceiveCount: 5,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+  });
 
 describe('fetch handler, responses S3 could not store as they came', () => {
   it('a validator S3 metadata cannot hold is left out and named; the body is stored on the first delivery', async () => {
     const res = await handler()(sqsEvent([record(1, 1)]), lambdaContext());
     expect(res.batchItemFailures).toEqual([]);
-    const head = await aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: 'raw/source=maxsold/dt=2026-11-26/auction=1.json.gz' }));
+    const head = await aws.s3.send(
+      new HeadObjectCommand({ Bucket: aws.bucket, Key: 'raw/source=maxsold/dt=2026-11-26/auction=1.json.gz' }),
+    );
     const metadata = head.Metadata ?? {};
     expect(metadata.dropped).toBe('etag');
     expect(metadata.etag).toBeUndefined();

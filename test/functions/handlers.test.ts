@@ -50,7 +50,13 @@ afterAll(async () => {
 });
 
 const fetchHandler = (maxReceiveCount = 8, visibility = queue) =>
-  createFetchHandler({ fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: sim.url }), store, visibility, maxReceiveCount, ...quiet() });
+  createFetchHandler({
+    fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: sim.url }),
+    store,
+    visibility,
+    maxReceiveCount,
+    ...quiet(),
+  });
 
 describe('dispatch handler (events/schedule-*.json)', () => {
   it('sends the next window of MaxSold ids in batches and records the cursor', async () => {
@@ -101,13 +107,25 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     const raw = await aws.object('raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz');
     expect(raw.metadata).toMatchObject({ status: '200', attempts: '1' });
     expect(raw.metadata.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(await aws.keys('raw/source=maxsold/dt=2026-11-26/auction=10000')).toEqual(['raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz']);
+    expect(await aws.keys('raw/source=maxsold/dt=2026-11-26/auction=10000')).toEqual([
+      'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz',
+    ]);
   });
 
   it('on the last delivery keeps a poison body as raw (the normaliser quarantines it) and lets a transient one go to the DLQ', async () => {
     const records = sqsEvent([
-      { MessageId: 'm-500', ReceiptHandle: 'r1', Body: JSON.stringify({ source: 'maxsold', id: '100002', dt: '2026-11-26' }), Attributes: { ApproximateReceiveCount: '8' } },
-      { MessageId: 'm-schema', ReceiptHandle: 'r2', Body: JSON.stringify({ source: 'maxsold', id: '100003', dt: '2026-11-26' }), Attributes: { ApproximateReceiveCount: '8' } },
+      {
+        MessageId: 'm-500',
+        ReceiptHandle: 'r1',
+        Body: JSON.stringify({ source: 'maxsold', id: '100002', dt: '2026-11-26' }),
+        Attributes: { ApproximateReceiveCount: '8' },
+      },
+      {
+        MessageId: 'm-schema',
+        ReceiptHandle: 'r2',
+        Body: JSON.stringify({ source: 'maxsold', id: '100003', dt: '2026-11-26' }),
+        Attributes: { ApproximateReceiveCount: '8' },
+      },
     ]);
     const visibility = { delay: vi.fn(async () => {}) };
     const res = await fetchHandler(8, visibility as never)(records, lambdaContext());
@@ -121,11 +139,21 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     // This server allows a burst of 3, then one request per 100 s: the rest of the batch is throttled
     // with Retry-After: 100, a wait that a handler sleeping it out would run into the test's timeout with.
     const limited = await startSimulator({ rateLimit: { perSecond: 0.01, burst: 3 } });
-    const items = [100020, 100021, 100022, 100023, 100024, 100025].map((id) => ({ source: 'maxsold' as const, id: String(id), dt: '2026-11-26' }));
+    const items = [100020, 100021, 100022, 100023, 100024, 100025].map((id) => ({
+      source: 'maxsold' as const,
+      id: String(id),
+      dt: '2026-11-26',
+    }));
     await queue.send(items);
     const messages = await aws.receive();
     const visibility = { delay: vi.fn(async () => {}) };
-    const handler = createFetchHandler({ fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: limited.url }), store, visibility: visibility as never, maxReceiveCount: 8, ...quiet() });
+    const handler = createFetchHandler({
+      fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: limited.url }),
+      store,
+      visibility: visibility as never,
+      maxReceiveCount: 8,
+      ...quiet(),
+    });
     const res = await handler(sqsEvent(messages), lambdaContext());
     await limited.close();
     expect(res.batchItemFailures.length).toBe(3);
@@ -159,11 +187,18 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
   it('writes Parquet that DuckDB reads back with the right rows, and a seen marker', async () => {
     const e = event<S3Event>('s3-raw-created.json');
     e.Records[0]!.s3.bucket.name = aws.bucket;
-    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
+    const handler = createNormaliseHandler({
+      store,
+      processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder),
+      ...quiet(),
+    });
     const outcomes = await handler(e, lambdaContext());
     expect(outcomes).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz': 'fetched' });
     const files = await aws.keys('tables/');
-    expect(files).toEqual(['tables/maxsold_auctions/dt=2026-11-26/maxsold-100000.parquet', 'tables/maxsold_items/dt=2026-11-26/maxsold-100000.parquet']);
+    expect(files).toEqual([
+      'tables/maxsold_auctions/dt=2026-11-26/maxsold-100000.parquet',
+      'tables/maxsold_items/dt=2026-11-26/maxsold-100000.parquet',
+    ]);
     const { dir, cleanup } = tempDir('normalised-');
     try {
       for (const key of files) {
@@ -182,7 +217,11 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
   it('quarantines a body that fails validation, with the reason', async () => {
     const e = event<S3Event>('s3-raw-created.json');
     e.Records[0]!.s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
-    const handler = createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
+    const handler = createNormaliseHandler({
+      store,
+      processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder),
+      ...quiet(),
+    });
     expect(await handler(e, lambdaContext())).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz': 'quarantined' });
     const q = await aws.object('quarantine/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
     expect(q.metadata.reason).toMatch(/^schema: /);

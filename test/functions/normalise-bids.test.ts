@@ -25,12 +25,22 @@ afterAll(async () => aws?.stop());
 
 // The recorded auction's last lot closes 2026-01-03T01:18Z; its items with bids, from the fixture itself.
 const KEY = 'raw/source=maxsold/dt=2026-01-02/auction=104375.json.gz';
-const withBids = (JSON.parse(fixtureText('maxsold/auction-104375.json')) as { auction: { items: { id: number; bid_count: number }[] } }).auction.items
-  .filter((i) => i.bid_count > 0).map((i) => String(i.id)).sort();
-const s3Event = (key: string) => ({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: aws.bucket }, object: { key } } }] }) as unknown as S3Event;
+const withBids = (
+  JSON.parse(fixtureText('maxsold/auction-104375.json')) as { auction: { items: { id: number; bid_count: number }[] } }
+).auction.items
+  .filter((i) => i.bid_count > 0)
+  .map((i) => String(i.id))
+  .sort();
+const s3Event = (key: string) =>
+  ({
+    Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: aws.bucket }, object: { key } } }],
+  }) as unknown as S3Event;
 
 async function normaliseFetchedAt(fetchedAt: string, everyPoll: boolean): Promise<string[]> {
-  await store.put(KEY, gzipSync(fixtureBytes('maxsold/auction-104375.json')), { 'fetched-at': fetchedAt, url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=104375&limit=1000' });
+  await store.put(KEY, gzipSync(fixtureBytes('maxsold/auction-104375.json')), {
+    'fetched-at': fetchedAt,
+    url: 'https://maxsold.maxsold.com/msapi/auctions/items?auctionid=104375&limit=1000',
+  });
   const handler = createNormaliseHandler({
     store,
     processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder),
@@ -47,7 +57,9 @@ async function normaliseFetchedAt(fetchedAt: string, everyPoll: boolean): Promis
 describe('the normaliser plans bid histories', () => {
   it('for every item with bids, from the snapshot taken after the auction closed', async () => {
     expect(withBids.length).toBeGreaterThan(10);
-    const planned = (await normaliseFetchedAt('2026-01-03T02:00:00.000Z', false)).map((b) => JSON.parse(b) as { id: string; itemId: string; dt: string });
+    const planned = (await normaliseFetchedAt('2026-01-03T02:00:00.000Z', false)).map(
+      (b) => JSON.parse(b) as { id: string; itemId: string; dt: string },
+    );
     expect(planned.map((p) => p.itemId).sort()).toEqual(withBids);
     expect(planned.every((p) => p.id === '104375' && p.dt === '2026-01-02')).toBe(true);
   });

@@ -30,14 +30,22 @@ describe('a handler wired from its environment (functions/*.ts and scraper invok
 
   it('dispatch plans MAXSOLD_WINDOW ids from MAXSOLD_START_ID', async () => {
     const queue = memoryQueue();
-    const handler = dispatchHandlerFrom(new EnvReader({ MAXSOLD_START_ID: '105000', MAXSOLD_WINDOW: '5' }), { store: new FsObjectStore(`${dir}/window`), queue }, quiet());
+    const handler = dispatchHandlerFrom(
+      new EnvReader({ MAXSOLD_START_ID: '105000', MAXSOLD_WINDOW: '5' }),
+      { store: new FsObjectStore(`${dir}/window`), queue },
+      quiet(),
+    );
     expect(await handler(schedule, localContext('dispatch', 30_000))).toMatchObject({ newIds: { from: 105000, to: 105004 } });
     expect(queue.items.slice(0, 5).map((i) => i.source === 'maxsold' && i.id)).toEqual(['105000', '105001', '105002', '105003', '105004']);
   });
 
   it('dispatch plans exactly MAXSOLD_IDS when it is set', async () => {
     const queue = memoryQueue();
-    const handler = dispatchHandlerFrom(new EnvReader({ MAXSOLD_IDS: '100000-100002,100010' }), { store: new FsObjectStore(`${dir}/explicit`), queue }, quiet());
+    const handler = dispatchHandlerFrom(
+      new EnvReader({ MAXSOLD_IDS: '100000-100002,100010' }),
+      { store: new FsObjectStore(`${dir}/explicit`), queue },
+      quiet(),
+    );
     await handler(schedule, localContext('dispatch', 30_000));
     expect(queue.items.map((i) => i.source === 'maxsold' && i.id)).toEqual(['100000', '100001', '100002', '100010']);
   });
@@ -45,12 +53,42 @@ describe('a handler wired from its environment (functions/*.ts and scraper invok
   const store = new FsObjectStore(`${dir}/unused`);
   const queue = memoryQueue();
   it.each([
-    ['MAXSOLD_START_ID', '0', () => dispatchHandlerFrom(new EnvReader({ MAXSOLD_START_ID: '0' }), { store, queue }, quiet()), /^environment variable MAXSOLD_START_ID: expected a whole number from 1 to 99999999, got "0"$/],
-    ['MAXSOLD_IDS', 'abc', () => dispatchHandlerFrom(new EnvReader({ MAXSOLD_IDS: 'abc' }), { store, queue }, quiet()), /^environment variable MAXSOLD_IDS: expected auction ids like 100000-100500/],
-    ['FETCH_CONCURRENCY', '0', () => fetchHandlerFrom(new EnvReader({ FETCH_CONCURRENCY: '0' }), { store, visibility: noVisibility }, quiet()), /^environment variable FETCH_CONCURRENCY: expected a whole number from 1 to 100, got "0"$/],
-    ['FETCH_RATE', '-1', () => fetchHandlerFrom(new EnvReader({ FETCH_RATE: '-1' }), { store, visibility: noVisibility }, quiet()), /^environment variable FETCH_RATE: expected a positive number, got "-1"$/],
-    ['MAX_RECEIVE_COUNT', 'x', () => fetchHandlerFrom(new EnvReader({ MAX_RECEIVE_COUNT: 'x' }), { store, visibility: noVisibility }, quiet()), /^environment variable MAX_RECEIVE_COUNT: expected a whole number from 1 to 1000, got "x"$/],
-    ['BIDS_EVERY_POLL', 'yes', () => normaliseHandlerFrom(new EnvReader({ BIDS_EVERY_POLL: 'yes' }), { store, queue }, quiet()), /^environment variable BIDS_EVERY_POLL: expected true or false, got "yes"$/],
+    [
+      'MAXSOLD_START_ID',
+      '0',
+      () => dispatchHandlerFrom(new EnvReader({ MAXSOLD_START_ID: '0' }), { store, queue }, quiet()),
+      /^environment variable MAXSOLD_START_ID: expected a whole number from 1 to 99999999, got "0"$/,
+    ],
+    [
+      'MAXSOLD_IDS',
+      'abc',
+      () => dispatchHandlerFrom(new EnvReader({ MAXSOLD_IDS: 'abc' }), { store, queue }, quiet()),
+      /^environment variable MAXSOLD_IDS: expected auction ids like 100000-100500/,
+    ],
+    [
+      'FETCH_CONCURRENCY',
+      '0',
+      () => fetchHandlerFrom(new EnvReader({ FETCH_CONCURRENCY: '0' }), { store, visibility: noVisibility }, quiet()),
+      /^environment variable FETCH_CONCURRENCY: expected a whole number from 1 to 100, got "0"$/,
+    ],
+    [
+      'FETCH_RATE',
+      '-1',
+      () => fetchHandlerFrom(new EnvReader({ FETCH_RATE: '-1' }), { store, visibility: noVisibility }, quiet()),
+      /^environment variable FETCH_RATE: expected a positive number, got "-1"$/,
+    ],
+    [
+      'MAX_RECEIVE_COUNT',
+      'x',
+      () => fetchHandlerFrom(new EnvReader({ MAX_RECEIVE_COUNT: 'x' }), { store, visibility: noVisibility }, quiet()),
+      /^environment variable MAX_RECEIVE_COUNT: expected a whole number from 1 to 1000, got "x"$/,
+    ],
+    [
+      'BIDS_EVERY_POLL',
+      'yes',
+      () => normaliseHandlerFrom(new EnvReader({ BIDS_EVERY_POLL: 'yes' }), { store, queue }, quiet()),
+      /^environment variable BIDS_EVERY_POLL: expected true or false, got "yes"$/,
+    ],
   ])('%s=%s fails the start naming the variable and the expected form', (_name, _value, build, message) => {
     expect(build).toThrow(message);
   });

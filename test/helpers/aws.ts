@@ -16,7 +16,11 @@ export async function startAws() {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'work', Attributes: { VisibilityTimeout: '30' } }));
   return {
-    endpoint, s3, sqs, bucket, queueUrl: QueueUrl!,
+    endpoint,
+    s3,
+    sqs,
+    bucket,
+    queueUrl: QueueUrl!,
     async keys(prefix: string): Promise<string[]> {
       const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
       return (res.Contents ?? []).map((o) => o.Key!).sort();
@@ -26,7 +30,14 @@ export async function startAws() {
       return { body: await res.Body!.transformToByteArray(), metadata: res.Metadata ?? {} };
     },
     async receive(max = 10, waitSeconds = 0): Promise<Message[]> {
-      const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: QueueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+      const res = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: QueueUrl,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
       return res.Messages ?? [];
     },
     async stop() {
@@ -42,7 +53,13 @@ export function sqsEvent(messages: Message[], queueArn = 'arn:aws:sqs:us-east-1:
   return {
     Records: messages.map((m) =>
       sqsRecord(
-        { messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body!, receiveCount: m.Attributes?.ApproximateReceiveCount, md5OfBody: m.MD5OfBody },
+        {
+          messageId: m.MessageId!,
+          receiptHandle: m.ReceiptHandle!,
+          body: m.Body!,
+          receiveCount: m.Attributes?.ApproximateReceiveCount,
+          md5OfBody: m.MD5OfBody,
+        },
         { queueArn, region: 'us-east-1' },
       ),
     ),

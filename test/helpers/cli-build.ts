@@ -27,7 +27,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const dir = mkdtempSync(join(ROOT, '.tmp', 'cli-build-'));
   const transpile = () =>
     build({
-      entryPoints: SOURCES.flatMap((d) => (readdirSync(join(ROOT, d), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => join(ROOT, d, f))),
+      entryPoints: SOURCES.flatMap((d) =>
+        (readdirSync(join(ROOT, d), { recursive: true }) as string[])
+          .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+          .map((f) => join(ROOT, d, f)),
+      ),
       outdir: dir,
       outbase: ROOT,
       format: 'esm',

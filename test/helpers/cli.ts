@@ -16,11 +16,16 @@ export interface CliOptions {
 
 /** node's arguments for the `scraper` command: the run's transpiled sources, or the TypeScript sources under tsx. */
 export function cliCommand(args: string[], o: CliOptions = {}): string[] {
-  return o.sources ? ['--import', 'tsx', 'cli/main.ts', ...args] : ['--enable-source-maps', join(inject('cliBuild'), 'cli/main.js'), ...args];
+  return o.sources
+    ? ['--import', 'tsx', 'cli/main.ts', ...args]
+    : ['--enable-source-maps', join(inject('cliBuild'), 'cli/main.js'), ...args];
 }
 
 /** Starts the real `scraper` command as a child process in the project's directory. */
-export function startCli(args: string[], o: CliOptions = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+export function startCli(
+  args: string[],
+  o: CliOptions = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, cliCommand(args, o), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -66,7 +66,9 @@ export function respond(socket: Socket, status: number, headers: Record<string, 
 }
 
 export function head(status: number, headers: Record<string, string | number>): string {
-  return `HTTP/1.1 ${status} X\r\n${Object.entries({ connection: 'close', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  return `HTTP/1.1 ${status} X\r\n${Object.entries({ connection: 'close', ...headers })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
 }
 
 /** The auction a MaxSold request asks for. */

@@ -5,4 +5,6 @@ import { env } from 'node:process';
 import { URL } from 'node:url';
 import { isMainThread, threadId } from 'node:worker_threads';
 
-register(new URL('./module-trace-hooks.mjs', import.meta.url), { data: { thread: isMainThread ? 'main' : `worker${threadId}`, file: env.MODULE_TRACE } });
+register(new URL('./module-trace-hooks.mjs', import.meta.url), {
+  data: { thread: isMainThread ? 'main' : `worker${threadId}`, file: env.MODULE_TRACE },
+});

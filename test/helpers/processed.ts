@@ -19,7 +19,14 @@ export type Processed =
 export function processBody(item: WorkItem, body: string | Uint8Array): Processed {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const r = checkResponse(
-    { item, request: firstRequest(item, REAL_ORIGINS), body: bytes, contentType: 'application/json', sourceKey: rawKey(item), fetchedAt: FETCHED_AT },
+    {
+      item,
+      request: firstRequest(item, REAL_ORIGINS),
+      body: bytes,
+      contentType: 'application/json',
+      sourceKey: rawKey(item),
+      fetchedAt: FETCHED_AT,
+    },
     { origins: REAL_ORIGINS },
   );
   if (r.kind === 'again') return { kind: 'again' };

@@ -10,8 +10,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * delays the client's event loop or the other way round: timing-sensitive counters
  * such as Retry-After violations then measure the client alone.
  */
-export async function startSimulatorProcess(args: string[]): Promise<{ url: string; stats(): Promise<SimulatorStats>; close(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, cliCommand(['simulate', '--port', '0', ...args]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startSimulatorProcess(
+  args: string[],
+): Promise<{ url: string; stats(): Promise<SimulatorStats>; close(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, cliCommand(['simulate', '--port', '0', ...args]), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FaultPlan, maxsoldEmptyBody, maxsoldItemsBody, startSimulator, type FaultKind, type RunningSimulator } from '../../simulator/index.js';
+import {
+  FaultPlan,
+  maxsoldEmptyBody,
+  maxsoldItemsBody,
+  startSimulator,
+  type FaultKind,
+  type RunningSimulator,
+} from '../../simulator/index.js';
 import { get, until, type RawResponse } from './http.js';
 
 const ITEMS = '/msapi/auctions/items';
@@ -52,8 +59,14 @@ describe('fault plan', () => {
 
 describe('fault responses', () => {
   const forced: Record<number, FaultKind> = {
-    100001: 'notFound', 100002: 'empty', 100003: 'schema', 100004: 'serverError',
-    100005: 'reset', 100006: 'truncated', 100007: 'html', 100008: 'slow',
+    100001: 'notFound',
+    100002: 'empty',
+    100003: 'schema',
+    100004: 'serverError',
+    100005: 'reset',
+    100006: 'truncated',
+    100007: 'html',
+    100008: 'slow',
   };
 
   it('produces each kind as defined', async () => {
@@ -65,7 +78,11 @@ describe('fault responses', () => {
       const empty = (await fetchOutcome(sim, `${ITEMS}?auctionid=100002`)) as RawResponse;
       expect(empty.status).toBe(200);
       expect(empty.text).toBe(maxsoldEmptyBody(100_002));
-      expect(JSON.parse(empty.text)).toMatchObject({ status: 'success', message: 'Found 0 item(s).', auction: { id: 100_002, catalog_lots: 0, items: [] } });
+      expect(JSON.parse(empty.text)).toMatchObject({
+        status: 'success',
+        message: 'Found 0 item(s).',
+        auction: { id: 100_002, catalog_lots: 0, items: [] },
+      });
 
       const schema = (await fetchOutcome(sim, `${ITEMS}?auctionid=100003`)) as RawResponse;
       expect(schema.status).toBe(200);
@@ -112,23 +129,26 @@ describe('fault responses', () => {
   });
 
   it('keeps permanent faults and lets transient ones pass after forcedTimes', async () => {
-    await withSim({ forced: { 100001: 'notFound', 100004: 'serverError', 100005: 'reset', 100006: 'truncated' }, forcedTimes: 2 }, async (sim) => {
-      const statuses = async (id: number): Promise<(number | string)[]> => {
-        const out: (number | string)[] = [];
-        for (let i = 0; i < 3; i++) {
-          const r = await fetchOutcome(sim, `${ITEMS}?auctionid=${id}`);
-          out.push(r === 'reset' ? r : r.text === maxsoldItemsBody(id) ? 'ok' : r.status);
-        }
-        return out;
-      };
-      expect(await statuses(100_001)).toEqual([404, 404, 404]);
-      expect(await statuses(100_004)).toEqual([500, 500, 'ok']);
-      expect(await statuses(100_005)).toEqual(['reset', 'reset', 'ok']);
-      expect(await statuses(100_006)).toEqual([200, 200, 'ok']);
-      expect(await statuses(100_009)).toEqual(['ok', 'ok', 'ok']);
-      sim.resetStats(); // forced faults fire again after a reset
-      expect(await statuses(100_004)).toEqual([500, 500, 'ok']);
-    });
+    await withSim(
+      { forced: { 100001: 'notFound', 100004: 'serverError', 100005: 'reset', 100006: 'truncated' }, forcedTimes: 2 },
+      async (sim) => {
+        const statuses = async (id: number): Promise<(number | string)[]> => {
+          const out: (number | string)[] = [];
+          for (let i = 0; i < 3; i++) {
+            const r = await fetchOutcome(sim, `${ITEMS}?auctionid=${id}`);
+            out.push(r === 'reset' ? r : r.text === maxsoldItemsBody(id) ? 'ok' : r.status);
+          }
+          return out;
+        };
+        expect(await statuses(100_001)).toEqual([404, 404, 404]);
+        expect(await statuses(100_004)).toEqual([500, 500, 'ok']);
+        expect(await statuses(100_005)).toEqual(['reset', 'reset', 'ok']);
+        expect(await statuses(100_006)).toEqual([200, 200, 'ok']);
+        expect(await statuses(100_009)).toEqual(['ok', 'ok', 'ok']);
+        sim.resetStats(); // forced faults fire again after a reset
+        expect(await statuses(100_004)).toEqual([500, 500, 'ok']);
+      },
+    );
   });
 
   it('replays the same transient faults for the same seed and retry sequence', async () => {

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ITEM_CAP, firstItemId, lotCount, maxsoldAuction, maxsoldEmptyBody, maxsoldItemsBody, type AuctionModel } from '../../simulator/index.js';
+import {
+  DEFAULT_ITEM_CAP,
+  firstItemId,
+  lotCount,
+  maxsoldAuction,
+  maxsoldEmptyBody,
+  maxsoldItemsBody,
+  type AuctionModel,
+} from '../../simulator/index.js';
 
 const seedUrl = new URL('../../fixtures/maxsold/auction-104375.json', import.meta.url);
 const seed = JSON.parse(readFileSync(seedUrl, 'utf8')) as { auction: Record<string, unknown> & { items: Record<string, unknown>[] } };
@@ -37,7 +45,8 @@ describe('maxsold payload shapes', () => {
     const first = firstItemId(a.id);
     a.items.forEach((item, i) => {
       expect(Object.keys(item)).toEqual(ITEM_KEYS);
-      for (const key of ITEM_KEYS) expect(typeof (item as unknown as Record<string, unknown>)[key], key).toBe(typeof seed.auction.items[0]![key]);
+      for (const key of ITEM_KEYS)
+        expect(typeof (item as unknown as Record<string, unknown>)[key], key).toBe(typeof seed.auction.items[0]![key]);
       expect(item.id).toBe(first + i);
       expect(item.auction_id).toBe('104999');
       expect(item.lot_number).toMatch(/^\d+$/);
@@ -58,7 +67,11 @@ describe('maxsold payload shapes', () => {
   it('reproduces the quirks across many auctions', () => {
     const items = IDS.slice(0, 60).flatMap((id) => maxsoldAuction(id).items);
     const titles = items.map((it) => it.title);
-    for (const entity of ['&#38;', '&#39;', '&#34;']) expect(titles.some((t) => t.includes(entity)), entity).toBe(true);
+    for (const entity of ['&#38;', '&#39;', '&#34;'])
+      expect(
+        titles.some((t) => t.includes(entity)),
+        entity,
+      ).toBe(true);
     expect(titles.some((t) => t.endsWith(' '))).toBe(true);
     expect(items.some((it) => it.description.includes('&') && !/&#\d+;/.test(it.description))).toBe(true);
     expect(items.every((it) => !/&#\d+;|&amp;/.test(it.description))).toBe(true);
@@ -77,7 +90,9 @@ describe('maxsold payload shapes', () => {
 
   it('is deterministic per id and differs between ids', () => {
     expect(maxsoldItemsBody(123_456)).toBe(maxsoldItemsBody(123_456));
-    expect(maxsoldAuction(123_457).title + maxsoldAuction(123_457).items[0]!.title).not.toBe(maxsoldAuction(123_456).title + maxsoldAuction(123_456).items[0]!.title);
+    expect(maxsoldAuction(123_457).title + maxsoldAuction(123_457).items[0]!.title).not.toBe(
+      maxsoldAuction(123_456).title + maxsoldAuction(123_456).items[0]!.title,
+    );
     expect(() => maxsoldAuction(0)).toThrow(RangeError);
   });
 });
@@ -133,7 +148,9 @@ describe('maxsold paging', () => {
 
   it('writes compact JSON with the envelope first', () => {
     const text = maxsoldItemsBody(small)!;
-    expect(text.startsWith(`{"status":"success","message":"Found ${lotCount(small)} item(s).","auction":{"id":${small},"title":`)).toBe(true);
+    expect(text.startsWith(`{"status":"success","message":"Found ${lotCount(small)} item(s).","auction":{"id":${small},"title":`)).toBe(
+      true,
+    );
     expect(text).not.toMatch(/\n\s/);
     // Items are written by hand for speed: the bytes must be exactly JSON.stringify's.
     for (const id of [small, ...IDS.slice(0, 30)]) {
@@ -173,7 +190,8 @@ describe('maxsold bid history', () => {
     for (const aid of [id, ...IDS.slice(0, 15)]) {
       for (const item of maxsoldAuction(aid).items) {
         const res = parse(maxsoldItemsBody(aid, { itemId: item.id }));
-        const bids = (res.auction.items[0] as unknown as { bid_history: { time_of_bid: string; amount: number; isproxy: boolean }[] }).bid_history;
+        const bids = (res.auction.items[0] as unknown as { bid_history: { time_of_bid: string; amount: number; isproxy: boolean }[] })
+          .bid_history;
         expect(bids).toHaveLength(item.bid_count);
         if (!bids.length) continue;
         expect(bids[0]!.amount).toBe(item.current_bid);

@@ -1,6 +1,14 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstItemId, lotCount, maxsoldItemsBody, startSimulator, VIA_SEED_CAPTURED_MS, viaSnapshotBody, type RunningSimulator } from '../../simulator/index.js';
+import {
+  firstItemId,
+  lotCount,
+  maxsoldItemsBody,
+  startSimulator,
+  VIA_SEED_CAPTURED_MS,
+  viaSnapshotBody,
+  type RunningSimulator,
+} from '../../simulator/index.js';
 import { get, until } from './http.js';
 
 const ITEMS = '/msapi/auctions/items';

@@ -7,17 +7,30 @@ const seedBytes = readFileSync(new URL('../../fixtures/via/alldata-20260716T0425
 const LOCAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/;
 const MINUTE = 60_000;
 
-interface Stop { tz: string; estimated: string; scheduled: string; arrival?: Record<string, string | null>; departure?: Record<string, string | null> }
-interface Train { instance: string; poll?: string; times: Stop[] }
+interface Stop {
+  tz: string;
+  estimated: string;
+  scheduled: string;
+  arrival?: Record<string, string | null>;
+  departure?: Record<string, string | null>;
+}
+interface Train {
+  instance: string;
+  poll?: string;
+  times: Stop[];
+}
 
 function stopTimes(stop: Stop): string[] {
   const out = [stop.estimated, stop.scheduled];
-  for (const pair of [stop.arrival, stop.departure]) if (pair) out.push(...Object.values(pair).filter((v): v is string => typeof v === 'string'));
+  for (const pair of [stop.arrival, stop.departure])
+    if (pair) out.push(...Object.values(pair).filter((v): v is string => typeof v === 'string'));
   return out.filter((t) => t !== '&mdash;');
 }
 
 function offsetOf(timeZone: string, ms: number): string {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')!.value;
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    .formatToParts(ms)
+    .find((p) => p.type === 'timeZoneName')!.value;
   return name === 'GMT' ? '+00:00' : name.slice(3);
 }
 
