@@ -4,18 +4,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { cliCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/data-dir.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRACE_HOOK = fileURLToPath(new URL('../helpers/module-trace.mjs', import.meta.url));
 
-/** The packages each thread of a `scraper` command loaded (from the TypeScript sources). */
+/** The packages each thread of a `scraper` command loaded. */
 async function packagesLoaded(args: string[]): Promise<Record<string, Set<string>>> {
   const { dir, cleanup } = tempDir('trace-');
   try {
     const trace = join(dir, 'modules.txt');
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--import', TRACE_HOOK, 'cli/main.ts', ...args], {
+      const child = spawn(process.execPath, ['--import', TRACE_HOOK, ...cliCommand(args)], {
         cwd: ROOT,
         stdio: 'ignore',
         env: { ...process.env, MODULE_TRACE: trace },

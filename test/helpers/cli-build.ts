@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** What the spawned `scraper` command loads (cloud/ and test/ are not among them). */
+/** What the spawned `scraper` command loads (test/ is not among them). */
 const SOURCES = ['core', 'adapters', 'cli', 'simulator', 'emulator', 'bench', 'functions', 'cdk'];
 
 declare module 'vitest' {
@@ -16,6 +16,34 @@ declare module 'vitest' {
   }
 }
 
+interface CliBuild {
+  dir: string;
+  ready: Promise<unknown>;
+  /** Projects using it; the last one to finish removes it. */
+  users: number;
+}
+
+/** One build per run, whichever project's global setup asks first (every project runs this file). */
+const SHARED = Symbol.for('api-scraper.test.cli-build');
+const shared = globalThis as { [SHARED]?: CliBuild };
+
+function transpile(dir: string) {
+  return build({
+    entryPoints: SOURCES.flatMap((d) =>
+      (readdirSync(join(ROOT, d), { recursive: true }) as string[])
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+        .map((f) => join(ROOT, d, f)),
+    ),
+    outdir: dir,
+    outbase: ROOT,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'error',
+  });
+}
+
 /**
  * Global setup: the sources transpiled once for the run, as tsx would transpile them in every
  * process (esbuild, types stripped, one file each), so that each `scraper` a test starts, and
@@ -23,25 +51,19 @@ declare module 'vitest' {
  * CPU). Rebuilt before each rerun in watch mode; removed at the end.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
-  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-  const dir = mkdtempSync(join(ROOT, '.tmp', 'cli-build-'));
-  const transpile = () =>
-    build({
-      entryPoints: SOURCES.flatMap((d) =>
-        (readdirSync(join(ROOT, d), { recursive: true }) as string[])
-          .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-          .map((f) => join(ROOT, d, f)),
-      ),
-      outdir: dir,
-      outbase: ROOT,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'inline',
-      logLevel: 'error',
-    });
-  await transpile();
-  project.provide('cliBuild', dir);
-  project.onTestsRerun(async () => void (await transpile()));
-  return () => rmSync(dir, { recursive: true, force: true });
+  let cli = shared[SHARED];
+  if (!cli) {
+    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+    const dir = mkdtempSync(join(ROOT, '.tmp', 'cli-build-'));
+    cli = shared[SHARED] = { dir, ready: transpile(dir), users: 0 };
+    project.onTestsRerun(async () => void (await transpile(dir)));
+  }
+  cli.users++;
+  await cli.ready;
+  project.provide('cliBuild', cli.dir);
+  return () => {
+    if (--cli.users > 0) return;
+    rmSync(cli.dir, { recursive: true, force: true });
+    delete shared[SHARED];
+  };
 }
