@@ -161,7 +161,8 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     // The server's wait (100 s, less the moments since it was sent), handed to the queue.
     for (const call of visibility.delay.mock.calls as unknown as [string, number][]) expect(call[1]).toBeGreaterThan(90);
     expect(limited.stats().throttled429).toBeGreaterThanOrEqual(1);
-    expect(limited.stats().retryAfterViolations).toBe(0);
+    // Once a 429 is back the host is paused: what is still queued is failed without a request.
+    expect(limited.stats().requests).toBeLessThan(items.length);
   });
 
   it('takes the sample batch events/sqs-fetch-batch.json as it is', async () => {
