@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The rules that need type information (floating and misused promises, await of a non-thenable,
+// exhaustive switches) run in oxlint with TypeScript's diagnostics: .oxlintrc.json.
 export default tseslint.config(
   { ignores: ['dist/', 'cdk.out/', '.tmp/', 'node_modules/', 'data/', 'bench-results/', 'coverage/'] },
   js.configs.recommended,
@@ -10,19 +12,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // With verbatimModuleSyntax, `import { type X }` still loads the module: `import type` does not.
       '@typescript-eslint/no-import-type-side-effects': 'error',
-    },
-  },
-  {
-    // Rules that need the type checker: the TypeScript project's own files (tsconfig.json).
-    files: ['**/*.ts'],
-    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
-      '@typescript-eslint/await-thenable': 'error',
-      // Not require-await: an async function without await here implements a Promise-returning
-      // port (in-memory fakes, fs reads that must reject rather than throw), which is intended.
     },
   },
   {

@@ -91,9 +91,12 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
         '--quiet',
       ];
       if (o.workers !== undefined) args.push('--workers', String(o.workers));
-      const run = await runCommand(cliProgram(), args, { sim, facts: { reportOf: out } }).finally(() =>
-        rm(out, { recursive: true, force: true }),
-      );
+      let run: Awaited<ReturnType<typeof runCommand>>;
+      try {
+        run = await runCommand(cliProgram(), args, { sim, facts: { reportOf: out } });
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
       const r = run.facts;
       const step: TuneStep = {
         concurrency: c,

@@ -24,10 +24,13 @@ export async function compactCommand(args: string[]): Promise<number> {
   const out = str('out', p.values.out, './data');
   const unlock = lockDataDir(out, 'compact');
   const store = new FsObjectStore(out);
-  const r = await compactTables(store, parquetCodec, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) }).finally(() => {
+  let r: Awaited<ReturnType<typeof compactTables>>;
+  try {
+    r = await compactTables(store, parquetCodec, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) });
+  } finally {
     unlock();
-    return store.close();
-  });
+    await store.close();
+  }
   process.stdout.write(
     `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partitions} (${r.rows} rows)` +
       (r.skippedOpen > 0 ? `; left ${r.skippedOpen} partition(s) of today alone (use --all to include them)` : '') +
