@@ -222,11 +222,14 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   );
   for (const es of eventSources) es.wake();
 
-  // Progress once per simulated day (real output, not on the virtual clock).
+  // Progress every quarter of a simulated day, or every minute of real time when a quarter day
+  // takes longer than that (production volume); real output, not on the virtual clock.
   let reported = o.startMs;
+  let reportedReal = realStart;
   const progress = real.setTimeout(function tick() {
-    if (vt.now() - reported >= DAY / 4) {
+    if (vt.now() - reported >= DAY / 4 || real.now() - reportedReal >= 60_000) {
       reported = vt.now();
+      reportedReal = real.now();
       const done = (vt.now() - o.startMs) / DAY;
       o.progress?.(
         `  day ${done.toFixed(2)} of ${o.days}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests`,
