@@ -23,11 +23,10 @@ export default defineConfig({
           name: 'main',
           include: ['test/**/*.test.ts'],
           exclude: ALONE,
-          // Two files at a time, the long ones first (test/helpers/sequencer.ts): the suite is
-          // CPU-bound on two cores, and a third worker cost more CPU (its own copy of aws-cdk-lib,
-          // DuckDB and parquet-wasm, more contention) than its overlap of waits saved. Each worker
-          // keeps the modules it loaded for the next file; no test changes a module's state.
-          maxWorkers: 2,
+          // Many files mostly wait on servers and child processes: three at a time keep two
+          // cores busy. Each worker keeps the modules it loaded (aws-cdk-lib, DuckDB, parquet-wasm)
+          // for the next file instead of loading them again; no test changes a module's state.
+          maxWorkers: 3,
           isolate: false,
           sequence: { groupOrder: 0 },
         },

@@ -1,7 +1,7 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Files known to take longest start first, so that the two at a time keep both cores busy
+ * Files known to take longest start first, so that the three at a time keep both cores busy
  * to the end instead of one long file running on its own at the tail. Vitest orders the other
  * files by its cache of earlier durations, or by size on a fresh clone.
  */
