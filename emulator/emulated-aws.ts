@@ -14,6 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
+import { spillingStores } from './spilled-objects.js';
 import { mulberry32 } from '../simulator/prng.js';
 
 export interface LatencyRange {
@@ -137,7 +138,9 @@ export class EmulatedAws {
   ) {}
 
   static async start(hooks: AwsHooks): Promise<EmulatedAws> {
-    const app = buildApp({ logger: false });
+    const stores = await spillingStores();
+    // buildApp's option is typed with fauxqs's store classes, which it does not export.
+    const app = buildApp({ logger: false, stores: stores as unknown as NonNullable<Parameters<typeof buildApp>[0]>['stores'] });
     const latency = hooks.latency ?? DEFAULT_LATENCY;
     const rng = mulberry32(hooks.seed ?? 7);
     const draw = (r: LatencyRange) => r.min + rng() * (r.max - r.min);
@@ -235,6 +238,7 @@ export class EmulatedAws {
       sqs: internal(new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS })),
     };
     const aws = new EmulatedAws(address, sqsEndpoint, app, s3, sqs, admin);
+    aws.#closeStores = stores.close;
     aws.#storedSince = hooks.now();
     aws.#now = hooks.now;
     self.aws = aws;
@@ -242,6 +246,7 @@ export class EmulatedAws {
   }
 
   #now: () => number = () => 0;
+  #closeStores: () => void = () => {};
 
   /** Serialises conditional writes and deletes of one key; resolves to the unlock. */
   async #lock(id: string): Promise<() => void> {
@@ -300,5 +305,6 @@ export class EmulatedAws {
   async stop(): Promise<void> {
     for (const c of [this.s3, this.sqs, this.admin.s3, this.admin.sqs]) c.destroy();
     await this.app.close();
+    this.#closeStores();
   }
 }
