@@ -77,6 +77,16 @@ describe('--help states every limit with its default', () => {
 describe('run, query, reprocess and compact on one data directory', () => {
   let sim: RunningSimulator;
   let dir: string;
+  /** The item rows' count, bid total and distinct sources, as the query command prints them: equal before and after a rebuild. */
+  const itemsFingerprint = () =>
+    runCli([
+      'query',
+      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
+      '--format',
+      'csv',
+      '--out',
+      dir,
+    ]);
   let cleanup: () => void;
   beforeAll(async () => {
     sim = await startSimulator();
@@ -106,38 +116,17 @@ describe('run, query, reprocess and compact on one data directory', () => {
   });
 
   it('reprocess rebuilds the same tables from raw', async () => {
-    const before = await runCli([
-      'query',
-      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
-      '--format',
-      'csv',
-      '--out',
-      dir,
-    ]);
+    const before = await itemsFingerprint();
     const r = await runCli(['reprocess', '--out', dir, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rebuilt .* from 12 raw objects/);
-    const after = await runCli([
-      'query',
-      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
-      '--format',
-      'csv',
-      '--out',
-      dir,
-    ]);
+    const after = await itemsFingerprint();
     expect(after.stdout).toBe(before.stdout);
     expect(filesUnder(dir).some((f) => f.startsWith('.rebuild') || f.startsWith('.tables-old'))).toBe(false);
   });
 
   it('compact merges each partition into one file, twice safely, same rows', async () => {
-    const before = await runCli([
-      'query',
-      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
-      '--format',
-      'csv',
-      '--out',
-      dir,
-    ]);
+    const before = await itemsFingerprint();
     for (let i = 0; i < 2; i++) {
       const r = await runCli(['compact', '--all', '--out', dir]);
       expect(r.code, r.stderr).toBe(0);
@@ -146,14 +135,7 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(files.filter((f) => f.startsWith('maxsold_items/'))).toEqual([
       expect.stringMatching(/^maxsold_items\/dt=[\d-]+\/compacted\.parquet$/),
     ]);
-    const after = await runCli([
-      'query',
-      'SELECT count(*), round(sum(current_bid), 2), count(DISTINCT source_key) FROM maxsold_items',
-      '--format',
-      'csv',
-      '--out',
-      dir,
-    ]);
+    const after = await itemsFingerprint();
     expect(after.stdout).toBe(before.stdout);
     expect(existsSync(join(dir, 'raw'))).toBe(true);
   });
