@@ -17,6 +17,7 @@
  */
 import timers from 'node:timers';
 import { syncBuiltinESMExports } from 'node:module';
+import { TimerHeap } from './timer-heap.js';
 
 const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
@@ -53,48 +54,6 @@ interface Entry {
   due: number;
   id: number;
   timer: VirtualTimer;
-}
-
-const before = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.id < b.id);
-
-/** A binary min-heap of entries by (due, id). */
-class TimerHeap {
-  readonly items: Entry[] = [];
-
-  push(e: Entry): void {
-    const h = this.items;
-    h.push(e);
-    for (let i = h.length - 1; i > 0;) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  peek(): Entry | undefined {
-    return this.items[0];
-  }
-
-  pop(): Entry | undefined {
-    const h = this.items;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 /** What moves virtual time while nothing jumps it: CPU time (the emulation) or wall time. */
@@ -166,7 +125,7 @@ export class VirtualTime {
   #offset: number;
   #nextId = 1;
   readonly #timers = new Map<number, VirtualTimer>();
-  readonly #queue = new TimerHeap();
+  readonly #queue = new TimerHeap<Entry>();
   #armed: { due: number; handle: ReturnType<typeof realSetTimeout> } | undefined;
   #ticks = 0;
   #looping = false;
