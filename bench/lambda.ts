@@ -6,8 +6,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import { startFauxqs } from 'fauxqs';
 import { S3ObjectStore } from '../adapters/s3-store.js';
-import { fileURLToPath } from 'node:url';
-import { BUNDLE_FILE, esbuildOptions, PARQUET_WASM_FILE } from '../cdk/bundling.js';
+import { BUNDLE_FILE, esbuildOptions, PARQUET_WASM_FILE, PROJECT_ROOT } from '../cdk/bundling.js';
 import { rawKey } from '../core/raw-key.js';
 import { maxsoldUrl } from '../core/sources/requests.js';
 import { REAL_ORIGINS } from '../core/sources/index.js';
@@ -56,9 +55,6 @@ process.stdout.write(JSON.stringify({ init, runs, peakRssMb: Math.round(process.
 
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
-/** The repository: functions/ and node_modules (whose @aws-sdk the bundles leave out, as Lambda provides it). */
-const ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../' : '../../', import.meta.url));
-
 /**
  * The fetch and normalise handlers as esbuild bundles them for Lambda (the stack's own
  * build options), each run in a fresh process against an in-process S3/SQS emulator on
@@ -72,7 +68,8 @@ export async function runLambda(o: {
   log: (line: string) => void;
   profileDir?: string;
 }): Promise<LambdaFigures[]> {
-  const dir = join(ROOT, '.tmp', `bench-lambda-${process.pid}`);
+  // In the repository, whose node_modules holds the @aws-sdk the bundles leave out (as Lambda provides it).
+  const dir = join(PROJECT_ROOT, '.tmp', `bench-lambda-${process.pid}`);
   const aws = await startFauxqs({ port: 0, logger: false });
   const s3 = new S3Client({ endpoint: aws.address, region: 'us-east-1', credentials: CREDENTIALS, forcePathStyle: true });
   const sqs = new SQSClient({ endpoint: aws.address, region: 'us-east-1', credentials: CREDENTIALS });
@@ -161,9 +158,9 @@ async function runBundle(
   profileDir?: string,
 ): Promise<LambdaFigures> {
   mkdirSync(dir, { recursive: true });
-  await build({ ...esbuildOptions(join(ROOT, `functions/${fn}.ts`), join(dir, BUNDLE_FILE)), logLevel: 'error' });
+  await build({ ...esbuildOptions(join(PROJECT_ROOT, `functions/${fn}.ts`), join(dir, BUNDLE_FILE)), logLevel: 'error' });
   // As the stack's bundling does for every function.
-  copyFileSync(join(ROOT, PARQUET_WASM_FILE), join(dir, 'parquet_wasm_bg.wasm'));
+  copyFileSync(join(PROJECT_ROOT, PARQUET_WASM_FILE), join(dir, 'parquet_wasm_bg.wasm'));
   writeFileSync(join(dir, 'run.mjs'), RUNNER);
   writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
   const result = await new Promise<string>((resolve, reject) => {

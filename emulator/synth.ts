@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findUp } from '../adapters/find-up.js';
 
-/** The repository root (cdk.json, cdk/, node_modules). */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..').replace(/\/dist$/, '');
+/** The repository root (cdk.json, cdk/, node_modules), from the sources, dist/ or a test run's copy. */
+export const PROJECT_ROOT = findUp(import.meta.url, 'cdk.json');
 
 /** What a synth reads: the stack, the code bundled into the functions, the lock file and cdk.json. */
 const SYNTH_INPUT_DIRS = ['cdk', 'functions', 'adapters', 'core'];

@@ -44,7 +44,7 @@ Options:
       --seed N             seed of the world, faults and latencies (default 1)
       --logs FILE          write the functions' log lines (and Lambda's REPORT lines) to FILE, stamped
                            with the virtual time (default: not kept)
-      --json               print the report as JSON
+      --json               print the report as JSON on stdout (progress stays on stderr)
   -h, --help               show this help`;
 
 function range(flag: string, value: string | boolean | undefined, fallback: LatencyRange): LatencyRange {
@@ -105,8 +105,8 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const volume = positive('volume', p.values.volume, 1, 10);
   const apiLatency = int('api-latency', p.values['api-latency'], 80, 0, 10_000);
   const perSecond = rate('api-rate', p.values['api-rate'] ?? '50/s')!;
-  const quiet = Boolean(p.values.json);
-  const say = (line: string) => void (quiet ? undefined : process.stderr.write(line + '\n'));
+  // Progress goes to stderr also with --json (stdout carries the report): a long run is never silent.
+  const say = (line: string) => void process.stderr.write(line + '\n');
 
   const cdkOut = str('cdk-out', p.values['cdk-out'], 'cdk.out');
   const outdir = isAbsolute(cdkOut) ? cdkOut : resolve(process.cwd(), cdkOut);

@@ -25,31 +25,28 @@ beforeAll(async () => {
   // of them existing at the start, so that one has closed and has its bid histories
   // fetched), with a window of 20 ids and runs of 30 unpublished ids (longer than the
   // window). Every fault kind, at rates that make each happen at this volume.
-  const r = await runCli(
-    [
-      'cloud',
-      '--start',
-      '2026-11-22T22:00:00Z',
-      '--days',
-      '0.2',
-      '--volume',
-      '0.02',
-      '--backlog-days',
-      '7',
-      '--long-gap',
-      '60/30',
-      '--set',
-      'viaSchedule=rate(10 minutes)',
-      '--set',
-      'maxsoldWindow=20',
-      '--faults',
-      'notFound=0.08,empty=0.03,schema=0.05,serverError=0.02,reset=0.02,truncated=0.02,html=0.02,slow=0.01',
-      '--cdk-out',
-      cdkOut,
-      '--json',
-    ],
-    { sources: true },
-  );
+  const r = await runCli([
+    'cloud',
+    '--start',
+    '2026-11-22T22:00:00Z',
+    '--days',
+    '0.2',
+    '--volume',
+    '0.02',
+    '--backlog-days',
+    '7',
+    '--long-gap',
+    '60/30',
+    '--set',
+    'viaSchedule=rate(10 minutes)',
+    '--set',
+    'maxsoldWindow=20',
+    '--faults',
+    'notFound=0.08,empty=0.03,schema=0.05,serverError=0.02,reset=0.02,truncated=0.02,html=0.02,slow=0.01',
+    '--cdk-out',
+    cdkOut,
+    '--json',
+  ]);
   stderr = r.stderr;
   report = JSON.parse(r.stdout);
 }, 300_000);

@@ -5,28 +5,17 @@ import { inject } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface CliOptions {
-  /**
-   * Run `cli/main.ts` under tsx instead of the run's transpiled copy (test/helpers/cli-build.ts):
-   * for a command that reads the project's sources beside its own module (`cloud` bundles functions/*.ts).
-   * @default false
-   */
-  sources?: boolean;
-}
-
-/** node's arguments for the `scraper` command: the run's transpiled sources, or the TypeScript sources under tsx. */
-export function cliCommand(args: string[], o: CliOptions = {}): string[] {
-  return o.sources
-    ? ['--import', 'tsx', 'cli/main.ts', ...args]
-    : ['--enable-source-maps', join(inject('cliBuild'), 'cli/main.js'), ...args];
+/** node's arguments for the `scraper` command: the run's transpiled sources (test/helpers/cli-build.ts). */
+export function cliCommand(args: string[]): string[] {
+  return ['--enable-source-maps', join(inject('cliBuild'), 'cli/main.js'), ...args];
 }
 
 /** Starts the real `scraper` command as a child process in the project's directory. */
-export function startCli(
-  args: string[],
-  o: CliOptions = {},
-): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, cliCommand(args, o), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, cliCommand(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -37,6 +26,6 @@ export function startCli(
   return { child, done };
 }
 
-export async function runCli(args: string[], o: CliOptions = {}) {
-  return startCli(args, o).done;
+export async function runCli(args: string[]) {
+  return startCli(args).done;
 }
