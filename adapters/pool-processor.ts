@@ -14,7 +14,8 @@ export interface PoolSetup {
 
 /** A worker's answer: the result, or the error that stopped it storing; and how long it worked. */
 export type PoolReply =
-  { ok: true; result: ProcessResult; busyMs: number } | { ok: false; fatal: boolean; message: string; busyMs: number };
+  | { ok: true; result: ProcessResult; busyMs: number }
+  | { ok: false; fatal: boolean; message: string; busyMs: number };
 
 /**
  * Processing on a worker-thread pool: a body goes over by transfer, the worker checks

@@ -38,7 +38,8 @@ export async function runPipeline(
   const signal = outer.signal ? AbortSignal.any([outer.signal, stop.signal]) : stop.signal;
   const ctx: PipelineContext = { ...outer, signal };
   const iterator = (Symbol.asyncIterator in plan ? plan[Symbol.asyncIterator]() : plan[Symbol.iterator]()) as
-    AsyncIterator<WorkItem> | Iterator<WorkItem>;
+    | AsyncIterator<WorkItem>
+    | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
   const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined };
   let exhausted = false;

@@ -35,8 +35,7 @@ export function splitTopLevel(text: string): SeedTrain[] {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92)
-        i++; // backslash: skip the escaped character
+      if (c === 92) i++; // backslash: skip the escaped character
       else if (c === 34) {
         inString = false;
         if (depth === 1 && keyStart >= 0 && valueStart < 0) key = JSON.parse(text.slice(keyStart, i + 1)) as string;
@@ -46,8 +45,7 @@ export function splitTopLevel(text: string): SeedTrain[] {
     if (c === 34) {
       inString = true;
       if (depth === 1 && valueStart < 0) keyStart = i;
-    } else if (c === 58 && depth === 1)
-      valueStart = i + 1; // ':'
+    } else if (c === 58 && depth === 1) valueStart = i + 1; // ':'
     else if (c === 123 || c === 91) depth++;
     else if (c === 125 || c === 93) {
       depth--;
