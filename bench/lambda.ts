@@ -5,8 +5,9 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import { startFauxqs } from 'fauxqs';
+import { findUp } from '../adapters/find-up.js';
 import { S3ObjectStore } from '../adapters/s3-store.js';
-import { BUNDLE_FILE, esbuildOptions, PARQUET_WASM_FILE, PROJECT_ROOT } from '../cdk/bundling.js';
+import { BUNDLE_FILE, esbuildOptions, PARQUET_WASM_FILE } from '../cdk/bundling.js';
 import { rawKey } from '../core/raw-key.js';
 import { maxsoldUrl } from '../core/sources/requests.js';
 import { REAL_ORIGINS } from '../core/sources/index.js';
@@ -55,6 +56,9 @@ process.stdout.write(JSON.stringify({ init, runs, peakRssMb: Math.round(process.
 
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
+/** The repository: functions/ and node_modules (whose @aws-sdk the bundles leave out, as Lambda provides it). */
+const PROJECT_ROOT = findUp(import.meta.url, 'cdk.json');
+
 /**
  * The fetch and normalise handlers as esbuild bundles them for Lambda (the stack's own
  * build options), each run in a fresh process against an in-process S3/SQS emulator on
@@ -68,7 +72,6 @@ export async function runLambda(o: {
   log: (line: string) => void;
   profileDir?: string;
 }): Promise<LambdaFigures[]> {
-  // In the repository, whose node_modules holds the @aws-sdk the bundles leave out (as Lambda provides it).
   const dir = join(PROJECT_ROOT, '.tmp', `bench-lambda-${process.pid}`);
   const aws = await startFauxqs({ port: 0, logger: false });
   const s3 = new S3Client({ endpoint: aws.address, region: 'us-east-1', credentials: CREDENTIALS, forcePathStyle: true });

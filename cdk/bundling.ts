@@ -1,7 +1,7 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import { findUp } from '../adapters/find-up.js';
 
 /**
  * How every Lambda is bundled: one ESM file per handler, built locally by esbuild.
@@ -10,7 +10,7 @@ import { findUp } from '../adapters/find-up.js';
  */
 
 /** The repository root: package-lock.json, node_modules and functions/ live here. */
-export const PROJECT_ROOT = findUp(import.meta.url, 'cdk.json');
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 export const ESBUILD_TARGET = 'node22';
 

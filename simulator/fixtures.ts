@@ -2,14 +2,22 @@
  * The recorded responses the simulator is built from. Found by walking up from this
  * module, because the same code runs as simulator/*.ts (tests) and dist/simulator/*.js.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { findUp } from '../adapters/find-up.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 let fixturesDir: string | undefined;
 
 export function findFixturesDir(): string {
-  return (fixturesDir ??= join(findUp(import.meta.url, 'fixtures/SHAPES.md'), 'fixtures'));
+  if (fixturesDir) return fixturesDir;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'fixtures');
+    if (existsSync(join(candidate, 'SHAPES.md'))) return (fixturesDir = candidate);
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`simulator: no fixtures/SHAPES.md above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
 }
 
 const cache = new Map<string, string>();
