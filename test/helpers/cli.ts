@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { highPriority } from './priority.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -10,12 +11,27 @@ export function cliCommand(args: string[]): string[] {
   return ['--enable-source-maps', join(inject('cliBuild'), 'cli/main.js'), ...args];
 }
 
+export interface CliOptions {
+  /** Run at high scheduling priority (test/helpers/priority.ts; only where canRaisePriority()). */
+  highPriority?: boolean;
+}
+
+/** node and its arguments for the `scraper` command, at high priority if asked. */
+export function cliArgv(args: string[], o: CliOptions = {}): [string, ...string[]] {
+  const argv: [string, ...string[]] = [process.execPath, ...cliCommand(args)];
+  return o.highPriority ? (highPriority(argv) as [string, ...string[]]) : argv;
+}
+
 /** Starts the real `scraper` command as a child process in the project's directory. */
-export function startCli(args: string[]): {
+export function startCli(
+  args: string[],
+  o: CliOptions = {},
+): {
   child: ChildProcess;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 } {
-  const child = spawn(process.execPath, cliCommand(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...rest] = cliArgv(args, o);
+  const child = spawn(command, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -26,6 +42,6 @@ export function startCli(args: string[]): {
   return { child, done };
 }
 
-export async function runCli(args: string[]) {
-  return startCli(args).done;
+export async function runCli(args: string[], o: CliOptions = {}) {
+  return startCli(args, o).done;
 }

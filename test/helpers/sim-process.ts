@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SimulatorStats } from '../../simulator/index.js';
-import { cliCommand } from './cli.js';
+import { cliArgv, type CliOptions } from './cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -12,8 +12,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  */
 export async function startSimulatorProcess(
   args: string[],
+  o: CliOptions = {},
 ): Promise<{ url: string; stats(): Promise<SimulatorStats>; close(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, cliCommand(['simulate', '--port', '0', ...args]), {
+  const [command, ...rest] = cliArgv(['simulate', '--port', '0', ...args], o);
+  const child: ChildProcess = spawn(command, rest, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
