@@ -40,11 +40,14 @@ export function synthFingerprint(context: Record<string, string>, root = PROJECT
   return h.digest('hex').slice(0, 20);
 }
 
-/** Runs `npx cdk synth -o outdir -c k=v …`; resolves to the stack's template file. */
+/** The project's own CDK CLI (what `npx cdk` runs), started by node directly. */
+const CDK_CLI = join(PROJECT_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+
+/** Runs `cdk synth -o outdir -c k=v …`; resolves to the stack's template file. */
 export async function synthesize(outdir: string, context: Record<string, string>): Promise<string> {
-  const args = ['cdk', 'synth', '--quiet', '-o', outdir, ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  const args = [CDK_CLI, 'synth', '--quiet', '-o', outdir, ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
-    const child = spawn('npx', args, {
+    const child = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
