@@ -16,7 +16,7 @@ export function canRaisePriority(): boolean {
   return true;
 }
 
-/** How a program is started at high priority: `nice -n -10 <program> …`, inherited by each of its threads. */
+/** How a program is started at high priority: `nice -n -19 <program> …`, inherited by each of its threads. */
 export function highPriority(command: string[]): string[] {
-  return ['nice', '-n', '-10', ...command];
+  return ['nice', '-n', '-19', ...command];
 }
