@@ -19,7 +19,9 @@ import { currentInvocation, LambdaService } from './lambda-service.js';
 import { LogMeter } from './log-meter.js';
 import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topology } from './template.js';
 import { s3Notifier, SqsEventSource, startSchedules, type QueueRef } from './triggers.js';
-import { real, VirtualTime } from './virtual-time.js';
+import { installClock } from './global-clock.js';
+import { real } from './real-time.js';
+import { VirtualTime } from './virtual-time.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -73,6 +75,8 @@ export interface CloudRun {
   endMs: number;
   realMs: number;
   release(): void;
+  /** Puts the real clock and timers back. */
+  restoreClock(): void;
 }
 
 /** Runs the emulation to its end and leaves S3/SQS up for the checks; `stopCloud` ends it. */
@@ -83,7 +87,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   const firstId = Number(dispatchEnv?.MAXSOLD_START_ID ?? 104_000);
 
   const vt = new VirtualTime(o.startMs);
-  vt.install();
+  const restoreClock = installClock(vt);
   // fauxqs names queues http://sqs.<region>.localhost:<port>/…, and the SDK sends to that host.
   const restoreDns = interceptLocalhostDns();
   // Virtual timers hold nothing open; this does until the run is stopped.
@@ -268,6 +272,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     polls,
     endMs,
     realMs: real.now() - realStart,
+    restoreClock,
     release: () => {
       restoreDns();
       real.clearInterval(keepAlive);
@@ -280,5 +285,5 @@ export async function stopCloud(run: CloudRun): Promise<void> {
   await run.aws.stop();
   run.release();
   run.logs.uninstall();
-  run.vt.uninstall();
+  run.restoreClock();
 }

@@ -11,20 +11,10 @@
  * machine the process may wait seconds for a core, time no deployed function would lose
  * (with the wall clock, such a stall made fetches run past their timeout).
  *
- * `install()` replaces the global `Date`, `setTimeout`, `setInterval` and their `clear*`
- * for the process (the emulator runs in its own process), and the same functions of
- * `node:timers` (middy's early-timeout timer comes from there); `setImmediate` stays real.
+ * `installClock()` (global-clock.ts) makes it the process's clock.
  */
-import timers from 'node:timers';
-import { syncBuiltinESMExports } from 'node:module';
+import { real } from './real-time.js';
 import { TimerHeap } from './timer-heap.js';
-
-const realSetTimeout = globalThis.setTimeout;
-const realClearTimeout = globalThis.clearTimeout;
-const realSetImmediate = globalThis.setImmediate;
-const RealDate = globalThis.Date;
-
-const realNow = (): number => performance.timeOrigin + performance.now();
 
 /** Milliseconds of CPU this process has used (every thread, user and system). */
 export function cpuNow(): number {
@@ -126,10 +116,9 @@ export class VirtualTime {
   #nextId = 1;
   readonly #timers = new Map<number, VirtualTimer>();
   readonly #queue = new TimerHeap<Entry>();
-  #armed: { due: number; handle: ReturnType<typeof realSetTimeout> } | undefined;
+  #armed: { due: number; handle: ReturnType<typeof real.setTimeout> } | undefined;
   #ticks = 0;
   #looping = false;
-  #installed = false;
   /** Virtual milliseconds skipped by jumps (the rest passed in real time). */
   skippedMs = 0;
   jumps = 0;
@@ -138,7 +127,7 @@ export class VirtualTime {
 
   /** @param options.source what moves the clock between jumps. @default 'cpu' */
   constructor(startMs: number, options: { source?: ClockSource } = {}) {
-    this.#source = options.source === 'wall' ? realNow : sampledCpuNow();
+    this.#source = options.source === 'wall' ? real.now : sampledCpuNow();
     this.#offset = startMs - this.#source();
   }
 
@@ -171,6 +160,11 @@ export class VirtualTime {
 
   setInterval(fn: Callback, ms?: number, ...args: unknown[]): VirtualTimer {
     return this.#add(fn, ms, args, Math.max(1, Number(ms) || 1));
+  }
+
+  /** Whether a timer (or its id, as `clearTimeout` may get it) is one of this clock's. */
+  owns(timer: unknown): boolean {
+    return timer instanceof VirtualTimer || this.#timers.has(Number(timer));
   }
 
   clear(timer: unknown): void {
@@ -230,13 +224,13 @@ export class VirtualTime {
     const head = this.#head();
     if (!head) {
       // Nothing left to wait for: a real timer armed for a timer that a jump fired would hold the process.
-      if (this.#armed) realClearTimeout(this.#armed.handle);
+      if (this.#armed) real.clearTimeout(this.#armed.handle);
       this.#armed = undefined;
       return;
     }
     if (this.#armed && this.#armed.due <= head.due) return;
-    if (this.#armed) realClearTimeout(this.#armed.handle);
-    const handle = realSetTimeout(
+    if (this.#armed) real.clearTimeout(this.#armed.handle);
+    const handle = real.setTimeout(
       () => {
         this.#armed = undefined;
         this.#fireDue();
@@ -315,74 +309,13 @@ export class VirtualTime {
       // block in its I/O poll until the next real timer, and every jump would wait for one.
       if (busy > SPIN_TURNS) {
         busy = 0;
-        realSetTimeout(turn, 1);
-      } else realSetImmediate(turn);
+        real.setTimeout(turn, 1);
+      } else real.setImmediate(turn);
     };
-    realSetImmediate(turn);
+    real.setImmediate(turn);
   }
 
   stopSkipping(): void {
     this.#looping = false;
   }
-
-  /** Replaces the global clock and timers with this one. */
-  install(): void {
-    if (this.#installed) return;
-    this.#installed = true;
-    const now = () => this.now();
-    function VirtualDate(this: unknown, ...args: unknown[]): unknown {
-      if (!new.target) return new RealDate(now()).toString();
-      return Reflect.construct(RealDate, args.length > 0 ? args : [now()], new.target);
-    }
-    VirtualDate.prototype = RealDate.prototype;
-    VirtualDate.now = now;
-    VirtualDate.parse = RealDate.parse;
-    VirtualDate.UTC = RealDate.UTC;
-    const g = globalThis as Record<string, unknown>;
-    g.Date = VirtualDate;
-    g.setTimeout = (fn: Callback, ms?: number, ...args: unknown[]) => this.setTimeout(fn, ms, ...args);
-    g.setInterval = (fn: Callback, ms?: number, ...args: unknown[]) => this.setInterval(fn, ms, ...args);
-    g.clearTimeout = (t: unknown) =>
-      t instanceof VirtualTimer || this.#timers.has(Number(t)) ? this.clear(t) : realClearTimeout(t as never);
-    g.clearInterval = g.clearTimeout;
-    Object.assign(timers, {
-      setTimeout: g.setTimeout,
-      setInterval: g.setInterval,
-      clearTimeout: g.clearTimeout,
-      clearInterval: g.clearInterval,
-    });
-    syncBuiltinESMExports();
-  }
-
-  uninstall(): void {
-    if (!this.#installed) return;
-    this.#installed = false;
-    const g = globalThis as Record<string, unknown>;
-    g.Date = RealDate;
-    g.setTimeout = realSetTimeout;
-    g.clearTimeout = realClearTimeout;
-    g.setInterval = realSetInterval;
-    g.clearInterval = realClearInterval;
-    Object.assign(timers, {
-      setTimeout: realSetTimeout,
-      setInterval: realSetInterval,
-      clearTimeout: realClearTimeout,
-      clearInterval: realClearInterval,
-    });
-    syncBuiltinESMExports();
-    this.stopSkipping();
-  }
 }
-
-const realSetInterval = globalThis.setInterval;
-const realClearInterval = globalThis.clearInterval;
-
-/** Real timers, for what must not run on the virtual clock (progress output). */
-export const real = {
-  setTimeout: realSetTimeout,
-  clearTimeout: realClearTimeout,
-  setInterval: realSetInterval,
-  clearInterval: realClearInterval,
-  now: realNow,
-  Date: RealDate,
-};
