@@ -1,6 +1,6 @@
 // A worker's entry under the TypeScript sources (tests, tsx): loads the worker script named by the
 // first argument. A test run transpiles the sources once (test/helpers/cli-build.ts) and names
-// the copy in SCRAPER_TRANSPILED (`<source root>=<copy>`): a script under the source root is then
+// the copy in SCRAPER_TRANSPILED (JSON: `{ root, copy }`): a script under the source root is then
 // loaded from the copy, with no loader to start; otherwise tsx is registered in this thread first.
 // A file rather than eval code, so that the process's --import preloads run in the worker as
 // they do in every file worker.
@@ -9,7 +9,7 @@ import { argv, env } from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const script = argv[2];
-const [root, copy] = (env.SCRAPER_TRANSPILED ?? '').split('=');
+const { root, copy } = JSON.parse(env.SCRAPER_TRANSPILED ?? '{}');
 const within = root && copy ? relative(root, fileURLToPath(script)) : '..';
 if (!within.startsWith('..') && !isAbsolute(within)) {
   await import(pathToFileURL(join(copy, within.replace(/\.ts$/, '.js'))).href);

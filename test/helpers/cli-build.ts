@@ -63,7 +63,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   project.provide('cliBuild', cli.dir);
   // Worker threads that tests start from the sources load this copy instead of registering tsx
   // (adapters/ts-worker-entry.mjs); test files' processes inherit the variable.
-  process.env.SCRAPER_TRANSPILED = `${ROOT.replace(/\/$/, '')}=${cli.dir}`;
+  process.env.SCRAPER_TRANSPILED = JSON.stringify({ root: ROOT, copy: cli.dir });
   return () => {
     if (--cli.users > 0) return;
     rmSync(cli.dir, { recursive: true, force: true });
