@@ -8,7 +8,7 @@ const BATCH = 10;
 const RESEND_ROUNDS = 5;
 
 /** The work queue on SQS: batched sends that retry exactly the entries SQS refused. */
-export class SqsWorkQueue implements WorkQueue, MessageVisibility {
+export class SqsWorkQueue implements WorkQueue {
   constructor(
     private readonly client: SQSClient,
     readonly queueUrl: string,
@@ -33,12 +33,35 @@ export class SqsWorkQueue implements WorkQueue, MessageVisibility {
         throw new Error(`SQS kept failing ${pending.length} message(s) after ${RESEND_ROUNDS} rounds`);
     }
   }
+}
 
-  async delay(receiptHandle: string, seconds: number): Promise<void> {
+/** A queue's name: the last part of its ARN (`arn:aws:sqs:…:name`) or of its URL (`https://…/name`). */
+function queueName(arnOrUrl: string): string {
+  return arnOrUrl.slice(Math.max(arnOrUrl.lastIndexOf(':'), arnOrUrl.lastIndexOf('/')) + 1);
+}
+
+/**
+ * The visibility of received messages, on whichever of the given queues each came from
+ * (a record's event source ARN names its queue; a single queue serves every record).
+ */
+export class SqsVisibility implements MessageVisibility {
+  constructor(
+    private readonly client: SQSClient,
+    readonly queueUrls: readonly string[],
+  ) {}
+
+  #urlOf(queueArn: string): string {
+    const only = this.queueUrls.length === 1 ? this.queueUrls[0] : undefined;
+    const url = only ?? this.queueUrls.find((u) => queueName(u) === queueName(queueArn));
+    if (url === undefined) throw new Error(`no queue URL for ${queueArn}: expected one of ${this.queueUrls.join(', ')}`);
+    return url;
+  }
+
+  async delay(receiptHandle: string, seconds: number, queueArn: string): Promise<void> {
     // SQS allows 0..43200 s (12 h).
     const VisibilityTimeout = Math.max(0, Math.min(43_200, Math.ceil(seconds)));
     await this.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout }),
+      new ChangeMessageVisibilityCommand({ QueueUrl: this.#urlOf(queueArn), ReceiptHandle: receiptHandle, VisibilityTimeout }),
     );
   }
 }

@@ -31,8 +31,19 @@ export interface ScraperSettings {
    * once, from the snapshot taken after the last lot closed. @default false
    */
   readonly maxsoldWithBids: boolean;
-  /** Concurrent fetch Lambdas: the SQS event source's `maxConcurrency`, the semaphore (AWS allows 2-1000). @default 5 */
+  /**
+   * Concurrent fetch Lambdas in all: fetch's reserved concurrency, the semaphore. The two
+   * work queues' event sources share it: `bidHistoryConcurrency` for bid histories, the
+   * rest for polls (AWS allows each event source 2-1000, so at least 4). @default 5
+   */
   readonly fetchMaxConcurrency: number;
+  /**
+   * Of fetchMaxConcurrency, the fetches that serve the bid-history queue (its event
+   * source's maxConcurrency). Polls have the rest to themselves, so the ~100 bid histories
+   * of each closed auction (100,000 when a first deploy meets a backlog) never delay a
+   * re-poll. @default 2
+   */
+  readonly bidHistoryConcurrency: number;
   /** Requests one fetch invocation keeps open (core limiter). @default 4 */
   readonly fetchConcurrencyPerInvocation: number;
   /**
@@ -74,6 +85,7 @@ export const DEFAULT_SETTINGS: ScraperSettings = {
   maxsoldWindow: FUNCTION_DEFAULTS.maxsoldWindow,
   maxsoldWithBids: false,
   fetchMaxConcurrency: 5,
+  bidHistoryConcurrency: 2,
   fetchConcurrencyPerInvocation: FUNCTION_DEFAULTS.fetchConcurrencyPerInvocation,
   fetchRate: FUNCTION_DEFAULTS.fetchRate,
   fetchBatchSize: 10,
@@ -172,7 +184,8 @@ const PARSERS: { readonly [K in keyof ScraperSettings]-?: Parser<NonNullable<Scr
   maxsoldWindow: wholeNumber(1, 10_000),
   maxsoldIds: auctionIds,
   maxsoldWithBids: flag,
-  fetchMaxConcurrency: wholeNumber(2, 1000),
+  fetchMaxConcurrency: wholeNumber(4, 1000),
+  bidHistoryConcurrency: wholeNumber(2, 998),
   fetchConcurrencyPerInvocation: wholeNumber(1, 100),
   fetchRate: positiveNumber(1000),
   fetchBatchSize: wholeNumber(1, 10),
@@ -213,7 +226,19 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): Scraper
       throw new Error(`${CONTEXT_KEY}.${key}: expected ${e.message}, got ${show(value)}`);
     }
   }
-  return settings as unknown as ScraperSettings;
+  const parsed = settings as unknown as ScraperSettings;
+  if (pollConcurrency(parsed) < 2) {
+    throw new Error(
+      `${CONTEXT_KEY}.bidHistoryConcurrency: expected a whole number from 2 to fetchMaxConcurrency - 2 (${parsed.fetchMaxConcurrency - 2}), ` +
+        `got ${parsed.bidHistoryConcurrency}: polls need at least 2 of the ${parsed.fetchMaxConcurrency} concurrent fetches`,
+    );
+  }
+  return parsed;
+}
+
+/** The polls' share of fetchMaxConcurrency: the work queue's event source maxConcurrency. */
+export function pollConcurrency(settings: ScraperSettings): number {
+  return settings.fetchMaxConcurrency - settings.bidHistoryConcurrency;
 }
 
 /** The raw `scraper` object and `scraper.<key>` entries from a construct's context, in that order. */

@@ -13,13 +13,21 @@ export interface MonitoringProps {
   readonly fetch: lambda.Function;
   readonly normalise: lambda.Function;
   readonly compact: lambda.Function;
+  /** The polls' work queue. */
   readonly workQueue: sqs.IQueue;
+  /** The bid histories' work queue. */
+  readonly bidHistoryQueue: sqs.IQueue;
   /** Dead-letter and failure queues, shown on the dashboard (each has its own alarm). */
   readonly deadLetterQueues: sqs.IQueue[];
   /** Subscribed to the alarm topic. @default - none: subscribe to the topic yourself */
   readonly alarmEmail?: string;
-  /** A work item older than this means fetching has fallen behind or is stuck. @default Duration.hours(1) */
+  /** A poll older than this means fetching has fallen behind or is stuck. @default Duration.hours(1) */
   readonly oldestMessageAge?: Duration;
+  /**
+   * A bid history older than this, likewise. A first deploy that meets ten days of closed
+   * auctions queues ~100,000 of them (about 2 hours at the default settings). @default Duration.hours(6)
+   */
+  readonly oldestBidHistoryAge?: Duration;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -83,11 +91,20 @@ export class Monitoring extends Construct {
       props.normalise.metric('AsyncEventsDropped', sum),
     );
     const oldest = props.oldestMessageAge ?? Duration.hours(1);
+    const oldestBids = props.oldestBidHistoryAge ?? Duration.hours(6);
+    const age = (q: sqs.IQueue, label?: string) =>
+      q.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label });
     alarm(
       'WorkQueueBacklog',
-      `The oldest work item has waited more than ${oldest.toHumanString()}: fetching has fallen behind or stopped`,
-      props.workQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM }),
+      `The oldest poll has waited more than ${oldest.toHumanString()}: fetching has fallen behind or stopped`,
+      age(props.workQueue),
       oldest.toSeconds(),
+    );
+    alarm(
+      'BidHistoryBacklog',
+      `The oldest bid history has waited more than ${oldestBids.toHumanString()}: fetching has fallen behind or stopped`,
+      age(props.bidHistoryQueue),
+      oldestBids.toSeconds(),
     );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.days(1) });
@@ -107,16 +124,18 @@ export class Monitoring extends Construct {
         title: 'Work queue depth',
         width,
         left: [
-          props.workQueue.metricApproximateNumberOfMessagesVisible({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.MAXIMUM,
-            label: 'waiting',
-          }),
-          props.workQueue.metricApproximateNumberOfMessagesNotVisible({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.MAXIMUM,
-            label: 'in flight or delayed',
-          }),
+          ...[[props.workQueue, 'polls'] as const, [props.bidHistoryQueue, 'bid histories'] as const].flatMap(([q, label]) => [
+            q.metricApproximateNumberOfMessagesVisible({
+              period: FIVE_MINUTES,
+              statistic: cloudwatch.Stats.MAXIMUM,
+              label: `${label} waiting`,
+            }),
+            q.metricApproximateNumberOfMessagesNotVisible({
+              period: FIVE_MINUTES,
+              statistic: cloudwatch.Stats.MAXIMUM,
+              label: `${label} in flight or delayed`,
+            }),
+          ]),
           ...props.deadLetterQueues.map((q, i) =>
             q.metricApproximateNumberOfMessagesVisible({
               period: FIVE_MINUTES,
@@ -129,14 +148,11 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Age of the oldest work item (s)',
         width,
-        left: [
-          props.workQueue.metricApproximateAgeOfOldestMessage({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.MAXIMUM,
-            label: 'oldest',
-          }),
+        left: [age(props.workQueue, 'polls'), age(props.bidHistoryQueue, 'bid histories')],
+        leftAnnotations: [
+          { value: oldest.toSeconds(), label: 'polls alarm' },
+          { value: oldestBids.toSeconds(), label: 'bid histories alarm' },
         ],
-        leftAnnotations: [{ value: oldest.toSeconds(), label: 'alarm' }],
       }),
       new cloudwatch.GraphWidget({
         title: 'Fetches',

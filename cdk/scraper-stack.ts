@@ -12,6 +12,7 @@ import {
   checkDeployable,
   CONTEXT_KEY,
   openRequestCeiling,
+  pollConcurrency,
   requiredAccountConcurrency,
   resolveSettings,
   type ScraperSettings,
@@ -41,12 +42,13 @@ const NORMALISE_RETRY_ATTEMPTS = 2;
  * schedule → dispatch → SQS → fetch → S3 raw/ → normalise → S3 tables/ → Glue/Athena,
  * plus a nightly compaction.
  *
- * The semaphore: the SQS event source's maxConcurrency caps concurrent fetch
- * invocations, each of which keeps at most fetchConcurrencyPerInvocation requests open,
- * so at most fetchMaxConcurrency × fetchConcurrencyPerInvocation requests are open at
- * once (an output and the stack description say the number). Reserved concurrency
- * equals maxConcurrency: the mapping is never throttled (throttled receives would count
- * towards the dead-letter queue) and nothing else can push fetches past the ceiling.
+ * The semaphore: the two SQS event sources' maxConcurrency (polls, bid histories) cap
+ * concurrent fetch invocations at fetchMaxConcurrency in all, each of which keeps at most
+ * fetchConcurrencyPerInvocation requests open, so at most fetchMaxConcurrency ×
+ * fetchConcurrencyPerInvocation requests are open at once (an output and the stack
+ * description say the number). Reserved concurrency equals their sum: the mappings are
+ * never throttled (throttled receives would count towards the dead-letter queue) and
+ * nothing else can push fetches past the ceiling.
  */
 export class ScraperStack extends Stack {
   public readonly settings: ScraperSettings;
@@ -88,6 +90,7 @@ export class ScraperStack extends Stack {
       maxReceiveCount: settings.maxReceiveCount,
     });
     const queue = this.work.queue;
+    const bidQueue = this.work.bidHistories;
 
     this.normaliseFailures = new DeadLetterQueue(this, 'NormaliseFailures', {
       description: 'S3 events the normaliser failed on after its retries (reprocess the raw object)',
@@ -142,6 +145,7 @@ export class ScraperStack extends Stack {
       environment: {
         ...common,
         QUEUE_URL: queue.queueUrl,
+        BIDS_QUEUE_URL: bidQueue.queueUrl,
         FETCH_CONCURRENCY: String(settings.fetchConcurrencyPerInvocation),
         FETCH_RATE: String(settings.fetchRate),
         MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
@@ -157,13 +161,16 @@ export class ScraperStack extends Stack {
           `Check with "aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions", then set -c ${CONTEXT_KEY}.accountConcurrency=<quota> to have the synth check it.`,
       );
     }
-    this.fetchFunction.addEventSource(
-      new SqsEventSource(queue, {
-        batchSize: settings.fetchBatchSize,
-        maxConcurrency: settings.fetchMaxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
+    // Two event sources sharing the reserved concurrency: polls and bid histories each have
+    // their own fetches, so neither queue's backlog delays the other's items.
+    for (const [source, maxConcurrency] of [
+      [queue, pollConcurrency(settings)],
+      [bidQueue, settings.bidHistoryConcurrency],
+    ] as const) {
+      this.fetchFunction.addEventSource(
+        new SqsEventSource(source, { batchSize: settings.fetchBatchSize, maxConcurrency, reportBatchItemFailures: true }),
+      );
+    }
     // PutObject: the raw responses. GetObject (HEAD only, in practice): the metadata of an
     // item fetched earlier the same day, whose ETag/Last-Modified make a re-poll conditional.
     grantObjects(this.fetchFunction, bucket, RAW_PREFIX, ['s3:GetObject', 's3:PutObject']);
@@ -171,7 +178,9 @@ export class ScraperStack extends Stack {
     this.fetchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     // Retry-After: the handler hides that message for the wait the API asked for.
     // (The event source's consume grant includes it too; this does not rely on that.)
-    this.fetchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [queue.queueArn] }));
+    this.fetchFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [queue.queueArn, bidQueue.queueArn] }),
+    );
 
     // Normalise: one invocation per raw object, straight from the S3 event; leaves a
     // state/seen/ marker per auction for the dispatcher, and plans bid histories.
@@ -183,10 +192,10 @@ export class ScraperStack extends Stack {
       writesParquet: true,
       retryAttempts: NORMALISE_RETRY_ATTEMPTS,
       onFailure: new SqsDestination(this.normaliseFailures.queue),
-      environment: { ...common, QUEUE_URL: queue.queueUrl, BIDS_EVERY_POLL: String(settings.maxsoldWithBids) },
+      environment: { ...common, BIDS_QUEUE_URL: bidQueue.queueUrl, BIDS_EVERY_POLL: String(settings.maxsoldWithBids) },
     });
     // The bid histories of a closed auction's items (or of every poll's, with maxsoldWithBids).
-    queue.grantSendMessages(this.normaliseFunction);
+    bidQueue.grantSendMessages(this.normaliseFunction);
     grantObjects(this.normaliseFunction, bucket, RAW_PREFIX, ['s3:GetObject']);
     grantObjects(this.normaliseFunction, bucket, TABLES_PREFIX, ['s3:PutObject']);
     grantObjects(this.normaliseFunction, bucket, QUARANTINE_PREFIX, ['s3:PutObject']);
@@ -236,6 +245,7 @@ export class ScraperStack extends Stack {
       normalise: this.normaliseFunction,
       compact: this.compactFunction,
       workQueue: queue,
+      bidHistoryQueue: bidQueue,
       deadLetterQueues: [this.work.deadLetters.queue, this.normaliseFailures.queue, this.scheduleFailures.queue],
       alarmEmail: settings.alarmEmail,
     });
@@ -247,7 +257,8 @@ export class ScraperStack extends Stack {
       value: bucket.bucketName,
       description: 'Raw responses, Parquet tables, quarantine, state and Athena results',
     });
-    new CfnOutput(this, 'WorkQueueUrl', { value: queue.queueUrl, description: 'Work items for the fetch function' });
+    new CfnOutput(this, 'WorkQueueUrl', { value: queue.queueUrl, description: 'Polls for the fetch function (new ids, re-polls, VIA)' });
+    new CfnOutput(this, 'BidHistoryQueueUrl', { value: bidQueue.queueUrl, description: 'Bid histories for the fetch function' });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.work.deadLetters.queue.queueUrl,
       description: 'Work items that failed every attempt (scraper redrive)',

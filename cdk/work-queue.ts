@@ -17,11 +17,14 @@ export interface WorkQueueProps {
 }
 
 /**
- * The queue of work items (`{"source":"maxsold","id":"103417"}`) between the
- * dispatcher and the fetch function, with its dead-letter queue and alarm.
+ * The queues of work items (`{"source":"maxsold","id":"103417"}`) for the fetch
+ * function: `queue` for the dispatcher's polls (new ids, re-polls, VIA), `bidHistories`
+ * for the normaliser's bid histories, each with its own event source, so that a backlog
+ * of bid histories cannot hold up a re-poll. One dead-letter queue serves both.
  */
 export class WorkQueue extends Construct {
   public readonly queue: sqs.Queue;
+  public readonly bidHistories: sqs.Queue;
   public readonly deadLetters: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
@@ -29,11 +32,13 @@ export class WorkQueue extends Construct {
     this.deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
       description: 'Work items that failed every fetch attempt (replay with scraper redrive)',
     });
-    this.queue = new sqs.Queue(this, 'Queue', {
+    const queueProps: sqs.QueueProps = {
       visibilityTimeout: props.visibilityTimeout,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetters.queue, maxReceiveCount: props.maxReceiveCount },
-    });
+    };
+    this.queue = new sqs.Queue(this, 'Queue', queueProps);
+    this.bidHistories = new sqs.Queue(this, 'BidHistories', queueProps);
   }
 }

@@ -147,5 +147,6 @@ export interface WorkQueue {
 
 /** Delays a received message's next delivery (SQS ChangeMessageVisibility). */
 export interface MessageVisibility {
-  delay(receiptHandle: string, seconds: number): Promise<void>;
+  /** `queueArn`: the queue the message came from (an SQS record's eventSourceARN). */
+  delay(receiptHandle: string, seconds: number, queueArn: string): Promise<void>;
 }

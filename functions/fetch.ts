@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3ObjectStore } from '../adapters/s3-store.js';
-import { SqsWorkQueue } from '../adapters/sqs-queue.js';
+import { SqsVisibility } from '../adapters/sqs-queue.js';
 import { EnvReader } from '../adapters/lambda/env.js';
 import { fetchHandlerFrom } from '../adapters/lambda/fetch-wiring.js';
 import { createObservability } from '../adapters/lambda/observability.js';
@@ -13,7 +13,8 @@ export const { handler } = fetchHandlerFrom(
   env,
   {
     store: new S3ObjectStore(new S3Client({}), env.string('BUCKET_NAME')),
-    visibility: new SqsWorkQueue(new SQSClient({}), env.string('QUEUE_URL')),
+    // Polls and bid histories: a message's visibility is changed on the queue it came from.
+    visibility: new SqsVisibility(new SQSClient({}), [env.string('QUEUE_URL'), env.string('BIDS_QUEUE_URL')]),
   },
   createObservability(),
 );

@@ -13,7 +13,7 @@ export const handler = normaliseHandlerFrom(
   env,
   {
     store: new S3ObjectStore(new S3Client({}), env.string('BUCKET_NAME')),
-    queue: new SqsWorkQueue(new SQSClient({}), env.string('QUEUE_URL')),
+    queue: new SqsWorkQueue(new SQSClient({}), env.string('BIDS_QUEUE_URL')),
   },
   createObservability(),
 );

@@ -92,7 +92,7 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
         }
         if (a.kind === 'unchanged') return stats.finish(item, 'unchanged');
         if (a.kind === 'throttled') {
-          await visibility.delay(record.receiptHandle, a.waitMs / 1000);
+          await visibility.delay(record.receiptHandle, a.waitMs / 1000, record.eventSourceARN);
           throw new RetryMessage(`throttled: retry after ${a.waitMs} ms`);
         }
         stats.failure(a.reason);
@@ -117,7 +117,7 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
         stats.retries++;
         const wait = Math.max(1, backoffMs(fetch.policy, receives, fetch.random) / 1000);
         logger.info('retried after a backoff', { ...keys, reason: a.reason, waitSeconds: wait });
-        await visibility.delay(record.receiptHandle, wait);
+        await visibility.delay(record.receiptHandle, wait, record.eventSourceARN);
         throw new RetryMessage(`${a.reason}: retry after backoff`);
       } catch (e) {
         if (signal.aborted && !(e instanceof RetryMessage)) {

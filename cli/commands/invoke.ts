@@ -95,7 +95,8 @@ export async function invokeCommand(args: string[]): Promise<number> {
       const { fetchHandlerFrom } = await import('../../adapters/lambda/fetch-wiring.js');
       const sim = base ? undefined : await startSimulator({ latencyMs: 10 });
       const visibility: MessageVisibility = {
-        delay: async (handle, seconds) => void process.stderr.write(`visibility of ${handle} → ${Math.ceil(seconds)} s\n`),
+        delay: async (handle, seconds, queueArn) =>
+          void process.stderr.write(`visibility of ${handle} (${queueArn}) → ${Math.ceil(seconds)} s\n`),
       };
       const fetch = settingsFromFlags(() => fetchHandlerFrom(env({ BASE_URL: base ?? sim!.url }), { store, visibility }, obs));
       try {

@@ -52,10 +52,10 @@ describe('settings', () => {
   });
 
   it.each([
-    [{ fetchMaxConcurrency: 'x' }, 'scraper.fetchMaxConcurrency: expected a whole number from 2 to 1000, got "x"'],
-    [{ fetchMaxConcurrency: 1 }, 'scraper.fetchMaxConcurrency: expected a whole number from 2 to 1000, got 1'],
-    [{ fetchMaxConcurrency: 1001 }, 'scraper.fetchMaxConcurrency: expected a whole number from 2 to 1000, got 1001'],
-    [{ fetchMaxConcurrency: 4.5 }, 'scraper.fetchMaxConcurrency: expected a whole number from 2 to 1000, got 4.5'],
+    [{ fetchMaxConcurrency: 'x' }, 'scraper.fetchMaxConcurrency: expected a whole number from 4 to 1000, got "x"'],
+    [{ fetchMaxConcurrency: 1 }, 'scraper.fetchMaxConcurrency: expected a whole number from 4 to 1000, got 1'],
+    [{ fetchMaxConcurrency: 1001 }, 'scraper.fetchMaxConcurrency: expected a whole number from 4 to 1000, got 1001'],
+    [{ fetchMaxConcurrency: 4.5 }, 'scraper.fetchMaxConcurrency: expected a whole number from 4 to 1000, got 4.5'],
     [{ maxReceiveCount: 4 }, 'scraper.maxReceiveCount: expected a whole number from 5 to 1000, got 4'],
     [{ fetchBatchSize: 11 }, 'scraper.fetchBatchSize: expected a whole number from 1 to 10, got 11'],
     [{ fetchTimeoutSeconds: 901 }, 'scraper.fetchTimeoutSeconds: expected a whole number from 5 to 900, got 901'],

@@ -60,13 +60,16 @@ describe('alarms', () => {
     });
   });
 
-  it('fires when the oldest work item has waited over an hour', () => {
+  it.each([
+    ['poll', 'queue', 3600],
+    ['bid history', 'bidHistories', 6 * 3600],
+  ] as const)('fires when the oldest %s has waited too long', (_, which, threshold) => {
     const found = alarmOn('ApproximateAgeOfOldestMessage', {
       Name: 'QueueName',
-      Value: { 'Fn::GetAtt': [resourceOf(template, stack.work.queue).id, 'QueueName'] },
+      Value: { 'Fn::GetAtt': [resourceOf(template, stack.work[which]).id, 'QueueName'] },
     });
     expect(found).toHaveLength(1);
-    expect(found[0]![1].Properties).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 3600 });
+    expect(found[0]![1].Properties).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: threshold });
   });
 
   it.each(['work', 'normaliseFailures', 'scheduleFailures'] as const)('fires when the %s dead-letter queue holds a message', (which) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import { ScraperStack } from '../../cdk/scraper-stack.js';
@@ -60,21 +61,27 @@ describe('functions', () => {
 describe('the semaphore', () => {
   const mapping = () => ofType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
 
-  it('is the SQS event source maxConcurrency, with partial batch responses', () => {
-    expect(mapping()).toEqual([
-      {
-        BatchSize: 5,
-        EventSourceArn: { 'Fn::GetAtt': [resourceOf(template, stack.work.queue).id, 'Arn'] },
-        FunctionName: { Ref: fn(stack, template, 'fetchFunction').id },
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ScalingConfig: { MaximumConcurrency: 7 },
-      },
-    ]);
+  it('is the SQS event sources maxConcurrency, polls and bid histories each with their own, with partial batch responses', () => {
+    const source = (queue: IQueue, max: number) => ({
+      BatchSize: 5,
+      EventSourceArn: { 'Fn::GetAtt': [resourceOf(template, queue).id, 'Arn'] },
+      FunctionName: { Ref: fn(stack, template, 'fetchFunction').id },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: max },
+    });
+    // fetchMaxConcurrency 7: 3 for bid histories (bidHistoryConcurrency), the other 4 for polls.
+    expect(mapping()).toEqual(expect.arrayContaining([source(stack.work.queue, 4), source(stack.work.bidHistories, 3)]));
+    expect(mapping()).toHaveLength(2);
+    const defaults = defaultsTemplate.toJSON().Resources as Record<string, CfnJson>;
+    const maxima = Object.values(defaults)
+      .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+      .map((r) => r.Properties.ScalingConfig.MaximumConcurrency as number);
+    expect(maxima.sort()).toEqual([2, 3]);
   });
 
-  it('never throttles the mapping: reserved concurrency of fetch >= maxConcurrency', () => {
+  it('never throttles the mappings: reserved concurrency of fetch = the sum of their maxConcurrency', () => {
     const reserved = fn(stack, template, 'fetchFunction').Properties.ReservedConcurrentExecutions as number;
-    expect(reserved).toBeGreaterThanOrEqual(mapping()[0]!.ScalingConfig.MaximumConcurrency);
+    expect(reserved).toBe(mapping().reduce((n, m) => n + (m.ScalingConfig.MaximumConcurrency as number), 0));
     expect(reserved).toBe(7);
   });
 
@@ -88,23 +95,48 @@ describe('the semaphore', () => {
 });
 
 describe('work queue', () => {
-  it('hides a received item for at least 6 x the fetch timeout', () => {
-    const visibility = resourceOf(template, stack.work.queue).Properties.VisibilityTimeout as number;
-    expect(visibility).toBeGreaterThanOrEqual(6 * (fn(stack, template, 'fetchFunction').Properties.Timeout as number));
-    expect(visibility).toBe(270);
+  const workQueues = () => [stack.work.queue, stack.work.bidHistories];
+
+  it('hides a received item for at least 6 x the fetch timeout (polls and bid histories)', () => {
+    for (const queue of workQueues()) {
+      const visibility = resourceOf(template, queue).Properties.VisibilityTimeout as number;
+      expect(visibility).toBeGreaterThanOrEqual(6 * (fn(stack, template, 'fetchFunction').Properties.Timeout as number));
+      expect(visibility).toBe(270);
+    }
   });
 
-  it('sends an item to the dead-letter queue after maxReceiveCount (>= 5) receives', () => {
-    const redrive = resourceOf(template, stack.work.queue).Properties.RedrivePolicy;
-    expect(redrive).toEqual({
-      deadLetterTargetArn: { 'Fn::GetAtt': [resourceOf(template, stack.work.deadLetters.queue).id, 'Arn'] },
-      maxReceiveCount: 6,
-    });
-    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
+  it('sends an item to the dead-letter queue after maxReceiveCount (>= 5) receives (polls and bid histories)', () => {
+    for (const queue of workQueues()) {
+      const redrive = resourceOf(template, queue).Properties.RedrivePolicy;
+      expect(redrive).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [resourceOf(template, stack.work.deadLetters.queue).id, 'Arn'] },
+        maxReceiveCount: 6,
+      });
+      expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  /** The resources a function's role may use `action` on (its policies, as CDK merged them). */
+  const allowed = (name: FunctionName, action: string) =>
+    ofType('AWS::IAM::Policy')
+      .filter(([, r]) => (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId(name)))
+      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((st) => [st.Action].flat().includes(action))
+      .flatMap((st) => [st.Resource].flat().map(flat));
+  const arn = (queue: IQueue) => flat({ 'Fn::GetAtt': [resourceOf(template, queue).id, 'Arn'] });
+
+  it('the normaliser sends bid histories to their own queue, never to the polls', () => {
+    expect(allowed('normaliseFunction', 'sqs:SendMessage')).toContain(arn(stack.work.bidHistories));
+    expect(allowed('normaliseFunction', 'sqs:SendMessage')).not.toContain(arn(stack.work.queue));
+    expect(allowed('dispatchFunction', 'sqs:SendMessage')).toContain(arn(stack.work.queue));
+  });
+
+  it('the fetch function changes visibility on both queues (Retry-After, backoff)', () => {
+    expect(allowed('fetchFunction', 'sqs:ChangeMessageVisibility')).toEqual(expect.arrayContaining(workQueues().map(arn)));
   });
 
   it('and both dead-letter queues are encrypted and TLS-only', () => {
-    for (const queue of [stack.work.queue, stack.work.deadLetters.queue, stack.normaliseFailures.queue]) {
+    for (const queue of [...workQueues(), stack.work.deadLetters.queue, stack.normaliseFailures.queue]) {
       const id = resourceOf(template, queue).id;
       expect(resources[id]!.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -258,6 +290,7 @@ describe('environment', () => {
   const env = (s: ScraperStack, t: Template, name: 'dispatchFunction' | 'fetchFunction' | 'normaliseFunction' | 'compactFunction') =>
     fn(s, t, name).Properties.Environment.Variables;
   const queueUrl = (s: ScraperStack, t: Template) => ({ Ref: resourceOf(t, s.work.queue).id });
+  const bidsQueueUrl = (s: ScraperStack, t: Template) => ({ Ref: resourceOf(t, s.work.bidHistories).id });
 
   it('dispatch gets the queue and the MaxSold plan', () => {
     expect(env(stack, template, 'dispatchFunction')).toEqual({
@@ -269,10 +302,11 @@ describe('environment', () => {
     });
   });
 
-  it('fetch gets the queue, its limiter and the politeness settings', () => {
+  it('fetch gets both queues (for Retry-After and backoff visibility), its limiter and the politeness settings', () => {
     expect(env(stack, template, 'fetchFunction')).toEqual({
       ...common(stack, template),
       QUEUE_URL: queueUrl(stack, template),
+      BIDS_QUEUE_URL: bidsQueueUrl(stack, template),
       FETCH_CONCURRENCY: '3',
       FETCH_RATE: '2.5',
       MAX_RECEIVE_COUNT: '6',
@@ -289,6 +323,7 @@ describe('environment', () => {
       MAXSOLD_WINDOW: '200',
     });
     expect(Object.keys(env(defaults, defaultsTemplate, 'fetchFunction')).sort()).toEqual([
+      'BIDS_QUEUE_URL',
       'BUCKET_NAME',
       'FETCH_CONCURRENCY',
       'FETCH_RATE',
@@ -301,10 +336,10 @@ describe('environment', () => {
     ]);
   });
 
-  it('normalise gets the queue (bid histories) and whether every poll plans them', () => {
+  it('normalise gets the bid-history queue (not the polls) and whether every poll plans them', () => {
     expect(env(stack, template, 'normaliseFunction')).toEqual({
       ...common(stack, template),
-      QUEUE_URL: queueUrl(stack, template),
+      BIDS_QUEUE_URL: bidsQueueUrl(stack, template),
       BIDS_EVERY_POLL: 'false',
     });
     const bids = new ScraperStack(testApp(), 'Bids', { settings: { maxsoldWithBids: 'true' } });
@@ -321,6 +356,7 @@ describe('outputs', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
       'AlarmTopicArn',
       'AthenaWorkGroup',
+      'BidHistoryQueueUrl',
       'BucketName',
       'DeadLetterQueueUrl',
       'GlueDatabase',
@@ -335,7 +371,11 @@ describe('outputs', () => {
 describe('bad settings fail the synth, naming the key', () => {
   it.each([
     [{ maxReceiveCount: 3 }, /^scraper\.maxReceiveCount: expected a whole number from 5 to 1000, got 3$/],
-    [{ fetchMaxConcurrency: 'x' }, /^scraper\.fetchMaxConcurrency: expected a whole number from 2 to 1000, got "x"$/],
+    [{ fetchMaxConcurrency: 'x' }, /^scraper\.fetchMaxConcurrency: expected a whole number from 4 to 1000, got "x"$/],
+    [
+      { fetchMaxConcurrency: 5, bidHistoryConcurrency: 4 },
+      /^scraper\.bidHistoryConcurrency: expected a whole number from 2 to fetchMaxConcurrency - 2 \(3\), got 4: polls need at least 2/,
+    ],
     [{ fetchMaxConcurrency: 1001 }, /^scraper\.fetchMaxConcurrency: /],
     [{ viaSchedule: 'rate(30 seconds)' }, /^scraper\.viaSchedule: /],
   ])('%j', (settings, message) => {

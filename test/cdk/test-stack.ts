@@ -5,6 +5,7 @@ import { flat, resourceOf, testApp, type CfnJson } from './cdk-app.js';
 // Non-default numbers, so each assertion proves the setting reached the template.
 export const SETTINGS = {
   fetchMaxConcurrency: 7,
+  bidHistoryConcurrency: 3,
   fetchConcurrencyPerInvocation: 3,
   fetchBatchSize: 5,
   fetchTimeoutSeconds: 45,

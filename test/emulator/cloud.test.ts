@@ -73,10 +73,18 @@ describe('scraper cloud: a night of the deployed topology', () => {
     expect(Object.values(report.schedules).sort((a, b) => a - b)).toEqual([1, 4, 28]);
   });
 
-  it('never runs more fetches at once than the event source maxConcurrency (the semaphore)', () => {
+  it('never runs more fetches at once than the event sources allow in all (the semaphore)', () => {
     const fetch = report.functions.find((f) => f.reserved !== undefined)!;
-    expect(fetch.peakConcurrency).toBeLessThanOrEqual(report.eventSources[0]!.maxConcurrency!);
+    const allowed = report.eventSources.reduce((n, e) => n + e.maxConcurrency!, 0);
+    expect(fetch.peakConcurrency).toBeLessThanOrEqual(allowed);
+    expect(allowed).toBe(fetch.reserved);
     expect(fetch.invocations).toBeGreaterThan(0);
+  });
+
+  it('fetches polls and bid histories from their own queues', () => {
+    // Two event sources (polls: 3 of the 5 fetches, bid histories: 2), both of which ran.
+    expect(report.eventSources.map((e) => e.maxConcurrency).sort()).toEqual([2, 3]);
+    expect(report.eventSources.filter((e) => e.batches === 0)).toEqual([]);
   });
 
   it('counts AWS requests and bills them', () => {

@@ -40,6 +40,7 @@ function runBundle(event: unknown): Promise<{ code: number | null; stdout: strin
         BUCKET_NAME: aws.bucket,
         AWS_ENDPOINT_URL_S3: aws.endpoint,
         QUEUE_URL: aws.queueUrl,
+        BIDS_QUEUE_URL: aws.queueUrl,
         AWS_ENDPOINT_URL_SQS: aws.endpoint,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'test',

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { S3Event, ScheduledEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCompactHandler } from '../../adapters/lambda/compact-handler.js';
@@ -14,10 +15,11 @@ import { parquetCodec } from '../../adapters/parquet.js';
 import { InlineProcessor } from '../../adapters/inline-processor.js';
 import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { S3ObjectStore } from '../../adapters/s3-store.js';
-import { SqsWorkQueue } from '../../adapters/sqs-queue.js';
+import { SqsVisibility, SqsWorkQueue } from '../../adapters/sqs-queue.js';
 import { UndiciHttpClient } from '../../adapters/undici-http.js';
 import { TableQuery } from '../../adapters/duckdb-query.js';
 import { CURSOR_KEY } from '../../core/dispatch.js';
+import type { MessageVisibility } from '../../core/ports.js';
 import { seenMarkerKey } from '../../core/normalise-object.js';
 import { REAL_ORIGINS } from '../../core/sources/index.js';
 import { lotCount, startSimulator, type RunningSimulator } from '../../simulator/index.js';
@@ -49,7 +51,7 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-const fetchHandler = (maxReceiveCount = 8, visibility = queue) =>
+const fetchHandler = (maxReceiveCount = 8, visibility: MessageVisibility = new SqsVisibility(aws.sqs, [aws.queueUrl])) =>
   createFetchHandler({
     fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: sim.url }),
     store,
@@ -171,16 +173,25 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     const visibility = { delay: vi.fn(async () => {}) };
     const res = await fetchHandler(8, visibility as never)(batch, lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[2]!.messageId }]);
-    expect(visibility.delay).toHaveBeenCalledWith(batch.Records[2]!.receiptHandle, expect.any(Number));
+    expect(visibility.delay).toHaveBeenCalledWith(batch.Records[2]!.receiptHandle, expect.any(Number), batch.Records[2]!.eventSourceARN);
     expect(await aws.keys('raw/source=via/')).toEqual(['raw/source=via/dt=2026-11-26/snapshot=20261126T121500Z.json.gz']);
   });
 
-  it('really changes the visibility of a message in SQS', async () => {
-    await queue.send([{ source: 'via', at: '2026-11-26T12:16:00Z' }]);
-    const [m] = await aws.receive();
-    await queue.delay(m!.ReceiptHandle!, 0);
-    const [again] = await aws.receive();
+  it('really changes the visibility of a message in SQS, on the queue it came from', async () => {
+    // Two queues, as deployed (polls and bid histories): the record's ARN picks the queue.
+    const { QueueUrl: bidsUrl } = await aws.sqs.send(
+      new CreateQueueCommand({ QueueName: 'bid-histories', Attributes: { VisibilityTimeout: '30' } }),
+    );
+    const visibility = new SqsVisibility(aws.sqs, [aws.queueUrl, bidsUrl!]);
+    await new SqsWorkQueue(aws.sqs, bidsUrl!).send([{ source: 'maxsold', id: '100001', itemId: '7', dt: '2026-11-26' }]);
+    const receive = () => aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: bidsUrl, MaxNumberOfMessages: 10 }));
+    const [m] = (await receive()).Messages ?? [];
+    await visibility.delay(m!.ReceiptHandle!, 0, 'arn:aws:sqs:us-east-1:000000000000:bid-histories');
+    const [again] = (await receive()).Messages ?? [];
     expect(again!.MessageId).toBe(m!.MessageId);
+    await expect(visibility.delay(again!.ReceiptHandle!, 0, 'arn:aws:sqs:us-east-1:000000000000:other')).rejects.toThrow(
+      /no queue URL for arn:aws:sqs:us-east-1:000000000000:other/,
+    );
   });
 });
 
