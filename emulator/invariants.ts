@@ -44,6 +44,11 @@ function dataBucket(run: CloudRun): string {
   return run.bucketNames.get(ref.Ref)!;
 }
 
+/** A virtual instant as `11-23 01:05Z`. */
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(5, 16).replace('T', ' ') + 'Z';
+}
+
 async function drain(run: CloudRun, queueName: string): Promise<string[]> {
   const q = [...run.queues.values()].find((x) => x.name === queueName)!;
   const bodies: string[] = [];
@@ -89,7 +94,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   );
 
   // Re-polls: while open (after it was first fetched, until it closed), no gap over 90 minutes.
-  let late = 0;
+  const late: { id: number; from: number; to: number }[] = [];
   let checked = 0;
   for (const [id, times] of run.polls) {
     if (!live.exists(id, end)) continue;
@@ -97,13 +102,20 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     const open = times.filter((t) => t <= closes);
     if (open.length < 2) continue;
     checked++;
-    for (let i = 1; i < open.length; i++) if (open[i]! - open[i - 1]! > 90 * MINUTE) late++;
-    if (closes < end - HOUR && end - closes > 0 && times[times.length - 1]! - open[open.length - 1]! > 90 * MINUTE) late++;
+    for (let i = 1; i < open.length; i++) if (open[i]! - open[i - 1]! > 90 * MINUTE) late.push({ id, from: open[i - 1]!, to: open[i]! });
+    const last = open[open.length - 1]!;
+    if (closes < end - HOUR && end - closes > 0 && times[times.length - 1]! - last > 90 * MINUTE)
+      late.push({ id, from: last, to: times[times.length - 1]! });
   }
+  // The longest first, with when they happened: enough to place them in a log.
+  const worst = late
+    .sort((a, b) => b.to - b.from - (a.to - a.from))
+    .slice(0, 5)
+    .map((g) => `${g.id} ${clock(g.from)}-${clock(g.to)} (${Math.round((g.to - g.from) / MINUTE)} min)`);
   add(
     'open auctions were re-polled on schedule',
-    late === 0,
-    `${checked} auctions polled while open; ${late} gaps over 90 minutes`,
+    late.length === 0,
+    `${checked} auctions polled while open; ${late.length} gaps over 90 minutes${worst.length ? ` (longest: ${worst.join(', ')})` : ''}`,
     checked,
   );
 
@@ -153,7 +165,13 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
 
   const timeouts = [...run.lambda.stats.values()].reduce((n, s) => n + s.timeouts, 0);
   const invocations = [...run.lambda.stats.values()].reduce((n, s) => n + s.invocations, 0);
-  add('no handler timed out', timeouts === 0, `${timeouts} timeouts in ${invocations} invocations`, invocations);
+  const timedOut = [...run.lambda.stats].flatMap(([fn, s]) => s.timedOutAt.map((t) => `${fn} from ${clock(t)}`));
+  add(
+    'no handler timed out',
+    timeouts === 0,
+    `${timeouts} timeouts in ${invocations} invocations${timedOut.length ? ` (${timedOut.join(', ')})` : ''}`,
+    invocations,
+  );
   const sim = run.sim.stats();
   add(
     'no Retry-After broken',

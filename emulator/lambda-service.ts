@@ -17,6 +17,8 @@ export interface FunctionStats {
   invocations: number;
   errors: number;
   timeouts: number;
+  /** When the first ten timeouts started (virtual ms), to place them in a log. */
+  timedOutAt: number[];
   throttles: number;
   coldStarts: number;
   /** Billed milliseconds (duration rounded up to 1 ms, plus INIT of cold starts). */
@@ -89,6 +91,7 @@ export class LambdaService {
         invocations: 0,
         errors: 0,
         timeouts: 0,
+        timedOutAt: [],
         throttles: 0,
         coldStarts: 0,
         billedMs: 0,
@@ -237,8 +240,10 @@ export class LambdaService {
       s.billedMs += Math.ceil(Math.max(1, duration)) + initMs;
       s.maxDurationMs = Math.max(s.maxDurationMs, duration);
       s.logBytes += PLATFORM_LOG_BYTES;
-      if (result.status === 'timeout') s.timeouts++;
-      else if (result.status === 'error') {
+      if (result.status === 'timeout') {
+        s.timeouts++;
+        if (s.timedOutAt.length < 10) s.timedOutAt.push(started);
+      } else if (result.status === 'error') {
         s.errors++;
         s.firstError ??= (result.error ?? 'error').split('\n')[0];
       }
