@@ -6,17 +6,39 @@ import type { WorkItem } from '../core/work-item.js';
 const BATCH = 10;
 /** Rounds of resending the entries a batch reports as failed. @default 5 */
 const RESEND_ROUNDS = 5;
+/** SendMessageBatch calls in flight at once: an hourly plan of ~3,200 items is 320 calls. */
+const PARALLEL_BATCHES = 10;
 
-/** The work queue on SQS: batched sends that retry exactly the entries SQS refused. */
+/**
+ * The work queue on SQS: batched sends, ten batches in flight at once, that retry exactly
+ * the entries SQS refused. After a failure no further batch starts, and `send` rejects.
+ */
 export class SqsWorkQueue implements WorkQueue {
   constructor(
     private readonly client: SQSClient,
     readonly queueUrl: string,
     private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+    private readonly parallel = PARALLEL_BATCHES,
   ) {}
 
   async send(items: WorkItem[]): Promise<void> {
-    for (let i = 0; i < items.length; i += BATCH) await this.#sendBatch(items.slice(i, i + BATCH));
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (!failed && next < items.length) {
+        const batch = items.slice(next, (next += BATCH));
+        try {
+          await this.#sendBatch(batch);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      }
+    };
+    const workers = Math.min(this.parallel, Math.ceil(items.length / BATCH));
+    const results = await Promise.allSettled(Array.from({ length: workers }, worker));
+    const rejected = results.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
   }
 
   async #sendBatch(items: WorkItem[]): Promise<void> {

@@ -26,6 +26,31 @@ describe('SqsWorkQueue', () => {
     expect(calls.map((c) => c.length)).toEqual([10, 10, 3]);
   });
 
+  it('keeps at most ten batches in flight, and sends every item once', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const sent: string[] = [];
+    const client = {
+      send: async (command: SendMessageBatchCommand) => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        for (const e of command.input.Entries!) sent.push(JSON.parse(e.MessageBody!).id);
+        return { Successful: [], Failed: [] };
+      },
+    } as unknown as SQSClient;
+    await new SqsWorkQueue(client, 'q', async () => {}).send(items(321));
+    expect(peak).toBe(10);
+    expect(sent.sort()).toEqual(items(321).map((i) => (i as { id: string }).id));
+  });
+
+  it('starts no further batch after one failed, and rejects with its reason', async () => {
+    const { client, calls } = fakeSqs([[{ Id: '0', SenderFault: true, Code: 'InvalidMessageContents' }]]);
+    await expect(new SqsWorkQueue(client, 'q', async () => {}, 2).send(items(100))).rejects.toThrow(/InvalidMessageContents/);
+    // The failing first batch and the one beside it; none of the other eight.
+    expect(calls).toHaveLength(2);
+  });
+
   it('resends exactly the entries a batch reports as failed', async () => {
     const { client, calls } = fakeSqs([
       [
