@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 export interface DeadLetterQueueProps {
   /** What lands here, for the alarm's description. */
   readonly description: string;
-  /** How long a dead letter waits for `scraper redrive` or a look. @default Duration.days(14), SQS's maximum */
+  /** How long a dead letter waits for a redrive or a look. @default Duration.days(14), SQS's maximum */
   readonly retentionPeriod?: Duration;
 }
 

@@ -261,7 +261,7 @@ export class ScraperStack extends Stack {
     new CfnOutput(this, 'BidHistoryQueueUrl', { value: bidQueue.queueUrl, description: 'Bid histories for the fetch function' });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.work.deadLetters.queue.queueUrl,
-      description: 'Work items that failed every attempt (scraper redrive)',
+      description: 'Work items (polls and bid histories) that failed every attempt; redrive returns each to its queue',
     });
     new CfnOutput(this, 'NormaliseFailuresQueueUrl', {
       value: this.normaliseFailures.queue.queueUrl,

@@ -30,7 +30,8 @@ export class WorkQueue extends Construct {
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     this.deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
-      description: 'Work items that failed every fetch attempt (replay with scraper redrive)',
+      description:
+        "Work items that failed every fetch attempt (SQS's dead-letter redrive without a destination returns each to the queue it came from)",
     });
     const queueProps: sqs.QueueProps = {
       visibilityTimeout: props.visibilityTimeout,
