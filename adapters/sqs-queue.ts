@@ -35,7 +35,7 @@ export class SqsWorkQueue implements WorkQueue {
         }
       }
     };
-    const workers = Math.min(this.parallel, Math.ceil(items.length / BATCH));
+    const workers = Math.max(1, Math.min(this.parallel, Math.ceil(items.length / BATCH)));
     const results = await Promise.allSettled(Array.from({ length: workers }, worker));
     const rejected = results.find((r) => r.status === 'rejected');
     if (rejected) throw rejected.reason;

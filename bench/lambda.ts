@@ -84,6 +84,7 @@ export async function runLambda(o: {
       PATH: process.env.PATH,
       BUCKET_NAME: 'bench',
       QUEUE_URL: QueueUrl!,
+      BIDS_QUEUE_URL: QueueUrl!,
       AWS_ENDPOINT_URL: aws.address,
       AWS_ENDPOINT_URL_SQS: new URL(QueueUrl!).origin,
       AWS_REGION: 'us-east-1',

@@ -299,7 +299,7 @@ export function checkDeployable(settings: ScraperSettings): void {
 
 /**
  * The most requests the deployment can have open at once: concurrent fetch
- * invocations (the event source's maxConcurrency) times each one's limiter.
+ * invocations (the event sources' maxConcurrency, fetchMaxConcurrency in all) times each one's limiter.
  */
 export function openRequestCeiling(settings: ScraperSettings): number {
   return settings.fetchMaxConcurrency * settings.fetchConcurrencyPerInvocation;
