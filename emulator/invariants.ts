@@ -12,6 +12,7 @@ import { TableQuery } from '../adapters/duckdb-query.js';
 import { itemFromRawKey } from '../core/raw-key.js';
 import { TABLES, TABLE_NAMES } from '../core/tables.js';
 import { FaultPlan } from '../simulator/faults.js';
+import type { LiveAuctions } from '../simulator/live-auctions.js';
 import type { CloudRun } from './cloud-run.js';
 
 const HOUR = 3_600_000;
@@ -42,6 +43,40 @@ function dataBucket(run: CloudRun): string {
   const fn = [...run.topology.functions.values()].find((f) => f.environment.BUCKET_NAME);
   const ref = fn?.environment.BUCKET_NAME as { Ref: string };
   return run.bucketNames.get(ref.Ref)!;
+}
+
+/** A re-poll gap: no request for the auction between `from` and `to`. */
+export interface PollGap {
+  id: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Gaps over 90 minutes between the requests for each auction while it was open: from
+ * the first request after it was published (asking for an id before that is discovery,
+ * answered 404, not a poll of an open auction) until its last lot closed, and from the
+ * last such request to the poll after the close, for an auction closed an hour before `end`.
+ * `checked`: the auctions polled at least twice while open.
+ */
+export function repollGaps(
+  polls: ReadonlyMap<number, readonly number[]>,
+  live: Pick<LiveAuctions, 'exists' | 'finalCloseMs'>,
+  end: number,
+): { checked: number; late: PollGap[] } {
+  const late: PollGap[] = [];
+  let checked = 0;
+  for (const [id, times] of polls) {
+    if (!live.exists(id, end)) continue;
+    const closes = live.finalCloseMs(id);
+    const open = times.filter((t) => live.exists(id, t) && t <= closes);
+    if (open.length < 2) continue;
+    checked++;
+    for (let i = 1; i < open.length; i++) if (open[i]! - open[i - 1]! > 90 * MINUTE) late.push({ id, from: open[i - 1]!, to: open[i]! });
+    const last = open[open.length - 1]!;
+    if (closes < end - HOUR && times[times.length - 1]! - last > 90 * MINUTE) late.push({ id, from: last, to: times[times.length - 1]! });
+  }
+  return { checked, late };
 }
 
 /** A virtual instant as `11-23 01:05Z`. */
@@ -93,20 +128,8 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     expected.length,
   );
 
-  // Re-polls: while open (after it was first fetched, until it closed), no gap over 90 minutes.
-  const late: { id: number; from: number; to: number }[] = [];
-  let checked = 0;
-  for (const [id, times] of run.polls) {
-    if (!live.exists(id, end)) continue;
-    const closes = live.finalCloseMs(id);
-    const open = times.filter((t) => t <= closes);
-    if (open.length < 2) continue;
-    checked++;
-    for (let i = 1; i < open.length; i++) if (open[i]! - open[i - 1]! > 90 * MINUTE) late.push({ id, from: open[i - 1]!, to: open[i]! });
-    const last = open[open.length - 1]!;
-    if (closes < end - HOUR && end - closes > 0 && times[times.length - 1]! - last > 90 * MINUTE)
-      late.push({ id, from: last, to: times[times.length - 1]! });
-  }
+  // Re-polls: while open (from its first request after it was published, until it closed), no gap over 90 minutes.
+  const { checked, late } = repollGaps(run.polls, live, end);
   // The longest first, with when they happened: enough to place them in a log.
   const worst = late
     .sort((a, b) => b.to - b.from - (a.to - a.from))
