@@ -5,7 +5,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import { ScraperStack } from '../../cdk/scraper-stack.js';
-import { flat, resourceOf, testApp, type CfnJson } from './cdk-app.js';
+import { flat, resourceOf, statementsOfRole, testApp, type CfnJson } from './cdk-app.js';
 import { synthTestStack, type FunctionName } from './test-stack.js';
 
 let t: ReturnType<typeof synthTestStack>;
@@ -118,11 +118,9 @@ describe('work queue', () => {
 
   /** The resources a function's role may use `action` on (its policies, as CDK merged them). */
   const allowed = (name: FunctionName, action: string) =>
-    ofType('AWS::IAM::Policy')
-      .filter(([, r]) => (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId(name)))
-      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
-      .filter((st) => [st.Action].flat().includes(action))
-      .flatMap((st) => [st.Resource].flat().map(flat));
+    statementsOfRole(template, roleId(name))
+      .filter((st) => st.Action.includes(action))
+      .flatMap((st) => st.Resource.map(flat));
   const arn = (queue: IQueue) => flat({ 'Fn::GetAtt': [resourceOf(template, queue).id, 'Arn'] });
 
   it('the normaliser sends bid histories to their own queue, never to the polls', () => {
