@@ -117,6 +117,13 @@ export class UndiciHttpClient implements HttpClient {
           redirects,
         };
       }
+      const retryAfter = parseRetryAfter(header(h['retry-after']), Date.now());
+      if (status === 429 || (status === 503 && retryAfter !== undefined)) {
+        // The host pauses as soon as the status line is read: its body may take another
+        // turn of the event loop, in which a freed slot would send the next request.
+        res.body.dump().catch(() => undefined);
+        throw new ThrottledError(status, retryAfter);
+      }
       await res.body.dump();
       if (status === 304)
         return { status, headers: { etag: header(h.etag), lastModified: header(h['last-modified']) }, body: new Uint8Array(0), redirects };
@@ -124,8 +131,6 @@ export class UndiciHttpClient implements HttpClient {
         url = sameOriginTarget(url, header(h.location), redirects);
         continue;
       }
-      const retryAfter = parseRetryAfter(header(h['retry-after']), Date.now());
-      if (status === 429 || (status === 503 && retryAfter !== undefined)) throw new ThrottledError(status, retryAfter);
       if (status >= 500 || status === 408) throw new TransientError(`http_${status}`);
       throw new PermanentError('missing', `http_${status}`);
     }

@@ -91,6 +91,20 @@ describe('UndiciHttpClient: answers', () => {
     expect(error).toBeInstanceOf(ThrottledError);
     expect(error).toMatchObject({ status, retryAfterMs });
   });
+
+  it('a 429 is reported from its status line, before its body arrives', async () => {
+    let sendBody: () => void = () => {};
+    const bodyHeld = new Promise<void>((resolve) => (sendBody = resolve));
+    const pending = get(async (s) => {
+      s.write(head(429, { 'retry-after': '1', 'content-length': 4 }));
+      await bodyHeld;
+      s.end('busy');
+    });
+    // Waiting for the body would wait for ever: the server sends it only once the answer is in.
+    const { error } = await pending.finally(sendBody);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 1000 });
+  });
 });
 
 describe('UndiciHttpClient: redirects', () => {
