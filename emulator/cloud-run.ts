@@ -228,20 +228,26 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
 
   // Progress every quarter of a simulated day, or every minute of real time when a quarter day
   // takes longer than that (production volume); real output, not on the virtual clock.
+  // It stops with the drain: the checks after it run on the same clock, which jumps while
+  // they wait on DuckDB.
   let reported = o.startMs;
   let reportedReal = realStart;
-  const progress = real.setTimeout(function tick() {
-    if (vt.now() - reported >= DAY / 4 || real.now() - reportedReal >= 60_000) {
-      reported = vt.now();
-      reportedReal = real.now();
-      const done = (vt.now() - o.startMs) / DAY;
-      o.progress?.(
-        `  day ${done.toFixed(2)} of ${o.days}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests`,
-      );
-    }
-    real.setTimeout(tick, 500).unref();
-  }, 500);
-  progress.unref();
+  let reporting = true;
+  real
+    .setTimeout(function tick() {
+      if (!reporting) return;
+      if (vt.now() - reported >= DAY / 4 || real.now() - reportedReal >= 60_000) {
+        reported = vt.now();
+        reportedReal = real.now();
+        const done = (vt.now() - o.startMs) / DAY;
+        const where = vt.now() <= endMs ? `day ${done.toFixed(2)} of ${o.days}` : 'after the end, finishing what is in flight';
+        o.progress?.(
+          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests`,
+        );
+      }
+      real.setTimeout(tick, 500).unref();
+    }, 500)
+    .unref();
 
   await vt.sleep(endMs - vt.now());
   stopSchedules();
@@ -255,6 +261,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     if (!busy || vt.now() >= drainUntil) break;
     await vt.sleep(10_000);
   }
+  reporting = false;
   for (const es of eventSources) es.stop();
   diagnostics.unsubscribe('http.server.request.start', onRequest);
   return {
