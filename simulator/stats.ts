@@ -22,6 +22,12 @@ export interface SimulatorStats {
    * then are not the client's fault). The server sees one client, so this is global.
    */
   retryAfterViolations: number;
+  /**
+   * For the first violations (up to 20): how long each came after the latest Retry-After
+   * response past its grace had finished, ms (at the earliest it may have come). A client that ignores
+   * Retry-After shows hundreds; one whose event loop read the answer late, tens.
+   */
+  retryAfterViolationDelaysMs: number[];
   /** Faults injected, by kind. */
   faults: Record<FaultKind, number>;
   /** Body bytes written (after compression). */
@@ -31,9 +37,12 @@ export interface SimulatorStats {
 }
 
 interface Window {
+  finishedAt: number;
   activeAt: number;
   expiresAt: number;
 }
+
+const VIOLATIONS_DESCRIBED = 20;
 
 function zeroFaults(): Record<FaultKind, number> {
   return Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
@@ -45,6 +54,7 @@ export class StatsRecorder {
   /** Retry-After windows not yet past their grace, oldest first; then the latest expiry of the active ones. */
   private pending: Window[] = [];
   private activeUntil = 0;
+  private lastFinishedAt = 0;
 
   constructor(private readonly graceMs: number) {}
 
@@ -58,6 +68,7 @@ export class StatsRecorder {
       throttled429: 0,
       rejected503: 0,
       retryAfterViolations: 0,
+      retryAfterViolationDelaysMs: [],
       faults: zeroFaults(),
       bytesSent: 0,
     };
@@ -78,9 +89,11 @@ export class StatsRecorder {
     while (this.pending.length && this.pending[0]!.activeAt <= earliest) {
       const w = this.pending.shift()!;
       if (w.expiresAt > this.activeUntil) this.activeUntil = w.expiresAt;
+      this.lastFinishedAt = w.finishedAt;
     }
     const violation = latest < this.activeUntil;
-    if (violation) s.retryAfterViolations++;
+    if (violation && s.retryAfterViolations++ < VIOLATIONS_DESCRIBED)
+      s.retryAfterViolationDelaysMs.push(Math.round(earliest - this.lastFinishedAt));
     return violation;
   }
 
@@ -107,7 +120,7 @@ export class StatsRecorder {
 
   /** A 429/503 carrying Retry-After finished at `finishedAt`; clients must wait until `expiresAt`. */
   retryAfterSent(finishedAt: number, expiresAt: number): void {
-    this.pending.push({ activeAt: finishedAt + this.graceMs, expiresAt });
+    this.pending.push({ finishedAt, activeAt: finishedAt + this.graceMs, expiresAt });
   }
 
   requestsFor(auctionId: number): number {
@@ -119,6 +132,7 @@ export class StatsRecorder {
     return {
       ...s,
       byRoute: { ...s.byRoute },
+      retryAfterViolationDelaysMs: [...s.retryAfterViolationDelaysMs],
       statusCounts: { ...s.statusCounts },
       faults: { ...s.faults },
       requestsPerId: Object.fromEntries(this.perId),
@@ -134,5 +148,6 @@ export class StatsRecorder {
     this.perId.clear();
     this.pending = [];
     this.activeUntil = 0;
+    this.lastFinishedAt = 0;
   }
 }
