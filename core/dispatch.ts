@@ -1,4 +1,4 @@
-import { parseSeenMarker, SEEN_PREFIX } from './normalise-object.js';
+import { closesLabel, parseSeenMarker, SEEN_PREFIX } from './normalise-object.js';
 import { planAuctions, type IdRange } from './planner.js';
 import type { ObjectStore, WorkQueue } from './ports.js';
 import { utcDate, utcSecond, type WorkItem } from './work-item.js';
@@ -92,12 +92,13 @@ export async function dispatch(
       latest.set(m.id, { key, closesAt: m.closesAt });
     } else stale.push(key);
   }
-  const open: { id: string; closed: boolean }[] = [];
+  const open: { id: string; closed: boolean; closes: string }[] = [];
   const closed: string[] = [...stale];
   let highestSeen = cursor?.highestSeen ?? config.startId - 1;
   for (const [id, m] of latest) {
     highestSeen = Math.max(highestSeen, Number(id));
-    if (m.closesAt !== null && m.closesAt + (config.finalPollMs ?? 3_600_000) > at) open.push({ id, closed: m.closesAt <= at });
+    if (m.closesAt !== null && m.closesAt + (config.finalPollMs ?? 3_600_000) > at)
+      open.push({ id, closed: m.closesAt <= at, closes: closesLabel(m.closesAt) });
     else closed.push(m.key);
   }
   const newIds: IdRange = { from: highestSeen + 1, to: highestSeen + config.window };
@@ -109,8 +110,9 @@ export async function dispatch(
   const probe: IdRange = { from: probeFrom, to: Math.min(probeFrom + config.window - 1, highestSeen + maxGap) };
   const items: WorkItem[] = [...planAuctions(probe.to >= probe.from ? [newIds, probe] : [newIds], dt)];
   const planned = items.length;
-  for (const { id, closed } of open)
-    if (Number(id) < newIds.from) items.push(closed ? { source: 'maxsold', id, dt, final: true } : { source: 'maxsold', id, dt });
+  for (const { id, closed, closes } of open)
+    if (Number(id) < newIds.from)
+      items.push(closed ? { source: 'maxsold', id, dt, final: true, closes } : { source: 'maxsold', id, dt, closes });
   for (let i = 0; i < items.length; i += BATCH) await queue.send(items.slice(i, i + BATCH));
   const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(at).toISOString() };
   await store.put(CURSOR_KEY, new TextEncoder().encode(JSON.stringify(next)));

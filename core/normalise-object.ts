@@ -1,7 +1,7 @@
 import type { ObjectStore, Processor, ProcessInput, ProcessResult, StoredObject, WorkQueue } from './ports.js';
 import { itemFromRawKey, quarantineKey, RAW_SUFFIX } from './raw-key.js';
 import type { RunStats } from './run-stats.js';
-import { utcSecond, type WorkItem } from './work-item.js';
+import { parseWorkItem, utcSecond, type WorkItem } from './work-item.js';
 
 /**
  * Every auction normalised in AWS leaves an empty marker here whose key holds its id and
@@ -12,8 +12,22 @@ export const SEEN_PREFIX = 'state/seen/';
 
 /** `state/seen/auction=103417/closes=20261127T180000Z` (`closes=none`: nothing left to poll, e.g. an empty auction). */
 export function seenMarkerKey(auctionId: string, closesAt: number | null): string {
-  const closes = closesAt === null ? 'none' : utcSecond(closesAt).replace(/[-:]/g, '');
-  return `${SEEN_PREFIX}auction=${auctionId}/closes=${closes}`;
+  return `${SEEN_PREFIX}auction=${auctionId}/closes=${closesAt === null ? 'none' : closesLabel(closesAt)}`;
+}
+
+/** A closing time as markers and work items spell it: `20261127T180000Z`. */
+export function closesLabel(closesAt: number): string {
+  return utcSecond(closesAt).replace(/[-:]/g, '');
+}
+
+/** The marker the poll was planned from, if it was a re-poll (its work item says). */
+function plannedMarker(auctionId: string, metadata: Record<string, string>): string | undefined {
+  try {
+    const item = parseWorkItem(metadata['work-item'] ?? '');
+    return item.source === 'maxsold' && item.closes ? `${SEEN_PREFIX}auction=${auctionId}/closes=${item.closes}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The auction and closing time of a marker key, or undefined for a foreign key. */
@@ -106,8 +120,10 @@ export async function normaliseRawObject(
     stats.tableFiles += result.tableFiles;
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
-    if (options.recordSeen && item.source === 'maxsold' && !item.itemId)
-      await source.put(seenMarkerKey(item.id, result.closesAt ?? null), new Uint8Array(0));
+    if (options.recordSeen && item.source === 'maxsold' && !item.itemId) {
+      const marker = seenMarkerKey(item.id, result.closesAt ?? null);
+      if (marker !== plannedMarker(item.id, stored.metadata)) await source.put(marker, new Uint8Array(0));
+    }
     if (options.bids) {
       const bids = bidItemsToPlan(item, result, fetchedAt, options.bids.everyPoll);
       if (bids.length > 0) {

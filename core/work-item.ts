@@ -18,6 +18,11 @@ export interface MaxsoldWork {
    * so its final prices have a row fetched after the close.
    */
   final?: true;
+  /**
+   * A re-poll's closing time as its state/seen/ marker holds it (`20261127T180000Z`): when
+   * the poll finds the same, the normaliser leaves the marker as it is (one PUT less).
+   */
+  closes?: string;
 }
 
 export interface ViaWork {
@@ -29,6 +34,7 @@ export interface ViaWork {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const ID = /^[1-9]\d{0,11}$/;
+const CLOSES = /^\d{8}T\d{6}Z$/;
 
 /** Validates a queue message; throws a TypeError naming the field that is wrong. */
 export function parseWorkItem(value: unknown): WorkItem {
@@ -44,9 +50,12 @@ export function parseWorkItem(value: unknown): WorkItem {
     }
     if (v.final !== undefined && v.final !== true)
       throw new TypeError(`work item: "final" must be true when present, got ${JSON.stringify(v.final)}`);
+    if (v.closes !== undefined && (typeof v.closes !== 'string' || !CLOSES.test(v.closes)))
+      throw new TypeError(`work item: "closes" must be a UTC instant like 20261127T180000Z, got ${JSON.stringify(v.closes)}`);
     const item: MaxsoldWork =
       v.itemId === undefined ? { source: 'maxsold', id: v.id, dt: v.dt } : { source: 'maxsold', id: v.id, itemId: v.itemId, dt: v.dt };
     if (v.final === true) item.final = true;
+    if (v.closes !== undefined) item.closes = v.closes;
     return item;
   }
   if (v.source === 'via') {

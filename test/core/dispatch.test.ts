@@ -74,7 +74,7 @@ describe('dispatch (MaxSold)', () => {
     );
   });
 
-  it('asks for a closed auction once more as its final poll, and an open one as a plain poll', async () => {
+  it('asks for a closed auction once more as its final poll, and an open one as a plain poll, each with the closing time its marker holds', async () => {
     const store = new CountingStore();
     await store.put(seenMarkerKey('100001', at - HOUR / 2), new Uint8Array(0));
     await store.put(seenMarkerKey('100002', at + HOUR), new Uint8Array(0));
@@ -82,8 +82,8 @@ describe('dispatch (MaxSold)', () => {
     await dispatch('maxsold', at, store, queue, { startId: 100_000, window: 5, maxGap: 5 });
     const repolls = queue.items.filter((i) => i.source === 'maxsold' && Number(i.id) < 100_003);
     expect(repolls).toEqual([
-      { source: 'maxsold', id: '100001', dt: '2026-11-26', final: true },
-      { source: 'maxsold', id: '100002', dt: '2026-11-26' },
+      { source: 'maxsold', id: '100001', dt: '2026-11-26', final: true, closes: '20261126T113000Z' },
+      { source: 'maxsold', id: '100002', dt: '2026-11-26', closes: '20261126T130000Z' },
     ]);
   });
 

@@ -150,6 +150,18 @@ describe('keys', () => {
     );
   });
 
+  it("keeps a re-poll's planned closing time and refuses one in another form", () => {
+    expect(parseWorkItem('{"source":"maxsold","id":"103417","dt":"2026-11-26","closes":"20261127T180000Z"}')).toEqual({
+      source: 'maxsold',
+      id: '103417',
+      dt: '2026-11-26',
+      closes: '20261127T180000Z',
+    });
+    expect(() => parseWorkItem({ source: 'maxsold', id: '103417', dt: '2026-11-26', closes: '2026-11-27T18:00:00Z' })).toThrow(
+      /"closes" must be a UTC instant like 20261127T180000Z/,
+    );
+  });
+
   it('seen markers read back as written; another key is no marker', () => {
     const closes = Date.parse('2026-11-27T18:00:00Z');
     expect(parseSeenMarker(seenMarkerKey('103417', closes))).toEqual({ id: '103417', closesAt: closes });

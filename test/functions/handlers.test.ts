@@ -226,6 +226,31 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
     expect(await aws.keys('state/seen/auction=100000')).toHaveLength(1);
   });
 
+  it('leaves the seen marker alone when a re-poll finds the closing time it was planned from, and writes a later one', async () => {
+    const key = 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz';
+    const e = event<S3Event>('s3-raw-created.json');
+    e.Records[0]!.s3.bucket.name = aws.bucket;
+    const handler = createNormaliseHandler({
+      store,
+      processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder),
+      ...quiet(),
+    });
+    const [marker] = await aws.keys('state/seen/auction=100000/');
+    const closes = /closes=(\d{8}T\d{6}Z)$/.exec(marker!)![1]!;
+    const raw = await aws.object(key);
+    const repoll = async (plannedCloses: string) => {
+      await store.delete(await aws.keys('state/seen/'));
+      const item = { source: 'maxsold', id: '100000', dt: '2026-11-26', closes: plannedCloses };
+      await store.put(key, raw.body, { ...raw.metadata, 'work-item': JSON.stringify(item) });
+      expect(await handler(e, lambdaContext())).toEqual({ [key]: 'fetched' });
+      return aws.keys('state/seen/');
+    };
+    // Planned from the marker it would write: that marker exists, nothing is written.
+    expect(await repoll(closes)).toEqual([]);
+    // Planned from an earlier closing time (the auction was extended since): the later marker.
+    expect(await repoll('20261101T000000Z')).toEqual([marker]);
+  });
+
   it('quarantines a body that fails validation, with the reason', async () => {
     const e = event<S3Event>('s3-raw-created.json');
     e.Records[0]!.s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
