@@ -120,8 +120,10 @@ export class UndiciHttpClient implements HttpClient {
       const retryAfter = parseRetryAfter(header(h['retry-after']), Date.now());
       if (status === 429 || (status === 503 && retryAfter !== undefined)) {
         // The host pauses as soon as the status line is read: its body may take another
-        // turn of the event loop, in which a freed slot would send the next request.
-        res.body.dump().catch(() => undefined);
+        // turn of the event loop, in which a freed slot would send the next request. The
+        // body is read in the background within what is left of the deadline (or until the
+        // caller aborts); after that it is given up with its connection.
+        res.body.dump({ signal: deadline.rest(), limit: 128 * 1024 }).catch(() => undefined);
         throw new ThrottledError(status, retryAfter);
       }
       await res.body.dump();
@@ -214,6 +216,7 @@ class Deadline {
   readonly #controller = new AbortController();
   readonly #timer: ReturnType<typeof setTimeout>;
   readonly #outer: AbortSignal | undefined;
+  readonly #startedAt = Date.now();
   readonly #onOuterAbort = () => this.#controller.abort(this.#outer?.reason);
   expired = false;
   phase: 'headers' | 'body' = 'headers';
@@ -242,6 +245,12 @@ class Deadline {
   reason(): string {
     if (this.phase === 'body') return 'deadline_slow_body';
     return this.informational > 0 ? 'deadline_1xx_flood' : 'deadline_no_response';
+  }
+
+  /** A signal for work that outlives the request: it aborts when the deadline would have, or with the caller. */
+  rest(): AbortSignal {
+    const left = AbortSignal.timeout(Math.max(1, this.ms - (Date.now() - this.#startedAt)));
+    return this.#outer ? AbortSignal.any([this.#outer, left]) : left;
   }
 
   clear(): void {

@@ -249,19 +249,22 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     }, 500)
     .unref();
 
-  await vt.sleep(endMs - vt.now());
-  stopSchedules();
-  // Let what is in flight finish (an hour at most), as a deployment keeps running.
-  const drainUntil = vt.now() + HOUR;
-  for (;;) {
-    const pending = await Promise.all(
-      [...queues.values()].filter((q) => !q.name.includes('Dead') && !q.name.includes('Failures')).map((q) => aws.inspectQueue(q.name)),
-    );
-    const busy = lambda.active > 0 || pending.some((p) => p.ready + p.delayed.length + p.inflight.length > 0);
-    if (!busy || vt.now() >= drainUntil) break;
-    await vt.sleep(10_000);
+  try {
+    await vt.sleep(endMs - vt.now());
+    stopSchedules();
+    // Let what is in flight finish (an hour at most), as a deployment keeps running.
+    const drainUntil = vt.now() + HOUR;
+    for (;;) {
+      const pending = await Promise.all(
+        [...queues.values()].filter((q) => !q.name.includes('Dead') && !q.name.includes('Failures')).map((q) => aws.inspectQueue(q.name)),
+      );
+      const busy = lambda.active > 0 || pending.some((p) => p.ready + p.delayed.length + p.inflight.length > 0);
+      if (!busy || vt.now() >= drainUntil) break;
+      await vt.sleep(10_000);
+    }
+  } finally {
+    reporting = false;
   }
-  reporting = false;
   for (const es of eventSources) es.stop();
   diagnostics.unsubscribe('http.server.request.start', onRequest);
   return {

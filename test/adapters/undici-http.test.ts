@@ -95,15 +95,34 @@ describe('UndiciHttpClient: answers', () => {
   it('a 429 is reported from its status line, before its body arrives', async () => {
     let sendBody: () => void = () => {};
     const bodyHeld = new Promise<void>((resolve) => (sendBody = resolve));
-    const pending = get(async (s) => {
+    const server = await startHostileServer(async (s) => {
       s.write(head(429, { 'retry-after': '1', 'content-length': 4 }));
       await bodyHeld;
       s.end('busy');
     });
-    // Waiting for the body would wait for ever: the server sends it only once the answer is in.
-    const { error } = await pending.finally(sendBody);
-    expect(error).toBeInstanceOf(ThrottledError);
-    expect(error).toMatchObject({ status: 429, retryAfterMs: 1000 });
+    const client = new UndiciHttpClient({ connections: 1 });
+    try {
+      // The body comes only once the answer is in: waiting for it would wait until bodyTimeout.
+      const error = await client.get(server.url + '/x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ThrottledError);
+      expect(error).toMatchObject({ status: 429, retryAfterMs: 1000 });
+    } finally {
+      sendBody();
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("a 429 whose body never comes holds its connection no longer than the request's deadline", async () => {
+    const server = await startHostileServer((s) => void s.write(head(429, { 'retry-after': '1', 'content-length': 4 })));
+    // Without a bound, the body read would hold the connection (and close()) until bodyTimeout.
+    const client = new UndiciHttpClient({ connections: 1, deadlineMs: 300, bodyTimeoutMs: 600_000 });
+    try {
+      expect(await client.get(server.url + '/x').catch((e: unknown) => e)).toBeInstanceOf(ThrottledError);
+      await client.close();
+    } finally {
+      await server.close();
+    }
   });
 });
 
