@@ -23,9 +23,11 @@ export interface SimulatorStats {
    */
   retryAfterViolations: number;
   /**
-   * For the first violations (up to 20): how long each came after the latest Retry-After
-   * response past its grace had finished, ms (at the earliest it may have come). A client that ignores
-   * Retry-After shows hundreds; one whose event loop read the answer late, tens.
+   * For the first violations (up to 20): how long each came after the Retry-After response
+   * that began the running wait had finished, ms (at the earliest it may have come); later
+   * 429s extend a wait, they do not begin one. A client that ignores Retry-After keeps coming
+   * through the wait (hundreds of ms); one whose event loop read the 429 late comes just past
+   * the grace (tens).
    */
   retryAfterViolationDelaysMs: number[];
   /** Faults injected, by kind. */
@@ -54,7 +56,8 @@ export class StatsRecorder {
   /** Retry-After windows not yet past their grace, oldest first; then the latest expiry of the active ones. */
   private pending: Window[] = [];
   private activeUntil = 0;
-  private lastFinishedAt = 0;
+  /** When the 429 that began the running wait finished. */
+  private waitBeganAt = 0;
 
   constructor(private readonly graceMs: number) {}
 
@@ -88,12 +91,12 @@ export class StatsRecorder {
     if (auctionId !== null) this.perId.set(auctionId, (this.perId.get(auctionId) ?? 0) + 1);
     while (this.pending.length && this.pending[0]!.activeAt <= earliest) {
       const w = this.pending.shift()!;
+      if (this.activeUntil <= w.activeAt) this.waitBeganAt = w.finishedAt;
       if (w.expiresAt > this.activeUntil) this.activeUntil = w.expiresAt;
-      this.lastFinishedAt = w.finishedAt;
     }
     const violation = latest < this.activeUntil;
     if (violation && s.retryAfterViolations++ < VIOLATIONS_DESCRIBED)
-      s.retryAfterViolationDelaysMs.push(Math.round(earliest - this.lastFinishedAt));
+      s.retryAfterViolationDelaysMs.push(Math.round(earliest - this.waitBeganAt));
     return violation;
   }
 
@@ -148,6 +151,6 @@ export class StatsRecorder {
     this.perId.clear();
     this.pending = [];
     this.activeUntil = 0;
-    this.lastFinishedAt = 0;
+    this.waitBeganAt = 0;
   }
 }

@@ -59,7 +59,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
   const s = sim.stats();
   await sim.close();
   process.stdout.write(
-    `\nserved ${s.requests} requests; peak in flight ${s.peakInFlight}; 429 sent ${s.throttled429}; 503 sent ${s.rejected503}; Retry-After violations ${s.retryAfterViolations}${s.retryAfterViolations ? ` (the first came ${s.retryAfterViolationDelaysMs.join(', ')} ms after a 429)` : ''}\n`,
+    `\nserved ${s.requests} requests; peak in flight ${s.peakInFlight}; 429 sent ${s.throttled429}; 503 sent ${s.rejected503}; Retry-After violations ${s.retryAfterViolations}${s.retryAfterViolations ? ` (the first came ${s.retryAfterViolationDelaysMs.join(', ')} ms after the 429 that began the wait)` : ''}\n`,
   );
   return 0;
 }

@@ -34,7 +34,7 @@ describe.each(['auto', '10'] as const)('250 ids against a server limited to 20 r
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
       const s = await sim.stats();
       expect(report.outcomes.fetched).toBe(250);
-      expect(s.retryAfterViolations, `came ${s.retryAfterViolationDelaysMs.join(', ')} ms after a 429; ${JSON.stringify(s)}`).toBe(0);
+      expect(s.retryAfterViolations, `came ${s.retryAfterViolationDelaysMs.join(', ')} ms into a wait; ${JSON.stringify(s)}`).toBe(0);
       // The requests on their way when the first 429 arrives are answered 429 too (at most the
       // peak in flight, ~20 in auto mode's slow start); after that, probing for the rate may cost
       // a 429 now and then, under 5% of the requests.

@@ -34,13 +34,15 @@ describe('Retry-After violations: only requests that surely came inside the wait
     expect(recorder().arrived(1100, 1900, 'auctions', 1)).toBe(true);
   });
 
-  it('says how long after the latest 429 each violation came, at the earliest', () => {
+  it('says how long after the 429 that began the running wait each violation came, at the earliest', () => {
     const stats = recorder();
     stats.arrived(1100, 1900, 'auctions', 1);
-    stats.retryAfterSent(1500, 2500);
-    stats.arrived(1530, 1530, 'auctions', 2); // within the second 429's grace: 530 ms after the first
+    stats.retryAfterSent(1500, 2500); // extends the wait that began at 1000
+    stats.arrived(1530, 1530, 'auctions', 2);
     stats.arrived(1600, 1600, 'auctions', 3);
-    stats.arrived(2600, 2600, 'auctions', 4); // after both waits: none
-    expect(stats.snapshot()).toMatchObject({ retryAfterViolations: 3, retryAfterViolationDelaysMs: [100, 530, 100] });
+    stats.arrived(2600, 2600, 'auctions', 4); // after both: none
+    stats.retryAfterSent(3000, 4000); // a new wait
+    stats.arrived(3100, 3100, 'auctions', 5);
+    expect(stats.snapshot()).toMatchObject({ retryAfterViolations: 4, retryAfterViolationDelaysMs: [100, 530, 600, 100] });
   });
 });
