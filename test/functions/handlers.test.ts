@@ -196,14 +196,17 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
 });
 
 describe('normalise handler (events/s3-raw-created.json)', () => {
-  it('writes Parquet that DuckDB reads back with the right rows, and a seen marker', async () => {
+  const rawCreated = () => {
     const e = event<S3Event>('s3-raw-created.json');
     e.Records[0]!.s3.bucket.name = aws.bucket;
-    const handler = createNormaliseHandler({
-      store,
-      processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder),
-      ...quiet(),
-    });
+    return e;
+  };
+  const normaliser = () =>
+    createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
+
+  it('writes Parquet that DuckDB reads back with the right rows, and a seen marker', async () => {
+    const e = rawCreated();
+    const handler = normaliser();
     const outcomes = await handler(e, lambdaContext());
     expect(outcomes).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz': 'fetched' });
     const files = await aws.keys('tables/');
@@ -228,13 +231,8 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
 
   it('leaves the seen marker alone when a re-poll finds the closing time it was planned from, and writes a later one', async () => {
     const key = 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz';
-    const e = event<S3Event>('s3-raw-created.json');
-    e.Records[0]!.s3.bucket.name = aws.bucket;
-    const handler = createNormaliseHandler({
-      store,
-      processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder),
-      ...quiet(),
-    });
+    const e = rawCreated();
+    const handler = normaliser();
     const [marker] = await aws.keys('state/seen/auction=100000/');
     const closes = /closes=(\d{8}T\d{6}Z)$/.exec(marker!)![1]!;
     const raw = await aws.object(key);
@@ -252,13 +250,9 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
   });
 
   it('quarantines a body that fails validation, with the reason', async () => {
-    const e = event<S3Event>('s3-raw-created.json');
+    const e = rawCreated();
     e.Records[0]!.s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
-    const handler = createNormaliseHandler({
-      store,
-      processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder),
-      ...quiet(),
-    });
+    const handler = normaliser();
     expect(await handler(e, lambdaContext())).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz': 'quarantined' });
     const q = await aws.object('quarantine/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
     expect(q.metadata.reason).toMatch(/^schema: /);
