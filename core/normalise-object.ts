@@ -20,11 +20,11 @@ export function closesLabel(closesAt: number): string {
   return utcSecond(closesAt).replace(/[-:]/g, '');
 }
 
-/** The marker the poll was planned from, if it was a re-poll (its work item says). */
-function plannedMarker(auctionId: string, metadata: Record<string, string>): string | undefined {
+/** The closing time of the marker a re-poll was planned from (its work item says), if any. */
+function plannedCloses(metadata: Record<string, string>): string | undefined {
   try {
     const item = parseWorkItem(metadata['work-item'] ?? '');
-    return item.source === 'maxsold' && item.closes ? `${SEEN_PREFIX}auction=${auctionId}/closes=${item.closes}` : undefined;
+    return item.source === 'maxsold' ? item.closes : undefined;
   } catch {
     return undefined;
   }
@@ -121,8 +121,9 @@ export async function normaliseRawObject(
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
     if (options.recordSeen && item.source === 'maxsold' && !item.itemId) {
-      const marker = seenMarkerKey(item.id, result.closesAt ?? null);
-      if (marker !== plannedMarker(item.id, stored.metadata)) await source.put(marker, new Uint8Array(0));
+      const closesAt = result.closesAt ?? null;
+      const unchanged = closesAt !== null && closesLabel(closesAt) === plannedCloses(stored.metadata);
+      if (!unchanged) await source.put(seenMarkerKey(item.id, closesAt), new Uint8Array(0));
     }
     if (options.bids) {
       const bids = bidItemsToPlan(item, result, fetchedAt, options.bids.everyPoll);
