@@ -16,10 +16,29 @@
 import { real } from './real-time.js';
 import { TimerHeap } from './timer-heap.js';
 
-/** Milliseconds of CPU this process has used (every thread, user and system). */
-export function cpuNow(): number {
+/**
+ * A counter that never runs backwards: when `read` starts over (a process restored from a
+ * checkpoint, e.g. by CRIU, has its CPU counters reset), what it had counted is carried on.
+ */
+export function monotonic(read: () => number): () => number {
+  let carried = 0;
+  let last = 0;
+  return () => {
+    const raw = read();
+    if (raw < last) carried += last;
+    last = raw;
+    return raw + carried;
+  };
+}
+
+const cpuCounter = monotonic(() => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+});
+
+/** Milliseconds of CPU this process has used (every thread, user and system), across a checkpoint restore. */
+export function cpuNow(): number {
+  return cpuCounter();
 }
 
 /**
@@ -31,7 +50,8 @@ function sampledCpuNow(): () => number {
   let value = 0;
   return () => {
     const wall = performance.now();
-    if (wall - sampledAt >= 1) {
+    // The monotonic clock may also have moved back after a restore on another boot.
+    if (wall - sampledAt >= 1 || wall < sampledAt) {
       sampledAt = wall;
       value = cpuNow();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuNow, VirtualTime } from '../../emulator/virtual-time.js';
+import { cpuNow, monotonic, VirtualTime } from '../../emulator/virtual-time.js';
 
 describe('virtual time', () => {
   it('starts at the given instant and, on the wall clock, moves with real time', async () => {
@@ -23,6 +23,12 @@ describe('virtual time', () => {
     const computed = vt.now() - t0;
     expect(waited).toBeLessThanOrEqual(Math.ceil(usedWhileWaiting) + 1);
     expect(computed).toBeGreaterThanOrEqual(60);
+  });
+
+  it('keeps counting when the CPU counters start over (a process restored from a checkpoint)', () => {
+    const readings = [0, 40, 115, 8, 20, 3, 3];
+    const read = monotonic(() => readings.shift()!);
+    expect(Array.from({ length: 7 }, read)).toEqual([0, 40, 115, 123, 135, 138, 138]);
   });
 
   it('skips idle time: an hour-long timer fires at once when nothing is busy, at its virtual instant', async () => {
