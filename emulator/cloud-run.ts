@@ -21,7 +21,7 @@ import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topolog
 import { s3Notifier, SqsEventSource, startSchedules, type QueueRef } from './triggers.js';
 import { installClock } from './global-clock.js';
 import { real } from './real-time.js';
-import { VirtualTime } from './virtual-time.js';
+import { cpuNow, VirtualTime } from './virtual-time.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -74,6 +74,8 @@ export interface CloudRun {
   polls: Map<number, number[]>;
   endMs: number;
   realMs: number;
+  /** CPU this process spent on the run (all of it, across a suspend and restore). */
+  cpuMs: number;
   release(): void;
   /** Puts the real clock and timers back. */
   restoreClock(): void;
@@ -82,6 +84,7 @@ export interface CloudRun {
 /** Runs the emulation to its end and leaves S3/SQS up for the checks; `stopCloud` ends it. */
 export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   const realStart = real.now();
+  const cpuStart = cpuNow();
   const topology = readTopology(o.templateFile);
   const dispatchEnv = [...topology.functions.values()].find((f) => f.environment.MAXSOLD_START_ID !== undefined)?.environment;
   const firstId = Number(dispatchEnv?.MAXSOLD_START_ID ?? 104_000);
@@ -282,6 +285,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     polls,
     endMs,
     realMs: real.now() - realStart,
+    cpuMs: cpuNow() - cpuStart,
     restoreClock,
     release: () => {
       restoreDns();

@@ -191,6 +191,7 @@ export function cloudReport(run: CloudRun) {
     days: run.options.days,
     volume: run.options.volume,
     realSeconds: Math.round(run.realMs / 100) / 10,
+    cpuSeconds: Math.round(run.cpuMs / 100) / 10,
     virtualSkippedHours: Math.round(run.vt.skippedMs / 360_000) / 10,
     invariants,
     functions: functions.map((f) => ({
@@ -220,7 +221,7 @@ export function cloudReport(run: CloudRun) {
 export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
   const lines: string[] = [];
   lines.push(
-    `${r.days} simulated day(s) at volume ${r.volume} in ${r.realSeconds} s real (${r.virtualSkippedHours} h of idle time skipped)`,
+    `${r.days} simulated day(s) at volume ${r.volume} in ${r.realSeconds} s real, ${r.cpuSeconds} CPU-s (${r.virtualSkippedHours} h of idle time skipped)`,
     '',
   );
   lines.push(

@@ -28,6 +28,7 @@ describe('the cloud report', () => {
       days: 0.1,
       volume: 0.02,
       realSeconds: 1,
+      cpuSeconds: 1,
       virtualSkippedHours: 0,
       invariants: [],
       eventSources: [],
