@@ -16,7 +16,9 @@ import {
   Compression,
   EnabledStatistics,
   readParquet,
+  RecordBatch as WasmRecordBatch,
   Table as WasmTable,
+  transformParquetStream,
   writeParquet,
   WriterPropertiesBuilder,
   type WriterProperties,
@@ -38,10 +40,18 @@ import { IpcStreamEncoder, type ArrayBuffers } from './arrow-ipc.js';
  */
 export type ParquetProfile = 'landing' | 'compacted';
 
+/** Rows per row group of a compacted file: what a streaming merge holds at once, and what a reader can skip by its statistics. */
+const COMPACTED_ROW_GROUP = 128 * 1024;
+
 function writerProperties(schema: TableSchema, profile: ParquetProfile): WriterProperties {
   let b = new WriterPropertiesBuilder().setCreatedBy('api-scraper');
   if (profile === 'compacted')
-    return b.setCompression(Compression.ZSTD).setDictionaryEnabled(true).setStatisticsEnabled(EnabledStatistics.Chunk).build();
+    return b
+      .setCompression(Compression.ZSTD)
+      .setDictionaryEnabled(true)
+      .setStatisticsEnabled(EnabledStatistics.Chunk)
+      .setMaxRowGroupSize(COMPACTED_ROW_GROUP)
+      .build();
   b = b.setCompression(Compression.SNAPPY).setDictionaryEnabled(false).setStatisticsEnabled(EnabledStatistics.None);
   for (const c of schema.columns)
     if (c.type !== 'string' && c.type !== 'string_list') b = b.setColumnStatisticsEnabled(c.name, EnabledStatistics.Chunk);
@@ -126,8 +136,76 @@ function listAt(data: Data, i: number): string[] {
   return out;
 }
 
-/** Rows ⇄ Parquet, for compaction. */
-export const parquetCodec: TableCodec = { encode: encodeParquet, decode: decodeParquet };
+/** A table's schema in WebAssembly memory (an empty table of it), whose `schema` each merged batch is given. */
+const emptyTables = new Map<TableSchema, WasmTable>();
+
+function emptyTableOf(schema: TableSchema): WasmTable {
+  let t = emptyTables.get(schema);
+  if (!t) emptyTables.set(schema, (t = WasmTable.fromIPCStream(encoderOf(schema).stream([encodeRecordBatch(schema, [])]))));
+  return t;
+}
+
+/**
+ * Whole Parquet files of one table → one file, without leaving WebAssembly: each file's
+ * record batches go straight into a streaming writer, so no row is ever built and only a
+ * row group at a time is held (compaction's hot path: rows cost ~5× the CPU and memory).
+ * A file written with another layout (an older schema) is brought to the table's through rows.
+ */
+export async function concatParquet(
+  schema: TableSchema,
+  files: readonly Uint8Array[],
+  profile: ParquetProfile = 'compacted',
+): Promise<{ bytes: Uint8Array; rows: number }> {
+  const target = emptyTableOf(schema);
+  let rows = 0;
+  let next = 0;
+  const batches = new ReadableStream<WasmRecordBatch>({
+    start(controller) {
+      // The writer takes its schema from the first batch: the table's own, even if no file has rows.
+      for (const b of target.recordBatches()) controller.enqueue(b);
+    },
+    pull(controller) {
+      const bytes = files[next++];
+      if (bytes === undefined) return controller.close();
+      const table = readParquet(bytes);
+      let conformed: WasmRecordBatch[];
+      try {
+        conformed = table.recordBatches().map((b) => {
+          try {
+            return b.withSchema(target.schema);
+          } finally {
+            b.free();
+          }
+        });
+      } catch {
+        const own = WasmTable.fromIPCStream(encoderOf(schema).stream([encodeRecordBatch(schema, decodeParquet(schema, bytes))]));
+        conformed = own.recordBatches();
+        own.free();
+      } finally {
+        table.free();
+      }
+      for (const b of conformed) {
+        rows += b.numRows;
+        controller.enqueue(b);
+      }
+    },
+  });
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await transformParquetStream(batches, writerProperties(schema, profile))) chunks.push(chunk as Uint8Array);
+  return { bytes: Buffer.concat(chunks), rows };
+}
+
+/** The distinct `source_key`s of a file's rows (that column alone is read). */
+export function sourceKeysOf(bytes: Uint8Array): Set<string> {
+  const table = tableFromIPC(readParquet(bytes, { columns: ['source_key'] }).intoIPCStream());
+  const keys = new Set<string>();
+  const vector = table.getChild('source_key');
+  if (vector) for (let i = 0; i < vector.length; i++) keys.add(String(vector.get(i)));
+  return keys;
+}
+
+/** Rows ⇄ Parquet, and whole files merged, for compaction. */
+export const parquetCodec: TableCodec = { encode: encodeParquet, decode: decodeParquet, concat: concatParquet, sourceKeys: sourceKeysOf };
 
 function fromArrow(type: ColumnType, v: unknown): Row[string] {
   if (v === null || v === undefined) return type === 'string_list' ? [] : null;

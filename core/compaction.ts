@@ -2,8 +2,28 @@ import type { ObjectStore, TableCodec } from './ports.js';
 import { TABLES_PREFIX } from './raw-key.js';
 import { TABLES, type Row, type TableName } from './tables.js';
 
-/** The file a partition is compacted into. Its name is fixed, so compacting again replaces it. */
-export const COMPACTED_FILE = 'compacted.parquet';
+/**
+ * A partition is compacted into parts, `compacted-000001.parquet`, … : each step merges up to
+ * `maxFilesPerStep` per-object files into a new part and never reads a part again (unless a
+ * later file holds rows of the same raw object), so the work grows with the rows, not with their
+ * square, and a step's memory is bounded. `compacted.parquet` (one file per partition, as earlier
+ * versions wrote it) is a part too.
+ */
+const PART = /\/compacted(?:-(\d+))?\.parquet$/;
+
+export function isCompactedPart(key: string): boolean {
+  return PART.test(key);
+}
+
+function partKey(p: Pick<Partition, 'table' | 'dt'>, n: number): string {
+  return `${TABLES_PREFIX}${p.table}/dt=${p.dt}/compacted-${String(n).padStart(6, '0')}.parquet`;
+}
+
+function nextPartNumber(files: string[]): number {
+  let max = 0;
+  for (const k of files) max = Math.max(max, Number(PART.exec(k)?.[1] ?? 0));
+  return max + 1;
+}
 
 export interface Partition {
   table: TableName;
@@ -28,22 +48,18 @@ export async function listPartitions(store: ObjectStore): Promise<Partition[]> {
 }
 
 /**
- * Rows of a partition, deduplicated by `source_key`: the rows of one raw object
- * come from one file only. Per-object files win over an older compacted file,
- * because they were written after it (a reprocess or a late rerun).
+ * Rows of several files, deduplicated by `source_key`: the rows of one raw object come
+ * from one file only, the first (in the order given) that holds any of them.
  */
 export function mergePartitionRows(files: { key: string; rows: Row[] }[]): Row[] {
-  const fresh = files.filter((f) => !f.key.endsWith('/' + COMPACTED_FILE));
-  const old = files.filter((f) => f.key.endsWith('/' + COMPACTED_FILE));
   const owner = new Map<string, string>();
-  for (const f of [...fresh, ...old]) {
+  for (const f of files)
     for (const r of f.rows) {
       const sk = String(r.source_key);
       if (!owner.has(sk)) owner.set(sk, f.key);
     }
-  }
   const out: Row[] = [];
-  for (const f of [...fresh, ...old]) for (const r of f.rows) if (owner.get(String(r.source_key)) === f.key) out.push(r);
+  for (const f of files) for (const r of f.rows) if (owner.get(String(r.source_key)) === f.key) out.push(r);
   return out;
 }
 
@@ -51,7 +67,7 @@ export interface CompactionOptions {
   /** The UTC day whose partitions are still being written: left alone unless `includeOpen`. */
   today: string;
   includeOpen: boolean;
-  /** Per-object files merged in one step of a partition (with its compacted file): bounds each step's memory and time. @default 2000 */
+  /** Per-object files merged into one part: bounds each step's memory and time, and a part's size. @default 2000 */
   maxFilesPerStep?: number;
   /** Reads and deletes in flight at once. @default 16 */
   parallel?: number;
@@ -62,14 +78,19 @@ export interface CompactionOptions {
 export interface CompactionResult {
   partitions: number;
   filesMerged: number;
+  /** Parts written (a partition's files merge into one part per step). */
+  partsWritten: number;
+  /** Rows written into new parts. */
   rows: number;
   skippedOpen: number;
   /** Partitions with files left when the run stopped (time ran out). */
   partitionsLeft: number;
   /** Files rewritten between their read and their delete: kept, merged by the next run. */
   changedMeanwhile: number;
-  /** Steps whose compacted file another compaction replaced first: nothing of theirs deleted. */
+  /** Steps another compaction got ahead of (it wrote the same part, or changed a part first): nothing of theirs deleted. */
   lostRaces: number;
+  /** Parts rewritten without the rows of a raw object that a newer file holds. */
+  partsRewritten: number;
 }
 
 export interface StepResult {
@@ -77,6 +98,9 @@ export interface StepResult {
   rows: number;
   /** The files merged (and deleted unless changed meanwhile). */
   merged: string[];
+  /** The part written, and the source keys in it. */
+  part?: { key: string; sourceKeys: Set<string> };
+  partsRewritten: number;
   changedMeanwhile: number;
   lostRace: boolean;
 }
@@ -92,66 +116,135 @@ async function eachBounded<T, R>(items: T[], parallel: number, fn: (item: T) => 
   return out;
 }
 
+/** The source keys of each part of a partition: read once per run, kept up to date by its steps. */
+export type PartKeys = Map<string, Set<string>>;
+
+const LOST: StepResult = { filesMerged: 0, rows: 0, merged: [], partsRewritten: 0, changedMeanwhile: 0, lostRace: true };
+
 /**
- * One step of one partition: its compacted file and up to `maxFiles` per-object files
- * are read, merged, written back as the compacted file, and the merged files deleted.
+ * One step of one partition: up to `maxFiles` per-object files are read and written as a
+ * new part (whole, in the columnar format), then deleted. A part already holding rows of
+ * the same raw objects (a file rewritten by a reprocess, or a step repeated after a crash
+ * between its write and its deletes) is first rewritten without them: newer files win.
  * Safe beside a normaliser rewriting files of the same partition, where the store can
- * say so: the compacted file is written only if it is still the version read (else
- * another compaction won, and nothing is deleted), and each input is deleted only if
- * it is still the version read (a rewritten file stays for the next run).
+ * say so: parts are created and rewritten only if unchanged since read (else another
+ * compaction got ahead, and nothing is deleted), and each input is deleted only if it is
+ * still the version read (a rewritten file stays for the next run).
  */
 export async function compactPartitionStep(
   store: ObjectStore,
   codec: TableCodec,
   p: Partition,
+  parts: PartKeys,
   maxFiles: number,
   parallel: number,
 ): Promise<StepResult> {
-  const target = `${TABLES_PREFIX}${p.table}/dt=${p.dt}/${COMPACTED_FILE}`;
+  const schema = TABLES[p.table];
   const inputs = p.files
-    .filter((k) => k !== target)
+    .filter((k) => !isCompactedPart(k))
     .sort()
     .slice(0, maxFiles);
-  const schema = TABLES[p.table];
-  const read = await eachBounded([...(p.files.includes(target) ? [target] : []), ...inputs], parallel, async (key) => {
+  const read = await eachBounded(inputs, parallel, async (key) => {
     const obj = await store.get(key);
-    return obj && { key, rows: codec.decode(schema, obj.body), etag: obj.etag };
+    return obj && { key, body: obj.body, etag: obj.etag, sourceKeys: codec.sourceKeys(obj.body) };
   });
   const files = read.filter((f) => f !== undefined);
-  const rows = mergePartitionRows(files);
-  const bytes = codec.encode(schema, rows, 'compacted');
-  const before = files.find((f) => f.key === target);
+  const sourceKeys = new Set<string>();
+  let overlap = false;
+  for (const f of files)
+    for (const k of f.sourceKeys) {
+      if (sourceKeys.has(k)) overlap = true;
+      sourceKeys.add(k);
+    }
+
+  // Parts holding rows of these raw objects lose them first.
+  let partsRewritten = 0;
+  for (const [key, keys] of parts) {
+    if (![...keys].some((k) => sourceKeys.has(k))) continue;
+    const obj = await store.get(key);
+    if (!obj) continue;
+    const kept = codec.decode(schema, obj.body).filter((r) => !sourceKeys.has(String(r.source_key)));
+    const done =
+      kept.length > 0
+        ? store.putIfUnchanged
+          ? await store.putIfUnchanged(key, codec.encode(schema, kept, 'compacted'), obj.etag ?? null)
+          : (await store.put(key, codec.encode(schema, kept, 'compacted')), true)
+        : store.deleteIfUnchanged && obj.etag
+          ? await store.deleteIfUnchanged(key, obj.etag)
+          : (await store.delete([key]), true);
+    if (!done) return LOST;
+    partsRewritten++;
+    if (kept.length > 0) parts.set(key, new Set([...keys].filter((k) => !sourceKeys.has(k))));
+    else parts.delete(key);
+  }
+
+  // Rows are built only when two of these files hold the same raw object (a local rerun).
+  const target = partKey(p, nextPartNumber([...p.files, ...parts.keys()]));
+  let bytes: Uint8Array;
+  let rows: number;
+  if (overlap) {
+    const merged = mergePartitionRows(files.map((f) => ({ key: f.key, rows: codec.decode(schema, f.body) })));
+    bytes = codec.encode(schema, merged, 'compacted');
+    rows = merged.length;
+  } else {
+    ({ bytes, rows } = await codec.concat(
+      schema,
+      files.map((f) => f.body),
+      'compacted',
+    ));
+  }
   if (store.putIfUnchanged) {
-    if (!(await store.putIfUnchanged(target, bytes, before?.etag ?? null)))
-      return { filesMerged: 0, rows: 0, merged: [], changedMeanwhile: 0, lostRace: true };
+    if (!(await store.putIfUnchanged(target, bytes, null))) return { ...LOST, partsRewritten };
   } else await store.put(target, bytes);
-  const merged = files.filter((f) => f.key !== target);
+  parts.set(target, sourceKeys);
+
   let changedMeanwhile = 0;
   if (store.deleteIfUnchanged) {
-    const kept = await eachBounded(merged, parallel, async (f) =>
+    const deleted = await eachBounded(files, parallel, async (f) =>
       f.etag ? store.deleteIfUnchanged!(f.key, f.etag) : (await store.delete([f.key]), true),
     );
-    changedMeanwhile = kept.filter((deleted) => !deleted).length;
-  } else await store.delete(merged.map((f) => f.key));
-  return { filesMerged: files.length, rows: rows.length, merged: merged.map((f) => f.key), changedMeanwhile, lostRace: false };
+    changedMeanwhile = deleted.filter((d) => !d).length;
+  } else await store.delete(files.map((f) => f.key));
+  return {
+    filesMerged: files.length,
+    rows,
+    merged: files.map((f) => f.key),
+    part: { key: target, sourceKeys },
+    partsRewritten,
+    changedMeanwhile,
+    lostRace: false,
+  };
+}
+
+/** The source keys in each existing part of a partition. */
+async function readPartKeys(store: ObjectStore, codec: TableCodec, files: string[], parallel: number): Promise<PartKeys> {
+  const parts = files.filter(isCompactedPart);
+  const keys = await eachBounded(parts, parallel, async (key) => {
+    const obj = await store.get(key);
+    return obj && ([key, codec.sourceKeys(obj.body)] as const);
+  });
+  return new Map(keys.filter((k) => k !== undefined));
 }
 
 /**
- * Merges each partition's files into one, oldest partition first, in steps of at most
- * `maxFilesPerStep` files. Partitions of today (UTC) are still being written and are
- * left alone unless `includeOpen`. Safe to repeat and safe to interrupt: the merged file
- * is written whole before any input is deleted. `keepGoing` bounds a run (a Lambda's
+ * Merges each partition's per-object files into parts, oldest partition first, a step
+ * of at most `maxFilesPerStep` files at a time. Partitions of today (UTC) are still
+ * being written and are left alone unless `includeOpen`. Safe to repeat and safe to
+ * interrupt: a part is written whole before any of its inputs is deleted, and a repeated
+ * step replaces what the interrupted one wrote. `keepGoing` bounds a run (a Lambda's
  * remaining time): what is left is merged by the next run.
  */
 export async function compactTables(store: ObjectStore, codec: TableCodec, options: CompactionOptions): Promise<CompactionResult> {
   const result: CompactionResult = {
     partitions: 0,
     filesMerged: 0,
+    partsWritten: 0,
     rows: 0,
     skippedOpen: 0,
     partitionsLeft: 0,
     changedMeanwhile: 0,
     lostRaces: 0,
+    partsRewritten: 0,
   };
   const maxFiles = options.maxFilesPerStep ?? 2000;
   const parallel = options.parallel ?? 16;
@@ -161,32 +254,31 @@ export async function compactTables(store: ObjectStore, codec: TableCodec, optio
       result.skippedOpen++;
       continue;
     }
-    const target = `${TABLES_PREFIX}${p.table}/dt=${p.dt}/${COMPACTED_FILE}`;
     let files = p.files;
-    if (files.length === 1 && files[0] === target) continue;
+    if (files.every(isCompactedPart)) continue;
+    let parts: PartKeys | undefined;
     let stepped = false;
-    let rows = 0;
-    while (files.some((k) => k !== target)) {
+    while (files.some((k) => !isCompactedPart(k))) {
       if (options.keepGoing && !options.keepGoing()) {
         result.partitionsLeft++;
         break;
       }
-      const step = await compactPartitionStep(store, codec, { ...p, files }, maxFiles, parallel);
+      parts ??= await readPartKeys(store, codec, files, parallel);
+      const step = await compactPartitionStep(store, codec, { ...p, files }, parts, maxFiles, parallel);
+      result.partsRewritten += step.partsRewritten;
       if (step.lostRace) {
         result.lostRaces++;
         break;
       }
       stepped = true;
       result.filesMerged += step.filesMerged;
-      rows = step.rows;
+      result.partsWritten++;
+      result.rows += step.rows;
       result.changedMeanwhile += step.changedMeanwhile;
       const done = new Set(step.merged);
-      files = [target, ...files.filter((k) => k !== target && !done.has(k))];
+      files = [...parts.keys(), ...files.filter((k) => !isCompactedPart(k) && !done.has(k))];
     }
-    if (stepped) {
-      result.partitions++;
-      result.rows += rows;
-    }
+    if (stepped) result.partitions++;
   }
   return result;
 }

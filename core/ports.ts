@@ -137,6 +137,10 @@ export interface TableCodec {
   /** `compacted`: the long-lived file of a whole partition (better compression, more CPU). */
   encode(schema: TableSchema, rows: Row[], profile: 'landing' | 'compacted'): Uint8Array;
   decode(schema: TableSchema, bytes: Uint8Array): Row[];
+  /** Whole files of one table → one file of the profile, their rows as they are (none are built). */
+  concat(schema: TableSchema, files: readonly Uint8Array[], profile: 'landing' | 'compacted'): Promise<{ bytes: Uint8Array; rows: number }>;
+  /** The distinct `source_key`s of a file's rows. */
+  sourceKeys(bytes: Uint8Array): Set<string>;
 }
 
 /** Where planned work goes: SQS in AWS. */

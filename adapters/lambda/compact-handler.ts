@@ -31,7 +31,7 @@ export function timeForAnotherStep(context: Pick<Context, 'getRemainingTimeInMil
 }
 
 /**
- * Daily: merges every closed partition (before the event's UTC date) into one file,
+ * Daily: merges every closed partition (before the event's UTC date) into parts,
  * oldest first, a bounded step at a time, as long as the invocation has time for
  * another step; partitions left over are merged by the next run (and counted).
  */

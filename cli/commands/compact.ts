@@ -8,7 +8,8 @@ import { requireNoPositionals } from '../common.js';
 
 export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all]
 
-Merges each partition's Parquet files (one per raw object) into one file,
+Merges each partition's Parquet files (one per raw object) into parts of up to
+2,000 files each (compacted-000001.parquet, …),
 deduplicated by source_key. Many small files are what slows Athena and DuckDB
 down. Safe to repeat and to interrupt.
 
@@ -32,7 +33,7 @@ export async function compactCommand(args: string[]): Promise<number> {
     await store.close();
   }
   process.stdout.write(
-    `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partitions} (${r.rows} rows)` +
+    `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partsWritten} (${r.rows} rows)` +
       (r.skippedOpen > 0 ? `; left ${r.skippedOpen} partition(s) of today alone (use --all to include them)` : '') +
       '\n',
   );

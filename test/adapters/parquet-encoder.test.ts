@@ -5,7 +5,14 @@ import { Bool, DateDay, Field, Float64, Int32, Int64, List, TimestampMicrosecond
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpcStreamEncoder } from '../../adapters/arrow-ipc.js';
 import { TableQuery } from '../../adapters/duckdb-query.js';
-import { decodeParquet, encodeParquet, encodeRecordBatch, parquetFromBatches, type ParquetProfile } from '../../adapters/parquet.js';
+import {
+  concatParquet,
+  decodeParquet,
+  encodeParquet,
+  encodeRecordBatch,
+  parquetFromBatches,
+  type ParquetProfile,
+} from '../../adapters/parquet.js';
 import type { Row, TableSchema } from '../../core/tables.js';
 
 /** One column of every type the tables use; the name only has to be one the writer accepts. */
@@ -80,6 +87,28 @@ describe('Parquet encoder: rows → Parquet → decodeParquet', () => {
     expect(decodeParquet(ALL_TYPES, file)).toEqual(ROWS);
   });
 
+  it('whole files merged at the Arrow level (compaction) keep every row and value, in order, from either profile', async () => {
+    const merged = await concatParquet(ALL_TYPES, [
+      encodeParquet(ALL_TYPES, ROWS.slice(0, 4), 'landing'),
+      encodeParquet(ALL_TYPES, [], 'landing'),
+      encodeParquet(ALL_TYPES, ROWS.slice(4), 'compacted'),
+    ]);
+    expect(merged.rows).toBe(ROWS.length);
+    expect(decodeParquet(ALL_TYPES, merged.bytes)).toEqual(ROWS);
+  });
+
+  it('a file of an older layout (lacking a column) is merged too, the column null in its rows', async () => {
+    const narrow: TableSchema = { ...ALL_TYPES, columns: ALL_TYPES.columns.slice(0, 2) };
+    const merged = await concatParquet(ALL_TYPES, [encodeParquet(narrow, [{ n: 100, s: 'old' }]), encodeParquet(ALL_TYPES, ROWS)]);
+    expect(decodeParquet(ALL_TYPES, merged.bytes)).toEqual([row({ n: 100, s: 'old' }), ...ROWS]);
+  });
+
+  it('merging no rows at all still makes a file of the table', async () => {
+    const merged = await concatParquet(ALL_TYPES, [encodeParquet(ALL_TYPES, [])]);
+    expect(merged.rows).toBe(0);
+    expect(decodeParquet(ALL_TYPES, merged.bytes)).toEqual([]);
+  });
+
   it('an absent or null list is stored as an empty one', () => {
     const rows: Row[] = [
       { ...row({}), n: 0, l: null },
@@ -144,6 +173,10 @@ describe('Parquet encoder: read back through DuckDB', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parquet-encoder-'));
     writeFileSync(join(dir, 'all-types.parquet'), encodeParquet(ALL_TYPES, ROWS));
+    writeFileSync(
+      join(dir, 'merged.parquet'),
+      (await concatParquet(ALL_TYPES, [encodeParquet(ALL_TYPES, ROWS.slice(0, 5)), encodeParquet(ALL_TYPES, ROWS.slice(5))])).bytes,
+    );
     db = await TableQuery.open(dir, { externalAccess: true });
   });
   afterAll(() => {
@@ -177,6 +210,14 @@ describe('Parquet encoder: read back through DuckDB', () => {
     const utf8 = (v: unknown) => (v === null ? null : Buffer.from(v as string).toString('base64'));
     const want = ROWS.map((w) => [w.n, utf8(w.s), w.i32, text(w.i64), w.f64, w.b, text(w.ts), text(w.d), w.l]);
     for (let i = 0; i < want.length; i++) expect(r.rows[i]).toEqual(want[i]);
+  });
+
+  it('a file merged from others (compaction) reads exactly as one written from the rows', async () => {
+    const all = (f: string) =>
+      `SELECT n, to_base64(encode(s)), i32, CAST(i64 AS VARCHAR), f64, b, CAST(epoch_ms(ts) AS VARCHAR), d, l FROM read_parquet('${join(dir, f)}') ORDER BY n`;
+    const types = (f: string) => `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(dir, f)}'))`;
+    expect((await db.query(all('merged.parquet'))).rows).toEqual((await db.query(all('all-types.parquet'))).rows);
+    expect((await db.query(types('merged.parquet'))).rows).toEqual((await db.query(types('all-types.parquet'))).rows);
   });
 
   it('a timestamp is the UTC instant: 1969-12-31 23:59:59.999 for -1 ms', async () => {

@@ -69,57 +69,127 @@ function racing(afterRead: (key: string) => Promise<void>): ObjectStore {
   };
 }
 
+const part = (n: number) => `${DIR}compacted-${String(n).padStart(6, '0')}.parquet`;
+const amountsUnder = async () => {
+  const all: unknown[] = [];
+  for (const k of await keys()) all.push(...(await amountsIn(k)));
+  return all.sort();
+};
+const compact = (s: ObjectStore = store, more: Partial<Parameters<typeof compactTables>[2]> = {}) =>
+  compactTables(s, parquetCodec, { today: '2026-11-23', includeOpen: false, ...more });
+
 describe('compaction of a partition in S3', () => {
-  it('keeps a file the normaliser rewrote between the read and the delete; the next run merges it', async () => {
+  it('keeps a file the normaliser rewrote between the read and the delete; the next run merges it, its new rows replacing the old', async () => {
     await put(1, [5, 3]);
     await put(2, [9]);
     let rewritten = false;
-    const r = await compactTables(
+    const r = await compact(
       racing(async (k) => {
         if (k === file(1) && !rewritten) {
           rewritten = true;
           await put(1, [7, 5, 3]);
         }
       }),
-      parquetCodec,
-      { today: '2026-11-23', includeOpen: false },
     );
     expect(r).toMatchObject({ partitions: 1, changedMeanwhile: 1 });
-    expect(await keys()).toEqual([`${DIR}bids-104375-1.parquet`, `${DIR}compacted.parquet`]);
+    expect(await keys()).toEqual([file(1), part(1)]);
     expect(await amountsIn(file(1))).toEqual([7, 5, 3]);
-    await compactTables(store, parquetCodec, { today: '2026-11-23', includeOpen: false });
-    expect(await keys()).toEqual([`${DIR}compacted.parquet`]);
-    expect((await amountsIn(`${DIR}compacted.parquet`)).sort()).toEqual([3, 5, 7, 9]);
+    const again = await compact();
+    expect(again).toMatchObject({ partsRewritten: 1, partsWritten: 1 });
+    expect(await keys()).toEqual([part(1), part(2)]);
+    expect(await amountsUnder()).toEqual([3, 5, 7, 9]);
   });
 
-  it('deletes nothing when another compaction replaced the compacted file first', async () => {
+  it('deletes nothing when another compaction wrote the same part first', async () => {
     await put(1, [5]);
-    await compactTables(store, parquetCodec, { today: '2026-11-23', includeOpen: false });
+    await compact();
     await put(2, [9]);
-    const r = await compactTables(
+    const r = await compact(
       racing(async (k) => {
-        if (k.endsWith('compacted.parquet')) await store.put(k, encodeTableFile('maxsold_bids', bids(1, [6])));
+        if (k === file(2)) await store.put(part(2), encodeTableFile('maxsold_bids', bids(3, [6])));
       }),
-      parquetCodec,
-      { today: '2026-11-23', includeOpen: false },
     );
     expect(r).toMatchObject({ lostRaces: 1, filesMerged: 0 });
-    expect(await keys()).toEqual([file(2), `${DIR}compacted.parquet`]);
+    expect(await keys()).toEqual([file(2), part(1), part(2)]);
   });
 
-  it('works in bounded steps and stops between them when told to', async () => {
+  it('deletes nothing when another compaction changed the part it rewrites first', async () => {
+    await put(1, [5]);
+    await put(2, [9]);
+    await compact();
+    await put(1, [6]);
+    let writes = 0;
+    const r = await compact(
+      racing(async (k) => {
+        // A different body each time: S3's ETag is the body's MD5.
+        if (k === part(1)) await store.put(part(1), encodeTableFile('maxsold_bids', [...bids(1, [5]), ...bids(2, [9, ++writes])]));
+      }),
+    );
+    expect(r).toMatchObject({ lostRaces: 1, filesMerged: 0, partsRewritten: 0 });
+    expect(await keys()).toEqual([file(1), part(1)]);
+  });
+
+  it('works in bounded steps, a part each, and stops between them when told to', async () => {
     for (let i = 1; i <= 5; i++) await put(i, [i]);
     let steps = 0;
-    const first = await compactTables(store, parquetCodec, {
-      today: '2026-11-23',
-      includeOpen: false,
-      maxFilesPerStep: 2,
-      keepGoing: () => steps++ < 2,
-    });
-    expect(first).toMatchObject({ partitions: 1, filesMerged: 2 + 3, partitionsLeft: 1 });
-    expect(await keys()).toEqual([file(5), `${DIR}compacted.parquet`]);
-    const rest = await compactTables(store, parquetCodec, { today: '2026-11-23', includeOpen: false, maxFilesPerStep: 2 });
-    expect(rest).toMatchObject({ partitions: 1, partitionsLeft: 0 });
-    expect((await amountsIn(`${DIR}compacted.parquet`)).sort()).toEqual([1, 2, 3, 4, 5]);
+    const first = await compact(store, { maxFilesPerStep: 2, keepGoing: () => steps++ < 2 });
+    expect(first).toMatchObject({ partitions: 1, filesMerged: 4, partsWritten: 2, rows: 4, partitionsLeft: 1 });
+    expect(await keys()).toEqual([file(5), part(1), part(2)]);
+    const rest = await compact(store, { maxFilesPerStep: 2 });
+    expect(rest).toMatchObject({ partitions: 1, partitionsLeft: 0, partsWritten: 1 });
+    expect(await keys()).toEqual([part(1), part(2), part(3)]);
+    expect(await amountsUnder()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('never reads a part again to add files to a partition (the work grows with the rows, not their square)', async () => {
+    for (let i = 1; i <= 6; i++) await put(i, [i]);
+    await compact(store, { maxFilesPerStep: 2 });
+    for (let i = 7; i <= 8; i++) await put(i, [i]);
+    const read: string[] = [];
+    const r = await compact(
+      racing(async (k) => void read.push(k)),
+      { maxFilesPerStep: 2 },
+    );
+    expect(r).toMatchObject({ filesMerged: 2, partsWritten: 1, partsRewritten: 0 });
+    // Each part's source keys once (a run's check for newer versions of what it holds), then only the new files.
+    expect(read.filter((k) => k.includes('compacted')).sort()).toEqual([part(1), part(2), part(3)]);
+    expect(read.filter((k) => !k.includes('compacted')).sort()).toEqual([file(7), file(8)]);
+    expect(await amountsUnder()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('a reprocessed file replaces the rows it had in a part, and a part left empty is deleted', async () => {
+    await put(1, [5]);
+    await compact();
+    await put(1, [6, 5]);
+    const r = await compact();
+    expect(r).toMatchObject({ partsRewritten: 1, partsWritten: 1 });
+    expect(await keys()).toEqual([part(2)]);
+    expect(await amountsUnder()).toEqual([5, 6]);
+  });
+
+  it('a step repeated after a crash between its write and its deletes leaves one version of each row', async () => {
+    await put(1, [5]);
+    await put(2, [9]);
+    const crashing: ObjectStore = { ...racing(async () => {}), deleteIfUnchanged: async () => Promise.reject(new Error('crash')) };
+    await expect(compact(crashing)).rejects.toThrow('crash');
+    expect(await keys()).toEqual([file(1), file(2), part(1)]);
+    await compact();
+    expect(await keys()).toEqual([part(2)]);
+    expect(await amountsUnder()).toEqual([5, 9]);
+  });
+
+  it('adds to a partition compacted by an earlier version (one compacted.parquet)', async () => {
+    await put(1, [5]);
+    await put(2, [9]);
+    const legacy = `${DIR}compacted.parquet`;
+    await store.put(legacy, encodeTableFile('maxsold_bids', [...bids(1, [5]), ...bids(2, [9])]));
+    await store.delete([file(1), file(2)]);
+    await put(3, [4]);
+    await put(2, [9, 8]);
+    const r = await compact();
+    expect(r).toMatchObject({ partsRewritten: 1, partsWritten: 1, filesMerged: 2 });
+    expect(await keys()).toEqual([part(1), legacy]);
+    expect(await amountsIn(legacy)).toEqual([5]);
+    expect(await amountsUnder()).toEqual([4, 5, 8, 9]);
   });
 });

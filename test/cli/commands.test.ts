@@ -125,7 +125,7 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(filesUnder(dir).some((f) => f.startsWith('.rebuild') || f.startsWith('.tables-old'))).toBe(false);
   });
 
-  it('compact merges each partition into one file, twice safely, same rows', async () => {
+  it('compact merges each partition into one part, twice safely, same rows', async () => {
     const before = await itemsFingerprint();
     for (let i = 0; i < 2; i++) {
       const r = await runCli(['compact', '--all', '--out', dir]);
@@ -133,7 +133,7 @@ describe('run, query, reprocess and compact on one data directory', () => {
     }
     const files = filesUnder(join(dir, 'tables'));
     expect(files.filter((f) => f.startsWith('maxsold_items/'))).toEqual([
-      expect.stringMatching(/^maxsold_items\/dt=[\d-]+\/compacted\.parquet$/),
+      expect.stringMatching(/^maxsold_items\/dt=[\d-]+\/compacted-000001\.parquet$/),
     ]);
     const after = await itemsFingerprint();
     expect(after.stdout).toBe(before.stdout);

@@ -16,6 +16,7 @@ let report: {
   schedules: Record<string, number>;
   api: { requests: number; retryAfterViolations: number; faults: Record<string, number> };
   monthlyUsd: number;
+  cpuSeconds: number;
 };
 let stderr = '';
 
@@ -91,5 +92,9 @@ describe('scraper cloud: a night of the deployed topology', () => {
     expect(report.requests['S3 PutObject']).toBeGreaterThan(0);
     expect(report.requests['SQS SendMessageBatch']).toBeGreaterThan(0);
     expect(report.monthlyUsd).toBeGreaterThan(0);
+  });
+
+  it('reports the CPU the run spent', () => {
+    expect(report.cpuSeconds).toBeGreaterThan(0);
   });
 });

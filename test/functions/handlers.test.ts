@@ -260,10 +260,10 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
 });
 
 describe('compact handler (events/schedule-compact.json)', () => {
-  it('merges the closed partitions into one file per table', async () => {
+  it('merges the closed partitions into one part per table', async () => {
     const handler = createCompactHandler({ store, codec: parquetCodec, ...quiet() });
     const r = await handler(event<ScheduledEvent>('schedule-compact.json'), lambdaContext());
     expect(r.partitions).toBe(2);
-    expect(await aws.keys('tables/maxsold_items/')).toEqual(['tables/maxsold_items/dt=2026-11-26/compacted.parquet']);
+    expect(await aws.keys('tables/maxsold_items/')).toEqual(['tables/maxsold_items/dt=2026-11-26/compacted-000001.parquet']);
   });
 });
