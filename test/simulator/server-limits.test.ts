@@ -7,7 +7,8 @@ const ITEMS = '/msapi/auctions/items';
 
 describe('rate limit', () => {
   it('answers 429 with Retry-After in whole seconds when the bucket is empty', async () => {
-    const sim = await startSimulator({ rateLimit: { perSecond: 2, burst: 3 } });
+    // A token every 10 s: the five requests fit well inside one refill, however loaded the machine.
+    const sim = await startSimulator({ rateLimit: { perSecond: 0.1, burst: 3 } });
     try {
       const statuses: number[] = [];
       let retryAfter: string | undefined;
