@@ -3,6 +3,7 @@ import {
   coldTable,
   commandsTable,
   lambdaTable,
+  compactTable,
   layoutTable,
   microTable,
   scalingSummary,
@@ -56,6 +57,15 @@ export function renderBenchMarkdown(r: BenchReport): string {
       'The same auctions written one file per raw object (S3 event per object), per batch (SQS with a batching window), and per day (compacted); encode time and DuckDB query time (median of 5) over each.',
       '',
       md(layoutTable(r.layout)),
+    );
+  if (r.compact)
+    out.push(
+      '',
+      '## Compaction',
+      '',
+      '`scraper compact --all` in a fresh process (CPU and peak RSS as it reports them, start-up included) on one partition of per-object files: auctions (two tables, ~100 items of long text each) and bid histories (one to fifteen bids each), each at a size and at four times it. Work that grows with the rows keeps the CPU per row flat.',
+      '',
+      md(compactTable(r.compact)),
     );
   if (r.micro)
     out.push(

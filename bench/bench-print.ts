@@ -1,6 +1,16 @@
 import { join } from 'node:path';
 import type { BenchReport } from './bench-report.js';
-import { coldTable, lambdaTable, layoutTable, microTable, scalingSummary, scalingTable, targetsTable, type Table } from './bench-tables.js';
+import {
+  coldTable,
+  compactTable,
+  lambdaTable,
+  layoutTable,
+  microTable,
+  scalingSummary,
+  scalingTable,
+  targetsTable,
+  type Table,
+} from './bench-tables.js';
 import { textTable } from './text-table.js';
 
 const text = (t: Table) => textTable(t.headers, t.rows);
@@ -16,6 +26,7 @@ export function printBench(r: BenchReport, dir: string): void {
   if (r.lambda) out.push('the Lambda handlers as bundled, each in a fresh process (S3 on this machine)', text(lambdaTable(r.lambda)), '');
   if (r.micro) out.push(text(microTable(r.micro)), '');
   if (r.layout) out.push(text(layoutTable(r.layout)), '');
+  if (r.compact) out.push(text(compactTable(r.compact)), '');
   const measured = r.targets.filter((t) => t.met !== null);
   if (measured.length > 0) out.push(text(targetsTable(measured)), '');
   for (const n of r.notes) out.push(`note: ${n}`);

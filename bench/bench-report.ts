@@ -1,6 +1,7 @@
 import type { ColdFigures } from './cold.js';
 import type { CoreUsage } from './cpu-sampler.js';
 import type { LambdaFigures } from './lambda.js';
+import type { CompactRun } from './compact.js';
 import type { LayoutResult } from './layout.js';
 import type { MicroResult } from './micro.js';
 import type { ProfileSummary } from './profile-summary.js';
@@ -45,6 +46,8 @@ export interface BenchReport {
   micro: MicroResult[] | null;
   /** Parquet file layouts by normaliser trigger (`--only layout`). */
   layout: LayoutResult[] | null;
+  /** `scraper compact` on partitions of two shapes at two sizes (`--only compact`). */
+  compact?: CompactRun[] | null;
   targets: Target[];
   charts: string[];
   profiles: { run: string; files: string[]; main: ProfileSummary; workers: ProfileSummary | null }[];

@@ -1,4 +1,5 @@
 import type { BenchReport, Target } from './bench-report.js';
+import type { CompactRun } from './compact.js';
 import type { LambdaFigures } from './lambda.js';
 import type { LayoutResult } from './layout.js';
 import type { MicroResult } from './micro.js';
@@ -150,6 +151,22 @@ export function layoutTable(results: LayoutResult[]): Table {
       num(l.encodeMs, 0),
       num(l.scanAllMs, 1),
       num(l.pointLookupMs, 1),
+    ]),
+  };
+}
+
+export function compactTable(runs: CompactRun[]): Table {
+  return {
+    headers: ['partition of', 'files', 'rows', 'parts written', 'wall, s', 'CPU, s', 'CPU per row, µs', 'peak RSS, MB'],
+    rows: runs.map((c) => [
+      c.shape,
+      thousands(c.files),
+      thousands(c.rows),
+      String(c.parts),
+      num(c.wallSeconds, 2),
+      num(c.cpuSeconds, 2),
+      num(c.cpuMicrosPerRow, 1),
+      String(c.peakRssMb),
     ]),
   };
 }

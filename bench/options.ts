@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { COLD_MODES, type ColdMode } from './cold.js';
 
-/** Sections of `scraper bench`; `micro` and `layout` run only when asked for. */
-export const SECTIONS = ['cold', 'scaling', 'lambda', 'micro', 'layout'] as const;
+/** Sections of `scraper bench`; `micro`, `layout` and `compact` run only when asked for. */
+export const SECTIONS = ['cold', 'scaling', 'lambda', 'micro', 'layout', 'compact'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

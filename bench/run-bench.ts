@@ -7,6 +7,7 @@ import { renderBenchMarkdown } from './bench-markdown.js';
 import { runCold } from './cold.js';
 import { helpCpuSeconds } from './command-run.js';
 import { machineBusy } from './cpu-sampler.js';
+import { runCompact } from './compact.js';
 import { runJob } from './job-runner.js';
 import { runLambda } from './lambda.js';
 import { runLayout } from './layout.js';
@@ -56,6 +57,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     lambda: null,
     micro: null,
     layout: null,
+    compact: null,
     targets: [],
     charts: [],
     profiles: [],
@@ -111,6 +113,10 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     const auctions = o.quick ? 40 : 300;
     log(`file layout: ${auctions} auctions as Parquet per raw object, per batch of 10, per day; DuckDB scans each …`);
     report.layout = await runLayout(auctions, 10);
+  }
+  if (o.sections.includes('compact')) {
+    log('compaction: scraper compact on partitions of auctions and of bid histories, each at a size and at four times it …');
+    report.compact = await runCompact({ quick: o.quick, firstId: o.firstId, log });
   }
   if (o.sections.includes('micro')) {
     log('micro-benchmarks (tinybench, this process, warm) …');

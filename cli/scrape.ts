@@ -15,13 +15,14 @@ import { FatalError } from '../core/errors.js';
 import { runPipeline } from '../core/pipeline.js';
 import { RetryBudget, DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
 import type { HttpClient, Processor } from '../core/ports.js';
-import { buildReport, renderReportMarkdown, type ProcessFigures, type RunReport } from '../core/report.js';
+import { buildReport, renderReportMarkdown, type RunReport } from '../core/report.js';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
 import { RunStats } from '../core/run-stats.js';
 import { originsFrom } from '../core/sources/requests.js';
 import type { WorkItem } from '../core/work-item.js';
 import { formatSize } from './args.js';
+import { processFigures } from './process-figures.js';
 import { Progress } from './progress.js';
 
 /** Ceiling of adaptive concurrency per host (`--max-concurrency`). */
@@ -188,17 +189,6 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     }
   }
   return report;
-}
-
-/** The whole process so far, start-up included: what a user waits for and pays. */
-function processFigures(firstRequestMs: number | undefined): ProcessFigures {
-  const cpu = process.cpuUsage();
-  return {
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    uptimeSeconds: process.uptime(),
-    firstRequestSeconds: firstRequestMs === undefined ? undefined : firstRequestMs / 1000,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-  };
 }
 
 export async function writeReports(out: string, report: RunReport): Promise<void> {

@@ -31,7 +31,8 @@ Options:
                                   lambda = the fetch and normalise handlers' esbuild bundles, each in a fresh
                                   process on a local S3/SQS emulator: cold start, first and warm invocations;
                                   micro = micro-benchmarks of each step, also "npm run bench:micro";
-                                  layout = Parquet files per raw object vs per batch vs per day)
+                                  layout = Parquet files per raw object vs per batch vs per day;
+                                  compact = scraper compact on partitions of two shapes at two sizes)
       --scaling-bodies N          gzipped auction bodies for the scaling run (default 400)
       --first-id N                first auction id (default 100000)
   -o, --out DIR                   results directory (default bench-results)

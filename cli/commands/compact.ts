@@ -5,6 +5,7 @@ import { compactTables } from '../../core/compaction.js';
 import { utcDate } from '../../core/work-item.js';
 import { parse, str } from '../args.js';
 import { requireNoPositionals } from '../common.js';
+import { processFigures } from '../process-figures.js';
 
 export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all]
 
@@ -16,10 +17,11 @@ down. Safe to repeat and to interrupt.
 Options:
   -o, --out DIR        data directory (default ./data)
       --all            also compact today's partitions (still being written to)
+      --json           print what was done as JSON (with the process's CPU and peak memory)
   -h, --help           show this help`;
 
 export async function compactCommand(args: string[]): Promise<number> {
-  const p = parse(args, { out: { type: 'string', short: 'o' }, all: { type: 'boolean' } });
+  const p = parse(args, { out: { type: 'string', short: 'o' }, all: { type: 'boolean' }, json: { type: 'boolean' } });
   if (p.values.help) return (void process.stdout.write(COMPACT_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper compact --help');
   const out = str('out', p.values.out, './data');
@@ -32,6 +34,7 @@ export async function compactCommand(args: string[]): Promise<number> {
     unlock();
     await store.close();
   }
+  if (p.values.json) return (void process.stdout.write(JSON.stringify({ ...r, process: processFigures() }) + '\n'), 0);
   process.stdout.write(
     `compacted ${r.partitions} partition(s): ${r.filesMerged} files → ${r.partsWritten} (${r.rows} rows)` +
       (r.skippedOpen > 0 ? `; left ${r.skippedOpen} partition(s) of today alone (use --all to include them)` : '') +

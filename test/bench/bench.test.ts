@@ -143,7 +143,7 @@ describe('scraper bench options', () => {
 
   it.each([
     [{ modes: 'naive,turbo' }, /--modes: expected a comma-separated list of baseline, fetch, async, parallel, naive/],
-    [{ only: 'everything' }, /--only: expected a comma-separated list of cold, scaling, lambda, micro, layout/],
+    [{ only: 'everything' }, /--only: expected a comma-separated list of cold, scaling, lambda, micro, layout, compact/],
     [{ auctions: '0' }, /--auctions: expected comma-separated whole numbers from 1/],
   ])('%j is refused with the expected form', (values, message) => {
     expect(() => benchOptions(values)).toThrow(UsageError);

@@ -127,10 +127,15 @@ describe('run, query, reprocess and compact on one data directory', () => {
 
   it('compact merges each partition into one part, twice safely, same rows', async () => {
     const before = await itemsFingerprint();
-    for (let i = 0; i < 2; i++) {
-      const r = await runCli(['compact', '--all', '--out', dir]);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    const first = await runCli(['compact', '--all', '--json', '--out', dir]);
+    expect(first.code, first.stderr).toBe(0);
+    const done = JSON.parse(first.stdout) as { partitions: number; partsWritten: number; rows: number; process: { cpuSeconds: number } };
+    expect(done.partsWritten).toBe(done.partitions);
+    expect(done.rows).toBeGreaterThan(0);
+    expect(done.process.cpuSeconds).toBeGreaterThan(0);
+    const again = await runCli(['compact', '--all', '--out', dir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^compacted 0 partition\(s\): 0 files → 0/);
     const files = filesUnder(join(dir, 'tables'));
     expect(files.filter((f) => f.startsWith('maxsold_items/'))).toEqual([
       expect.stringMatching(/^maxsold_items\/dt=[\d-]+\/compacted-000001\.parquet$/),
