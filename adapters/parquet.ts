@@ -23,7 +23,7 @@ import {
   WriterPropertiesBuilder,
   type WriterProperties,
 } from 'parquet-wasm';
-import type { TableCodec } from '../core/ports.js';
+import type { MergeInput, TableCodec } from '../core/ports.js';
 import { TABLES, type Column, type ColumnType, type Row, type TableName, type TableSchema } from '../core/tables.js';
 import { IpcStreamEncoder, type ArrayBuffers } from './arrow-ipc.js';
 
@@ -90,7 +90,7 @@ export function encodeTableFile(table: TableName, rows: Row[]): Uint8Array {
   return encodeParquet(TABLES[table], rows);
 }
 
-/** Rows → Parquet. Parquet → rows (`decodeParquet`) serves compaction. */
+/** Rows → Parquet. */
 export function encodeParquet(schema: TableSchema, rows: Row[], profile: ParquetProfile = 'landing'): Uint8Array {
   return parquetFromBatches(schema, [encodeRecordBatch(schema, rows)], profile);
 }
@@ -145,54 +145,121 @@ function emptyTableOf(schema: TableSchema): WasmTable {
   return t;
 }
 
+/** Row ranges [start, end) of a file whose `source_key` is not in `drop`. */
+function keptRanges(bytes: Uint8Array, drop: ReadonlySet<string>): [number, number][] {
+  const keys = tableFromIPC(readParquet(bytes, { columns: ['source_key'] }).intoIPCStream()).getChild('source_key');
+  const ranges: [number, number][] = [];
+  const n = keys?.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    if (drop.has(String(keys!.get(i)))) continue;
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else ranges.push([i, i + 1]);
+  }
+  return ranges;
+}
+
+/** A file's record batches, given the table's schema (or built again through rows for an older layout), without the dropped rows. */
+function* mergeBatches(schema: TableSchema, target: WasmTable, input: MergeInput): Generator<WasmRecordBatch> {
+  const { bytes, drop } = input;
+  const table = readParquet(bytes);
+  const read = table.recordBatches();
+  table.free();
+  const conformed: WasmRecordBatch[] = [];
+  try {
+    for (const b of read) conformed.push(b.withSchema(target.schema));
+  } catch {
+    for (const b of conformed) b.free();
+    conformed.length = 0;
+  } finally {
+    for (const b of read) b.free();
+  }
+  if (conformed.length === 0 && read.length > 0) {
+    const rows = decodeParquet(schema, bytes).filter((r) => !drop?.has(String(r.source_key)));
+    const own = WasmTable.fromIPCStream(encoderOf(schema).stream([encodeRecordBatch(schema, rows)]));
+    yield* own.recordBatches();
+    own.free();
+    return;
+  }
+  if (!drop || drop.size === 0) return yield* conformed;
+  const keep = keptRanges(bytes, drop);
+  let offset = 0;
+  for (const b of conformed) {
+    const n = b.numRows;
+    for (const [start, end] of keep) {
+      const from = Math.max(start, offset);
+      const to = Math.min(end, offset + n);
+      if (from < to) yield b.slice(from - offset, to - from);
+    }
+    offset += n;
+    b.free();
+  }
+}
+
 /**
  * Whole Parquet files of one table → one file, without leaving WebAssembly: each file's
- * record batches go straight into a streaming writer, so no row is ever built and only a
- * row group at a time is held (compaction's hot path: rows cost ~5× the CPU and memory).
- * A file written with another layout (an older schema) is brought to the table's through rows.
+ * record batches go straight into a streaming writer (sliced where rows are dropped), so no
+ * row is built and only a row group at a time is held (compaction's hot path: rows cost ~5×
+ * the CPU and memory). A file written with another layout (an older schema) is brought to
+ * the table's through rows. parquet-wasm's streaming writer ends quietly at a failed batch,
+ * so a failure is rethrown here and the file written must hold every row given to it.
  */
 export async function concatParquet(
   schema: TableSchema,
-  files: readonly Uint8Array[],
+  inputs: readonly MergeInput[],
   profile: ParquetProfile = 'compacted',
 ): Promise<{ bytes: Uint8Array; rows: number }> {
   const target = emptyTableOf(schema);
   let rows = 0;
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const batches = new ReadableStream<WasmRecordBatch>({
     start(controller) {
       // The writer takes its schema from the first batch: the table's own, even if no file has rows.
       for (const b of target.recordBatches()) controller.enqueue(b);
     },
     pull(controller) {
-      const bytes = files[next++];
-      if (bytes === undefined) return controller.close();
-      const table = readParquet(bytes);
-      let conformed: WasmRecordBatch[];
       try {
-        conformed = table.recordBatches().map((b) => {
-          try {
-            return b.withSchema(target.schema);
-          } finally {
-            b.free();
-          }
-        });
-      } catch {
-        const own = WasmTable.fromIPCStream(encoderOf(schema).stream([encodeRecordBatch(schema, decodeParquet(schema, bytes))]));
-        conformed = own.recordBatches();
-        own.free();
-      } finally {
-        table.free();
-      }
-      for (const b of conformed) {
-        rows += b.numRows;
-        controller.enqueue(b);
+        const input = inputs[next++];
+        if (input === undefined) return controller.close();
+        for (const b of mergeBatches(schema, target, input)) {
+          rows += b.numRows;
+          controller.enqueue(b);
+        }
+      } catch (error) {
+        failure = { error };
+        controller.error(error);
       }
     },
   });
   const chunks: Uint8Array[] = [];
-  for await (const chunk of await transformParquetStream(batches, writerProperties(schema, profile))) chunks.push(chunk as Uint8Array);
-  return { bytes: Buffer.concat(chunks), rows };
+  let written: unknown;
+  try {
+    for await (const chunk of await transformParquetStream(batches, writerProperties(schema, profile))) chunks.push(chunk as Uint8Array);
+  } catch (e) {
+    written = e;
+  }
+  // A batch that failed is the cause of whatever the writer then did.
+  if (failure) throw failure.error;
+  if (written !== undefined) throw written;
+  const bytes = Buffer.concat(chunks);
+  const held = rowsIn(bytes, schema.columns[0]!.name);
+  if (held !== rows) throw new Error(`parquet: the merged file holds ${held} of the ${rows} rows given to it`);
+  return { bytes, rows };
+}
+
+/** Rows of a file, by reading one of its columns. */
+function rowsIn(bytes: Uint8Array, column: string): number {
+  const table = readParquet(bytes, { columns: [column] });
+  try {
+    return table.recordBatches().reduce((n, b) => {
+      const rows = b.numRows;
+      b.free();
+      return n + rows;
+    }, 0);
+  } finally {
+    table.free();
+  }
 }
 
 /** The distinct `source_key`s of a file's rows (that column alone is read). */
@@ -204,8 +271,8 @@ export function sourceKeysOf(bytes: Uint8Array): Set<string> {
   return keys;
 }
 
-/** Rows ⇄ Parquet, and whole files merged, for compaction. */
-export const parquetCodec: TableCodec = { encode: encodeParquet, decode: decodeParquet, concat: concatParquet, sourceKeys: sourceKeysOf };
+/** Whole files merged, for compaction. */
+export const parquetCodec: TableCodec = { concat: concatParquet, sourceKeys: sourceKeysOf };
 
 function fromArrow(type: ColumnType, v: unknown): Row[string] {
   if (v === null || v === undefined) return type === 'string_list' ? [] : null;

@@ -1,6 +1,6 @@
 import type { ObjectStore, TableCodec } from './ports.js';
 import { TABLES_PREFIX } from './raw-key.js';
-import { TABLES, type Row, type TableName } from './tables.js';
+import { TABLES, type TableName } from './tables.js';
 
 /**
  * A partition is compacted into parts, `compacted-000001.parquet`, … : each step merges up to
@@ -45,22 +45,6 @@ export async function listPartitions(store: ObjectStore): Promise<Partition[]> {
     p.files.push(key);
   }
   return [...byPrefix.values()];
-}
-
-/**
- * Rows of several files, deduplicated by `source_key`: the rows of one raw object come
- * from one file only, the first (in the order given) that holds any of them.
- */
-export function mergePartitionRows(files: { key: string; rows: Row[] }[]): Row[] {
-  const owner = new Map<string, string>();
-  for (const f of files)
-    for (const r of f.rows) {
-      const sk = String(r.source_key);
-      if (!owner.has(sk)) owner.set(sk, f.key);
-    }
-  const out: Row[] = [];
-  for (const f of files) for (const r of f.rows) if (owner.get(String(r.source_key)) === f.key) out.push(r);
-  return out;
 }
 
 export interface CompactionOptions {
@@ -119,17 +103,17 @@ async function eachBounded<T, R>(items: T[], parallel: number, fn: (item: T) => 
 /** The source keys of each part of a partition: read once per run, kept up to date by its steps. */
 export type PartKeys = Map<string, Set<string>>;
 
-const LOST: StepResult = { filesMerged: 0, rows: 0, merged: [], partsRewritten: 0, changedMeanwhile: 0, lostRace: true };
-
 /**
  * One step of one partition: up to `maxFiles` per-object files are read and written as a
- * new part (whole, in the columnar format), then deleted. A part already holding rows of
- * the same raw objects (a file rewritten by a reprocess, or a step repeated after a crash
- * between its write and its deletes) is first rewritten without them: newer files win.
- * Safe beside a normaliser rewriting files of the same partition, where the store can
- * say so: parts are created and rewritten only if unchanged since read (else another
- * compaction got ahead, and nothing is deleted), and each input is deleted only if it is
- * still the version read (a rewritten file stays for the next run).
+ * new part (whole, in the columnar format; where two hold rows of the same raw object, the
+ * first keeps them), then parts that already held rows of these raw objects are rewritten
+ * without them (newer files win: a reprocess, or a step repeated after a crash), then the
+ * files are deleted. Rows leave a part only once the new part holding them is written, so
+ * an interruption anywhere leaves at worst a second copy, which the next run removes.
+ * Safe beside a normaliser rewriting files of the same partition, and beside another
+ * compaction, where the store can say so: parts are created and rewritten only if unchanged
+ * since read (else another compaction got ahead, and nothing is deleted), and each input is
+ * deleted only if it is still the version read (a rewritten file stays for the next run).
  */
 export async function compactPartitionStep(
   store: ObjectStore,
@@ -149,71 +133,63 @@ export async function compactPartitionStep(
     return obj && { key, body: obj.body, etag: obj.etag, sourceKeys: codec.sourceKeys(obj.body) };
   });
   const files = read.filter((f) => f !== undefined);
-  const sourceKeys = new Set<string>();
-  let overlap = false;
-  for (const f of files)
-    for (const k of f.sourceKeys) {
-      if (sourceKeys.has(k)) overlap = true;
-      sourceKeys.add(k);
-    }
+  // A file listed but gone (another compaction merged it) is done.
+  const gone = inputs.filter((_, i) => read[i] === undefined);
+  const result: StepResult = { filesMerged: 0, rows: 0, merged: gone, partsRewritten: 0, changedMeanwhile: 0, lostRace: false };
+  if (files.length === 0) return result;
 
-  // Parts holding rows of these raw objects lose them first.
-  let partsRewritten = 0;
+  const sourceKeys = new Set<string>();
+  const merge = files.map((f) => {
+    const drop = new Set([...f.sourceKeys].filter((k) => sourceKeys.has(k)));
+    for (const k of f.sourceKeys) sourceKeys.add(k);
+    return { bytes: f.body, drop };
+  });
+  const target = partKey(p, nextPartNumber([...p.files, ...parts.keys()]));
+  const { bytes, rows } = await codec.concat(schema, merge, 'compacted');
+  if (store.putIfUnchanged) {
+    if (!(await store.putIfUnchanged(target, bytes, null))) return { ...result, lostRace: true };
+  } else await store.put(target, bytes);
+  result.part = { key: target, sourceKeys };
+  result.rows = rows;
+
+  // Older parts holding rows of these raw objects lose them, now that the new part has them.
   for (const [key, keys] of parts) {
-    if (![...keys].some((k) => sourceKeys.has(k))) continue;
+    const stale = [...keys].filter((k) => sourceKeys.has(k));
+    if (stale.length === 0) continue;
     const obj = await store.get(key);
-    if (!obj) continue;
-    const kept = codec.decode(schema, obj.body).filter((r) => !sourceKeys.has(String(r.source_key)));
+    if (!obj) {
+      parts.delete(key);
+      continue;
+    }
+    const kept = stale.length < keys.size ? await codec.concat(schema, [{ bytes: obj.body, drop: sourceKeys }], 'compacted') : undefined;
     const done =
-      kept.length > 0
+      kept && kept.rows > 0
         ? store.putIfUnchanged
-          ? await store.putIfUnchanged(key, codec.encode(schema, kept, 'compacted'), obj.etag ?? null)
-          : (await store.put(key, codec.encode(schema, kept, 'compacted')), true)
+          ? await store.putIfUnchanged(key, kept.bytes, obj.etag ?? null)
+          : (await store.put(key, kept.bytes), true)
         : store.deleteIfUnchanged && obj.etag
           ? await store.deleteIfUnchanged(key, obj.etag)
           : (await store.delete([key]), true);
-    if (!done) return LOST;
-    partsRewritten++;
-    if (kept.length > 0) parts.set(key, new Set([...keys].filter((k) => !sourceKeys.has(k))));
+    if (!done) {
+      // Another compaction changed it first: the new part stays, the files too; the next run settles both.
+      parts.set(target, sourceKeys);
+      return { ...result, lostRace: true };
+    }
+    result.partsRewritten++;
+    if (kept && kept.rows > 0) parts.set(key, new Set([...keys].filter((k) => !sourceKeys.has(k))));
     else parts.delete(key);
   }
-
-  // Rows are built only when two of these files hold the same raw object (a local rerun).
-  const target = partKey(p, nextPartNumber([...p.files, ...parts.keys()]));
-  let bytes: Uint8Array;
-  let rows: number;
-  if (overlap) {
-    const merged = mergePartitionRows(files.map((f) => ({ key: f.key, rows: codec.decode(schema, f.body) })));
-    bytes = codec.encode(schema, merged, 'compacted');
-    rows = merged.length;
-  } else {
-    ({ bytes, rows } = await codec.concat(
-      schema,
-      files.map((f) => f.body),
-      'compacted',
-    ));
-  }
-  if (store.putIfUnchanged) {
-    if (!(await store.putIfUnchanged(target, bytes, null))) return { ...LOST, partsRewritten };
-  } else await store.put(target, bytes);
   parts.set(target, sourceKeys);
 
-  let changedMeanwhile = 0;
   if (store.deleteIfUnchanged) {
     const deleted = await eachBounded(files, parallel, async (f) =>
       f.etag ? store.deleteIfUnchanged!(f.key, f.etag) : (await store.delete([f.key]), true),
     );
-    changedMeanwhile = deleted.filter((d) => !d).length;
+    result.changedMeanwhile = deleted.filter((d) => !d).length;
   } else await store.delete(files.map((f) => f.key));
-  return {
-    filesMerged: files.length,
-    rows,
-    merged: files.map((f) => f.key),
-    part: { key: target, sourceKeys },
-    partsRewritten,
-    changedMeanwhile,
-    lostRace: false,
-  };
+  result.filesMerged = files.length;
+  result.merged = [...gone, ...files.map((f) => f.key)];
+  return result;
 }
 
 /** The source keys in each existing part of a partition. */
@@ -272,7 +248,7 @@ export async function compactTables(store: ObjectStore, codec: TableCodec, optio
       }
       stepped = true;
       result.filesMerged += step.filesMerged;
-      result.partsWritten++;
+      if (step.part) result.partsWritten++;
       result.rows += step.rows;
       result.changedMeanwhile += step.changedMeanwhile;
       const done = new Set(step.merged);

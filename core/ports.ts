@@ -1,6 +1,6 @@
 import type { Request } from './sources/requests.js';
 import type { Anomalies } from './sources/fields.js';
-import type { Row, TableName, TableSchema } from './tables.js';
+import type { TableName, TableSchema } from './tables.js';
 import type { WorkItem } from './work-item.js';
 
 /** Headers the pipeline reads, already picked out by the HTTP adapter. */
@@ -133,12 +133,20 @@ export interface Processor {
 }
 
 /** Rows ⇄ table file bytes (Parquet), for compaction. */
+/** A file to merge, and the raw objects (`source_key`s) whose rows to leave out of it. */
+export interface MergeInput {
+  bytes: Uint8Array;
+  drop?: ReadonlySet<string>;
+}
+
+/** Table files as compaction handles them: merged whole, never as rows. */
 export interface TableCodec {
-  /** `compacted`: the long-lived file of a whole partition (better compression, more CPU). */
-  encode(schema: TableSchema, rows: Row[], profile: 'landing' | 'compacted'): Uint8Array;
-  decode(schema: TableSchema, bytes: Uint8Array): Row[];
-  /** Whole files of one table → one file of the profile, their rows as they are (none are built). */
-  concat(schema: TableSchema, files: readonly Uint8Array[], profile: 'landing' | 'compacted'): Promise<{ bytes: Uint8Array; rows: number }>;
+  /** Files of one table → one file of the profile (`compacted`: better compression, more CPU), their rows as they are, less those dropped. */
+  concat(
+    schema: TableSchema,
+    inputs: readonly MergeInput[],
+    profile: 'landing' | 'compacted',
+  ): Promise<{ bytes: Uint8Array; rows: number }>;
   /** The distinct `source_key`s of a file's rows. */
   sourceKeys(bytes: Uint8Array): Set<string>;
 }

@@ -13,7 +13,9 @@ import {
   parquetFromBatches,
   type ParquetProfile,
 } from '../../adapters/parquet.js';
-import type { Row, TableSchema } from '../../core/tables.js';
+import { TABLES, type Row, type TableSchema } from '../../core/tables.js';
+
+const bidRow: Row = { auction_id: 1, item_id: 2, position: 0, bid_at: 0, amount: 1, is_proxy: false, source_key: 'k', fetched_at: 0 };
 
 /** One column of every type the tables use; the name only has to be one the writer accepts. */
 const ALL_TYPES: TableSchema = {
@@ -88,23 +90,65 @@ describe('Parquet encoder: rows → Parquet → decodeParquet', () => {
   });
 
   it('whole files merged at the Arrow level (compaction) keep every row and value, in order, from either profile', async () => {
-    const merged = await concatParquet(ALL_TYPES, [
-      encodeParquet(ALL_TYPES, ROWS.slice(0, 4), 'landing'),
-      encodeParquet(ALL_TYPES, [], 'landing'),
-      encodeParquet(ALL_TYPES, ROWS.slice(4), 'compacted'),
-    ]);
+    const merged = await concatParquet(
+      ALL_TYPES,
+      [
+        encodeParquet(ALL_TYPES, ROWS.slice(0, 4), 'landing'),
+        encodeParquet(ALL_TYPES, [], 'landing'),
+        encodeParquet(ALL_TYPES, ROWS.slice(4), 'compacted'),
+      ].map((bytes) => ({ bytes })),
+    );
     expect(merged.rows).toBe(ROWS.length);
     expect(decodeParquet(ALL_TYPES, merged.bytes)).toEqual(ROWS);
   });
 
   it('a file of an older layout (lacking a column) is merged too, the column null in its rows', async () => {
     const narrow: TableSchema = { ...ALL_TYPES, columns: ALL_TYPES.columns.slice(0, 2) };
-    const merged = await concatParquet(ALL_TYPES, [encodeParquet(narrow, [{ n: 100, s: 'old' }]), encodeParquet(ALL_TYPES, ROWS)]);
+    const merged = await concatParquet(ALL_TYPES, [
+      { bytes: encodeParquet(narrow, [{ n: 100, s: 'old' }]) },
+      { bytes: encodeParquet(ALL_TYPES, ROWS) },
+    ]);
     expect(decodeParquet(ALL_TYPES, merged.bytes)).toEqual([row({ n: 100, s: 'old' }), ...ROWS]);
   });
 
+  it("leaves out the rows of the raw objects dropped, wherever they are in a file's batches", async () => {
+    const schema = TABLES.maxsold_bids;
+    const rows = Array.from({ length: 3000 }, (_, i): Row => ({
+      auction_id: 1,
+      item_id: i,
+      position: 0,
+      bid_at: 0,
+      amount: i,
+      is_proxy: false,
+      source_key: `k${Math.floor(i / 7) % 5}`,
+      fetched_at: 0,
+    }));
+    // 3,000 rows read back in batches of 1,024: runs of 7 rows per key cross the batch boundaries.
+    const merged = await concatParquet(schema, [{ bytes: encodeParquet(schema, rows), drop: new Set(['k1', 'k3']) }]);
+    const want = rows.filter((r) => r.source_key !== 'k1' && r.source_key !== 'k3');
+    expect(merged.rows).toBe(want.length);
+    expect(decodeParquet(schema, merged.bytes)).toEqual(want);
+  });
+
+  it('fails, rather than write a shorter file, when one of the files cannot be merged', async () => {
+    const schema = TABLES.maxsold_bids;
+    const bid = (amount: number, auction: number): Row => ({ ...bidRow, amount, auction_id: auction });
+    // An older layout (auction_id as a float) that does not fit the table's int64: only rows could carry it, and they cannot.
+    const floatIds: TableSchema = {
+      ...schema,
+      columns: schema.columns.map((c) => (c.name === 'auction_id' ? { ...c, type: 'float64' } : c)),
+    };
+    await expect(
+      concatParquet(schema, [
+        { bytes: encodeParquet(schema, [bid(1, 1)]) },
+        { bytes: encodeParquet(floatIds, [bid(2, 1.5)]) },
+        { bytes: encodeParquet(schema, [bid(3, 1)]) },
+      ]),
+    ).rejects.toThrow('auction_id: 1.5 does not fit int64');
+  });
+
   it('merging no rows at all still makes a file of the table', async () => {
-    const merged = await concatParquet(ALL_TYPES, [encodeParquet(ALL_TYPES, [])]);
+    const merged = await concatParquet(ALL_TYPES, [{ bytes: encodeParquet(ALL_TYPES, []) }]);
     expect(merged.rows).toBe(0);
     expect(decodeParquet(ALL_TYPES, merged.bytes)).toEqual([]);
   });
@@ -175,7 +219,12 @@ describe('Parquet encoder: read back through DuckDB', () => {
     writeFileSync(join(dir, 'all-types.parquet'), encodeParquet(ALL_TYPES, ROWS));
     writeFileSync(
       join(dir, 'merged.parquet'),
-      (await concatParquet(ALL_TYPES, [encodeParquet(ALL_TYPES, ROWS.slice(0, 5)), encodeParquet(ALL_TYPES, ROWS.slice(5))])).bytes,
+      (
+        await concatParquet(ALL_TYPES, [
+          { bytes: encodeParquet(ALL_TYPES, ROWS.slice(0, 5)) },
+          { bytes: encodeParquet(ALL_TYPES, ROWS.slice(5)) },
+        ])
+      ).bytes,
     );
     db = await TableQuery.open(dir, { externalAccess: true });
   });

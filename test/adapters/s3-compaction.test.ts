@@ -1,10 +1,10 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodeTableFile, parquetCodec } from '../../adapters/parquet.js';
+import { decodeParquet, encodeParquet, encodeTableFile, parquetCodec } from '../../adapters/parquet.js';
 import { S3ObjectStore } from '../../adapters/s3-store.js';
 import { compactTables } from '../../core/compaction.js';
 import type { ObjectStore } from '../../core/ports.js';
-import type { Row } from '../../core/tables.js';
+import { TABLES, type Row, type TableSchema } from '../../core/tables.js';
 import { EmulatedAws } from '../../emulator/emulated-aws.js';
 
 // S3 with its conditional writes and deletes (If-Match / If-None-Match), as the emulation serves
@@ -48,8 +48,7 @@ const keys = async () => {
   for await (const k of store.list('tables/')) out.push(k);
   return out.sort();
 };
-const amountsIn = async (key: string) =>
-  parquetCodec.decode((await import('../../core/tables.js')).TABLES.maxsold_bids, (await store.get(key))!.body).map((r) => r.amount);
+const amountsIn = async (key: string) => decodeParquet(TABLES.maxsold_bids, (await store.get(key))!.body).map((r) => r.amount);
 
 /** The store as compaction sees it, with another writer acting right after one read. */
 function racing(afterRead: (key: string) => Promise<void>): ObjectStore {
@@ -77,6 +76,23 @@ const amountsUnder = async () => {
 };
 const compact = (s: ObjectStore = store, more: Partial<Parameters<typeof compactTables>[2]> = {}) =>
   compactTables(s, parquetCodec, { today: '2026-11-23', includeOpen: false, ...more });
+
+/** A compaction paused at its first delete (its first part written), until released. */
+function pausedBeforeDeletes() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let atDelete!: () => void;
+  const reached = new Promise<void>((r) => (atDelete = r));
+  const s: ObjectStore = {
+    ...racing(async () => {}),
+    deleteIfUnchanged: async (k, e) => {
+      atDelete();
+      await gate;
+      return store.deleteIfUnchanged(k, e);
+    },
+  };
+  return { s, reached, release };
+}
 
 describe('compaction of a partition in S3', () => {
   it('keeps a file the normaliser rewrote between the read and the delete; the next run merges it, its new rows replacing the old', async () => {
@@ -113,7 +129,7 @@ describe('compaction of a partition in S3', () => {
     expect(await keys()).toEqual([file(2), part(1), part(2)]);
   });
 
-  it('deletes nothing when another compaction changed the part it rewrites first', async () => {
+  it('deletes no file when another compaction changed the part it rewrites first; the next run settles both', async () => {
     await put(1, [5]);
     await put(2, [9]);
     await compact();
@@ -126,7 +142,12 @@ describe('compaction of a partition in S3', () => {
       }),
     );
     expect(r).toMatchObject({ lostRaces: 1, filesMerged: 0, partsRewritten: 0 });
-    expect(await keys()).toEqual([file(1), part(1)]);
+    // The new part (file 1's rows) is written; file 1 stays, and part 1 still holds its old rows.
+    expect(await keys()).toEqual([file(1), part(1), part(2)]);
+    await compact();
+    expect(await keys()).toEqual([part(1), part(3)]);
+    // File 1's newest rows once; item 2's as the other writer last left part 1 (9, then its second write's 2).
+    expect(await amountsUnder()).toEqual([2, 6, 9]);
   });
 
   it('works in bounded steps, a part each, and stops between them when told to', async () => {
@@ -176,6 +197,61 @@ describe('compaction of a partition in S3', () => {
     await compact();
     expect(await keys()).toEqual([part(2)]);
     expect(await amountsUnder()).toEqual([5, 9]);
+  });
+
+  it('loses no row when two runs overlap, one deleting files the other has read', async () => {
+    for (let i = 1; i <= 4; i++) await put(i, [i]);
+    const x = pausedBeforeDeletes();
+    const xRun = compact(x.s, { maxFilesPerStep: 2 });
+    await x.reached; // X has written part 1 (files 1 and 2) and is about to delete them.
+    let partReads = 0;
+    const y = racing(async (k) => {
+      // Y holds files 1 and 2 by its second read of part 1; then X deletes them and goes on with files 3 and 4.
+      if (k === part(1) && ++partReads === 2) {
+        x.release();
+        await xRun;
+      }
+    });
+    await compact(y, { maxFilesPerStep: 2 });
+    expect(await amountsUnder()).toEqual([1, 2, 3, 4]);
+    expect((await keys()).every((k) => k.includes('compacted'))).toBe(true);
+  });
+
+  it('counts a file listed but gone when read (another run merged it) as done, and writes no empty part', async () => {
+    await put(1, [1]);
+    await put(2, [2]);
+    const x = pausedBeforeDeletes();
+    const xRun = compact(x.s);
+    await x.reached;
+    const y = racing(async (k) => {
+      // Y has listed files 1 and 2 beside part 1: X now deletes them.
+      if (k === part(1)) {
+        x.release();
+        await xRun;
+      }
+    });
+    let steps = 0;
+    const r = await compact(y, { keepGoing: () => steps++ < 20 });
+    expect(r).toMatchObject({ partsWritten: 0, partitionsLeft: 0 });
+    expect(await keys()).toEqual([part(1)]);
+  });
+
+  it('deletes nothing when a file cannot be merged (an older layout whose values no longer fit)', async () => {
+    const floatIds: TableSchema = {
+      ...TABLES.maxsold_bids,
+      columns: TABLES.maxsold_bids.columns.map((c) => (c.name === 'auction_id' ? { ...c, type: 'float64' } : c)),
+    };
+    await put(1, [1]);
+    await store.put(
+      file(2),
+      encodeParquet(
+        floatIds,
+        bids(2, [2]).map((r) => ({ ...r, auction_id: 104375.5 })),
+      ),
+    );
+    await put(3, [3]);
+    await expect(compact()).rejects.toThrow('auction_id: 104375.5 does not fit int64');
+    expect(await keys()).toEqual([file(1), file(2), file(3)]);
   });
 
   it('adds to a partition compacted by an earlier version (one compacted.parquet)', async () => {
