@@ -15,7 +15,7 @@ export interface Parsed {
 export function parse(args: string[], options: Options, allowPositionals = false): Parsed {
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: negativeValuesJoined(args, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals,
       strict: true,
@@ -32,6 +32,24 @@ export function parse(args: string[], options: Options, allowPositionals = false
         : message,
     );
   }
+}
+
+/**
+ * `--workers -1` as `--workers=-1`: Node's parser takes a value starting with a dash for an
+ * option and refuses it, so the flag's own check (and its message) never ran.
+ */
+function negativeValuesJoined(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 export function int(flag: string, value: string | boolean | undefined, fallback: number, min = 1, max = 100_000): number {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderReportText, type RunReport } from '../core/report.js';
 import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
@@ -100,7 +102,10 @@ function limitFlags(v: Parsed['values']): ResponseLimits {
 const MAX_BUFFER = 512 * 1024 * 1024;
 
 export function workersFlag(value: string | boolean | undefined): number | 'auto' {
-  return value === undefined || value === 'auto' ? 'auto' : int('workers', value, 0, 0, 256);
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) > 256)
+    throw new UsageError(`--workers: expected auto or a whole number from 0 to 256, got "${String(value)}"`);
+  return Number(value);
 }
 
 export function concurrencyFlag(value: string | boolean | undefined): number | 'auto' {
@@ -136,6 +141,16 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 export function printReport(report: RunReport, out: string): void {
   process.stdout.write(`\n${renderReportText(report)}\n\n  report: ${out}/report.json, ${out}/report.md\n`);
   if (report.stopReason) process.stderr.write(`scraper: stopped early: ${report.stopReason}\n`);
+}
+
+/**
+ * The data directory a command reads (`--out`): it must exist, and hold `needs` (e.g. `raw`)
+ * where the command works from it; a typo'd path is an error, not an empty result.
+ */
+export function existingDataDir(out: string, needs?: string): string {
+  if (!existsSync(out)) throw new UsageError(`--out: no data directory at "${out}" (scraper run --out ${out} makes one)`);
+  if (needs !== undefined && !existsSync(join(out, needs))) throw new UsageError(`--out: "${out}" has no ${needs}/ to work from`);
+  return out;
 }
 
 export function requireNoPositionals(p: Parsed, usage: string): void {

@@ -105,6 +105,16 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const volume = positive('volume', p.values.volume, 1, 10);
   const apiLatency = int('api-latency', p.values['api-latency'], 80, 0, 10_000);
   const perSecond = rate('api-rate', p.values['api-rate'] ?? '50/s')!;
+  // Every setting is checked before the synth, which takes a while.
+  const seed = int('seed', p.values.seed, 1, 0, 1_000_000);
+  const latency = {
+    s3: range('s3-latency', p.values['s3-latency'], DEFAULT_LATENCY.s3),
+    sqs: range('sqs-latency', p.values['sqs-latency'], DEFAULT_LATENCY.sqs),
+  };
+  const backlogDays = p.values['backlog-days'] === undefined ? 10 : positive('backlog-days', p.values['backlog-days'], 10, 60);
+  const logFile = p.values.logs === undefined ? undefined : resolve(process.cwd(), str('logs', p.values.logs, ''));
+  if (p.values['no-synth'] && p.values.set)
+    throw new UsageError('--set: a setting needs a synth, and --no-synth runs the template as it is; leave one of them out');
   // Progress goes to stderr also with --json (stdout carries the report): a long run is never silent.
   const say = (line: string) => void process.stderr.write(line + '\n');
 
@@ -137,19 +147,16 @@ export async function cloudCommand(args: string[]): Promise<number> {
     days,
     volume,
     startMs,
-    seed: int('seed', p.values.seed, 1, 0, 1_000_000),
-    latency: {
-      s3: range('s3-latency', p.values['s3-latency'], DEFAULT_LATENCY.s3),
-      sqs: range('sqs-latency', p.values['sqs-latency'], DEFAULT_LATENCY.sqs),
-    },
+    seed,
+    latency,
     apiLatencyMs: apiLatency,
     apiJitterMs: apiLatency / 2,
     rateLimit: { perSecond, burst: Math.max(1, Math.ceil(perSecond)) },
     faults,
     accountConcurrency,
     longGap: { every: Number(gap[1]), length: Number(gap[2]) },
-    backlogDays: p.values['backlog-days'] === undefined ? 10 : positive('backlog-days', p.values['backlog-days'], 10, 60),
-    logFile: p.values.logs === undefined ? undefined : resolve(process.cwd(), str('logs', p.values.logs, '')),
+    backlogDays,
+    logFile,
     progress: say,
   });
   let report: ReturnType<typeof cloudReport>;

@@ -4,7 +4,7 @@ import { parquetCodec } from '../../adapters/parquet.js';
 import { compactTables } from '../../core/compaction.js';
 import { utcDate } from '../../core/work-item.js';
 import { parse, str } from '../args.js';
-import { requireNoPositionals } from '../common.js';
+import { existingDataDir, requireNoPositionals } from '../common.js';
 import { processFigures } from '../process-figures.js';
 
 export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all]
@@ -24,7 +24,7 @@ export async function compactCommand(args: string[]): Promise<number> {
   const p = parse(args, { out: { type: 'string', short: 'o' }, all: { type: 'boolean' }, json: { type: 'boolean' } });
   if (p.values.help) return (void process.stdout.write(COMPACT_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper compact --help');
-  const out = str('out', p.values.out, './data');
+  const out = existingDataDir(str('out', p.values.out, './data'));
   const unlock = lockDataDir(out, 'compact');
   const store = new FsObjectStore(out);
   let r: Awaited<ReturnType<typeof compactTables>>;

@@ -12,13 +12,13 @@ export const DEMO_HELP = `Usage: scraper demo [--out DIR] [--auctions N] [--with
 
 Runs the whole pipeline offline: starts the built-in simulator of both APIs on
 127.0.0.1 (with latency, a rate limit and a few injected faults), scrapes N MaxSold
-auctions and three VIA Rail snapshots into DIR, prints the run report and a
-DuckDB query over the Parquet tables it wrote.
+auctions and three VIA Rail snapshots into DIR, prints the run report and
+two DuckDB queries over the Parquet tables it wrote.
 
 Options:
   -o, --out DIR          data directory (default ./data)
       --auctions N       auctions to scrape (default 300)
-      --with-bids        also fetch bid histories (about 60 requests per auction)
+      --with-bids        also fetch bid histories (one request per item with bids: ~120 per auction here)
   -c, --concurrency N|auto  requests open at once (default auto)
       --workers N|auto   worker threads (default auto: a pool when processing is over 5% of the main thread)
   -q, --quiet            no progress output

@@ -10,8 +10,8 @@ import { buildReport, renderReportText } from '../../core/report.js';
 import { reprocessRaw } from '../../core/reprocess.js';
 import { RunStats } from '../../core/run-stats.js';
 import { REAL_ORIGINS } from '../../core/sources/index.js';
-import { int, parse, str } from '../args.js';
-import { requireNoPositionals } from '../common.js';
+import { parse, str } from '../args.js';
+import { existingDataDir, requireNoPositionals, workersFlag } from '../common.js';
 import { Progress } from '../progress.js';
 import { availableParallelism } from 'node:os';
 
@@ -31,9 +31,10 @@ export async function reprocessCommand(args: string[]): Promise<number> {
   const p = parse(args, { out: { type: 'string', short: 'o' }, workers: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
   if (p.values.help) return (void process.stdout.write(REPROCESS_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper reprocess --help');
-  const out = str('out', p.values.out, './data');
-  const workers =
-    p.values.workers === undefined || p.values.workers === 'auto' ? availableParallelism() : int('workers', p.values.workers, 0, 0, 256);
+  // Rebuilding from no raw objects would replace tables/ with nothing.
+  const out = existingDataDir(str('out', p.values.out, './data'), 'raw');
+  const chosen = workersFlag(p.values.workers);
+  const workers = chosen === 'auto' ? availableParallelism() : chosen;
   const unlock = lockDataDir(out, 'reprocess');
   try {
     return await reprocess(out, workers, Boolean(p.values.quiet));

@@ -5,7 +5,7 @@ import { FsObjectStore } from '../../adapters/fs-store.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, TABLES_PREFIX } from '../../core/raw-key.js';
 import { anomalyLines, ANOMALY_LEGEND, type RunReport } from '../../core/report.js';
 import { parse, str } from '../args.js';
-import { requireNoPositionals } from '../common.js';
+import { existingDataDir, requireNoPositionals } from '../common.js';
 import { textTable } from './query.js';
 
 export const STATUS_HELP = `Usage: scraper status [--out DIR] [--json]
@@ -83,7 +83,7 @@ export async function statusCommand(args: string[]): Promise<number> {
   const p = parse(args, { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } });
   if (p.values.help) return (void process.stdout.write(STATUS_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper status --help');
-  const out = str('out', p.values.out, './data');
+  const out = existingDataDir(str('out', p.values.out, './data'));
   const s = await dataStatus(out);
   if (p.values.json) return (void process.stdout.write(JSON.stringify(s, null, 2) + '\n'), 0);
   const lines = [`data directory ${out}`, ''];

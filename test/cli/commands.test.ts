@@ -33,6 +33,15 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['query', '--table', 'nope'], /--table: expected one of maxsold_auctions/],
     [['simulate', '--faults', 'meteor=0.5'], /--faults: expected kind=rate pairs/],
+    [['run', 'maxsold', '--ids', '1-5', '--workers', '-1'], /--workers: expected auto or a whole number from 0 to 256, got "-1"/],
+    [['run', 'maxsold', '--ids', '1-5', '--workers', 'many'], /--workers: expected auto or a whole number from 0 to 256, got "many"/],
+    [['status', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
+    [['compact', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
+    // A data directory without raw/ (here: docs/): rebuilding from nothing would empty tables/.
+    [['reprocess', '--out', 'docs'], /--out: "docs" has no raw\/ to work from/],
+    // Checked before the synth, which would print a line of its own first.
+    [['cloud', '--s3-latency', '10'], /--s3-latency: expected a range of milliseconds like 15-30, got "10"/],
+    [['cloud', '--set', 'viaSchedule=rate(5 minutes)', '--no-synth'], /--set: a setting needs a synth/],
   ])('scraper %j', async ([args, message], { expect }) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -32,9 +32,15 @@ describe('scraper invoke: the Lambda handlers in-process with local adapters', (
     expect(fetch.code, fetch.stderr).toBe(0);
     expect(JSON.parse(fetch.stdout)).toEqual({ batchItemFailures: [] });
     expect(existsSync(join(dir, 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz'))).toBe(true);
+    const queued = () => new Map(readdirSync(join(dir, 'queue')).map((f) => [f, readFileSync(join(dir, 'queue', f), 'utf8')]));
+    const before = queued();
     const normalise = await runCli(['invoke', 'normalise', '--event', 'events/s3-raw-created.json', '--out', dir]);
     expect(normalise.code, normalise.stderr).toBe(0);
     expect(existsSync(join(dir, 'tables/maxsold_items/dt=2026-11-26/maxsold-100000.parquet'))).toBe(true);
+    // The normaliser queues the closed auction's bid histories after what dispatch queued, as SQS would.
+    const after = queued();
+    expect(after.size).toBeGreaterThan(before.size);
+    for (const [f, body] of before) expect(after.get(f), f).toBe(body);
   });
 
   it('dispatch without flags plans as the deployed function does: from id 104000, 200 new ids', async () => {
