@@ -15,6 +15,7 @@ import {
 import {
   Compression,
   EnabledStatistics,
+  ParquetFile,
   readParquet,
   RecordBatch as WasmRecordBatch,
   Table as WasmTable,
@@ -145,9 +146,47 @@ function emptyTableOf(schema: TableSchema): WasmTable {
   return t;
 }
 
+/**
+ * One column of a file, read alone: `ParquetFile.read` reads only the columns asked for
+ * (`readParquet` in parquet-wasm 0.8 reads them all, whatever `columns` says).
+ */
+async function columnOf(bytes: Uint8Array, column: string) {
+  const file = await ParquetFile.fromFile(new Blob([bytes]));
+  try {
+    if (!hasColumn(file, column)) return undefined;
+    const table = await file.read({ columns: [column] });
+    return tableFromIPC(table.intoIPCStream()).getChild(column);
+  } finally {
+    file.free();
+  }
+}
+
+/** Whether a file has a column: one of an older layout may not (and then has none of its values). */
+function hasColumn(file: ParquetFile, column: string): boolean {
+  const schema = file.schema();
+  try {
+    schema.indexOf(column);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    schema.free();
+  }
+}
+
+/** Rows of a file, from its footer. */
+async function rowsIn(bytes: Uint8Array): Promise<number> {
+  const file = await ParquetFile.fromFile(new Blob([bytes]));
+  try {
+    return file.metadata().fileMetadata().numRows();
+  } finally {
+    file.free();
+  }
+}
+
 /** Row ranges [start, end) of a file whose `source_key` is not in `drop`. */
-function keptRanges(bytes: Uint8Array, drop: ReadonlySet<string>): [number, number][] {
-  const keys = tableFromIPC(readParquet(bytes, { columns: ['source_key'] }).intoIPCStream()).getChild('source_key');
+async function keptRanges(bytes: Uint8Array, drop: ReadonlySet<string>): Promise<[number, number][]> {
+  const keys = await columnOf(bytes, 'source_key');
   const ranges: [number, number][] = [];
   const n = keys?.length ?? 0;
   for (let i = 0; i < n; i++) {
@@ -160,7 +199,7 @@ function keptRanges(bytes: Uint8Array, drop: ReadonlySet<string>): [number, numb
 }
 
 /** A file's record batches, given the table's schema (or built again through rows for an older layout), without the dropped rows. */
-function* mergeBatches(schema: TableSchema, target: WasmTable, input: MergeInput): Generator<WasmRecordBatch> {
+async function mergeBatches(schema: TableSchema, target: WasmTable, input: MergeInput): Promise<WasmRecordBatch[]> {
   const { bytes, drop } = input;
   const table = readParquet(bytes);
   const read = table.recordBatches();
@@ -177,23 +216,25 @@ function* mergeBatches(schema: TableSchema, target: WasmTable, input: MergeInput
   if (conformed.length === 0 && read.length > 0) {
     const rows = decodeParquet(schema, bytes).filter((r) => !drop?.has(String(r.source_key)));
     const own = WasmTable.fromIPCStream(encoderOf(schema).stream([encodeRecordBatch(schema, rows)]));
-    yield* own.recordBatches();
+    const batches = own.recordBatches();
     own.free();
-    return;
+    return batches;
   }
-  if (!drop || drop.size === 0) return yield* conformed;
-  const keep = keptRanges(bytes, drop);
+  if (!drop || drop.size === 0) return conformed;
+  const keep = await keptRanges(bytes, drop);
+  const out: WasmRecordBatch[] = [];
   let offset = 0;
   for (const b of conformed) {
     const n = b.numRows;
     for (const [start, end] of keep) {
       const from = Math.max(start, offset);
       const to = Math.min(end, offset + n);
-      if (from < to) yield b.slice(from - offset, to - from);
+      if (from < to) out.push(b.slice(from - offset, to - from));
     }
     offset += n;
     b.free();
   }
+  return out;
 }
 
 /**
@@ -218,11 +259,11 @@ export async function concatParquet(
       // The writer takes its schema from the first batch: the table's own, even if no file has rows.
       for (const b of target.recordBatches()) controller.enqueue(b);
     },
-    pull(controller) {
+    async pull(controller) {
       try {
         const input = inputs[next++];
         if (input === undefined) return controller.close();
-        for (const b of mergeBatches(schema, target, input)) {
+        for (const b of await mergeBatches(schema, target, input)) {
           rows += b.numRows;
           controller.enqueue(b);
         }
@@ -243,30 +284,15 @@ export async function concatParquet(
   if (failure) throw failure.error;
   if (written !== undefined) throw written;
   const bytes = Buffer.concat(chunks);
-  const held = rowsIn(bytes, schema.columns[0]!.name);
+  const held = await rowsIn(bytes);
   if (held !== rows) throw new Error(`parquet: the merged file holds ${held} of the ${rows} rows given to it`);
   return { bytes, rows };
 }
 
-/** Rows of a file, by reading one of its columns. */
-function rowsIn(bytes: Uint8Array, column: string): number {
-  const table = readParquet(bytes, { columns: [column] });
-  try {
-    return table.recordBatches().reduce((n, b) => {
-      const rows = b.numRows;
-      b.free();
-      return n + rows;
-    }, 0);
-  } finally {
-    table.free();
-  }
-}
-
 /** The distinct `source_key`s of a file's rows (that column alone is read). */
-export function sourceKeysOf(bytes: Uint8Array): Set<string> {
-  const table = tableFromIPC(readParquet(bytes, { columns: ['source_key'] }).intoIPCStream());
+export async function sourceKeysOf(bytes: Uint8Array): Promise<Set<string>> {
   const keys = new Set<string>();
-  const vector = table.getChild('source_key');
+  const vector = await columnOf(bytes, 'source_key');
   if (vector) for (let i = 0; i < vector.length; i++) keys.add(String(vector.get(i)));
   return keys;
 }

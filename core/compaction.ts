@@ -130,7 +130,7 @@ export async function compactPartitionStep(
     .slice(0, maxFiles);
   const read = await eachBounded(inputs, parallel, async (key) => {
     const obj = await store.get(key);
-    return obj && { key, body: obj.body, etag: obj.etag, sourceKeys: codec.sourceKeys(obj.body) };
+    return obj && { key, body: obj.body, etag: obj.etag, sourceKeys: await codec.sourceKeys(obj.body) };
   });
   const files = read.filter((f) => f !== undefined);
   // A file listed but gone (another compaction merged it) is done.
@@ -197,7 +197,7 @@ async function readPartKeys(store: ObjectStore, codec: TableCodec, files: string
   const parts = files.filter(isCompactedPart);
   const keys = await eachBounded(parts, parallel, async (key) => {
     const obj = await store.get(key);
-    return obj && ([key, codec.sourceKeys(obj.body)] as const);
+    return obj && ([key, await codec.sourceKeys(obj.body)] as const);
   });
   return new Map(keys.filter((k) => k !== undefined));
 }

@@ -148,7 +148,7 @@ export interface TableCodec {
     profile: 'landing' | 'compacted',
   ): Promise<{ bytes: Uint8Array; rows: number }>;
   /** The distinct `source_key`s of a file's rows. */
-  sourceKeys(bytes: Uint8Array): Set<string>;
+  sourceKeys(bytes: Uint8Array): Promise<Set<string>>;
 }
 
 /** Where planned work goes: SQS in AWS. */
