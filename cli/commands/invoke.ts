@@ -69,6 +69,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`--event: cannot read JSON from "${eventFile}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  checkEventKind(name, event, eventFile);
   const out = str('out', p.values.out, './data');
   const base = url('base-url', p.values['base-url']);
   const flag = (v: string | boolean | undefined) => (v === undefined ? undefined : String(v));
@@ -111,6 +112,9 @@ export async function invokeCommand(args: string[]): Promise<number> {
       const { normaliseHandlerFrom } = await import('../../adapters/lambda/normalise-wiring.js');
       result = await normaliseHandlerFrom(env(), { store, queue }, obs)(event as S3Event, context);
       if (queue.files.length > 0) process.stderr.write(`bid histories queued: ${queue.files.join(', ')}\n`);
+      for (const [key, outcome] of Object.entries(result as Record<string, string>))
+        if (outcome === 'skipped' && !(await store.head(key)))
+          process.stderr.write(`note: ${key} is not in ${out}: nothing to normalise (scraper invoke fetch writes it)\n`);
       break;
     }
     case 'compact': {
@@ -122,6 +126,25 @@ export async function invokeCommand(args: string[]): Promise<number> {
   await store.close();
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   return 0;
+}
+
+const EVENT_KINDS = {
+  dispatch: { kind: 'an EventBridge scheduled event', example: 'events/schedule-maxsold.json' },
+  compact: { kind: 'an EventBridge scheduled event', example: 'events/schedule-compact.json' },
+  fetch: { kind: 'an SQS event', example: 'DIR/queue/batch-0001.json' },
+  normalise: { kind: 'an S3 ObjectCreated event', example: 'events/s3-raw-created.json' },
+} as const;
+
+/** The event a handler takes, by its shape: another kind is a usage error, not a stack trace from inside it. */
+function checkEventKind(name: keyof typeof EVENT_KINDS, event: unknown, file: string): void {
+  const e = event as { source?: unknown; time?: unknown; Records?: { eventSource?: unknown }[] } | null;
+  const records = Array.isArray(e?.Records) ? e.Records : undefined;
+  const ok =
+    name === 'dispatch' || name === 'compact'
+      ? e?.source === 'aws.events' && typeof e.time === 'string'
+      : records !== undefined && records.every((r) => r?.eventSource === (name === 'fetch' ? 'aws:sqs' : 'aws:s3'));
+  if (!ok)
+    throw new UsageError(`--event: ${name} takes ${EVENT_KINDS[name].kind} (like ${EVENT_KINDS[name].example}); "${file}" is not one`);
 }
 
 /** The flags that stand in for the functions' environment variables. */

@@ -56,6 +56,27 @@ describe('scraper invoke: the Lambda handlers in-process with local adapters', (
     expect(r.stderr).toMatch(/--start-id: expected a whole number from 1 to 99999999, got "0"/);
   });
 
+  it.each([
+    [
+      'normalise',
+      'events/schedule-maxsold.json',
+      /--event: normalise takes an S3 ObjectCreated event \(like events\/s3-raw-created.json\)/,
+    ],
+    ['dispatch', 'events/s3-raw-created.json', /--event: dispatch takes an EventBridge scheduled event/],
+    ['fetch', 'events/s3-raw-created.json', /--event: fetch takes an SQS event/],
+  ])('%s given another kind of event (%s) is a usage error saying which it takes', async (fn, file, message) => {
+    const r = await runCli(['invoke', fn, '--event', file, '--out', join(dir, 'kinds')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('normalising a raw object that is not there says so', async () => {
+    const r = await runCli(['invoke', 'normalise', '--event', 'events/s3-raw-created.json', '--out', join(dir, 'empty')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/is not in .*empty: nothing to normalise/);
+  });
+
   it('a missing event file is a usage error', async () => {
     const r = await runCli(['invoke', 'fetch', '--event', 'nope.json']);
     expect(r.code).toBe(2);
