@@ -74,7 +74,10 @@ export class TableQuery {
     );
   }
 
+  /** One statement: DuckDB would run several and show only one's result. */
   async query(sql: string): Promise<QueryResult> {
+    const statements = await this.connection.extractStatements(sql);
+    if (statements.count > 1) throw new Error(`expected one SQL statement, got ${statements.count}: run them one at a time`);
     const reader = await this.connection.runAndReadAll(sql);
     return { columns: reader.columnNames(), rows: reader.getRowsJson() };
   }

@@ -22,7 +22,7 @@ Commands:
   bench       measure each stage: naive vs async vs parallel, fetch-stage CPU, normaliser scaling
   tune        sweep concurrency against the simulator or an endpoint and recommend one
 
-Run "scraper <command> --help" for a command's options.`;
+Run "scraper <command> --help" for a command's options; "scraper --version" for the version.`;
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -49,6 +49,13 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP + '\n');
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    const { findUp } = await import('../adapters/find-up.js');
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(`${findUp(import.meta.url, 'package.json')}/package.json`, 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
   }
   const load = COMMANDS[name];
   if (!load) throw new UsageError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')} (scraper --help)`);

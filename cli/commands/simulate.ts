@@ -69,6 +69,7 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
   const v = p.values;
   const perSecond = rate('rate', v.rate);
   if (v.burst !== undefined && perSecond === undefined) throw new UsageError('--burst: needs --rate');
+  if (v['retry-after'] !== undefined && perSecond === undefined) throw new UsageError('--retry-after: needs --rate');
   return {
     port: int('port', v.port, defaultPort, 0, 65535),
     latencyMs: int('latency', v.latency, 0, 0, 600_000),
@@ -108,7 +109,7 @@ export function faultRates(value: string | boolean | undefined): FaultRates | un
     const [, kind, rate] = m ?? [];
     if (kind === undefined || rate === undefined || !(FAULT_KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(
-        `--faults: expected kind=rate pairs like notFound=0.02,serverError=0.05 with kinds ${FAULT_KINDS.join(', ')}, got "${part}"`,
+        `--faults: expected kind=rate pairs like notFound=0.02,serverError=0.05 (rates from 0 to 1) with kinds ${FAULT_KINDS.join(', ')}, got "${part}"`,
       );
     }
     rates[kind as keyof FaultRates] = Number(rate);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
@@ -33,6 +33,8 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['query', '--table', 'nope'], /--table: expected one of maxsold_auctions/],
     [['simulate', '--faults', 'meteor=0.5'], /--faults: expected kind=rate pairs/],
+    [['simulate', '--faults', 'notFound=2'], /--faults: expected kind=rate pairs .*\(rates from 0 to 1\)/],
+    [['simulate', '--retry-after', 'http-date'], /--retry-after: needs --rate/],
     [['run', 'maxsold', '--ids', '1-5', '--workers', '-1'], /--workers: expected auto or a whole number from 0 to 256, got "-1"/],
     [['run', 'maxsold', '--ids', '1-5', '--workers', 'many'], /--workers: expected auto or a whole number from 0 to 256, got "many"/],
     [['status', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
@@ -48,6 +50,12 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
   });
+});
+
+it('scraper --version prints the version of package.json', async () => {
+  const r = await runCli(['--version']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout.trim()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
 });
 
 describe('--help everywhere', () => {
@@ -122,6 +130,12 @@ describe('run, query, reprocess and compact on one data directory', () => {
     const r = await runCli(['query', 'SELECT nope FROM maxsold_items', '--out', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/query failed: .*nope/);
+  });
+
+  it('a query of several statements is refused, not shown in part', async () => {
+    const r = await runCli(['query', 'SELECT 1 AS a; SELECT 2 AS b', '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/expected one SQL statement, got 2/);
   });
 
   it('reprocess rebuilds the same tables from raw', async () => {
