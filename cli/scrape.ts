@@ -102,7 +102,14 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   const workers = o.workers === 'auto' ? availableParallelism() : o.workers;
   const processor: Processor =
     o.workers === 'auto'
-      ? new AutoProcessor(config, { workers, out: o.out, store, loadEncoder: loadTableEncoder, expected: o.expected })
+      ? new AutoProcessor(config, {
+          workers,
+          out: o.out,
+          store,
+          loadEncoder: loadTableEncoder,
+          // With bid histories the plan grows as auctions arrive (one request per item with bids): measure instead.
+          expected: o.withBids ? undefined : o.expected,
+        })
       : o.workers > 0
         ? new PoolProcessor({ config, out: o.out }, o.workers)
         : new InlineProcessor(config, store, loadTableEncoder);

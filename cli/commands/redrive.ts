@@ -9,7 +9,8 @@ export const REDRIVE_HELP = `Usage: scraper redrive [--reason TEXT] [options]
 
 Fetches every quarantined item again (after a fix, or once the server is healthy).
 An item that now succeeds is stored and leaves quarantine/; one that fails again
-is quarantined again with its new reason.
+is quarantined again with its new reason; one the API no longer has (404, counted
+as missing) stays in quarantine/ as it was, its bytes kept.
 
 Options:
       --reason TEXT      only items whose quarantine reason contains TEXT

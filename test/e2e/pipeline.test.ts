@@ -148,6 +148,15 @@ describe('a scrape against the simulator', () => {
     expect(again.outcomes.skipped).toBe(again.planned.total);
   });
 
+  it('--workers auto with --with-bids measures rather than judge by the few auctions planned', async () => {
+    const sim = await simulator();
+    const report = await run(sim, dataDir(), { plan: ids(100003, 100004), expected: 2, withBids: true, workers: 'auto' });
+    addsUp(report);
+    // Two auctions, but a bid history per item with bids: the plan is no longer small.
+    expect(String(report.settings.processing)).not.toMatch(/planned, fewer than/);
+    expect(String(report.settings.processing)).toMatch(/^auto → /);
+  });
+
   it('polls VIA on a cadence into trains and stops, skipping snapshots that did not change', async () => {
     // The simulated tracker changes once a minute (its timestamps shift): polls within one
     // minute are answered 304 to If-None-Match, and nothing is rewritten.
