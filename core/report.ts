@@ -128,14 +128,29 @@ export function formatBytes(n: number): string {
 }
 
 /** The report's headline figures as label/value pairs, in reading order. */
+/** Lines about the network, which a rebuild from raw objects (`reprocess`) has none of. */
+const NETWORK_LINES = new Set([
+  'requests',
+  'retried (transient)',
+  '429/503 honoured',
+  'pages asked again larger',
+  'redirects followed (same origin)',
+  'peak requests in flight',
+  'bytes received',
+  'raw stored (gzip)',
+  'requests/s',
+  'latency p50 / p95',
+]);
+
 function reportLines(r: RunReport): [string, string][] {
+  const offline = r.command === 'reprocess';
   const kinds = (Object.keys(r.planned) as (WorkKind | 'total')[]).filter((k) => k !== 'total' && r.planned[k] > 0);
   const lines: [string, string][] = [
     [
       'planned',
       `${r.planned.total}${kinds.length > 1 ? ` (${kinds.map((k) => `${r.planned[k]} ${k}`).join(', ')})` : kinds.length === 1 ? ` ${kinds[0]}` : ''}`,
     ],
-    ['fetched', String(r.outcomes.fetched)],
+    [offline ? 'rebuilt from raw' : 'fetched', String(r.outcomes.fetched)],
     ['unchanged (304 or same SHA-256)', String(r.outcomes.unchanged)],
     ['skipped (already stored)', String(r.outcomes.skipped)],
     ['missing (404, unknown id)', String(r.outcomes.missing)],
@@ -180,7 +195,7 @@ function reportLines(r: RunReport): [string, string][] {
       `${r.process.cpuSeconds.toFixed(2)} CPU-s in ${r.process.uptimeSeconds.toFixed(2)} s${first}; peak RSS ${r.process.peakRssMb} MB`,
     ]);
   }
-  return lines;
+  return offline ? lines.filter(([k]) => !NETWORK_LINES.has(k)) : lines;
 }
 
 /** What a data-anomaly line means, where it is printed. */
