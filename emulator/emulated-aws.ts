@@ -29,6 +29,9 @@ export interface AwsLatency {
   sqs: LatencyRange;
 }
 
+/** The largest S3 PUT body the emulation takes (S3's own limit is 5 GiB). */
+const MAX_PUT_BYTES = 1024 ** 3;
+
 export const DEFAULT_LATENCY: AwsLatency = { s3: { min: 15, max: 30 }, sqs: { min: 5, max: 10 } };
 
 /** Requests with this header (the emulator setting things up) are neither delayed nor billed. */
@@ -141,6 +144,11 @@ export class EmulatedAws {
     const stores = await spillingStores();
     // buildApp's option is typed with fauxqs's store classes, which it does not export.
     const app = buildApp({ logger: false, stores: stores as unknown as NonNullable<Parameters<typeof buildApp>[0]>['stores'] });
+    // fauxqs takes S3 bodies up to 11 MiB (its multipart part size) and answers a larger PUT
+    // with fastify's 413 in JSON; S3 takes 5 GiB in one PUT (a day's compacted VIA stops is
+    // past 11 MiB). Up to 1 GiB here, with fauxqs's own parser otherwise.
+    app.removeContentTypeParser('*');
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_PUT_BYTES }, (_req, body, done) => done(null, body));
     const latency = hooks.latency ?? DEFAULT_LATENCY;
     const rng = mulberry32(hooks.seed ?? 7);
     const draw = (r: LatencyRange) => r.min + rng() * (r.max - r.min);
