@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../../core/ports.js';
-import { parquetCodec } from '../parquet.js';
+import { parquetCodec } from '../parquet-merge.js';
 import { createCompactHandler } from './compact-handler.js';
 import type { Observability } from './observability.js';
 

@@ -1,6 +1,6 @@
 import { lockDataDir } from '../../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../../adapters/fs-store.js';
-import { parquetCodec } from '../../adapters/parquet.js';
+import { parquetCodec } from '../../adapters/parquet-merge.js';
 import { compactTables } from '../../core/compaction.js';
 import { utcDate } from '../../core/work-item.js';
 import { parse, str } from '../args.js';

@@ -5,14 +5,8 @@ import { Bool, DateDay, Field, Float64, Int32, Int64, List, TimestampMicrosecond
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpcStreamEncoder } from '../../adapters/arrow-ipc.js';
 import { TableQuery } from '../../adapters/duckdb-query.js';
-import {
-  concatParquet,
-  decodeParquet,
-  encodeParquet,
-  encodeRecordBatch,
-  parquetFromBatches,
-  type ParquetProfile,
-} from '../../adapters/parquet.js';
+import { concatParquet } from '../../adapters/parquet-merge.js';
+import { decodeParquet, encodeParquet, encodeRecordBatch, parquetFromBatches, type ParquetProfile } from '../../adapters/parquet.js';
 import { TABLES, type Row, type TableSchema } from '../../core/tables.js';
 
 const bidRow: Row = { auction_id: 1, item_id: 2, position: 0, bid_at: 0, amount: 1, is_proxy: false, source_key: 'k', fetched_at: 0 };

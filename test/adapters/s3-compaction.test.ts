@@ -1,6 +1,7 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeParquet, encodeParquet, encodeTableFile, parquetCodec } from '../../adapters/parquet.js';
+import { parquetCodec } from '../../adapters/parquet-merge.js';
+import { decodeParquet, encodeParquet, encodeTableFile } from '../../adapters/parquet.js';
 import { S3ObjectStore } from '../../adapters/s3-store.js';
 import { compactTables } from '../../core/compaction.js';
 import type { ObjectStore } from '../../core/ports.js';

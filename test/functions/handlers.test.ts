@@ -11,7 +11,7 @@ import { createDispatchHandler } from '../../adapters/lambda/dispatch-handler.js
 import { lambdaFetchContext } from '../../adapters/lambda/fetch-deps.js';
 import { createFetchHandler } from '../../adapters/lambda/fetch-handler.js';
 import { createNormaliseHandler } from '../../adapters/lambda/normalise-handler.js';
-import { parquetCodec } from '../../adapters/parquet.js';
+import { parquetCodec } from '../../adapters/parquet-merge.js';
 import { InlineProcessor } from '../../adapters/inline-processor.js';
 import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { S3ObjectStore } from '../../adapters/s3-store.js';
