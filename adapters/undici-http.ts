@@ -181,8 +181,12 @@ function readBody(
       reject(tooLarge(`Content-Length ${declared}`));
       body.destroy();
     });
+    // undici may end the response at its size limit before a chunk reaches 'data' (one read past it):
+    // a Content-Length that said so is still the reason.
     body.on('error', (e: Error & { code?: string }) =>
-      reject(e.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? tooLarge('the body went past it') : e),
+      reject(
+        e.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? tooLarge(declared > max ? `Content-Length ${declared}` : 'the body went past it') : e,
+      ),
     );
     body.on('end', () => resolve(concat(chunks, size)));
   });
