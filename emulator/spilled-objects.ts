@@ -1,16 +1,28 @@
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SortedKeys } from './sorted-keys.js';
 
 /** An object as fauxqs's S3 store keeps it: the emulation reaches it through `body` only. */
 interface StoredObject {
   body: Buffer;
 }
 
+interface ListOptions {
+  prefix?: string;
+  delimiter?: string;
+  maxKeys?: number;
+  startAfter?: string;
+  marker?: string;
+}
+
 interface S3StoreShape {
   buckets: Map<string, Map<string, StoredObject>>;
+  multipartUploads: Map<string, { bucket: string; key: string }>;
   putObject(bucket: string, key: string, body: Buffer, contentType?: string, metadata?: Record<string, string>): StoredObject;
   deleteObject(bucket: string, key: string): void;
+  completeMultipartUpload(uploadId: string, ...rest: unknown[]): unknown;
+  listObjects(bucket: string, options?: ListOptions): { objects: StoredObject[]; commonPrefixes: string[]; isTruncated: boolean };
 }
 
 export interface FauxqsStores {
@@ -28,8 +40,9 @@ export interface FauxqsStores {
  * memory, which at production volume outgrows this machine within a simulated week (~0.15 GB a
  * minute of wall time). Each object's bytes are written to a spool directory as the object is
  * stored and read back when it is read; memory keeps the metadata. An overwritten or deleted
- * object's file is removed. fauxqs exports only `buildApp`, which takes the stores as an option;
- * the store classes are loaded from its own files.
+ * object's file is removed. Listing walks each bucket's keys kept in S3's order (sorted-keys.ts)
+ * instead of fauxqs's sort of the whole prefix on every page. fauxqs exports only `buildApp`,
+ * which takes the stores as an option; the store classes are loaded from its own files.
  */
 export async function spillingStores(): Promise<FauxqsStores> {
   const app = import.meta.resolve('fauxqs');
@@ -47,9 +60,18 @@ export async function spillingStores(): Promise<FauxqsStores> {
   };
 
   class SpillingS3Store extends S3Store {
+    readonly #keys = new Map<string, SortedKeys>();
+
+    #index(bucket: string): SortedKeys {
+      let index = this.#keys.get(bucket);
+      if (!index) this.#keys.set(bucket, (index = new SortedKeys((k) => this.buckets.get(bucket)?.has(k) ?? false)));
+      return index;
+    }
+
     override putObject(bucket: string, key: string, body: Buffer, contentType?: string, metadata?: Record<string, string>) {
       const previous = this.buckets.get(bucket)?.get(key);
       const obj = super.putObject(bucket, key, body, contentType, metadata);
+      if (!previous) this.#index(bucket).added(key);
       const file = join(dir, String(++next));
       writeFileSync(file, body);
       files.set(obj, file);
@@ -62,7 +84,39 @@ export async function spillingStores(): Promise<FauxqsStores> {
     override deleteObject(bucket: string, key: string) {
       const previous = this.buckets.get(bucket)?.get(key);
       super.deleteObject(bucket, key);
+      if (previous) this.#index(bucket).removed();
       release(previous);
+    }
+
+    override completeMultipartUpload(uploadId: string, ...rest: unknown[]) {
+      const upload = this.multipartUploads.get(uploadId);
+      const existed = upload && this.buckets.get(upload.bucket)?.has(upload.key);
+      const out = super.completeMultipartUpload(uploadId, ...rest);
+      if (upload && !existed) this.#index(upload.bucket).added(upload.key);
+      return out;
+    }
+
+    /** fauxqs's listing (the same page, truncation and common prefixes), walking the bucket's keys in order. */
+    override listObjects(bucket: string, options: ListOptions = {}) {
+      const objects = this.buckets.get(bucket);
+      if (!objects) return super.listObjects(bucket, options); // NoSuchBucket, as fauxqs words it
+      const { prefix = '', delimiter, maxKeys = 1000 } = options;
+      const after = options.startAfter ?? options.marker ?? '';
+      const found: StoredObject[] = [];
+      const common = new Set<string>();
+      let isTruncated = false;
+      for (const key of this.#index(bucket).list(prefix, after)) {
+        const at = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+        const folder = at >= 0 ? key.slice(0, at + delimiter!.length) : undefined;
+        if (folder !== undefined && (common.has(folder) || folder <= after)) continue;
+        if (found.length + common.size >= maxKeys) {
+          isTruncated = true;
+          break;
+        }
+        if (folder !== undefined) common.add(folder);
+        else found.push(objects.get(key)!);
+      }
+      return { objects: found, commonPrefixes: [...common].sort(), isTruncated };
     }
   }
 

@@ -41,3 +41,82 @@ describe("the emulation's S3 store", () => {
     expect(existsSync(stores.dir)).toBe(false);
   });
 });
+
+interface Listing {
+  objects: { key: string }[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+}
+interface ListingStore extends Store {
+  listObjects(bucket: string, options: { prefix?: string; delimiter?: string; maxKeys?: number; startAfter?: string }): Listing;
+}
+
+/** Every key under `prefix`, a page of `pageSize` at a time, each page starting after the last key of the one before. */
+function listAll(s3: ListingStore, prefix: string, pageSize: number, between?: (page: number) => void, bucket = 'b'): string[] {
+  const out: string[] = [];
+  let after: string | undefined;
+  for (let page = 0; ; page++) {
+    const res = s3.listObjects(bucket, { prefix, maxKeys: pageSize, startAfter: after });
+    out.push(...res.objects.map((o) => o.key));
+    if (!res.isTruncated) return out;
+    after = out[out.length - 1];
+    between?.(page);
+  }
+}
+
+const byteOrder = (keys: string[]) => [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+
+describe("the emulation's S3 listing", () => {
+  it("lists in S3's byte order, so that paging after the last key skips nothing: '_' after '/', '=' after digits, capitals first", async () => {
+    stores = await spillingStores();
+    const s3 = stores.s3Store as ListingStore;
+    s3.createBucket('b');
+    const keys = [
+      'raw/source=maxsold_bids/dt=2026-11-23/auction=104000/item=1.json.gz',
+      'raw/source=maxsold/dt=2026-11-23/auction=104000.json.gz',
+      'raw/source=maxsold/dt=2026-11-23/auction=1040001.json.gz',
+      'raw/a=1',
+      'raw/a0',
+      'raw/B',
+      'raw/a',
+      'raw/a-b',
+      'raw/a.b',
+    ];
+    for (const k of keys) s3.putObject('b', k, Buffer.from(k));
+    s3.putObject('b', 'tables/x.parquet', Buffer.from('not under raw/'));
+    for (const pageSize of [1, 2, 3, 1000]) expect(listAll(s3, 'raw/', pageSize)).toEqual(byteOrder(keys));
+  });
+
+  it('pages stay right while keys are stored and deleted between them', async () => {
+    stores = await spillingStores();
+    const s3 = stores.s3Store as ListingStore;
+    s3.createBucket('b');
+    for (let i = 0; i < 10; i++) s3.putObject('b', `p/${i}`, Buffer.from('x'));
+    const seen = listAll(s3, 'p/', 3, (page) => {
+      if (page !== 0) return;
+      s3.putObject('b', 'p/0a', Buffer.from('before the cursor: not in this listing'));
+      s3.putObject('b', 'p/5a', Buffer.from('after the cursor: listed'));
+      s3.deleteObject('b', 'p/7');
+      s3.putObject('b', 'p/8', Buffer.from('stored again: listed once'));
+    });
+    expect(seen).toEqual(['p/0', 'p/1', 'p/2', 'p/3', 'p/4', 'p/5', 'p/5a', 'p/6', 'p/8', 'p/9']);
+    s3.deleteObject('b', 'p/3');
+    s3.putObject('b', 'p/3', Buffer.from('deleted and stored again: listed once'));
+    expect(listAll(s3, 'p/', 1000)).toEqual(['p/0', 'p/0a', 'p/1', 'p/2', 'p/3', 'p/4', 'p/5', 'p/5a', 'p/6', 'p/8', 'p/9']);
+  });
+
+  it('groups keys by a delimiter into common prefixes, counted in the page', async () => {
+    stores = await spillingStores();
+    const s3 = stores.s3Store as ListingStore;
+    s3.createBucket('b');
+    for (const k of ['t/a/dt=1/x', 't/a/dt=1/y', 't/a/dt=2/x', 't/a/z', 't/b/dt=1/x']) s3.putObject('b', k, Buffer.from('x'));
+    const first = s3.listObjects('b', { prefix: 't/a/', delimiter: '/', maxKeys: 2 });
+    expect(first.commonPrefixes).toEqual(['t/a/dt=1/', 't/a/dt=2/']);
+    expect(first.objects).toEqual([]);
+    expect(first.isTruncated).toBe(true);
+    const next = s3.listObjects('b', { prefix: 't/a/', delimiter: '/', maxKeys: 2, startAfter: 't/a/dt=2/' });
+    expect(next.commonPrefixes).toEqual([]);
+    expect(next.objects.map((o) => o.key)).toEqual(['t/a/z']);
+    expect(next.isTruncated).toBe(false);
+  });
+});
