@@ -21,6 +21,7 @@ import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topolog
 import { s3Notifier, SqsEventSource, startSchedules, type QueueRef } from './triggers.js';
 import { installClock } from './global-clock.js';
 import { real } from './real-time.js';
+import { formatTimeLeft, TimeLeft } from './time-left.js';
 import { cpuNow, VirtualTime } from './virtual-time.js';
 
 const HOUR = 3_600_000;
@@ -236,6 +237,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   let reported = o.startMs;
   let reportedReal = realStart;
   let reporting = true;
+  const timeLeft = new TimeLeft();
   real
     .setTimeout(function tick() {
       if (!reporting) return;
@@ -244,8 +246,9 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
         reportedReal = real.now();
         const done = (vt.now() - o.startMs) / DAY;
         const where = vt.now() <= endMs ? `day ${done.toFixed(2)} of ${o.days}` : 'after the end, finishing what is in flight';
+        const left = vt.now() <= endMs ? timeLeft.sample(reportedReal, reported, endMs) : undefined;
         o.progress?.(
-          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests`,
+          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} left at the recent pace`}`,
         );
       }
       real.setTimeout(tick, 500).unref();
