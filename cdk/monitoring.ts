@@ -65,6 +65,15 @@ export class Monitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     const sum = { period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM };
+    /** A metric the handlers publish (Powertools EMF), summed over five minutes; an alarm's has no label (a label makes it metric math). */
+    const appMetric = (name: string, label?: string) =>
+      new cloudwatch.Metric({
+        namespace: POWERTOOLS_METRICS_NAMESPACE,
+        metricName: name,
+        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+        ...(label === undefined ? {} : { label }),
+        ...sum,
+      });
     alarm(
       'FetchThrottled',
       'The fetch function was throttled: each throttled batch counts a receive toward the dead-letter queue (reserved concurrency below the event source maxConcurrency, or the account quota)',
@@ -90,6 +99,11 @@ export class Monitoring extends Construct {
       'S3 events the normaliser dropped without a record in its failure queue (too old, or the destination failed): reprocess those raw objects',
       props.normalise.metric('AsyncEventsDropped', sum),
     );
+    alarm(
+      'CompactionBehind',
+      "The nightly compaction ran out of time with partitions left over: they keep their small files until the next night's run merges them. Night after night, compaction is not keeping up with what a day writes.",
+      appMetric('PartitionsLeftUncompacted'),
+    );
     const oldest = props.oldestMessageAge ?? Duration.hours(1);
     const oldestBids = props.oldestBidHistoryAge ?? Duration.hours(6);
     const age = (q: sqs.IQueue, label?: string) =>
@@ -108,14 +122,6 @@ export class Monitoring extends Construct {
     );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.days(1) });
-    const app = (name: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: POWERTOOLS_METRICS_NAMESPACE,
-        metricName: name,
-        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
-        label,
-        ...sum,
-      });
     const functions = [props.dispatch, props.fetch, props.normalise, props.compact];
     const names = ['dispatch', 'fetch', 'normalise', 'compact'];
     const width = 8;
@@ -158,13 +164,13 @@ export class Monitoring extends Construct {
         title: 'Fetches',
         width,
         left: [
-          app('Requests', 'requests'),
-          app('Fetched', 'stored'),
-          app('Unchanged', 'unchanged'),
-          app('Missing', 'missing'),
-          app('Retries', 'retried'),
+          appMetric('Requests', 'requests'),
+          appMetric('Fetched', 'stored'),
+          appMetric('Unchanged', 'unchanged'),
+          appMetric('Missing', 'missing'),
+          appMetric('Retries', 'retried'),
         ],
-        right: [app('Throttled', '429 / 503')],
+        right: [appMetric('Throttled', '429 / 503')],
       }),
     );
     this.dashboard.addWidgets(
@@ -181,7 +187,15 @@ export class Monitoring extends Construct {
         width,
         left: functions.map((f, i) => f.metricDuration({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.p(90), label: names[i] })),
       }),
-      new cloudwatch.GraphWidget({ title: 'Rows written', width, left: [app('RowsWritten', 'rows'), app('Quarantined', 'quarantined')] }),
+      new cloudwatch.GraphWidget({
+        title: 'Rows written; nightly compaction',
+        width,
+        left: [appMetric('RowsWritten', 'rows'), appMetric('Quarantined', 'quarantined')],
+        right: [
+          appMetric('FilesCompacted', 'files compacted'),
+          appMetric('PartitionsLeftUncompacted', 'partitions left for the next night'),
+        ],
+      }),
     );
   }
 

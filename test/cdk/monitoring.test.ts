@@ -60,6 +60,17 @@ describe('alarms', () => {
     });
   });
 
+  it('fires when a nightly compaction leaves partitions for the next night (the metric the compact handler publishes)', () => {
+    const found = alarmOn('PartitionsLeftUncompacted', { Name: 'service', Value: 'api-scraper' });
+    expect(found).toHaveLength(1);
+    expect(found[0]![1].Properties).toMatchObject({
+      Namespace: 'ApiScraper',
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
   it.each([
     ['poll', 'queue', 3600],
     ['bid history', 'bidHistories', 6 * 3600],
@@ -105,7 +116,7 @@ describe('dashboard', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Test' });
   });
 
-  it('shows queue depth and age, fetches, 429s, errors, duration and rows written', () => {
+  it('shows queue depth and age, fetches, 429s, errors, duration, rows written and the nightly compaction', () => {
     const widgets = body().widgets.map((w) => ({ title: w.properties.title, metrics: JSON.stringify(w.properties.metrics) }));
     const find = (title: RegExp) => widgets.find((w) => title.test(w.title))?.metrics ?? '';
     expect(find(/queue depth/)).toContain('ApproximateNumberOfMessagesVisible');
@@ -115,5 +126,6 @@ describe('dashboard', () => {
     expect(find(/Errors/)).toContain('"Errors"');
     expect(find(/Duration/)).toContain('"Duration"');
     expect(find(/Rows/)).toContain('"RowsWritten"');
+    expect(find(/compaction/)).toMatch(/"FilesCompacted".*"PartitionsLeftUncompacted"/);
   });
 });

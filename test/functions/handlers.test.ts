@@ -266,4 +266,20 @@ describe('compact handler (events/schedule-compact.json)', () => {
     expect(r.partitions).toBe(2);
     expect(await aws.keys('tables/maxsold_items/')).toEqual(['tables/maxsold_items/dt=2026-11-26/compacted-000001.parquet']);
   });
+
+  it('out of time, leaves the partitions for the next night and counts them in PartitionsLeftUncompacted (an alarm watches it)', async () => {
+    // A per-object file beside each part: the partitions have something to merge again.
+    for (const k of await aws.keys('tables/')) await store.put(k.replace(/compacted-\d+/, 'maxsold-100001'), (await aws.object(k)).body);
+    const deps = quiet();
+    const added = vi.spyOn(deps.metrics, 'addMetric');
+    const handler = createCompactHandler({ store, codec: parquetCodec, ...deps });
+    // Less than the margin a step needs.
+    const r = await handler(event<ScheduledEvent>('schedule-compact.json'), lambdaContext(5_000));
+    expect(r).toMatchObject({ partitions: 0, partitionsLeft: 2, filesMerged: 0 });
+    expect(added).toHaveBeenCalledWith('PartitionsLeftUncompacted', 'Count', 2);
+    expect(await aws.keys('tables/maxsold_items/')).toEqual([
+      'tables/maxsold_items/dt=2026-11-26/compacted-000001.parquet',
+      'tables/maxsold_items/dt=2026-11-26/maxsold-100001.parquet',
+    ]);
+  });
 });
