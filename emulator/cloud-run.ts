@@ -238,6 +238,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   let reportedReal = realStart;
   let reporting = true;
   const timeLeft = new TimeLeft();
+  timeLeft.sample(realStart, o.startMs, endMs);
   real
     .setTimeout(function tick() {
       if (!reporting) return;
@@ -248,7 +249,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
         const where = vt.now() <= endMs ? `day ${done.toFixed(2)} of ${o.days}` : 'after the end, finishing what is in flight';
         const left = vt.now() <= endMs ? timeLeft.sample(reportedReal, reported, endMs) : undefined;
         o.progress?.(
-          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} left at the recent pace`}`,
+          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} to the end of day ${o.days} at the recent pace`}`,
         );
       }
       real.setTimeout(tick, 500).unref();

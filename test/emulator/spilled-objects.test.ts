@@ -120,3 +120,33 @@ describe("the emulation's S3 listing", () => {
     expect(next.isTruncated).toBe(false);
   });
 });
+
+describe("the emulation's S3 listing, edge cases", () => {
+  it('lists a prefix whose start-after sorts before it, counts a folder once in a page of one, and lists a multipart upload', async () => {
+    stores = await spillingStores();
+    const s3 = stores.s3Store as ListingStore & {
+      createMultipartUpload(bucket: string, key: string): string;
+      uploadPart(uploadId: string, partNumber: number, body: Buffer): string;
+      completeMultipartUpload(uploadId: string, parts: { partNumber: number; etag: string }[]): unknown;
+    };
+    s3.createBucket('b');
+    for (const k of ['a/1', 'b/1', 'b/2', 'c/1']) s3.putObject('b', k, Buffer.from('x'));
+    expect(s3.listObjects('b', { prefix: 'b/', startAfter: 'a/1' }).objects.map((o) => o.key)).toEqual(['b/1', 'b/2']);
+
+    // Two keys in one folder: a page of one holds the folder, and nothing is left.
+    for (const k of ['t/d/1', 't/d/2']) s3.putObject('b', k, Buffer.from('x'));
+    const only = s3.listObjects('b', { prefix: 't/', delimiter: '/', maxKeys: 1 });
+    expect([only.commonPrefixes, only.isTruncated]).toEqual([['t/d/'], false]);
+    // Then a plain key after it: the page of one is truncated, and the next holds the key.
+    s3.putObject('b', 't/z', Buffer.from('x'));
+    const first = s3.listObjects('b', { prefix: 't/', delimiter: '/', maxKeys: 1 });
+    expect([first.commonPrefixes, first.isTruncated]).toEqual([['t/d/'], true]);
+    const second = s3.listObjects('b', { prefix: 't/', delimiter: '/', maxKeys: 1, startAfter: 't/d/' });
+    expect([second.objects.map((o) => o.key), second.isTruncated]).toEqual([['t/z'], false]);
+
+    const upload = s3.createMultipartUpload('b', 'm/big');
+    const etag = s3.uploadPart(upload, 1, Buffer.from('one part'));
+    s3.completeMultipartUpload(upload, [{ partNumber: 1, etag }]);
+    expect(s3.listObjects('b', { prefix: 'm/' }).objects.map((o) => o.key)).toEqual(['m/big']);
+  });
+});
