@@ -155,13 +155,25 @@ export class EmulatedAws {
     const self: { aws?: EmulatedAws } = {};
     const ops = new WeakMap<FastifyRequest, Op>();
     const unlocks = new WeakMap<FastifyRequest, () => void>();
+    // A client can go away after sending the whole request (a handler killed at its timeout):
+    // fastify's onRequestAbort fires only for an incomplete body and onResponse only when the
+    // response is written, so neither ends such a request. The request is carried out (S3
+    // keeps a PUT whose body arrived) and ends when its response is ready or, if that came
+    // first, when the client goes.
+    const replied = new WeakSet<FastifyRequest>();
+    const gone = new WeakSet<FastifyRequest>();
 
-    app.addHook('onRequest', async (req) => {
+    app.addHook('onRequest', async (req, reply) => {
       if (req.headers[INTERNAL_HEADER]) return;
       self.aws!.inProgress++;
       self.aws!.activity++;
       self.aws!.#open.add(req);
       ops.set(req, classify(req));
+      reply.raw.once('close', () => {
+        if (reply.raw.writableFinished) return;
+        if (replied.has(req)) finish(req, reply);
+        else gone.add(req);
+      });
     });
     app.addHook('preHandler', async (req, reply) => {
       const op = ops.get(req);
@@ -189,8 +201,15 @@ export class EmulatedAws {
       }
     });
     app.addHook('onSend', async (req, reply, payload) => {
+      record(req, reply);
+      replied.add(req);
+      if (gone.has(req)) finish(req, reply);
+      return payload;
+    });
+    /** What a response about to be sent changes in the emulation's own books (ETags, sizes). */
+    const record = (req: FastifyRequest, reply: FastifyReply) => {
       const op = ops.get(req);
-      if (!op || op.service !== 'S3' || reply.statusCode >= 300) return payload;
+      if (!op || op.service !== 'S3' || reply.statusCode >= 300) return;
       const id = `${op.bucket}/${op.key}`;
       if (op.name === 'PutObject') {
         const decoded = req.headers['x-amz-decoded-content-length'];
@@ -212,8 +231,7 @@ export class EmulatedAws {
           self.aws!.#resize(k, 0);
         }
       }
-      return payload;
-    });
+    };
     const finish = (req: FastifyRequest, reply: FastifyReply | undefined) => {
       if (!self.aws!.#open.has(req)) return;
       self.aws!.#open.delete(req);

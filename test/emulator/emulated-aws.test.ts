@@ -1,0 +1,51 @@
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EmulatedAws, type ObjectCreated } from '../../emulator/emulated-aws.js';
+
+// The emulated region's books when a client goes away mid-request, as a Lambda killed at its
+// timeout does: the request must end (or the virtual clock, which jumps only when nothing is in
+// flight, never jumps again) and release its key's lock.
+let aws: EmulatedAws;
+let gate: Promise<void> = Promise.resolve();
+let open: () => void = () => {};
+const created: ObjectCreated[] = [];
+
+beforeAll(async () => {
+  aws = await EmulatedAws.start({
+    sleep: () => gate,
+    now: () => Date.now(),
+    onObjectCreated: (e) => created.push(e),
+    onMessageSent: () => {},
+  });
+  await aws.admin.s3.send(new CreateBucketCommand({ Bucket: 'b' }));
+});
+afterAll(async () => aws?.stop());
+
+const until = async (what: string, ok: () => boolean) => {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!ok()) throw new Error(`never: ${what}`);
+};
+
+it('ends a request whose client went away after sending it, carrying it out', async () => {
+  await aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'one' }));
+  created.length = 0;
+  gate = new Promise((r) => (open = r));
+  const ac = new AbortController();
+  const put = aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'two' }), { abortSignal: ac.signal });
+  const get = aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { abortSignal: ac.signal });
+  await until('both parked in their latency', () => aws.parked === 2);
+  ac.abort();
+  await expect(put).rejects.toThrow();
+  await expect(get).rejects.toThrow();
+  await new Promise((r) => setTimeout(r, 50)); // the server sees the sockets close
+  open();
+  gate = Promise.resolve();
+  await until('nothing in progress', () => aws.inProgress === 0);
+  // The whole body arrived, so the object was written and its event sent, as S3 would.
+  expect(created.map((e) => e.key)).toEqual(['k']);
+  const body = await (await aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))).Body!.transformToString();
+  expect(body).toBe('two');
+  // The key's lock was released: the next write goes through.
+  await aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'three' }));
+  expect(aws.inProgress).toBe(0);
+});
