@@ -49,3 +49,12 @@ it('ends a request whose client went away after sending it, carrying it out', as
   await aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'three' }));
   expect(aws.inProgress).toBe(0);
 });
+
+it('ends a request whose client went away while its response was being sent', async () => {
+  gate = Promise.resolve();
+  await aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'large', Body: Buffer.alloc(64 * 1024 ** 2, 1) }));
+  const res = await aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'large' }));
+  expect(aws.inProgress).toBe(1); // the body is still on its way
+  (res.Body as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  await until('nothing in progress', () => aws.inProgress === 0);
+});
