@@ -248,8 +248,14 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
         const done = (vt.now() - o.startMs) / DAY;
         const where = vt.now() <= endMs ? `day ${done.toFixed(2)} of ${o.days}` : 'after the end, finishing what is in flight';
         const left = vt.now() <= endMs ? timeLeft.sample(reportedReal, reported, endMs) : undefined;
+        // A request takes milliseconds; one open for a minute holds the clock to real time.
+        const stuck = aws.oldestInFlight();
+        const waiting =
+          stuck && stuck.realMs >= 60_000
+            ? `; the clock waits on ${stuck.what}, in flight for ${Math.floor(stuck.realMs / 60_000)} min real`
+            : '';
         o.progress?.(
-          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} to the end of day ${o.days} at the recent pace`}`,
+          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} to the end of day ${o.days} at the recent pace`}${waiting}`,
         );
       }
       real.setTimeout(tick, 500).unref();

@@ -16,6 +16,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
 import { spillingStores } from './spilled-objects.js';
 import { mulberry32 } from '../simulator/prng.js';
+import { real } from './real-time.js';
 
 export interface LatencyRange {
   min: number;
@@ -126,7 +127,8 @@ export class EmulatedAws {
   #storedBytes = new Map<string, number>();
   #storedSince = 0;
   #locks = new Map<string, Promise<void>>();
-  readonly #open = new WeakSet<FastifyRequest>();
+  /** Requests in progress, with when they arrived (real time) and what they are. */
+  readonly #open = new Map<FastifyRequest, { since: number; what: string }>();
 
   private constructor(
     /** S3's endpoint (path-style), and SQS's. */
@@ -167,8 +169,9 @@ export class EmulatedAws {
       if (req.headers[INTERNAL_HEADER]) return;
       self.aws!.inProgress++;
       self.aws!.activity++;
-      self.aws!.#open.add(req);
-      ops.set(req, classify(req));
+      const op = classify(req);
+      ops.set(req, op);
+      self.aws!.#open.set(req, { since: real.now(), what: `${op.service} ${op.name}${op.key ? ` ${op.key}` : ''}` });
       reply.raw.once('close', () => {
         if (reply.raw.writableFinished) return;
         if (replied.has(req)) finish(req, reply);
@@ -303,6 +306,15 @@ export class EmulatedAws {
     if (dt > 0)
       for (const [prefix, bytes] of this.#storedBytes) this.storedByteMs.set(prefix, (this.storedByteMs.get(prefix) ?? 0) + bytes * dt);
     this.#storedSince = now;
+  }
+
+  /**
+   * The request in progress the longest, and for how long in real time: a request takes
+   * milliseconds, and the virtual clock does not jump while one is in flight.
+   */
+  oldestInFlight(): { realMs: number; what: string } | undefined {
+    const first = this.#open.values().next();
+    return first.done ? undefined : { realMs: real.now() - first.value.since, what: first.value.what };
   }
 
   /** Bytes stored now, by top-level prefix. */

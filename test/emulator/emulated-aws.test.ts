@@ -58,3 +58,20 @@ it('ends a request whose client went away while its response was being sent', as
   (res.Body as NodeJS.ReadableStream & { destroy(): void }).destroy();
   await until('nothing in progress', () => aws.inProgress === 0);
 });
+
+it('names the request in flight the longest', async () => {
+  expect(aws.oldestInFlight()).toBeUndefined();
+  gate = new Promise((r) => (open = r));
+  const first = aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'first', Body: '1' }));
+  await until('the first parked', () => aws.parked === 1);
+  // It may read before or after the PUT.
+  const second = aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'first' })).catch(() => undefined);
+  await until('the second parked', () => aws.parked === 2);
+  expect(aws.oldestInFlight()?.what).toBe('S3 PutObject first');
+  open();
+  gate = Promise.resolve();
+  await first;
+  await second;
+  await until('nothing in progress', () => aws.inProgress === 0);
+  expect(aws.oldestInFlight()).toBeUndefined();
+});
