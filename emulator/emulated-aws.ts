@@ -172,8 +172,10 @@ export class EmulatedAws {
       const op = classify(req);
       ops.set(req, op);
       self.aws!.#open.set(req, { since: real.now(), what: `${op.service} ${op.name}${op.key ? ` ${op.key}` : ''}` });
+      // Not `writableFinished`: a response ended on a socket already destroyed (its 'close' not
+      // yet emitted) reads as finished but never emits 'finish'. After a real 'finish' this
+      // does nothing (finish() is idempotent).
       reply.raw.once('close', () => {
-        if (reply.raw.writableFinished) return;
         if (replied.has(req)) finish(req, reply);
         else gone.add(req);
       });

@@ -1,6 +1,8 @@
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EmulatedAws, type ObjectCreated } from '../../emulator/emulated-aws.js';
+import { CREDENTIALS, EmulatedAws, REGION, type ObjectCreated } from '../../emulator/emulated-aws.js';
 
 // The emulated region's books when a client goes away mid-request, as a Lambda killed at its
 // timeout does: the request must end (or the virtual clock, which jumps only when nothing is in
@@ -74,4 +76,45 @@ it('names the request in flight the longest', async () => {
   await second;
   await until('nothing in progress', () => aws.inProgress === 0);
   expect(aws.oldestInFlight()).toBeUndefined();
+});
+
+it('ends a request whose latency ends after its socket is destroyed but before the socket closes', async () => {
+  // A virtual-clock jump fires from a setImmediate, between the poll phase that destroys a
+  // socket and the close phase that emits its 'close': the response is then ended on a
+  // destroyed socket, reads as finished, and never emits 'finish'.
+  const sockets: Socket[] = [];
+  const server = (aws as unknown as { app: { server: Server } }).app.server;
+  const onConnection = (s: Socket) => sockets.push(s);
+  server.on('connection', onConnection);
+  // A client of its own, so its connection is new and seen.
+  const s3 = new S3Client({ endpoint: aws.endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
+  try {
+    created.length = 0;
+    gate = new Promise((r) => (open = r));
+    const ac = new AbortController();
+    const put = s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'window', Body: 'x' }), { abortSignal: ac.signal });
+    await until('parked', () => aws.parked === 1);
+    const socket = sockets.find((s) => (s as unknown as { _httpMessage?: unknown })._httpMessage);
+    if (!socket) throw new Error('no server socket with a response in progress');
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    let window = false;
+    const poll = () => {
+      if (socket.destroyed || closed) {
+        window = !closed;
+        open();
+        gate = Promise.resolve();
+      } else setImmediate(poll);
+    };
+    setImmediate(poll);
+    ac.abort();
+    await expect(put).rejects.toThrow();
+    await until('nothing in progress', () => aws.inProgress === 0);
+    expect(window).toBe(true); // the case under test happened
+    expect(created.map((e) => e.key)).toEqual(['window']);
+    await aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'window', Body: 'y' })); // the lock is free
+  } finally {
+    server.off('connection', onConnection);
+    s3.destroy();
+  }
 });
