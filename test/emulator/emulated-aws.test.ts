@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CREDENTIALS, EmulatedAws, REGION, type ObjectCreated } from '../../emulator/emulated-aws.js';
+import { until } from '../simulator/http.js';
 
 // The emulated region's books when a client goes away mid-request, as a Lambda killed at its
 // timeout does: the request must end (or the virtual clock, which jumps only when nothing is in
@@ -23,11 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => aws?.stop());
 
-const until = async (what: string, ok: () => boolean) => {
-  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!ok()) throw new Error(`never: ${what}`);
-};
-
 it('ends a request whose client went away after sending it, carrying it out', async () => {
   await aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'one' }));
   created.length = 0;
@@ -35,14 +31,14 @@ it('ends a request whose client went away after sending it, carrying it out', as
   const ac = new AbortController();
   const put = aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'two' }), { abortSignal: ac.signal });
   const get = aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { abortSignal: ac.signal });
-  await until('both parked in their latency', () => aws.parked === 2);
+  await until(() => aws.parked === 2);
   ac.abort();
   await expect(put).rejects.toThrow();
   await expect(get).rejects.toThrow();
   await new Promise((r) => setTimeout(r, 50)); // the server sees the sockets close
   open();
   gate = Promise.resolve();
-  await until('nothing in progress', () => aws.inProgress === 0);
+  await until(() => aws.inProgress === 0);
   // The whole body arrived, so the object was written and its event sent, as S3 would.
   expect(created.map((e) => e.key)).toEqual(['k']);
   const body = await (await aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))).Body!.transformToString();
@@ -58,23 +54,23 @@ it('ends a request whose client went away while its response was being sent', as
   const res = await aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'large' }));
   expect(aws.inProgress).toBe(1); // the body is still on its way
   (res.Body as NodeJS.ReadableStream & { destroy(): void }).destroy();
-  await until('nothing in progress', () => aws.inProgress === 0);
+  await until(() => aws.inProgress === 0);
 });
 
 it('names the request in flight the longest', async () => {
   expect(aws.oldestInFlight()).toBeUndefined();
   gate = new Promise((r) => (open = r));
   const first = aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'first', Body: '1' }));
-  await until('the first parked', () => aws.parked === 1);
+  await until(() => aws.parked === 1);
   // It may read before or after the PUT.
   const second = aws.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'first' })).catch(() => undefined);
-  await until('the second parked', () => aws.parked === 2);
+  await until(() => aws.parked === 2);
   expect(aws.oldestInFlight()?.what).toBe('S3 PutObject first');
   open();
   gate = Promise.resolve();
   await first;
   await second;
-  await until('nothing in progress', () => aws.inProgress === 0);
+  await until(() => aws.inProgress === 0);
   expect(aws.oldestInFlight()).toBeUndefined();
 });
 
@@ -93,7 +89,7 @@ it('ends a request whose latency ends after its socket is destroyed but before t
     gate = new Promise((r) => (open = r));
     const ac = new AbortController();
     const put = s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'window', Body: 'x' }), { abortSignal: ac.signal });
-    await until('parked', () => aws.parked === 1);
+    await until(() => aws.parked === 1);
     const socket = sockets.find((s) => (s as unknown as { _httpMessage?: unknown })._httpMessage);
     if (!socket) throw new Error('no server socket with a response in progress');
     let closed = false;
@@ -109,7 +105,7 @@ it('ends a request whose latency ends after its socket is destroyed but before t
     setImmediate(poll);
     ac.abort();
     await expect(put).rejects.toThrow();
-    await until('nothing in progress', () => aws.inProgress === 0);
+    await until(() => aws.inProgress === 0);
     expect(window).toBe(true); // the case under test happened
     expect(created.map((e) => e.key)).toEqual(['window']);
     await aws.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'window', Body: 'y' })); // the lock is free
