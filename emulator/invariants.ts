@@ -74,7 +74,9 @@ export function repollGaps(
     checked++;
     for (let i = 1; i < open.length; i++) if (open[i]! - open[i - 1]! > 90 * MINUTE) late.push({ id, from: open[i - 1]!, to: open[i]! });
     const last = open[open.length - 1]!;
-    if (closes < end - HOUR && times[times.length - 1]! - last > 90 * MINUTE) late.push({ id, from: last, to: times[times.length - 1]! });
+    // The poll after the close is the first request after the last one while open (more may follow it).
+    const after = times.find((t) => t > last);
+    if (closes < end - HOUR && after !== undefined && after - last > 90 * MINUTE) late.push({ id, from: last, to: after });
   }
   return { checked, late };
 }

@@ -41,6 +41,14 @@ describe('repollGaps (the re-poll invariant)', () => {
     expect(repollGaps(new Map([[b.id, [closes - 2 * HOUR, closes - HOUR, closes + 30 * MINUTE]]]), live, closes + 5 * HOUR).late).toEqual(
       [],
     );
+    // Measured from the first poll after the close, not the last request: hourly polls that go on after it are on time.
+    expect(
+      repollGaps(
+        new Map([[b.id, [closes - 2 * HOUR, closes - 30 * MINUTE, closes + 30 * MINUTE, closes + 90 * MINUTE]]]),
+        live,
+        closes + 5 * HOUR,
+      ).late,
+    ).toEqual([]);
   });
 
   it('leaves out auctions that do not exist by the end, or were asked for only once while open', () => {
