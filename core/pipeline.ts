@@ -125,17 +125,20 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
   const key = rawKey(item);
   const label = describeItem(item);
   stats.plan(item);
-  // A committed raw object has its metadata; only that counts as stored.
+  // A committed raw object has its metadata; only that counts as stored. One fetched from another
+  // server (the simulator's, say, in the same directory) is not this run's: fetched again, replaced.
   const stored = item.source === 'via' ? undefined : await store.head(key);
-  if (options.skipExisting && stored?.['fetched-at']) {
+  const committed = stored?.['fetched-at'] !== undefined;
+  const ours = committed && stored?.url?.startsWith(`${ctx.origins.maxsold}/`) ? stored : undefined;
+  if (options.skipExisting && ours) {
     stats.finish(item, 'skipped');
     return options.withBids && item.source === 'maxsold' && !item.itemId ? await bidsOfStored(item, key, ctx) : [];
   }
-  const previous = item.source === 'via' ? state.lastVia : stored?.['fetched-at'] ? stored : undefined;
+  const previous = item.source === 'via' ? state.lastVia : ours;
   let result: ItemResult;
   try {
     // A changed refetch replaces the committed version: its table files are rewritten.
-    result = await fetchItem(item, ctx, { previous, replaces: item.source !== 'via' && previous !== undefined });
+    result = await fetchItem(item, ctx, { previous, replaces: committed });
   } catch (e) {
     // An abandoned item stays planned but unfinished: the report says the run is incomplete.
     if (ctx.signal?.aborted && !(e instanceof FatalError)) return [];

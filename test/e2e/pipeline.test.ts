@@ -308,4 +308,20 @@ describe('rerun', () => {
       db.close();
     }
   });
+
+  it("what another server stored is not skipped: this server's answer replaces it, asked unconditionally", async () => {
+    const [first, second] = [await simulator(), await simulator()];
+    const out = dataDir();
+    await run(first, out, { plan: ids(100000, 100003), withBids: true });
+    const itemRows = await count(out, 'SELECT count(*) FROM maxsold_items');
+    const bidRows = await count(out, 'SELECT count(*) FROM maxsold_bids');
+    const elsewhere = await run(second, out, { plan: ids(100000, 100003), withBids: true });
+    expect(elsewhere.outcomes).toMatchObject({ skipped: 0, fetched: elsewhere.planned.total });
+    // No validator of the first server's is sent to the second.
+    expect(second.stats().statusCounts['304']).toBeUndefined();
+    expect(await count(out, 'SELECT count(*) FROM maxsold_items')).toBe(itemRows);
+    expect(await count(out, 'SELECT count(*) FROM maxsold_bids')).toBe(bidRows);
+    const again = await run(second, out, { plan: ids(100000, 100003), withBids: true });
+    expect(again.outcomes.skipped).toBe(again.planned.total);
+  });
 });
