@@ -22,30 +22,38 @@ export function parse(args: string[], options: Options, allowPositionals = false
     });
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const message = (e as Error).message
-      .replace(/\. To specify a positional argument.*$/s, '')
-      .replace(/^Unknown option/, 'unknown option');
-    throw new UsageError(
-      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
-        ? `unexpected argument: ${message.replace(/^Unexpected argument '(.*)'.*$/s, '$1')}`
-        : message,
-    );
+    throw new UsageError(oneLine(e as Error & { code?: string }));
   }
 }
 
+/** Node's parser's complaint as one line that names the flag (its own can take three). */
+function oneLine(e: Error & { code?: string }): string {
+  const missing = /^Option '(?:-\w, )?--([\w-]+) <value>' argument missing/.exec(e.message);
+  if (missing) return `--${missing[1]}: expected a value after it (see --help)`;
+  const ambiguous = /use '--([\w-]+)=-XYZ'/.exec(e.message);
+  if (ambiguous) return `--${ambiguous[1]}: its value starts with a dash; write it as --${ambiguous[1]}=VALUE`;
+  const message = e.message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
+  return e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+    ? `unexpected argument: ${message.replace(/^Unexpected argument '(.*)'.*$/s, '$1')}`
+    : message;
+}
+
 /**
- * `--workers -1` as `--workers=-1`: Node's parser takes a value starting with a dash for an
- * option and refuses it, so the flag's own check (and its message) never ran.
+ * `--workers -1` (or `-c -1`) as `--workers=-1`: Node's parser takes a value starting with a
+ * dash for an option and refuses it, so the flag's own check (and its message) never ran.
  */
 function negativeValuesJoined(args: string[], options: Options): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const next = args[i + 1];
-    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    const name = a.startsWith('--')
+      ? a.slice(2)
+      : /^-\w$/.test(a)
+        ? Object.keys(options).find((k) => options[k]?.short === a[1])
+        : undefined;
     if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
-      out.push(`${a}=${next}`);
+      out.push(`--${name}=${next}`);
       i++;
     } else out.push(a);
   }
@@ -76,7 +84,8 @@ export function rate(flag: string, value: string | boolean | undefined): number 
 export function duration(flag: string, value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined;
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim()) : null;
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`--${flag}: expected a duration like 500ms, 60s, 5m or 2h, got "${String(value)}"`);
+  if (!m || Number(m[1]) <= 0)
+    throw new UsageError(`--${flag}: expected a duration above zero like 500ms, 60s, 5m or 2h, got "${String(value)}"`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
 }

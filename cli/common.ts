@@ -53,6 +53,15 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;
 
+/** The scraping flags and their help without those a command has no use for. */
+export function scrapeOptions(without: readonly string[]): { options: Options; help: string } {
+  const options = Object.fromEntries(Object.entries(SCRAPE_OPTIONS).filter(([name]) => !without.includes(name)));
+  // An entry is its flag's line and the more deeply indented lines after it.
+  const entries = SCRAPE_HELP.split(/\n(?= {2}(?:-\w, | {4})--)/);
+  const flagOf = (entry: string) => /--([\w-]+)/.exec(entry)?.[1];
+  return { options, help: entries.filter((e) => !without.includes(flagOf(e) ?? '')).join('\n') };
+}
+
 export interface ScrapeFlags {
   out: string;
   baseUrl?: string;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { findUp } from '../adapters/find-up.js';
+import { FatalError } from '../core/errors.js';
 
 /** The repository root (cdk.json, cdk/, node_modules), from the sources, dist/ or a test run's copy. */
 export const PROJECT_ROOT = findUp(import.meta.url, 'cdk.json');
@@ -57,7 +58,8 @@ export async function synthesize(outdir: string, context: Record<string, string>
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (c) => done({ code: c, output }));
   });
-  if (code !== 0) throw new Error(`cdk synth failed (exit ${code}):\n${output.trim().split('\n').slice(-15).join('\n')}`);
+  // Its output says why; no stack of ours would add to it.
+  if (code !== 0) throw new FatalError(`cdk synth failed (exit ${code}):\n${output.trim().split('\n').slice(-15).join('\n')}`);
   return existingTemplate(outdir);
 }
 

@@ -1,4 +1,5 @@
 /** The simulator's options, their defaults, and checks that name the bad option. */
+import { isIP } from 'node:net';
 import { FAULT_KINDS, isFaultKind, PERMANENT_FAULTS, TRANSIENT_FAULTS, type FaultKind, type FaultRates } from './faults.js';
 import { LiveAuctions, type LiveAuctionOptions } from './live-auctions.js';
 
@@ -12,8 +13,13 @@ export interface RateLimitOptions {
 }
 
 export interface SimulatorOptions {
-  /** TCP port on 127.0.0.1. Default 0 (any free port). */
+  /** TCP port. Default 0 (any free port). */
   port?: number;
+  /**
+   * Address to listen on. Default 127.0.0.1 (loopback only); another address of this machine
+   * when something outside it must reach the simulator (a container's, with `sam local` on Linux).
+   */
+  host?: string;
   /** Added before every API response, in ms. Default 0. */
   latencyMs?: number;
   /** Uniform ± spread around `latencyMs`, in ms (never below 0 in total). Default 0. */
@@ -62,6 +68,7 @@ export interface SimulatorOptions {
 
 export interface ResolvedOptions {
   port: number;
+  host: string;
   latencyMs: number;
   jitterMs: number;
   rateLimit: Required<RateLimitOptions> | null;
@@ -84,6 +91,7 @@ export interface ResolvedOptions {
 
 const KNOWN = new Set([
   'port',
+  'host',
   'latencyMs',
   'jitterMs',
   'rateLimit',
@@ -186,8 +194,11 @@ export function resolveOptions(options: unknown = {}): ResolvedOptions {
     fail('pregenerate', '{ from, to }: auction ids from 1 up, at most 1,000,000 of them', pre);
   }
   if (port > 65535) fail('port', 'an integer 0..65535', port);
+  if (o.host !== undefined && (typeof o.host !== 'string' || isIP(o.host) === 0))
+    fail('host', 'an IP address of this machine, e.g. 127.0.0.1', o.host);
   return {
     port,
+    host: o.host ?? '127.0.0.1',
     latencyMs: num('latencyMs', o.latencyMs, 0, 0),
     jitterMs: num('jitterMs', o.jitterMs, 0, 0),
     rateLimit: rateLimit(o.rateLimit),

@@ -1,9 +1,9 @@
 /**
- * The HTTP simulator: MaxSold and VIA on 127.0.0.1, with latency, a rate limit, a
+ * The HTTP simulator: MaxSold and VIA on 127.0.0.1 (or `host`), with latency, a rate limit, a
  * concurrency limit, injected faults, gzip, ETags, and counters for tests and benchmarks.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { BodyCache } from './body-cache.js';
 import { METHOD_HTML, TOO_MANY_JSON, UNAVAILABLE_JSON } from './fault-bodies.js';
 import { FaultPlan } from './faults.js';
@@ -15,7 +15,7 @@ import { classify, decide, type Reply, type RouteContext } from './routes.js';
 import { StatsRecorder, type SimulatorStats } from './stats.js';
 
 export interface RunningSimulator {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT` (the host it listens on), no trailing slash. */
   url: string;
   port: number;
   stats(): SimulatorStats;
@@ -50,7 +50,7 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 }
 
 /**
- * Starts the simulator on 127.0.0.1. Routes: `GET /msapi/auctions/items?auctionid=N[&limit=L&offset=O][&itemid=M]`,
+ * Starts the simulator on 127.0.0.1 (or `host`). Routes: `GET /msapi/auctions/items?auctionid=N[&limit=L&offset=O][&itemid=M]`,
  * `GET /data/allData.json` (needs a User-Agent), `GET /__sim/stats`, `POST /__sim/reset`.
  * Throws a TypeError naming the option when an option is malformed.
  */
@@ -216,7 +216,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, '127.0.0.1', () => {
+    server.listen(o.port, o.host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -233,7 +233,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     });
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${isIP(o.host) === 6 ? `[${o.host}]` : o.host}:${port}`,
     port,
     stats: () => stats.snapshot(),
     resetStats,

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { checkDeployable, CONTEXT_KEY, parseSettings } from '../../cdk/config.js';
 import { billTotal, monthlyBill } from '../../emulator/bill.js';
 import { runCloud, stopCloud, type CloudRun } from '../../emulator/cloud-run.js';
 import { DEFAULT_LATENCY, type LatencyRange } from '../../emulator/emulated-aws.js';
@@ -15,8 +16,8 @@ export const CLOUD_HELP = `Usage: scraper cloud [--days N] [--volume F] [options
 
 Runs the deployed topology locally: "cdk synth" (offline) writes the template, and the
 emulation wires what it declares (functions with their timeouts, memory and reserved
-concurrency; the queue with its visibility timeout and dead-letter queue; the SQS event
-source with its batch size and maxConcurrency; the schedules; the S3 notification; async
+concurrency; the work queues with their visibility timeouts and dead-letter queue; the SQS
+event sources with their batch sizes and maxConcurrency; the schedules; the S3 notification; async
 retries and failure destinations) around S3 and SQS (fauxqs, with in-region latency) and
 the API simulator (a live MaxSold world: ids with gaps, auctions open for days with
 soft-close extensions; VIA; a rate limit; faults). Time is virtual: it runs with real
@@ -90,13 +91,21 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const accountConcurrency = int('account-concurrency', p.values['account-concurrency'], 1000, 1, 1_000_000);
   // The synth checks the quota against the reserved concurrency, as for a deploy.
   const context: Record<string, string> = {
-    'scraper.userAgent': 'api-scraper-emulation/0.1 (+local emulation; no contact)',
-    'scraper.accountConcurrency': String(accountConcurrency),
+    [`${CONTEXT_KEY}.userAgent`]: 'api-scraper-emulation/0.1 (+local emulation; no contact)',
+    [`${CONTEXT_KEY}.accountConcurrency`]: String(accountConcurrency),
   };
   for (const s of (p.values.set as unknown as string[] | undefined) ?? []) {
     const [, key, value] = /^([A-Za-z]+)=(.*)$/.exec(s) ?? [];
     if (key === undefined || value === undefined) throw new UsageError(`--set: expected KEY=VALUE (a stack setting), got "${s}"`);
-    context[`scraper.${key}`] = value;
+    context[`${CONTEXT_KEY}.${key}`] = value;
+  }
+  // The synth would refuse a bad setting too, but only after a while, amid its own output.
+  try {
+    const given = Object.entries(context).map(([k, v]) => [k.slice(CONTEXT_KEY.length + 1), v]);
+    checkDeployable(parseSettings(Object.fromEntries(given)));
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new UsageError(`${message.startsWith(`${CONTEXT_KEY}.accountConcurrency:`) ? '--account-concurrency' : '--set'}: ${message}`);
   }
   const gap = /^(\d+)\/(\d+)$/.exec(str('long-gap', p.values['long-gap'], '1500/250'));
   if (!gap || Number(gap[2]) >= Number(gap[1])) throw new UsageError('--long-gap: expected N/M with M < N, like 1500/250');

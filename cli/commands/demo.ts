@@ -16,7 +16,7 @@ auctions and three VIA Rail snapshots into DIR, prints the run report and
 two DuckDB queries over the Parquet tables it wrote.
 
 Options:
-  -o, --out DIR          data directory (default ./data)
+  -o, --out DIR          data directory (default ./demo-data: simulated data kept apart from ./data)
       --auctions N       auctions to scrape (default 300)
       --with-bids        also fetch bid histories (one request per item with bids: ~120 per auction here)
   -c, --concurrency N|auto  requests open at once (default auto)
@@ -37,7 +37,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   });
   if (p.values.help) return (void process.stdout.write(DEMO_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper demo --help');
-  const out = str('out', p.values.out, './data');
+  const out = str('out', p.values.out, './demo-data');
   const auctions = int('auctions', p.values.auctions, 300, 1, 1_000_000);
   const concurrency = concurrencyFlag(p.values.concurrency);
   const workers = workersFlag(p.values.workers);
@@ -95,7 +95,7 @@ async function sampleQuery(out: string): Promise<void> {
   try {
     process.stdout.write(`\nscraper query "${SAMPLE_SQL.replace(/\s+/g, ' ')}" --out ${out}\n\n`);
     process.stdout.write(formatResult(await db.query(SAMPLE_SQL), 'table') + '\n');
-    const late = `SELECT count(*) AS stops, count(*) FILTER (WHERE diff_min > 15) AS late_over_15_min FROM via_train_stops`;
+    const late = `SELECT count(*) AS stops, count(*) FILTER (WHERE diff_min > 15) AS late_over_15_min FROM via_train_stops_latest`;
     process.stdout.write(`\nscraper query "${late}" --out ${out}\n\n${formatResult(await db.query(late), 'table')}\n`);
     process.stdout.write(`\nNext: scraper query --table maxsold_items --limit 5 --out ${out}   (scraper --help for more)\n`);
   } finally {

@@ -24,7 +24,7 @@ the APIs. Works without Docker; "sam local invoke" is the alternative with Docke
 
 Options:
       --event FILE       the Lambda event (JSON)
-  -o, --out DIR          data directory standing in for the bucket (default ./data)
+  -o, --out DIR          data directory standing in for the bucket (default ./local-bucket)
       --base-url URL     API origin for fetch (default: a simulator started for the call)
       --start-id N       dispatch: first MaxSold id when no cursor exists (default ${FUNCTION_DEFAULTS.maxsoldStartId}, as deployed)
       --window N         dispatch: new ids per run (default ${FUNCTION_DEFAULTS.maxsoldWindow})
@@ -70,7 +70,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
     throw new UsageError(`--event: cannot read JSON from "${eventFile}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   checkEventKind(name, event, eventFile);
-  const out = str('out', p.values.out, './data');
+  const out = str('out', p.values.out, './local-bucket');
   const base = url('base-url', p.values['base-url']);
   const flag = (v: string | boolean | undefined) => (v === undefined ? undefined : String(v));
   // The handler reads its settings as in AWS; the flags stand in for its environment.

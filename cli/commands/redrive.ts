@@ -1,9 +1,12 @@
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { QUARANTINE_PREFIX, itemFromRawKey } from '../../core/raw-key.js';
 import type { WorkItem } from '../../core/work-item.js';
-import { parse, UsageError } from '../args.js';
-import { interruptSignal, printReport, requireNoPositionals, SCRAPE_HELP, SCRAPE_OPTIONS, scrapeFlags } from '../common.js';
+import { parse } from '../args.js';
+import { interruptSignal, printReport, requireNoPositionals, scrapeFlags, scrapeOptions } from '../common.js';
 import { scrape } from '../scrape.js';
+
+// Redrive always fetches again: --refetch would say nothing.
+const SCRAPING = scrapeOptions(['refetch']);
 
 export const REDRIVE_HELP = `Usage: scraper redrive [--reason TEXT] [options]
 
@@ -14,11 +17,11 @@ as missing) stays in quarantine/ as it was, its bytes kept.
 
 Options:
       --reason TEXT      only items whose quarantine reason contains TEXT
-${SCRAPE_HELP}
+${SCRAPING.help}
   -h, --help             show this help`;
 
 export async function redriveCommand(args: string[]): Promise<number> {
-  const p = parse(args, { ...SCRAPE_OPTIONS, reason: { type: 'string' } });
+  const p = parse(args, { ...SCRAPING.options, reason: { type: 'string' } });
   if (p.values.help) return (void process.stdout.write(REDRIVE_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper redrive --help');
   const flags = scrapeFlags(p);
@@ -34,7 +37,6 @@ export async function redriveCommand(args: string[]): Promise<number> {
     process.stdout.write(`nothing to redrive: ${flags.out}/quarantine holds no ${p.values.reason === undefined ? '' : 'matching '}items\n`);
     return 0;
   }
-  if (p.values.refetch) throw new UsageError('--refetch: redrive always fetches again');
   process.stdout.write(`redriving ${items.length} quarantined item(s)\n`);
   const { signal, dispose } = interruptSignal();
   try {

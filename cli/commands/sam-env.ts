@@ -13,7 +13,9 @@ Options:
       --template FILE   the synthesized template (default cdk.out/ApiScraper.template.json)
       --outputs FILE    written by "cdk deploy --outputs-file FILE" (default cdk-outputs.json)
       --base-url URL    the APIs as the container reaches them (default http://host.docker.internal:8080,
-                        "scraper simulate --port 8080" on the host)
+                        "scraper simulate --port 8080" on the host; with Docker Engine on Linux, start
+                        it with --host 172.17.0.1, the bridge's address, and pass "sam local invoke"
+                        --add-host host.docker.internal:172.17.0.1)
       --out FILE        where to write (default sam-env.json)
   -h, --help            show this help`;
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { FAULT_KINDS, startSimulator, type FaultRates, type SimulatorOptions } from '../../simulator/index.js';
 import { choice, int, parse, rate, UsageError, type Parsed } from '../args.js';
 import { requireNoPositionals } from '../common.js';
@@ -12,7 +13,9 @@ recorded ones (deterministic per auction id), for tests, demos and benchmarks:
 Point the scraper at it with --base-url http://127.0.0.1:N. Ctrl-C stops it and prints the counters.
 
 Options:
-      --port N            port on 127.0.0.1 (default 8080; 0 = any free port)
+      --port N            port (default 8080; 0 = any free port)
+      --host ADDR         address to listen on (default 127.0.0.1, this machine only); for
+                          "sam local" on Linux, the Docker bridge's (e.g. 172.17.0.1)
       --latency MS        added to every response (default 0)
       --jitter MS         ± spread around the latency (default 0)
       --rate R            server-side rate limit, e.g. 20/s: over it answers 429 + Retry-After
@@ -31,6 +34,7 @@ Options:
 
 export const SIMULATE_OPTIONS = {
   port: { type: 'string' },
+  host: { type: 'string' },
   latency: { type: 'string' },
   jitter: { type: 'string' },
   rate: { type: 'string' },
@@ -50,7 +54,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
   requireNoPositionals(p, 'scraper simulate --help');
   const sim = await startSimulator(simulatorOptions(p, 8080));
   process.stdout.write(
-    `simulator listening on ${sim.url} (Ctrl-C to stop)\n  try: scraper run maxsold --ids 100000-100100 --base-url ${sim.url}\n`,
+    `simulator listening on ${sim.url} (Ctrl-C to stop)\n  try: scraper run maxsold --ids 100000-100100 --base-url ${sim.url} --out sim-data\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -72,6 +76,7 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
   if (v['retry-after'] !== undefined && perSecond === undefined) throw new UsageError('--retry-after: needs --rate');
   return {
     port: int('port', v.port, defaultPort, 0, 65535),
+    host: ipAddress('host', v.host),
     latencyMs: int('latency', v.latency, 0, 0, 600_000),
     jitterMs: int('jitter', v.jitter, 0, 0, 600_000),
     rateLimit:
@@ -89,6 +94,13 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
     retryAfterGraceMs: int('retry-after-grace', v['retry-after-grace'], 50, 0, 60_000),
     pregenerate: idRange('pregenerate', v.pregenerate),
   };
+}
+
+function ipAddress(flag: string, value: string | boolean | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (isIP(String(value)) === 0)
+    throw new UsageError(`--${flag}: expected an IP address of this machine like 127.0.0.1, got "${String(value)}"`);
+  return String(value);
 }
 
 function idRange(flag: string, value: string | boolean | undefined): { from: number; to: number } | undefined {

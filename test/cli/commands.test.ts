@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRAPE_OPTIONS } from '../../cli/common.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
@@ -14,13 +15,16 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
       /--concurrency: expected auto or a whole number from 1 to 1000, got "lots"/,
     ],
     [['run', 'maxsold', '--ids', '1-5', '--rate', 'fast'], /--rate: expected a request rate like 10\/s or 600\/min/],
-    [['run', 'via', '--every', '10'], /--every: expected a duration like 500ms, 60s, 5m or 2h/],
+    [['run', 'via', '--every', '10'], /--every: expected a duration above zero like 500ms, 60s, 5m or 2h/],
     [['run', 'maxsold'], /give exactly one of --ids/],
     [['run', 'ebay'], /run: expected a source, "maxsold" or "via"/],
     [['run', 'maxsold', '--ids', '1', '--base-url', 'ftp://x'], /--base-url: expected an http\(s\) origin/],
     [['run', 'maxsold', '--ids', '1', '--bogus'], /unknown option '--bogus'/],
-    [['run', 'maxsold', '--ids', '1', '--deadline', 'soon'], /--deadline: expected a duration like 500ms, 60s, 5m or 2h, got "soon"/],
-    [['run', 'maxsold', '--ids', '1', '--give-up-after', '0s'], /--give-up-after: expected a duration like 500ms, 60s, 5m or 2h, got "0s"/],
+    [
+      ['run', 'maxsold', '--ids', '1', '--deadline', 'soon'],
+      /--deadline: expected a duration above zero like 500ms, 60s, 5m or 2h, got "soon"/,
+    ],
+    [['run', 'maxsold', '--ids', '1', '--give-up-after', '0s'], /--give-up-after: expected a duration above zero like .*, got "0s"/],
     [
       ['run', 'maxsold', '--ids', '1', '--max-body', 'huge'],
       /--max-body: expected a size like 16MiB, 500KB or 65536 \(bytes\), from 1KiB to 512MiB, got "huge"/,
@@ -35,7 +39,16 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['simulate', '--faults', 'meteor=0.5'], /--faults: expected kind=rate pairs/],
     [['simulate', '--faults', 'notFound=2'], /--faults: expected kind=rate pairs .*\(rates from 0 to 1\)/],
     [['simulate', '--retry-after', 'http-date'], /--retry-after: needs --rate/],
+    [['simulate', '--host', 'example.com'], /--host: expected an IP address of this machine like 127.0.0.1, got "example.com"/],
     [['run', 'maxsold', '--ids', '1-5', '--workers', '-1'], /--workers: expected auto or a whole number from 0 to 256, got "-1"/],
+    [['run', 'maxsold', '--ids', '1-5', '-c', '-1'], /--concurrency: expected auto or a whole number from 1 to 1000, got "-1"/],
+    [
+      ['run', 'maxsold', '--ids', '1-5', '--user-agent', '--quiet'],
+      /--user-agent: its value starts with a dash; write it as --user-agent=VALUE/,
+    ],
+    [['redrive', '--reason'], /--reason: expected a value after it \(see --help\)/],
+    [['redrive', '--refetch'], /unknown option '--refetch'/],
+    [['run', 'maxsold', '--ids', '1-5', '-c'], /--concurrency: expected a value after it/],
     [['run', 'maxsold', '--ids', '1-5', '--workers', 'many'], /--workers: expected auto or a whole number from 0 to 256, got "many"/],
     [['status', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['compact', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
@@ -44,6 +57,9 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     // Checked before the synth, which would print a line of its own first.
     [['cloud', '--s3-latency', '10'], /--s3-latency: expected a range of milliseconds like 15-30, got "10"/],
     [['cloud', '--set', 'viaSchedule=rate(5 minutes)', '--no-synth'], /--set: a setting needs a synth/],
+    [['cloud', '--set', 'fetchMaxConcurrency=many'], /--set: scraper.fetchMaxConcurrency: expected a whole number .*, got "many"/],
+    [['cloud', '--set', 'fetchMaxConcurency=5'], /--set: scraper.fetchMaxConcurency: unknown setting; expected one of /],
+    [['cloud', '--account-concurrency', '10'], /--account-concurrency: scraper.accountConcurrency: 10 is below the/],
   ])('scraper %j', async ([args, message], { expect }) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
@@ -88,6 +104,11 @@ describe('--help states every limit with its default', () => {
   });
   it('query', async () => {
     expect((await runCli(['query', '--help'])).stdout).toMatch(/--external-access\n.*\n.*\(default off\)/);
+  });
+  it('redrive: every scraping flag but --refetch (it always fetches again)', async () => {
+    const help = (await runCli(['redrive', '--help'])).stdout;
+    for (const flag of Object.keys(SCRAPE_OPTIONS)) expect(help.includes(`--${flag} `), flag).toBe(flag !== 'refetch');
+    expect(help).toMatch(/--give-up-after DURATION\n.*\n.*\(default 10m\)/);
   });
 });
 

@@ -118,9 +118,22 @@ describe('simulator server', () => {
 });
 
 describe('simulator options', () => {
+  it('listens on the host it is given (another loopback address here) and names it in its url', async () => {
+    const other = await startSimulator({ host: '127.0.0.2' });
+    try {
+      expect(other.url).toBe(`http://127.0.0.2:${other.port}`);
+      expect((await get(`${other.url}${ITEMS}?auctionid=104375`)).status).toBe(200);
+      await expect(get(`http://127.0.0.1:${other.port}${ITEMS}?auctionid=104375`)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it.each([
     [{ port: -1 }, /"port"/],
     [{ port: 70000 }, /"port"/],
+    [{ host: 'localhost' }, /"host".*IP address/],
+    [{ host: 127 }, /"host"/],
     [{ latencyMs: -5 }, /"latencyMs".*>= 0/],
     [{ jitterMs: 'x' }, /"jitterMs"/],
     [{ rateLimit: 5 }, /"rateLimit".*perSecond/],
