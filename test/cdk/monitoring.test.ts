@@ -36,6 +36,24 @@ describe('alarms', () => {
     expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
   });
 
+  it("the topic's policy (which replaces SNS's default) lets this account's alarms publish", () => {
+    const [policy, ...others] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    expect(others).toEqual([]);
+    const allows = (policy!.Properties.PolicyDocument.Statement as Record<string, unknown>[]).filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Resource: topicRef(),
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': expect.anything() },
+        },
+      }),
+    ]);
+    expect(JSON.stringify(allows[0]!.Condition)).toMatch(/arn:.*cloudwatch:.*:alarm:\*/);
+  });
+
   it('without alarmEmail the topic has no subscription', () => {
     const plain = Template.fromStack(new ScraperStack(testApp(), 'Plain', { settings: SETTINGS }));
     plain.resourceCountIs('AWS::SNS::Subscription', 0);
