@@ -113,9 +113,10 @@ export async function storeResponse(input: ProcessInput, deps: StoreDeps): Promi
   const { store } = deps;
   const normalise = (deps.config.normalise ?? true) && !input.checkOnly;
   if (checked.kind === 'failed') {
-    if (checked.outcome !== 'empty' || !input.metadata || !checked.rawGz || input.checkOnly) return checked;
-    // An auction without items is an answer: its body is kept, and rows of an earlier version go.
+    if (checked.outcome !== 'empty' || input.checkOnly) return checked;
+    // An auction without items is an answer: rows of an earlier version go, and its body is kept.
     if (normalise && input.replaces) await store.delete(tablesOf(input.item).map((t) => tableFileKey(t, input.sourceKey)));
+    if (!input.metadata || !checked.rawGz) return checked;
     await store.put(input.sourceKey, checked.rawGz, { ...input.metadata, sha256: checked.sha256 ?? '', outcome: 'empty' });
     return { ...checked, stored: true };
   }

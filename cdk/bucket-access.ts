@@ -21,19 +21,3 @@ export function grantObjects(fn: lambda.Function, bucket: s3.Bucket, prefix: str
     reason: `Keys under ${prefix} are per work item; the wildcard stops at that prefix and allows only ${actions.join(', ')}.`,
   });
 }
-
-/**
- * Listing restricted to keys under `prefix` by the `s3:prefix` condition.
- * S3 answers a GetObject of a missing key with 404 only to callers allowed to list the
- * bucket; this grant is conditional, so expect 403 AccessDenied there and list the
- * prefix first to tell "absent" from "denied".
- */
-export function grantList(fn: lambda.Function, bucket: s3.Bucket, prefix: string): void {
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }),
-  );
-}

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import { SEEN_PREFIX } from '../core/normalise-object.js';
-import { grantList, grantObjects } from './bucket-access.js';
+import { grantObjects } from './bucket-access.js';
 import { acknowledgeCdkManagedResources } from './checks.js';
 import {
   checkDeployable,
@@ -174,6 +174,8 @@ export class ScraperStack extends Stack {
     // PutObject: the raw responses. GetObject (HEAD only, in practice): the metadata of an
     // item fetched earlier the same day, whose ETag/Last-Modified make a re-poll conditional.
     grantObjects(this.fetchFunction, bucket, RAW_PREFIX, ['s3:GetObject', 's3:PutObject']);
+    // A body past the size limit is quarantined at once, with its first bytes.
+    grantObjects(this.fetchFunction, bucket, QUARANTINE_PREFIX, ['s3:PutObject']);
     // As for dispatch: without ListBucket a HEAD of a key not yet written is a 403, not a 404.
     this.fetchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     // Retry-After: the handler hides that message for the wait the API asked for.
@@ -197,7 +199,8 @@ export class ScraperStack extends Stack {
     // The bid histories of a closed auction's items (or of every poll's, with maxsoldWithBids).
     bidQueue.grantSendMessages(this.normaliseFunction);
     grantObjects(this.normaliseFunction, bucket, RAW_PREFIX, ['s3:GetObject']);
-    grantObjects(this.normaliseFunction, bucket, TABLES_PREFIX, ['s3:PutObject']);
+    // DeleteObject: a re-poll the same day that has no rows for a table (an auction emptied) removes its earlier file.
+    grantObjects(this.normaliseFunction, bucket, TABLES_PREFIX, ['s3:PutObject', 's3:DeleteObject']);
     grantObjects(this.normaliseFunction, bucket, QUARANTINE_PREFIX, ['s3:PutObject']);
     grantObjects(this.normaliseFunction, bucket, SEEN_PREFIX, ['s3:PutObject']);
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(this.normaliseFunction), {
@@ -215,7 +218,9 @@ export class ScraperStack extends Stack {
       onFailure: new SqsDestination(this.scheduleFailures.queue),
       environment: common,
     });
-    grantList(this.compactFunction, bucket, TABLES_PREFIX);
+    // Unconditional, as for dispatch and fetch: a file another run removed between the listing and
+    // its GET is a 404 (nothing to merge), not a 403 that fails the night.
+    this.compactFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     grantObjects(this.compactFunction, bucket, TABLES_PREFIX, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']);
 
     new ScheduledPlan(this, 'MaxsoldSchedule', {

@@ -52,6 +52,12 @@ export interface NormaliseOptions {
    * `everyPoll`. The AWS normaliser does; a local rebuild need not.
    */
   bids?: { queue: WorkQueue; everyPoll: boolean };
+  /**
+   * The raw object may have overwritten an earlier version whose table files are in place (a
+   * re-poll the same day, in S3): files of tables it has no rows for go, all of them when it is
+   * empty. A rebuild into a fresh location need not.
+   */
+  replaces?: boolean;
 }
 
 /** The bid-history items an auction's stored snapshot calls for (none for a bid history itself). */
@@ -77,7 +83,7 @@ export function processStored(
   key: string,
   stored: StoredObject,
   processor: Processor,
-  extra: Pick<ProcessInput, 'checkOnly'> = {},
+  extra: Pick<ProcessInput, 'checkOnly' | 'replaces'> = {},
 ): Promise<ProcessResult> {
   return processor.process({
     item,
@@ -114,7 +120,7 @@ export async function normaliseRawObject(
     stats.finish(item, 'skipped');
     return 'skipped';
   }
-  const result = await processStored(item, key, stored, processor);
+  const result = await processStored(item, key, stored, processor, { replaces: options.replaces });
   if (result.kind === 'stored') {
     for (const [table, rows] of Object.entries(result.rows)) stats.addRows(table, rows);
     stats.tableFiles += result.tableFiles;

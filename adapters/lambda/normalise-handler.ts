@@ -37,7 +37,11 @@ export function createNormaliseHandler(deps: NormaliseHandlerDeps) {
     try {
       for (const record of event.Records) {
         const key = decodeS3Key(record.s3.object.key);
-        outcomes[key] = await normaliseRawObject(key, deps.store, deps.processor, stats, { recordSeen: true, bids: deps.bids });
+        outcomes[key] = await normaliseRawObject(key, deps.store, deps.processor, stats, {
+          recordSeen: true,
+          bids: deps.bids,
+          replaces: true,
+        });
       }
     } finally {
       publishStats(deps.metrics, stats);

@@ -16,11 +16,11 @@ const roleId: ReturnType<typeof synthTestStack>['roleId'] = (name) => t.roleId(n
 const ofType = (type: string) => t.ofType(type);
 
 describe('least privilege', () => {
-  it('fetch may only write under raw/ (and read raw/ metadata for conditional re-polls)', () => {
+  it('fetch may only write under raw/ and quarantine/ (a body past the size limit; and read raw/ metadata for conditional re-polls)', () => {
     expect(s3Access(template, roleId('fetchFunction'), bucketId())).toEqual({
       's3:GetObject': ['raw/*'],
       's3:ListBucket': ['bucket'],
-      's3:PutObject': ['raw/*'],
+      's3:PutObject': ['quarantine/*', 'raw/*'],
     });
   });
 
@@ -33,8 +33,9 @@ describe('least privilege', () => {
     ).toBe(true);
   });
 
-  it('normalise reads raw/, writes tables/, quarantine/ and state/seen/ markers, and cannot write raw/', () => {
+  it('normalise reads raw/, writes tables/ (deletes a file a re-poll has no rows for), quarantine/ and state/seen/ markers, and cannot write raw/', () => {
     expect(s3Access(template, roleId('normaliseFunction'), bucketId())).toEqual({
+      's3:DeleteObject': ['tables/*'],
       's3:GetObject': ['raw/*'],
       's3:PutObject': ['quarantine/*', 'state/seen/*', 'tables/*'],
     });
@@ -49,11 +50,11 @@ describe('least privilege', () => {
     });
   });
 
-  it('compact lists only under tables/ and rewrites only tables/', () => {
+  it('compact rewrites only tables/, and may list the bucket (so a file gone since its listing is a 404)', () => {
     expect(s3Access(template, roleId('compactFunction'), bucketId())).toEqual({
       's3:DeleteObject': ['tables/*'],
       's3:GetObject': ['tables/*'],
-      's3:ListBucket': ['bucket?prefix=tables/*'],
+      's3:ListBucket': ['bucket'],
       's3:PutObject': ['tables/*'],
     });
   });

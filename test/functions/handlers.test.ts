@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -247,6 +248,24 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
     expect(await repoll(closes)).toEqual([]);
     // Planned from an earlier closing time (the auction was extended since): the later marker.
     expect(await repoll('20261101T000000Z')).toEqual([marker]);
+  });
+
+  it('a same-day re-poll answered without items removes the table files the earlier version wrote', async () => {
+    const key = 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz';
+    const tables = [
+      'tables/maxsold_auctions/dt=2026-11-26/maxsold-100000.parquet',
+      'tables/maxsold_items/dt=2026-11-26/maxsold-100000.parquet',
+    ];
+    expect(await aws.keys('tables/')).toEqual(tables);
+    const raw = await aws.object(key);
+    const body = JSON.parse(gunzipSync(raw.body).toString('utf8')) as { auction: { items: unknown[] } };
+    body.auction.items = [];
+    await store.put(key, gzipSync(JSON.stringify(body)), raw.metadata);
+    expect(await normaliser()(rawCreated(), lambdaContext())).toEqual({ [key]: 'empty' });
+    expect(await aws.keys('tables/')).toEqual([]);
+    await store.put(key, raw.body, raw.metadata);
+    expect(await normaliser()(rawCreated(), lambdaContext())).toEqual({ [key]: 'fetched' });
+    expect(await aws.keys('tables/')).toEqual(tables);
   });
 
   it('quarantines a body that fails validation, with the reason', async () => {
