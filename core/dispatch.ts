@@ -12,7 +12,10 @@ export interface DispatchConfig {
   window: number;
   /** An explicit range planned in full on every dispatch, instead of the cursor. */
   explicit?: IdRange[];
-  /** After its last lot closes, an auction is polled once more within this time (final prices). @default 3600000 */
+  /**
+   * The first run (no cursor yet) asks auctions that closed this long ago for their final
+   * prices; later runs ask those that closed since the run before. @default 3600000
+   */
   finalPollMs?: number;
   /**
    * How far past the window ids are probed, a window per run, for auctions beyond a run
@@ -26,6 +29,7 @@ export interface MaxsoldCursor {
   highestSeen: number;
   /** Where the next probe past the window starts. */
   probeFrom?: number;
+  /** The time of the run that wrote it: auctions closed by then have had their final poll planned. */
   updatedAt: string;
 }
 
@@ -46,8 +50,9 @@ const BATCH = 1000;
  * schedule's time. MaxSold: the next `window` ids past the highest auction seen,
  * a window of ids probed further ahead, plus every auction still open (the normaliser
  * leaves a marker per auction under state/seen/, its closing time in the key), an auction
- * that has closed once more as its `final` poll; markers of auctions closed for longer
- * than `finalPollMs` are removed. The work per run is one
+ * that has closed since the last run once more as its `final` poll; markers of auctions
+ * that closed before the last run are removed. Measured from the last run, not by the
+ * schedule's period, a run that failed or any schedule leaves no final poll out. The work per run is one
  * LIST per 1,000 markers, the sends and one cursor write. The cursor is written after
  * the send, so a failed send is simply planned again.
  */
@@ -95,10 +100,11 @@ export async function dispatch(
   const open: { id: string; closed: boolean; closes: string }[] = [];
   const closed: string[] = [...stale];
   let highestSeen = cursor?.highestSeen ?? config.startId - 1;
+  const lastRun = Date.parse(cursor?.updatedAt ?? '');
+  const finalSince = Number.isFinite(lastRun) ? lastRun : at - (config.finalPollMs ?? 3_600_000);
   for (const [id, m] of latest) {
     highestSeen = Math.max(highestSeen, Number(id));
-    if (m.closesAt !== null && m.closesAt + (config.finalPollMs ?? 3_600_000) > at)
-      open.push({ id, closed: m.closesAt <= at, closes: closesLabel(m.closesAt) });
+    if (m.closesAt !== null && m.closesAt > finalSince) open.push({ id, closed: m.closesAt <= at, closes: closesLabel(m.closesAt) });
     else closed.push(m.key);
   }
   const newIds: IdRange = { from: highestSeen + 1, to: highestSeen + config.window };
@@ -114,7 +120,8 @@ export async function dispatch(
     if (Number(id) < newIds.from)
       items.push(closed ? { source: 'maxsold', id, dt, final: true, closes } : { source: 'maxsold', id, dt, closes });
   for (let i = 0; i < items.length; i += BATCH) await queue.send(items.slice(i, i + BATCH));
-  const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(at).toISOString() };
+  // A retried older run does not move the cursor's time back (its finals are planned already).
+  const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(Math.max(at, finalSince)).toISOString() };
   await store.put(CURSOR_KEY, new TextEncoder().encode(JSON.stringify(next)));
   if (closed.length > 0) await store.delete(closed);
   return {

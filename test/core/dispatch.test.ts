@@ -87,6 +87,22 @@ describe('dispatch (MaxSold)', () => {
     ]);
   });
 
+  it.each([
+    ['a run that failed (the hourly schedule)', [0, 2 * HOUR]],
+    ['a schedule of every 3 hours', [0, 3 * HOUR, 6 * HOUR]],
+    ['a schedule of every 20 minutes', [0, HOUR / 3, (2 * HOUR) / 3, HOUR, (4 * HOUR) / 3]],
+  ])('after %s, every auction that closed between two runs gets exactly one final poll', async (_, runs) => {
+    const store = new CountingStore();
+    const queue = new ListQueue();
+    // Open at the first run, closing at minutes 10, 70 and 130 after it.
+    const closing = { '100001': at + HOUR / 6, '100002': at + (7 * HOUR) / 6, '100003': at + (13 * HOUR) / 6 };
+    for (const [id, closesAt] of Object.entries(closing)) await store.put(seenMarkerKey(id, closesAt), new Uint8Array(0));
+    for (const offset of runs) await dispatch('maxsold', at + offset, store, queue, { startId: 100_000, window: 5, maxGap: 5 });
+    const finals = queue.items.filter((i) => i.source === 'maxsold' && i.final).map((i) => i.source === 'maxsold' && i.id);
+    const last = at + runs.at(-1)!;
+    expect(finals.sort()).toEqual(Object.keys(closing).filter((id) => closing[id as keyof typeof closing] <= last));
+  });
+
   it('moves past a run of missing ids longer than the window', async () => {
     const store = new CountingStore();
     const queue = new ListQueue();
