@@ -16,6 +16,7 @@ import type { RateLimitOptions } from '../simulator/options.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { ACCOUNT, CREDENTIALS, EmulatedAws, REGION, type AwsLatency, type ObjectCreated } from './emulated-aws.js';
 import { currentInvocation, LambdaService } from './lambda-service.js';
+import { allows, s3GrantsOf } from './s3-access.js';
 import { LogMeter } from './log-meter.js';
 import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topology } from './template.js';
 import { s3Notifier, SqsEventSource, startSchedules, type QueueRef } from './triggers.js';
@@ -144,6 +145,21 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     }
   };
   diagnostics.subscribe('http.server.request.start', onRequest);
+  // Which function sent a request to the emulated S3, by its client socket: the emulated S3
+  // checks it against that function's role.
+  const callers = new Map<number, string>();
+  const onClientRequest = (message: unknown) => {
+    const { request } = message as { request: { socket?: { localPort?: number } | null } };
+    const port = request.socket?.localPort;
+    const fn = currentInvocation.getStore()?.fn;
+    if (port !== undefined) {
+      if (fn) callers.set(port, fn);
+      else callers.delete(port);
+    }
+  };
+  diagnostics.subscribe('http.client.request.start', onClientRequest);
+  const bucketIdOf = new Map(topology.buckets.map((id) => [id.toLowerCase(), id]));
+  const grants = new Map([...topology.functions.keys()].map((fn) => [fn, s3GrantsOf(topology.resources, fn)]));
 
   const rng = mulberry32(o.seed);
   let eventSources: SqsEventSource[] = [];
@@ -154,6 +170,10 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     now: () => vt.now(),
     seed: o.seed,
     latency: o.latency,
+    authorize: (port) => {
+      const fnGrants = port === undefined ? undefined : grants.get(callers.get(port) ?? '');
+      return fnGrants && ((need) => allows(fnGrants, { ...need, bucket: bucketIdOf.get(need.bucket) ?? need.bucket }));
+    },
     onObjectCreated: (e) => later.notify?.(e),
     onMessageSent: (url) => {
       for (const es of eventSources) if (queues.get(es.spec.queue)?.url === url) es.wake();
@@ -280,6 +300,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   }
   for (const es of eventSources) es.stop();
   diagnostics.unsubscribe('http.server.request.start', onRequest);
+  diagnostics.unsubscribe('http.client.request.start', onClientRequest);
   return {
     options: o,
     topology,

@@ -8,12 +8,16 @@
  *   fauxqs leaves out and compaction relies on;
  * - a PUT that creates an object is reported (S3 `ObjectCreated`), and a send to a queue
  *   wakes its pollers;
+ * - a function's S3 request is checked against its role (`authorize`): what the role does not
+ *   allow is answered 403 AccessDenied, and so is a GET of a missing key by a role that may not
+ *   list the bucket, as S3 does;
  * - stored bytes are integrated over time (GB-months).
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
+import type { S3Need } from './s3-access.js';
 import { spillingStores } from './spilled-objects.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { real } from './real-time.js';
@@ -56,6 +60,12 @@ export interface AwsHooks {
   onMessageSent(queueUrl: string): void;
   seed?: number;
   latency?: AwsLatency;
+  /**
+   * The role of the function whose client sent a request (known by the client socket's port):
+   * whether it allows what the request needs (the bucket by name). Undefined for a request no
+   * function sent (Lambda's own pollers), which is not checked.
+   */
+  authorize?(callerPort: number | undefined): ((need: S3Need) => boolean) | undefined;
 }
 
 interface Op {
@@ -105,6 +115,44 @@ function internal<C extends S3Client | SQSClient>(client: C): C {
   return client;
 }
 
+/** Keys a DeleteObjects request names (its XML body, entities decoded). */
+function keysToDelete(req: FastifyRequest): string[] {
+  const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body);
+  return [...body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map(([, key = '']) =>
+    key.replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'"),
+  );
+}
+
+/** The S3 actions a request needs, as IAM evaluates it. Bucket operations the app never sends are not modelled. */
+function needsOf(op: Op, req: FastifyRequest): S3Need[] {
+  const bucket = op.bucket!;
+  switch (op.name) {
+    case 'GetObject':
+    case 'HeadObject':
+      return [{ action: 's3:GetObject', bucket, key: op.key }];
+    case 'PutObject':
+    case 'POSTObject':
+      return [{ action: 's3:PutObject', bucket, key: op.key }];
+    case 'DeleteObject':
+      return [{ action: 's3:DeleteObject', bucket, key: op.key }];
+    case 'DeleteObjects':
+      return keysToDelete(req).map((key) => ({ action: 's3:DeleteObject', bucket, key }));
+    case 'ListObjectsV2': {
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+      return [{ action: 's3:ListBucket', bucket, prefix: new URLSearchParams(query).get('prefix') ?? undefined }];
+    }
+    default:
+      return [];
+  }
+}
+
+function accessDenied(reply: FastifyReply, what: string): FastifyReply {
+  return reply
+    .status(403)
+    .header('content-type', 'application/xml')
+    .send(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied (${what})</Message></Error>`);
+}
+
 function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyReply {
   const code = status === 412 ? 'PreconditionFailed' : 'NoSuchKey';
   return reply
@@ -117,6 +165,9 @@ function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyRepl
 
 export class EmulatedAws {
   readonly requests = new Map<string, number>();
+  /** Function requests the role did not allow (the first few described), and how many. */
+  readonly denied: string[] = [];
+  deniedCount = 0;
   readonly etags = new Map<string, string>();
   readonly sizes = new Map<string, number>();
   /** Byte-milliseconds stored, by top-level prefix (`raw/`, `tables/`, …). */
@@ -156,6 +207,7 @@ export class EmulatedAws {
     const draw = (r: LatencyRange) => r.min + rng() * (r.max - r.min);
     const self: { aws?: EmulatedAws } = {};
     const ops = new WeakMap<FastifyRequest, Op>();
+    const roles = new WeakMap<FastifyRequest, (need: S3Need) => boolean>();
     const unlocks = new WeakMap<FastifyRequest, () => void>();
     // A client can go away after sending the whole request (a handler killed at its timeout):
     // fastify's onRequestAbort fires only for an incomplete body and onResponse only when the
@@ -193,6 +245,16 @@ export class EmulatedAws {
         self.aws!.parked--;
         self.aws!.activity++;
       }
+      const role = op.service === 'S3' && op.bucket ? hooks.authorize?.(req.socket.remotePort) : undefined;
+      if (role) {
+        roles.set(req, role);
+        const refused = needsOf(op, req).find((need) => !role(need));
+        if (refused) {
+          const what = `${refused.action} on ${refused.bucket}/${refused.key ?? `(list ${refused.prefix ?? 'all'})`}`;
+          if (self.aws!.deniedCount++ < 10) self.aws!.denied.push(what);
+          return accessDenied(reply, what);
+        }
+      }
       if (op.service === 'S3' && op.key && (op.name === 'PutObject' || op.name === 'DeleteObject')) {
         const id = `${op.bucket}/${op.key}`;
         unlocks.set(req, await self.aws!.#lock(id));
@@ -206,6 +268,19 @@ export class EmulatedAws {
       }
     });
     app.addHook('onSend', async (req, reply, payload) => {
+      // S3 tells a missing key (404) only to a caller that may list the bucket.
+      const op = ops.get(req);
+      const role = roles.get(req);
+      if (role && reply.statusCode === 404 && (op?.name === 'GetObject' || op?.name === 'HeadObject')) {
+        if (!role({ action: 's3:ListBucket', bucket: op.bucket! })) {
+          if (self.aws!.deniedCount++ < 10) self.aws!.denied.push(`${op.name} of missing ${op.bucket}/${op.key} without s3:ListBucket`);
+          reply.status(403);
+          payload =
+            req.method === 'HEAD'
+              ? ''
+              : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
+        }
+      }
       record(req, reply);
       replied.add(req);
       if (gone.has(req)) finish(req, reply);
@@ -229,9 +304,8 @@ export class EmulatedAws {
         self.aws!.etags.delete(id);
         self.aws!.#resize(id, 0);
       } else if (op.name === 'DeleteObjects') {
-        const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body);
-        for (const [, key = ''] of body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)) {
-          const k = `${op.bucket}/${key.replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'")}`;
+        for (const key of keysToDelete(req)) {
+          const k = `${op.bucket}/${key}`;
           self.aws!.etags.delete(k);
           self.aws!.#resize(k, 0);
         }

@@ -197,6 +197,13 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     `${timeouts} timeouts in ${invocations} invocations${timedOut.length ? ` (${timedOut.join(', ')})` : ''}`,
     invocations,
   );
+  const s3Requests = [...run.aws.requests].filter(([name]) => name.startsWith('S3 ')).reduce((n, [, c]) => n + c, 0);
+  add(
+    "no S3 request refused by its function's role",
+    run.aws.deniedCount === 0,
+    `${run.aws.deniedCount} of ${s3Requests} S3 requests answered AccessDenied by the template's IAM policies${run.aws.denied.length ? ` (${run.aws.denied.join('; ')})` : ''}`,
+    s3Requests,
+  );
   const sim = run.sim.stats();
   add(
     'no Retry-After broken',

@@ -1,8 +1,17 @@
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CREDENTIALS, EmulatedAws, REGION, type ObjectCreated } from '../../emulator/emulated-aws.js';
+import { allows, type S3Grant } from '../../emulator/s3-access.js';
 import { until } from '../simulator/http.js';
 
 // The emulated region's books when a client goes away mid-request, as a Lambda killed at its
@@ -112,5 +121,49 @@ it('ends a request whose latency ends after its socket is destroyed but before t
   } finally {
     server.off('connection', onConnection);
     s3.destroy();
+  }
+});
+
+it("answers what a function's role does not allow with 403 AccessDenied, and a missing key with 403 unless the role may list", async () => {
+  const grants: S3Grant[] = [
+    { action: 's3:PutObject', bucket: 'g', keys: /^raw\/.*$/s },
+    { action: 's3:GetObject', bucket: 'g', keys: /^raw\/.*$/s },
+  ];
+  const guarded = await EmulatedAws.start({
+    sleep: async () => {},
+    now: () => Date.now(),
+    onObjectCreated: () => {},
+    onMessageSent: () => {},
+    authorize: () => (need) => allows(grants, need),
+  });
+  try {
+    await guarded.admin.s3.send(new CreateBucketCommand({ Bucket: 'g' }));
+    await guarded.s3.send(new PutObjectCommand({ Bucket: 'g', Key: 'raw/a', Body: 'a' }));
+    const status = (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode,
+      );
+    expect(await status(guarded.s3.send(new PutObjectCommand({ Bucket: 'g', Key: 'tables/a', Body: 'a' })))).toBe(403);
+    expect(await status(guarded.s3.send(new ListObjectsV2Command({ Bucket: 'g', Prefix: 'raw/' })))).toBe(403);
+    expect(await status(guarded.s3.send(new DeleteObjectsCommand({ Bucket: 'g', Delete: { Objects: [{ Key: 'raw/a' }] } })))).toBe(403);
+    // A missing key: 403 to a role that may not list the bucket, as S3 answers; 404 once it may.
+    expect(await status(guarded.s3.send(new GetObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(403);
+    expect(await status(guarded.s3.send(new HeadObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(403);
+    grants.push({ action: 's3:ListBucket', bucket: 'g' });
+    expect(await status(guarded.s3.send(new GetObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(404);
+    expect(await status(guarded.s3.send(new HeadObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(404);
+    expect(await status(guarded.s3.send(new GetObjectCommand({ Bucket: 'g', Key: 'raw/a' })))).toBe(200);
+    expect(await status(guarded.s3.send(new ListObjectsV2Command({ Bucket: 'g', Prefix: 'raw/' })))).toBe(200);
+    expect(guarded.deniedCount).toBe(5);
+    expect(guarded.denied).toEqual([
+      's3:PutObject on g/tables/a',
+      's3:ListBucket on g/(list raw/)',
+      's3:DeleteObject on g/raw/a',
+      'GetObject of missing g/raw/missing without s3:ListBucket',
+      'HeadObject of missing g/raw/missing without s3:ListBucket',
+    ]);
+  } finally {
+    await guarded.stop();
   }
 });

@@ -1,0 +1,93 @@
+/**
+ * What each function's role lets it do in S3, read from the template's IAM policies, and
+ * the check the emulated S3 makes on every request a function sends: an action its role
+ * does not allow is answered 403 AccessDenied, as in AWS. Only what the stack grants is
+ * modelled: Allow statements on a bucket (`s3:ListBucket`, optionally limited by an
+ * `s3:prefix` StringLike condition) or on key patterns under it (`<bucket ARN>/raw/*`).
+ */
+import { refOf } from './template.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+export interface S3Grant {
+  action: string;
+  /** The bucket's logical id. */
+  bucket: string;
+  /** A key pattern (`raw/*`); absent for a grant on the bucket itself. */
+  keys?: RegExp;
+  /** `s3:prefix` patterns a listing must match (a StringLike condition); absent: any listing. */
+  prefixes?: RegExp[];
+}
+
+/** One S3 action a request needs: on a key, or on the bucket (a listing, with its prefix). */
+export interface S3Need {
+  action: 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:ListBucket';
+  bucket: string;
+  key?: string;
+  /** A listing's `prefix` parameter; absent when the request names none. */
+  prefix?: string;
+}
+
+/** IAM's `*` and `?` wildcards as a whole-string pattern. */
+function wildcard(pattern: string): RegExp {
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+    's',
+  );
+}
+
+/** The bucket a resource names, and the key pattern after its ARN (if any). */
+function s3Resource(resource: Json): { bucket: string; keys?: string } | undefined {
+  if (Array.isArray(resource?.['Fn::GetAtt']) && resource['Fn::GetAtt'][1] === 'Arn') return { bucket: refOf(resource) };
+  const parts = resource?.['Fn::Join']?.[1];
+  if (resource?.['Fn::Join']?.[0] === '' && Array.isArray(parts) && parts.length === 2 && typeof parts[1] === 'string') {
+    const [arn, rest] = parts as [Json, string];
+    if (Array.isArray(arn?.['Fn::GetAtt']) && arn['Fn::GetAtt'][1] === 'Arn' && rest.startsWith('/'))
+      return { bucket: refOf(arn), keys: rest.slice(1) };
+  }
+  return undefined;
+}
+
+/** The S3 grants of the role a function runs as. */
+export function s3GrantsOf(resources: Record<string, { Type: string; Properties?: Json }>, functionId: string): S3Grant[] {
+  const role = refOf(resources[functionId]?.Properties?.Role);
+  const grants: S3Grant[] = [];
+  for (const r of Object.values(resources)) {
+    const policy = r.Properties;
+    if (r.Type !== 'AWS::IAM::Policy' || !(policy?.Roles as Json[] | undefined)?.some((x) => x?.Ref === role)) continue;
+    for (const s of policy.PolicyDocument.Statement as Json[]) {
+      if (s.Effect !== 'Allow') continue;
+      const prefixes = s.Condition?.StringLike?.['s3:prefix'];
+      for (const action of [s.Action].flat() as string[]) {
+        if (!action.startsWith('s3:')) continue;
+        for (const resource of [s.Resource].flat()) {
+          const target = s3Resource(resource);
+          if (!target) continue;
+          grants.push({
+            action,
+            bucket: target.bucket,
+            keys: target.keys === undefined ? undefined : wildcard(target.keys),
+            prefixes: prefixes === undefined ? undefined : [prefixes].flat().map((p: string) => wildcard(p)),
+          });
+        }
+      }
+    }
+  }
+  return grants;
+}
+
+/** Whether the grants allow what a request needs. */
+export function allows(grants: readonly S3Grant[], need: S3Need): boolean {
+  return grants.some(
+    (g) =>
+      g.action === need.action &&
+      g.bucket === need.bucket &&
+      (need.key === undefined
+        ? g.keys === undefined && (g.prefixes === undefined || (need.prefix !== undefined && g.prefixes.some((p) => p.test(need.prefix!))))
+        : g.keys?.test(need.key) === true),
+  );
+}
