@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_NAMES, TABLES, type ColumnType } from '../../core/tables.js';
 import { flat, resourceOf, s3Access, statementsOfRole, type CfnValue } from './cdk-app.js';
-import { synthTestStack } from './test-stack.js';
+import { allows, s3GrantsOf, type S3Need } from '../../emulator/s3-access.js';
+import { synthTestStack, type FunctionName } from './test-stack.js';
 
 // What the stack lets each function touch, and how Athena sees the tables.
 let t: ReturnType<typeof synthTestStack>;
@@ -68,6 +69,37 @@ describe('least privilege', () => {
     for (const name of ['dispatchFunction', 'fetchFunction', 'normaliseFunction', 'compactFunction'] as const) {
       expect(statementsOfRole(template, roleId(name)).flatMap((s) => s.Resource.map(flat))).not.toContain('*');
     }
+  });
+});
+
+describe('the same grants, as the emulated S3 enforces them (scraper cloud)', () => {
+  const may = (name: FunctionName, need: Omit<S3Need, 'bucket'>) =>
+    allows(s3GrantsOf(t.resources, t.fn(name).id), { ...need, bucket: bucketId() });
+
+  it('fetch: raw/ objects and quarantine/ puts, and listing the bucket; not tables/', () => {
+    expect(may('fetchFunction', { action: 's3:PutObject', key: 'raw/source=maxsold/dt=2026-11-26/auction=1.json.gz' })).toBe(true);
+    expect(may('fetchFunction', { action: 's3:PutObject', key: 'quarantine/source=maxsold/dt=2026-11-26/auction=1.json.gz' })).toBe(true);
+    expect(may('fetchFunction', { action: 's3:GetObject', key: 'raw/x' })).toBe(true);
+    expect(may('fetchFunction', { action: 's3:GetObject', key: 'quarantine/x' })).toBe(false);
+    expect(may('fetchFunction', { action: 's3:PutObject', key: 'tables/x' })).toBe(false);
+    expect(may('fetchFunction', { action: 's3:DeleteObject', key: 'raw/x' })).toBe(false);
+    expect(may('fetchFunction', { action: 's3:ListBucket' })).toBe(true);
+  });
+
+  it('normalise: may not list, so a GET of a missing key is a 403 to it', () => {
+    expect(may('normaliseFunction', { action: 's3:ListBucket' })).toBe(false);
+    expect(may('normaliseFunction', { action: 's3:ListBucket', prefix: 'raw/' })).toBe(false);
+    expect(may('normaliseFunction', { action: 's3:DeleteObject', key: 'tables/maxsold_items/dt=2026-11-26/maxsold-1.parquet' })).toBe(true);
+    expect(may('normaliseFunction', { action: 's3:PutObject', key: 'raw/x' })).toBe(false);
+    // A key pattern holds for the whole key, not a prefix of the pattern.
+    expect(may('normaliseFunction', { action: 's3:PutObject', key: 'state/maxsold-cursor.json' })).toBe(false);
+    expect(may('normaliseFunction', { action: 's3:PutObject', key: 'state/seen/auction=1/closes=none' })).toBe(true);
+  });
+
+  it('dispatch and compact may list the whole bucket', () => {
+    expect(may('dispatchFunction', { action: 's3:ListBucket', prefix: 'state/seen/' })).toBe(true);
+    expect(may('compactFunction', { action: 's3:ListBucket' })).toBe(true);
+    expect(may('compactFunction', { action: 's3:PutObject', key: 'raw/x' })).toBe(false);
   });
 });
 

@@ -1,42 +1,43 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allows, s3GrantsOf, type S3Grant, type S3Need } from '../../emulator/s3-access.js';
-import { synthTestStack, type FunctionName } from '../cdk/test-stack.js';
+import { describe, expect, it } from 'vitest';
+import { allows, s3GrantsOf, type S3Grant } from '../../emulator/s3-access.js';
 
-// The grants the emulated S3 enforces, read from the stack's own template.
-let t: ReturnType<typeof synthTestStack>;
-beforeAll(() => {
-  t = synthTestStack();
-});
-const may = (name: FunctionName, need: Omit<S3Need, 'bucket'>) => {
-  const grants: S3Grant[] = s3GrantsOf(t.resources, t.fn(name).id);
-  return allows(grants, { ...need, bucket: t.bucketId() });
-};
-
-describe('what each role allows in S3, as the emulated S3 checks it', () => {
-  it('fetch: raw/ objects and quarantine/ puts, and listing the bucket; not tables/', () => {
-    expect(may('fetchFunction', { action: 's3:PutObject', key: 'raw/source=maxsold/dt=2026-11-26/auction=1.json.gz' })).toBe(true);
-    expect(may('fetchFunction', { action: 's3:PutObject', key: 'quarantine/source=maxsold/dt=2026-11-26/auction=1.json.gz' })).toBe(true);
-    expect(may('fetchFunction', { action: 's3:GetObject', key: 'raw/x' })).toBe(true);
-    expect(may('fetchFunction', { action: 's3:GetObject', key: 'quarantine/x' })).toBe(false);
-    expect(may('fetchFunction', { action: 's3:PutObject', key: 'tables/x' })).toBe(false);
-    expect(may('fetchFunction', { action: 's3:DeleteObject', key: 'raw/x' })).toBe(false);
-    expect(may('fetchFunction', { action: 's3:ListBucket' })).toBe(true);
-  });
-
-  it('normalise: may not list, so a GET of a missing key is a 403 to it', () => {
-    expect(may('normaliseFunction', { action: 's3:ListBucket' })).toBe(false);
-    expect(may('normaliseFunction', { action: 's3:ListBucket', prefix: 'raw/' })).toBe(false);
-    expect(may('normaliseFunction', { action: 's3:DeleteObject', key: 'tables/maxsold_items/dt=2026-11-26/maxsold-1.parquet' })).toBe(true);
-    expect(may('normaliseFunction', { action: 's3:PutObject', key: 'raw/x' })).toBe(false);
-    // A key pattern holds for the whole key, not a prefix of the pattern.
-    expect(may('normaliseFunction', { action: 's3:PutObject', key: 'state/maxsold-cursor.json' })).toBe(false);
-    expect(may('normaliseFunction', { action: 's3:PutObject', key: 'state/seen/auction=1/closes=none' })).toBe(true);
-  });
-
-  it('dispatch and compact may list the whole bucket', () => {
-    expect(may('dispatchFunction', { action: 's3:ListBucket', prefix: 'state/seen/' })).toBe(true);
-    expect(may('compactFunction', { action: 's3:ListBucket' })).toBe(true);
-    expect(may('compactFunction', { action: 's3:PutObject', key: 'raw/x' })).toBe(false);
+// How the emulated S3 reads a role's grants and matches a request against them (the stack's own
+// roles: test/cdk/stack-access.test.ts, on its synthesized template).
+describe('S3 grants as the emulated S3 checks them', () => {
+  it('reads Allow statements on a bucket ARN and on key patterns under it, with an s3:prefix condition', () => {
+    const bucketArn = { 'Fn::GetAtt': ['Bucket', 'Arn'] };
+    const resources = {
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+      Policy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          Roles: [{ Ref: 'Role' }],
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [bucketArn, '/raw/*']] } },
+              { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': ['tables/*'] } } },
+              { Effect: 'Deny', Action: 's3:DeleteObject', Resource: { 'Fn::Join': ['', [bucketArn, '/raw/*']] } },
+              { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' },
+            ],
+          },
+        },
+      },
+      Other: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          Roles: [{ Ref: 'OtherRole' }],
+          PolicyDocument: {
+            Statement: [{ Effect: 'Allow', Action: 's3:DeleteObject', Resource: { 'Fn::Join': ['', [bucketArn, '/*']] } }],
+          },
+        },
+      },
+    };
+    const grants = s3GrantsOf(resources, 'Fn');
+    expect(grants.map((g) => g.action)).toEqual(['s3:GetObject', 's3:PutObject', 's3:ListBucket']);
+    expect(allows(grants, { action: 's3:PutObject', bucket: 'Bucket', key: 'raw/a/b.json.gz' })).toBe(true);
+    expect(allows(grants, { action: 's3:PutObject', bucket: 'Bucket', key: 'tables/a' })).toBe(false);
+    expect(allows(grants, { action: 's3:DeleteObject', bucket: 'Bucket', key: 'raw/a' })).toBe(false);
+    expect(allows(grants, { action: 's3:GetObject', bucket: 'Other', key: 'raw/a' })).toBe(false);
   });
 
   it("a listing limited by an s3:prefix condition is allowed only with a matching prefix (the condition's StringLike)", () => {
