@@ -30,8 +30,6 @@ export function parse(args: string[], options: Options, allowPositionals = false
 function oneLine(e: Error & { code?: string }): string {
   const missing = /^Option '(?:-\w, )?--([\w-]+) <value>' argument missing/.exec(e.message);
   if (missing) return `--${missing[1]}: expected a value after it (see --help)`;
-  const ambiguous = /use '--([\w-]+)=-XYZ'/.exec(e.message);
-  if (ambiguous) return `--${ambiguous[1]}: its value starts with a dash; write it as --${ambiguous[1]}=VALUE`;
   const message = e.message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
   return e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
     ? `unexpected argument: ${message.replace(/^Unexpected argument '(.*)'.*$/s, '$1')}`
@@ -52,7 +50,12 @@ function negativeValuesJoined(args: string[], options: Options): string[] {
       : /^-\w$/.test(a)
         ? Object.keys(options).find((k) => options[k]?.short === a[1])
         : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+    if (name !== undefined && options[name]?.type === 'string' && next?.startsWith('-')) {
+      // Most often a forgotten value: the next flag was read as one.
+      if (!/^-[\d.]/.test(next))
+        throw new UsageError(
+          `--${name}: expected a value after it, got the option "${next}" (a value starting with a dash: --${name}=VALUE)`,
+        );
       out.push(`--${name}=${next}`);
       i++;
     } else out.push(a);

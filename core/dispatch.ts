@@ -13,8 +13,8 @@ export interface DispatchConfig {
   /** An explicit range planned in full on every dispatch, instead of the cursor. */
   explicit?: IdRange[];
   /**
-   * The first run (no cursor yet) asks auctions that closed this long ago for their final
-   * prices; later runs ask those that closed since the run before. @default 3600000
+   * The first run (no cursor yet, or one later than the run) asks auctions that closed this long
+   * ago for their final prices; later runs ask those that closed since the run before. @default 3600000
    */
   finalPollMs?: number;
   /**
@@ -100,8 +100,10 @@ export async function dispatch(
   const open: { id: string; closed: boolean; closes: string }[] = [];
   const closed: string[] = [...stale];
   let highestSeen = cursor?.highestSeen ?? config.startId - 1;
+  // A cursor later than this run (an event with a future time, or an older run retried) is no
+  // measure of what had its final poll: then the last finalPollMs, as on a first run.
   const lastRun = Date.parse(cursor?.updatedAt ?? '');
-  const finalSince = Number.isFinite(lastRun) ? lastRun : at - (config.finalPollMs ?? 3_600_000);
+  const finalSince = Number.isFinite(lastRun) && lastRun <= at ? lastRun : at - (config.finalPollMs ?? 3_600_000);
   for (const [id, m] of latest) {
     highestSeen = Math.max(highestSeen, Number(id));
     if (m.closesAt !== null && m.closesAt > finalSince) open.push({ id, closed: m.closesAt <= at, closes: closesLabel(m.closesAt) });
@@ -120,8 +122,7 @@ export async function dispatch(
     if (Number(id) < newIds.from)
       items.push(closed ? { source: 'maxsold', id, dt, final: true, closes } : { source: 'maxsold', id, dt, closes });
   for (let i = 0; i < items.length; i += BATCH) await queue.send(items.slice(i, i + BATCH));
-  // A retried older run does not move the cursor's time back (its finals are planned already).
-  const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(Math.max(at, finalSince)).toISOString() };
+  const next: MaxsoldCursor = { highestSeen, probeFrom: probe.to + 1, updatedAt: new Date(at).toISOString() };
   await store.put(CURSOR_KEY, new TextEncoder().encode(JSON.stringify(next)));
   if (closed.length > 0) await store.delete(closed);
   return {

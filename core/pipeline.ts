@@ -125,11 +125,17 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
   const key = rawKey(item);
   const label = describeItem(item);
   stats.plan(item);
-  // A committed raw object has its metadata; only that counts as stored. One fetched from another
-  // server (the simulator's, say, in the same directory) is not this run's: fetched again, replaced.
+  // A committed raw object has its metadata; only that counts as stored.
   const stored = item.source === 'via' ? undefined : await store.head(key);
   const committed = stored?.['fetched-at'] !== undefined;
-  const ours = committed && stored?.url?.startsWith(`${ctx.origins.maxsold}/`) ? stored : undefined;
+  // One fetched from another server (the simulator's, say) is neither skipped as done nor
+  // overwritten: a data directory holds one server's data.
+  if (committed && stored?.url !== undefined && !stored.url.startsWith(`${ctx.origins.maxsold}/`)) {
+    throw new FatalError(
+      `${key} was fetched from ${URL.canParse(stored.url) ? new URL(stored.url).origin : stored.url}, and this run fetches from ${ctx.origins.maxsold}: one data directory holds one server's data; give this run another --out`,
+    );
+  }
+  const ours = committed ? stored : undefined;
   if (options.skipExisting && ours) {
     stats.finish(item, 'skipped');
     return options.withBids && item.source === 'maxsold' && !item.itemId ? await bidsOfStored(item, key, ctx) : [];

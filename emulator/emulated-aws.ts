@@ -10,7 +10,8 @@
  *   wakes its pollers;
  * - a function's S3 request is checked against its role (`authorize`): what the role does not
  *   allow is answered 403 AccessDenied, and so is a GET of a missing key by a role that may not
- *   list the bucket, as S3 does;
+ *   list the bucket, as S3 does (a DeleteObjects naming a key the role may not delete is refused
+ *   whole, where S3 would delete the others and report that key);
  * - stored bytes are integrated over time (GB-months).
  */
 import { S3Client } from '@aws-sdk/client-s3';
@@ -165,7 +166,8 @@ function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyRepl
 
 export class EmulatedAws {
   readonly requests = new Map<string, number>();
-  /** Function requests the role did not allow (the first few described), and how many. */
+  /** S3 requests checked against the sending function's role; those it did not allow (the first few described), and how many. */
+  checkedCount = 0;
   readonly denied: string[] = [];
   deniedCount = 0;
   readonly etags = new Map<string, string>();
@@ -247,6 +249,7 @@ export class EmulatedAws {
       }
       const role = op.service === 'S3' && op.bucket ? hooks.authorize?.(req.socket.remotePort) : undefined;
       if (role) {
+        self.aws!.checkedCount++;
         roles.set(req, role);
         const refused = needsOf(op, req).find((need) => !role(need));
         if (refused) {

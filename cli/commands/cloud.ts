@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { checkDeployable, CONTEXT_KEY, parseSettings } from '../../cdk/config.js';
 import { billTotal, monthlyBill } from '../../emulator/bill.js';
 import { runCloud, stopCloud, type CloudRun } from '../../emulator/cloud-run.js';
@@ -101,8 +101,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
   }
   // The synth would refuse a bad setting too, but only after a while, amid its own output.
   try {
-    const given = Object.entries(context).map(([k, v]) => [k.slice(CONTEXT_KEY.length + 1), v]);
-    checkDeployable(parseSettings(Object.fromEntries(given)));
+    checkDeployable(parseSettings(synthSettings(context)));
   } catch (e) {
     const message = (e as Error).message;
     throw new UsageError(`${message.startsWith(`${CONTEXT_KEY}.accountConcurrency:`) ? '--account-concurrency' : '--set'}: ${message}`);
@@ -289,4 +288,22 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
   );
   lines.push(`total: $${r.monthlyUsd.toFixed(2)} a month`);
   return lines.join('\n');
+}
+
+/**
+ * The settings the synth will see: cdk.json's context (its `scraper` object, then its
+ * `scraper.<key>` entries), then the `-c` entries given, as the CDK merges them.
+ */
+function synthSettings(context: Record<string, string>): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const file = cdkJson.context ?? {};
+  let object: unknown = file[CONTEXT_KEY] ?? {};
+  if (typeof object === 'string') object = JSON.parse(object) as unknown;
+  const flat = (entries: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(entries)
+        .filter(([k]) => k.startsWith(`${CONTEXT_KEY}.`))
+        .map(([k, v]) => [k.slice(CONTEXT_KEY.length + 1), v]),
+    );
+  return { ...(object as Record<string, unknown>), ...flat(file), ...flat(context) };
 }

@@ -78,7 +78,9 @@ export async function queryCommand(args: string[]): Promise<number> {
     sql = statement;
   }
   if (!existsSync(join(out, 'tables')))
-    process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" or "npm start" first)\n`);
+    process.stderr.write(
+      `note: ${out}/tables does not exist yet; tables are empty (run "scraper run" first; "npm start" writes ./demo-data)\n`,
+    );
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
   try {
     if (named) await speakTrino(db, LOCAL_DATABASE);

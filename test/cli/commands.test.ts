@@ -44,7 +44,7 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['run', 'maxsold', '--ids', '1-5', '-c', '-1'], /--concurrency: expected auto or a whole number from 1 to 1000, got "-1"/],
     [
       ['run', 'maxsold', '--ids', '1-5', '--user-agent', '--quiet'],
-      /--user-agent: its value starts with a dash; write it as --user-agent=VALUE/,
+      /--user-agent: expected a value after it, got the option "--quiet" \(a value starting with a dash: --user-agent=VALUE\)/,
     ],
     [['redrive', '--reason'], /--reason: expected a value after it \(see --help\)/],
     [['redrive', '--refetch'], /unknown option '--refetch'/],

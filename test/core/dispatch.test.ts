@@ -103,6 +103,19 @@ describe('dispatch (MaxSold)', () => {
     expect(finals.sort()).toEqual(Object.keys(closing).filter((id) => closing[id as keyof typeof closing] <= last));
   });
 
+  it('a run stamped in the future (a hand-made event) costs no later run its final polls', async () => {
+    const store = new CountingStore();
+    const queue = new ListQueue();
+    const closing = { '100001': at + HOUR / 6, '100002': at + (7 * HOUR) / 6 };
+    for (const [id, closesAt] of Object.entries(closing)) await store.put(seenMarkerKey(id, closesAt), new Uint8Array(0));
+    const config = { startId: 100_000, window: 5, maxGap: 5 };
+    await dispatch('maxsold', at, store, queue, config);
+    await dispatch('maxsold', at + 24 * HOUR, store, { send: async () => {} }, config);
+    for (const offset of [HOUR, 2 * HOUR]) await dispatch('maxsold', at + offset, store, queue, config);
+    const finals = queue.items.filter((i) => i.source === 'maxsold' && i.final).map((i) => i.source === 'maxsold' && i.id);
+    expect(finals.sort()).toEqual(['100001', '100002']);
+  });
+
   it('moves past a run of missing ids longer than the window', async () => {
     const store = new CountingStore();
     const queue = new ListQueue();

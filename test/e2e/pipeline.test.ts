@@ -309,19 +309,24 @@ describe('rerun', () => {
     }
   });
 
-  it("what another server stored is not skipped: this server's answer replaces it, asked unconditionally", async () => {
+  it("stops at an item another server stored, naming both, and overwrites nothing: one data directory, one server's data", async () => {
     const [first, second] = [await simulator(), await simulator()];
     const out = dataDir();
-    await run(first, out, { plan: ids(100000, 100003), withBids: true });
-    const itemRows = await count(out, 'SELECT count(*) FROM maxsold_items');
-    const bidRows = await count(out, 'SELECT count(*) FROM maxsold_bids');
-    const elsewhere = await run(second, out, { plan: ids(100000, 100003), withBids: true });
-    expect(elsewhere.outcomes).toMatchObject({ skipped: 0, fetched: elsewhere.planned.total });
-    // No validator of the first server's is sent to the second.
-    expect(second.stats().statusCounts['304']).toBeUndefined();
-    expect(await count(out, 'SELECT count(*) FROM maxsold_items')).toBe(itemRows);
-    expect(await count(out, 'SELECT count(*) FROM maxsold_bids')).toBe(bidRows);
-    const again = await run(second, out, { plan: ids(100000, 100003), withBids: true });
-    expect(again.outcomes.skipped).toBe(again.planned.total);
+    await run(first, out, { plan: ids(100000, 100003) });
+    const before = filesUnder(out).filter((f) => f.startsWith('raw/') || f.startsWith('tables/'));
+    const bodies = before.map((f) => readFileSync(join(out, f)));
+    for (const skipExisting of [true, false]) {
+      const elsewhere = await run(second, out, { plan: ids(100000, 100003), skipExisting });
+      expect(elsewhere.complete).toBe(false);
+      expect(elsewhere.stopReason).toMatch(
+        new RegExp(`was fetched from ${first.url}, and this run fetches from ${second.url}: .*another --out`),
+      );
+      expect(second.stats().requests).toBe(0);
+    }
+    const after = filesUnder(out).filter((f) => f.startsWith('raw/') || f.startsWith('tables/'));
+    expect(after).toEqual(before);
+    expect(after.map((f) => readFileSync(join(out, f)))).toEqual(bodies);
+    // The server it came from goes on as before.
+    expect((await run(first, out, { plan: ids(100000, 100003) })).outcomes.skipped).toBe(4);
   });
 });
