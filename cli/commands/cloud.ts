@@ -26,7 +26,9 @@ time plus the latencies it waited for. At the end it checks the invariants and p
 the month's bill from what it counted.
 
 Options:
-      --days N             simulated days (default 1)
+      --days N             simulated days (default 1); MaxSold is dispatched hourly, a window of new ids
+                           at a time, so a run of less than a few hours has not yet found the auctions
+                           that exist and fails its discovery invariant
       --volume F           share of production volume: 1 = ~350 new auctions a day, ~3,000 open (default 1)
       --start DATE         virtual start, UTC (default 2026-11-23)
       --set KEY=VALUE      a stack setting for the synth (scraper.KEY), repeatable, e.g. --set viaSchedule="rate(5 minutes)"
