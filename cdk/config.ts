@@ -243,7 +243,12 @@ export function pollConcurrency(settings: ScraperSettings): number {
 
 /** The raw `scraper` object and `scraper.<key>` entries from a construct's context, in that order. */
 export function settingsFromContext(scope: Construct): Record<string, unknown> {
-  let object: unknown = scope.node.tryGetContext(CONTEXT_KEY) ?? {};
+  return settingsFromContextValues(scope.node.getAllContext() as Record<string, unknown>);
+}
+
+/** The same from context values as the CDK merges them (cdk.json's `context`, then `-c` entries). */
+export function settingsFromContextValues(all: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  let object: unknown = all[CONTEXT_KEY] ?? {};
   if (typeof object === 'string') {
     try {
       object = JSON.parse(object);
@@ -255,7 +260,6 @@ export function settingsFromContext(scope: Construct): Record<string, unknown> {
     throw new Error(`${CONTEXT_KEY}: expected an object of settings, got ${show(object)}`);
   }
   const flat: Record<string, unknown> = {};
-  const all = scope.node.getAllContext() as Record<string, unknown>;
   for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(`${CONTEXT_KEY}.`)) flat[key.slice(CONTEXT_KEY.length + 1)] = value;
   }

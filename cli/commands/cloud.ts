@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { checkDeployable, CONTEXT_KEY, parseSettings } from '../../cdk/config.js';
+import { checkDeployable, CONTEXT_KEY, parseSettings, settingsFromContextValues } from '../../cdk/config.js';
 import { billTotal, monthlyBill } from '../../emulator/bill.js';
 import { runCloud, stopCloud, type CloudRun } from '../../emulator/cloud-run.js';
 import { DEFAULT_LATENCY, type LatencyRange } from '../../emulator/emulated-aws.js';
@@ -292,20 +292,8 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
   return lines.join('\n');
 }
 
-/**
- * The settings the synth will see: cdk.json's context (its `scraper` object, then its
- * `scraper.<key>` entries), then the `-c` entries given, as the CDK merges them.
- */
+/** The settings the synth will see: cdk.json's context, then the `-c` entries given, as the CDK merges them. */
 function synthSettings(context: Record<string, string>): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  const file = cdkJson.context ?? {};
-  let object: unknown = file[CONTEXT_KEY] ?? {};
-  if (typeof object === 'string') object = JSON.parse(object) as unknown;
-  const flat = (entries: Record<string, unknown>) =>
-    Object.fromEntries(
-      Object.entries(entries)
-        .filter(([k]) => k.startsWith(`${CONTEXT_KEY}.`))
-        .map(([k, v]) => [k.slice(CONTEXT_KEY.length + 1), v]),
-    );
-  return { ...(object as Record<string, unknown>), ...flat(file), ...flat(context) };
+  return settingsFromContextValues({ ...cdkJson.context, ...context });
 }
