@@ -18,7 +18,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
-import type { S3Need } from './s3-access.js';
+import { s3Needs, type S3Need } from './s3-access.js';
 import { spillingStores } from './spilled-objects.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { real } from './real-time.js';
@@ -124,35 +124,17 @@ function keysToDelete(req: FastifyRequest): string[] {
   );
 }
 
-/** The S3 actions a request needs, as IAM evaluates it. Bucket operations the app never sends are not modelled. */
+/** The S3 actions a request needs, as IAM evaluates it. */
 function needsOf(op: Op, req: FastifyRequest): S3Need[] {
-  const bucket = op.bucket!;
-  switch (op.name) {
-    case 'GetObject':
-    case 'HeadObject':
-      return [{ action: 's3:GetObject', bucket, key: op.key }];
-    case 'PutObject':
-    case 'POSTObject':
-      return [{ action: 's3:PutObject', bucket, key: op.key }];
-    case 'DeleteObject':
-      return [{ action: 's3:DeleteObject', bucket, key: op.key }];
-    case 'DeleteObjects':
-      return keysToDelete(req).map((key) => ({ action: 's3:DeleteObject', bucket, key }));
-    case 'ListObjectsV2': {
-      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
-      return [{ action: 's3:ListBucket', bucket, prefix: new URLSearchParams(query).get('prefix') ?? undefined }];
-    }
-    default:
-      return [];
-  }
+  const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+  return s3Needs(op.name, op.bucket!, op.key, {
+    prefix: op.name === 'ListObjectsV2' ? (new URLSearchParams(query).get('prefix') ?? undefined) : undefined,
+    keysToDelete: op.name === 'DeleteObjects' ? keysToDelete(req) : [],
+  });
 }
 
-function accessDenied(reply: FastifyReply, what: string): FastifyReply {
-  return reply
-    .status(403)
-    .header('content-type', 'application/xml')
-    .send(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied (${what})</Message></Error>`);
-}
+const accessDenied = (what: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied (${what})</Message></Error>`;
 
 function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyReply {
   const code = status === 412 ? 'PreconditionFailed' : 'NoSuchKey';
@@ -210,6 +192,11 @@ export class EmulatedAws {
     const self: { aws?: EmulatedAws } = {};
     const ops = new WeakMap<FastifyRequest, Op>();
     const roles = new WeakMap<FastifyRequest, (need: S3Need) => boolean>();
+    /** Counts a refusal (the first few described) and returns what was refused. */
+    const deny = (what: string) => {
+      if (self.aws!.deniedCount++ < 10) self.aws!.denied.push(what);
+      return what;
+    };
     const unlocks = new WeakMap<FastifyRequest, () => void>();
     // A client can go away after sending the whole request (a handler killed at its timeout):
     // fastify's onRequestAbort fires only for an incomplete body and onResponse only when the
@@ -253,9 +240,8 @@ export class EmulatedAws {
         roles.set(req, role);
         const refused = needsOf(op, req).find((need) => !role(need));
         if (refused) {
-          const what = `${refused.action} on ${refused.bucket}/${refused.key ?? `(list ${refused.prefix ?? 'all'})`}`;
-          if (self.aws!.deniedCount++ < 10) self.aws!.denied.push(what);
-          return accessDenied(reply, what);
+          const what = deny(`${refused.action} on ${refused.bucket}/${refused.key ?? `(list ${refused.prefix ?? 'all'})`}`);
+          return reply.status(403).header('content-type', 'application/xml').send(accessDenied(what));
         }
       }
       if (op.service === 'S3' && op.key && (op.name === 'PutObject' || op.name === 'DeleteObject')) {
@@ -276,12 +262,9 @@ export class EmulatedAws {
       const role = roles.get(req);
       if (role && reply.statusCode === 404 && (op?.name === 'GetObject' || op?.name === 'HeadObject')) {
         if (!role({ action: 's3:ListBucket', bucket: op.bucket! })) {
-          if (self.aws!.deniedCount++ < 10) self.aws!.denied.push(`${op.name} of missing ${op.bucket}/${op.key} without s3:ListBucket`);
+          const what = deny(`${op.name} of missing ${op.bucket}/${op.key} without s3:ListBucket`);
           reply.status(403);
-          payload =
-            req.method === 'HEAD'
-              ? ''
-              : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
+          payload = req.method === 'HEAD' ? '' : accessDenied(what);
         }
       }
       record(req, reply);

@@ -91,3 +91,31 @@ export function allows(grants: readonly S3Grant[], need: S3Need): boolean {
         : g.keys?.test(need.key) === true),
   );
 }
+
+/**
+ * The S3 actions an operation needs (named as the emulated S3 classifies requests), as IAM
+ * evaluates it. Bucket operations the app never sends need nothing here.
+ */
+export function s3Needs(
+  operation: string,
+  bucket: string,
+  key: string | undefined,
+  request: { prefix?: string; keysToDelete: readonly string[] },
+): S3Need[] {
+  switch (operation) {
+    case 'GetObject':
+    case 'HeadObject':
+      return [{ action: 's3:GetObject', bucket, key }];
+    case 'PutObject':
+    case 'POSTObject':
+      return [{ action: 's3:PutObject', bucket, key }];
+    case 'DeleteObject':
+      return [{ action: 's3:DeleteObject', bucket, key }];
+    case 'DeleteObjects':
+      return request.keysToDelete.map((k) => ({ action: 's3:DeleteObject', bucket, key: k }));
+    case 'ListObjectsV2':
+      return [{ action: 's3:ListBucket', bucket, prefix: request.prefix }];
+    default:
+      return [];
+  }
+}
