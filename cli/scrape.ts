@@ -187,19 +187,18 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
       'with bids': o.withBids,
     },
   });
-  if (o.writeReport ?? true) {
-    try {
-      await writeReports(o.out, report);
-    } catch (e) {
-      // With the disk full the report may not fit either: it is still printed.
-      process.stderr.write(`could not write the report files: ${(e as Error).message}\n`);
-    }
-  }
+  if (o.writeReport ?? true) await writeReports(o.out, report);
   return report;
 }
 
+/** report.json and report.md in the data directory: the last run, as `scraper status` shows it. */
 export async function writeReports(out: string, report: RunReport): Promise<void> {
-  await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(join(out, 'report.md'), renderReportMarkdown(report));
+  try {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(join(out, 'report.md'), renderReportMarkdown(report));
+  } catch (e) {
+    // With the disk full the report may not fit either: it is still printed.
+    process.stderr.write(`could not write the report files: ${(e as Error).message}\n`);
+  }
 }

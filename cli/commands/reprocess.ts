@@ -6,12 +6,13 @@ import { FsObjectStore } from '../../adapters/fs-store.js';
 import { PoolProcessor } from '../../adapters/pool-processor.js';
 import { InlineProcessor } from '../../adapters/inline-processor.js';
 import { loadTableEncoder } from '../../adapters/table-encoder.js';
-import { buildReport, renderReportText } from '../../core/report.js';
+import { buildReport } from '../../core/report.js';
 import { reprocessRaw } from '../../core/reprocess.js';
 import { RunStats } from '../../core/run-stats.js';
 import { REAL_ORIGINS } from '../../core/sources/index.js';
 import { parse, str } from '../args.js';
-import { existingDataDir, requireNoPositionals, workersFlag } from '../common.js';
+import { existingDataDir, printReport, requireNoPositionals, workersFlag } from '../common.js';
+import { writeReports } from '../scrape.js';
 import { Progress } from '../progress.js';
 import { availableParallelism } from 'node:os';
 
@@ -19,7 +20,8 @@ export const REPROCESS_HELP = `Usage: scraper reprocess [--out DIR] [--workers N
 
 Rebuilds every table from the raw responses in DIR/raw, with the same code a fetch
 uses, into a fresh directory that replaces DIR/tables only when it is complete. Raw
-objects that no longer normalise are copied to DIR/quarantine with the reason.
+objects that no longer normalise are copied to DIR/quarantine with the reason. Its
+report goes to DIR/report.json and report.md (the last run, as \`scraper status\` shows it).
 
 Options:
   -o, --out DIR        data directory (default ./data)
@@ -79,6 +81,8 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
     cores: availableParallelism(),
     settings: { out, processing: processor.description },
   });
-  process.stdout.write(`\nrebuilt ${out}/tables from ${stats.totalPlanned()} raw objects\n${renderReportText(report)}\n`);
+  await writeReports(out, report);
+  process.stdout.write(`\nrebuilt ${out}/tables from ${stats.totalPlanned()} raw objects\n`);
+  printReport(report, out);
   return 0;
 }

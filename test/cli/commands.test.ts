@@ -170,6 +170,10 @@ describe('run, query, reprocess and compact on one data directory', () => {
     const after = await itemsFingerprint();
     expect(after.stdout).toBe(before.stdout);
     expect(filesUnder(dir).some((f) => f.startsWith('.rebuild') || f.startsWith('.tables-old'))).toBe(false);
+    // Its report is the data directory's last run, as status shows it.
+    expect(r.stdout).toContain(`report: ${dir}/report.json`);
+    const status = await runCli(['status', '--json', '--out', dir]);
+    expect(JSON.parse(status.stdout).lastRun).toMatchObject({ command: 'reprocess', complete: true, outcomes: { fetched: 12 } });
   });
 
   it('compact merges each partition into one part, twice safely, same rows', async () => {
