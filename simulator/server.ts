@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
+import { ArrivalClock } from './arrival.js';
 import { BodyCache } from './body-cache.js';
 import { METHOD_HTML, TOO_MANY_JSON, UNAVAILABLE_JSON } from './fault-bodies.js';
 import { FaultPlan } from './faults.js';
@@ -160,39 +161,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     plan.reset();
   }
 
-  // A request is seen only when this event loop gets to it. When the loop was busy
-  // (building a large body), the request may have arrived any time since the loop last
-  // ran: the Retry-After check gives the client the benefit of that doubt, both ways (the
-  // earliest it may have come against a window's start, now against its end). A late
-  // heartbeat marks such a stall; libuv runs timers before I/O, so the requests handled
-  // in the same turn of the loop (until the next setImmediate) queued up during it.
-  // A stall is measured on the monotonic clock: the wall clock may jump (a virtual clock
-  // skipping idle time, or NTP) without the loop having been busy.
   const BEAT_MS = 5;
-  let lastBeat = Date.now();
-  let lastBeatMono = performance.now();
-  let stallStart: number | undefined;
+  const arrival = new ArrivalClock(BEAT_MS, Date.now(), performance.now());
   const heartbeat = setInterval(() => {
-    const mono = performance.now();
-    if (mono - lastBeatMono > 2 * BEAT_MS) {
-      stallStart ??= lastBeat + BEAT_MS;
-      setImmediate(() => (stallStart = undefined));
-    }
-    lastBeat = Date.now();
-    lastBeatMono = mono;
+    if (arrival.beat(Date.now(), performance.now())) setImmediate(() => arrival.turnEnded());
   }, BEAT_MS);
   heartbeat.unref();
-  const earliestArrival = (now: number) => {
-    const late = performance.now() - lastBeatMono;
-    return late > 2 * BEAT_MS ? now - (late - BEAT_MS) : (stallStart ?? now);
-  };
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const rawUrl = req.url ?? '/';
     if (rawUrl.startsWith('/__sim/')) return control(req, res, rawUrl.split('?')[0] ?? rawUrl);
     const now = Date.now();
     const info = classify(rawUrl);
-    stats.arrived(earliestArrival(now), now, info.route, info.auctionId);
+    stats.arrived(arrival.earliest(now, performance.now()), now, info.route, info.auctionId);
     let open = true;
     res.once('close', () => {
       if (open) stats.left();
