@@ -15,8 +15,8 @@ import type { FaultRates } from '../simulator/faults.js';
 import type { RateLimitOptions } from '../simulator/options.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { ACCOUNT, CREDENTIALS, EmulatedAws, REGION, type AwsLatency, type ObjectCreated } from './emulated-aws.js';
-import { currentInvocation, LambdaService } from './lambda-service.js';
-import { allows, s3GrantsOf } from './s3-access.js';
+import { LambdaService, onBehalfOf, runningAs } from './lambda-service.js';
+import { allows, grantsOf } from './iam.js';
 import { LogMeter } from './log-meter.js';
 import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topology } from './template.js';
 import { s3Notifier, SqsEventSource, startSchedules, type QueueRef } from './triggers.js';
@@ -145,13 +145,13 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     }
   };
   diagnostics.subscribe('http.server.request.start', onRequest);
-  // Which function sent a request to the emulated S3, by its client socket: the emulated S3
-  // checks it against that function's role.
+  // For which function a request to the emulated S3 or SQS was sent, by its client socket: the
+  // emulated AWS checks it against that function's role.
   const callers = new Map<number, string>();
   const onClientRequest = (message: unknown) => {
     const { request } = message as { request: { socket?: { localPort?: number } | null } };
     const port = request.socket?.localPort;
-    const fn = currentInvocation.getStore()?.fn;
+    const fn = runningAs.getStore()?.fn;
     if (port !== undefined) {
       if (fn) callers.set(port, fn);
       else callers.delete(port);
@@ -159,7 +159,8 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   };
   diagnostics.subscribe('http.client.request.start', onClientRequest);
   const bucketIdOf = new Map(topology.buckets.map((id) => [id.toLowerCase(), id]));
-  const grants = new Map([...topology.functions.keys()].map((fn) => [fn, s3GrantsOf(topology.resources, fn)]));
+  const grants = new Map([...topology.functions.keys()].map((fn) => [fn, grantsOf(topology.resources, fn)]));
+  const queueIdOf = new Map<string, string>();
 
   const rng = mulberry32(o.seed);
   let eventSources: SqsEventSource[] = [];
@@ -172,7 +173,16 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     latency: o.latency,
     authorize: (port) => {
       const fnGrants = port === undefined ? undefined : grants.get(callers.get(port) ?? '');
-      return fnGrants && ((need) => allows(fnGrants, { ...need, bucket: bucketIdOf.get(need.bucket) ?? need.bucket }));
+      return (
+        fnGrants &&
+        ((need) =>
+          allows(
+            fnGrants,
+            'queue' in need
+              ? { ...need, queue: queueIdOf.get(need.queue) ?? need.queue }
+              : { ...need, bucket: bucketIdOf.get(need.bucket) ?? need.bucket },
+          ))
+      );
     },
     onObjectCreated: (e) => later.notify?.(e),
     onMessageSent: (url) => {
@@ -197,6 +207,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
       });
     const { QueueUrl } = await aws.admin.sqs.send(new CreateQueueCommand({ QueueName: q.id, Attributes: attributes }));
     queues.set(q.id, { name: q.id, url: QueueUrl!, arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${q.id}` });
+    queueIdOf.set(QueueUrl!, q.id);
   }
 
   // Every SDK client the handlers build reads these; the bundles reach @aws-sdk from node_modules.
@@ -230,12 +241,16 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     vt,
     accountConcurrency: o.accountConcurrency,
     resolveEnv,
-    sendToDestination: async (queueId, record) => {
-      await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues.get(queueId)!.url, MessageBody: JSON.stringify(record) }));
+    sendToDestination: async (fnId, queueId, record) => {
+      const send = new SendMessageCommand({ QueueUrl: queues.get(queueId)!.url, MessageBody: JSON.stringify(record) });
+      await onBehalfOf(fnId, () => aws.sqs.send(send));
     },
     report: (fnId, line) => logs.platform(fnId, line),
   });
-  logs.attribute(() => currentInvocation.getStore()?.fn);
+  logs.attribute(() => {
+    const as = runningAs.getStore();
+    return as?.byLambda ? undefined : as?.fn;
+  });
   eventSources = topology.eventSources.map((spec) => new SqsEventSource(spec, queues.get(spec.queue)!, aws, lambda, vt));
   later.notify = s3Notifier(topology.notifications, bucketNames, lambda, vt, () => 50 + rng() * 250);
   const firings: ScheduleFiring[] = [];

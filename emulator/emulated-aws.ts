@@ -8,8 +8,8 @@
  *   fauxqs leaves out and compaction relies on;
  * - a PUT that creates an object is reported (S3 `ObjectCreated`), and a send to a queue
  *   wakes its pollers;
- * - a function's S3 request is checked against its role (`authorize`): what the role does not
- *   allow is answered 403 AccessDenied, and so is a GET of a missing key by a role that may not
+ * - a function's S3 or SQS request (or Lambda's for it) is checked against its role
+ *   (`authorize`): what the role does not allow is answered 403 AccessDenied, and so is a GET of a missing key by a role that may not
  *   list the bucket, as S3 does (a DeleteObjects naming a key the role may not delete is refused
  *   whole, where S3 would delete the others and report that key);
  * - stored bytes are integrated over time (GB-months).
@@ -18,7 +18,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
-import { s3Needs, type S3Need } from './s3-access.js';
+import { describeNeed, s3Needs, sqsNeeds, type Need } from './iam.js';
 import { spillingStores } from './spilled-objects.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { real } from './real-time.js';
@@ -62,11 +62,11 @@ export interface AwsHooks {
   seed?: number;
   latency?: AwsLatency;
   /**
-   * The role of the function whose client sent a request (known by the client socket's port):
-   * whether it allows what the request needs (the bucket by name). Undefined for a request no
-   * function sent (Lambda's own pollers), which is not checked.
+   * The role of the function whose client sent a request, or for which Lambda sent it (known by
+   * the client socket's port): whether it allows what the request needs (the bucket by name, the
+   * queue by URL). Undefined for a request sent for no function, which is not checked.
    */
-  authorize?(callerPort: number | undefined): ((need: S3Need) => boolean) | undefined;
+  authorize?(callerPort: number | undefined): ((need: Need) => boolean) | undefined;
 }
 
 interface Op {
@@ -125,13 +125,20 @@ function keysToDelete(req: FastifyRequest): string[] {
 }
 
 /** The S3 actions a request needs, as IAM evaluates it. */
-function needsOf(op: Op, req: FastifyRequest): S3Need[] {
+function needsOf(op: Op, req: FastifyRequest): Need[] {
+  if (op.service === 'SQS') {
+    const queueUrl = (req.body as { QueueUrl?: unknown } | undefined)?.QueueUrl;
+    return typeof queueUrl === 'string' ? sqsNeeds(op.name, queueUrl) : [];
+  }
   const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
   return s3Needs(op.name, op.bucket!, op.key, {
     prefix: op.name === 'ListObjectsV2' ? (new URLSearchParams(query).get('prefix') ?? undefined) : undefined,
     keysToDelete: op.name === 'DeleteObjects' ? keysToDelete(req) : [],
   });
 }
+
+const sqsAccessDenied = (what: string) =>
+  JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: `Access to the resource is denied (${what})` });
 
 const accessDenied = (what: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied (${what})</Message></Error>`;
@@ -148,7 +155,7 @@ function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyRepl
 
 export class EmulatedAws {
   readonly requests = new Map<string, number>();
-  /** S3 requests checked against the sending function's role; those it did not allow (the first few described), and how many. */
+  /** S3 and SQS requests checked against the sending function's role; those it did not allow (the first few described), and how many. */
   checkedCount = 0;
   readonly denied: string[] = [];
   deniedCount = 0;
@@ -191,7 +198,7 @@ export class EmulatedAws {
     const draw = (r: LatencyRange) => r.min + rng() * (r.max - r.min);
     const self: { aws?: EmulatedAws } = {};
     const ops = new WeakMap<FastifyRequest, Op>();
-    const roles = new WeakMap<FastifyRequest, (need: S3Need) => boolean>();
+    const roles = new WeakMap<FastifyRequest, (need: Need) => boolean>();
     /** Counts a refusal (the first few described) and returns what was refused. */
     const deny = (what: string) => {
       if (self.aws!.deniedCount++ < 10) self.aws!.denied.push(what);
@@ -234,13 +241,19 @@ export class EmulatedAws {
         self.aws!.parked--;
         self.aws!.activity++;
       }
-      const role = op.service === 'S3' && op.bucket ? hooks.authorize?.(req.socket.remotePort) : undefined;
+      const role = (op.service === 'S3' && op.bucket) || op.service === 'SQS' ? hooks.authorize?.(req.socket.remotePort) : undefined;
       if (role) {
         self.aws!.checkedCount++;
         roles.set(req, role);
         const refused = needsOf(op, req).find((need) => !role(need));
         if (refused) {
-          const what = deny(`${refused.action} on ${refused.bucket}/${refused.key ?? `(list ${refused.prefix ?? 'all'})`}`);
+          const what = deny(describeNeed(refused));
+          if (op.service === 'SQS')
+            return reply
+              .status(403)
+              .header('content-type', 'application/x-amz-json-1.0')
+              .header('x-amzn-query-error', 'AccessDenied;Sender')
+              .send(sqsAccessDenied(what));
           return reply.status(403).header('content-type', 'application/xml').send(accessDenied(what));
         }
       }

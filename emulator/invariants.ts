@@ -197,12 +197,13 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     `${timeouts} timeouts in ${invocations} invocations${timedOut.length ? ` (${timedOut.join(', ')})` : ''}`,
     invocations,
   );
-  // Checked: the requests a function sent, as the emulated S3 told them by their socket (none
-  // checked would mean that link is broken, and the invariant reports it as checking nothing).
+  // Checked: the requests sent for a function (by it, or by Lambda with its role), as the emulated
+  // AWS told them by their socket (none checked would mean that link is broken, and the invariant
+  // reports it as checking nothing).
   add(
-    "no S3 request refused by its function's role",
+    "no S3 or SQS request refused by its function's role",
     run.aws.deniedCount === 0,
-    `${run.aws.deniedCount} of ${run.aws.checkedCount} S3 requests the functions sent answered AccessDenied by the template's IAM policies${run.aws.denied.length ? ` (${run.aws.denied.join('; ')})` : ''}`,
+    `${run.aws.deniedCount} of ${run.aws.checkedCount} S3 and SQS requests sent for the functions answered AccessDenied by the template's IAM policies${run.aws.denied.length ? ` (${run.aws.denied.join('; ')})` : ''}`,
     run.aws.checkedCount,
   );
   const sim = run.sim.stats();

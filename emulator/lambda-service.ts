@@ -44,8 +44,17 @@ interface Container {
   handler: (event: unknown, context: unknown) => Promise<unknown>;
 }
 
-/** The invocation a log line belongs to, across its awaits. */
-export const currentInvocation = new AsyncLocalStorage<{ fn: string }>();
+/**
+ * Whose role the work in progress runs with, across its awaits: the function an invocation runs
+ * (its log lines are that function's too), or the function Lambda itself works for (`byLambda`:
+ * its event source's receives and deletes, its destination's sends, made with its role in AWS).
+ */
+export const runningAs = new AsyncLocalStorage<{ fn: string; byLambda?: boolean }>();
+
+/** Lambda's own work for a function: its requests are checked against that function's role. */
+export function onBehalfOf<T>(fn: string, work: () => Promise<T>): Promise<T> {
+  return runningAs.run({ fn, byLambda: true }, work);
+}
 
 /** What Lambda itself writes per invocation (START, END, REPORT lines), in bytes. */
 const PLATFORM_LOG_BYTES = 340;
@@ -56,8 +65,8 @@ export interface LambdaServiceOptions {
   accountConcurrency: number;
   /** Resolves a template environment value (`Ref`s) to a string. */
   resolveEnv(fn: FunctionSpec): Record<string, string>;
-  /** Sends an async invocation's failure record to its destination queue. */
-  sendToDestination(queueId: string, record: unknown): Promise<void>;
+  /** Sends a function's async invocation's failure record to its destination queue (with the function's role). */
+  sendToDestination(fnId: string, queueId: string, record: unknown): Promise<void>;
   /** Lambda's REPORT line after each invocation (as CloudWatch Logs shows it). */
   report?(fnId: string, line: string): void;
 }
@@ -226,7 +235,7 @@ export class LambdaService {
           spec.timeoutSeconds * 1000,
         );
       });
-      const run = currentInvocation.run({ fn: fnId }, () =>
+      const run = runningAs.run({ fn: fnId }, () =>
         Promise.resolve()
           .then(() => container.handler(event, context))
           .then(
@@ -293,7 +302,8 @@ export class LambdaService {
       }
       if (spec.onFailureQueue) {
         s.destinationSends++;
-        await this.o.sendToDestination(spec.onFailureQueue, {
+        // A send the destination refuses (its role may not send there) loses the event, as in AWS.
+        const record = {
           version: '1.0',
           timestamp: new Date(vt.now()).toISOString(),
           requestContext: {
@@ -303,7 +313,8 @@ export class LambdaService {
           },
           requestPayload: event,
           responsePayload: { errorMessage: r.error?.split('\n')[0] },
-        });
+        };
+        await this.o.sendToDestination(fnId, spec.onFailureQueue, record).catch(() => s.asyncEventsDropped++);
       } else s.asyncEventsDropped++;
     };
     void attempt();

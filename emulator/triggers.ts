@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { ACCOUNT, REGION, type EmulatedAws, type ObjectCreated } from './emulated-aws.js';
-import type { LambdaService } from './lambda-service.js';
+import { onBehalfOf, type LambdaService } from './lambda-service.js';
 import { parseSchedule } from './schedule.js';
 import type { EventSourceSpec, NotificationSpec, ScheduleSpec } from './template.js';
 import type { VirtualTime } from './virtual-time.js';
@@ -24,11 +24,16 @@ export interface EventSourceStats {
   messages: number;
   failedMessages: number;
   throttledBatches: number;
+  /** Receives and deletes SQS refused (e.g. AccessDenied): a receive is tried again later, undeleted messages come back. */
+  sqsErrors: number;
 }
+
+/** How long a mapping waits after a receive SQS refused before it polls again, ms. */
+const POLL_RETRY_MS = 10_000;
 
 /** An SQS event source mapping: polls while fewer than maxConcurrency batches are running. */
 export class SqsEventSource {
-  readonly stats: EventSourceStats = { batches: 0, messages: 0, failedMessages: 0, throttledBatches: 0 };
+  readonly stats: EventSourceStats = { batches: 0, messages: 0, failedMessages: 0, throttledBatches: 0, sqsErrors: 0 };
   #running = 0;
   #polling = false;
   #wakeAt: { at: number; timer: ReturnType<VirtualTime['setTimeout']> } | undefined;
@@ -59,14 +64,18 @@ export class SqsEventSource {
 
   async #poll(): Promise<void> {
     while (!this.#stopped && this.#running < this.limit) {
-      const res = await this.aws.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.queue.url,
-          MaxNumberOfMessages: this.spec.batchSize,
-          WaitTimeSeconds: 0,
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
+      const receive = new ReceiveMessageCommand({
+        QueueUrl: this.queue.url,
+        MaxNumberOfMessages: this.spec.batchSize,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+      });
+      // Lambda polls with the function's role.
+      const res = await onBehalfOf(this.spec.fn, () => this.aws.sqs.send(receive)).catch(() => undefined);
+      if (!res) {
+        this.stats.sqsErrors++;
+        return this.#wakeIn(POLL_RETRY_MS);
+      }
       const messages = res.Messages ?? [];
       if (messages.length === 0) return this.#sleepUntilVisible();
       this.#running++;
@@ -83,16 +92,19 @@ export class SqsEventSource {
     const next = Math.min(...q.delayed, ...q.inflight);
     if (q.ready > 0) return void this.vt.setTimeout(() => this.wake(), 1);
     if (!Number.isFinite(next)) return;
-    if (this.#wakeAt && this.#wakeAt.at <= next) return;
+    this.#wakeIn(next - this.vt.now() + 1);
+  }
+
+  /** Polls again in `ms` (or sooner, if already set to). */
+  #wakeIn(ms: number): void {
+    const at = this.vt.now() + Math.max(1, ms);
+    if (this.#wakeAt && this.#wakeAt.at <= at) return;
     if (this.#wakeAt) this.vt.clear(this.#wakeAt.timer);
-    const timer = this.vt.setTimeout(
-      () => {
-        this.#wakeAt = undefined;
-        this.wake();
-      },
-      Math.max(1, next - this.vt.now() + 1),
-    );
-    this.#wakeAt = { at: next, timer };
+    const timer = this.vt.setTimeout(() => {
+      this.#wakeAt = undefined;
+      this.wake();
+    }, at - this.vt.now());
+    this.#wakeAt = { at, timer };
   }
 
   async #deliver(messages: Message[]): Promise<void> {
@@ -127,12 +139,11 @@ export class SqsEventSource {
       this.stats.failedMessages += messages.length - done.length;
     } else this.stats.failedMessages += messages.length;
     if (done.length > 0) {
-      await this.aws.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.queue.url,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }),
-      );
+      const remove = new DeleteMessageBatchCommand({
+        QueueUrl: this.queue.url,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      });
+      await onBehalfOf(this.spec.fn, () => this.aws.sqs.send(remove)).catch(() => this.stats.sqsErrors++);
     }
   }
 }

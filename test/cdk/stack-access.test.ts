@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_NAMES, TABLES, type ColumnType } from '../../core/tables.js';
 import { flat, resourceOf, s3Access, statementsOfRole, type CfnValue } from './cdk-app.js';
-import { allows, s3GrantsOf, type S3Need } from '../../emulator/s3-access.js';
+import { allows, grantsOf, type S3Need } from '../../emulator/iam.js';
 import { synthTestStack, type FunctionName } from './test-stack.js';
 
 // What the stack lets each function touch, and how Athena sees the tables.
@@ -72,9 +72,23 @@ describe('least privilege', () => {
   });
 });
 
-describe('the same grants, as the emulated S3 enforces them (scraper cloud)', () => {
+describe('the same grants, as the emulated S3 and SQS enforce them (scraper cloud)', () => {
   const may = (name: FunctionName, need: Omit<S3Need, 'bucket'>) =>
-    allows(s3GrantsOf(t.resources, t.fn(name).id), { ...need, bucket: bucketId() });
+    allows(grantsOf(t.resources, t.fn(name).id), { ...need, bucket: bucketId() });
+  type Queue = 'work' | 'bids' | 'deadLetters' | 'normaliseFailures' | 'scheduleFailures';
+  const queueId = (q: Queue) =>
+    resourceOf(
+      template,
+      {
+        work: stack.work.queue,
+        bids: stack.work.bidHistories,
+        deadLetters: stack.work.deadLetters.queue,
+        normaliseFailures: stack.normaliseFailures.queue,
+        scheduleFailures: stack.scheduleFailures.queue,
+      }[q],
+    ).id;
+  const mayOn = (name: FunctionName, action: `sqs:${string}`, queue: Queue) =>
+    allows(grantsOf(t.resources, t.fn(name).id), { action, queue: queueId(queue) });
 
   it('fetch: raw/ objects and quarantine/ puts, and listing the bucket; not tables/', () => {
     expect(may('fetchFunction', { action: 's3:PutObject', key: 'raw/source=maxsold/dt=2026-11-26/auction=1.json.gz' })).toBe(true);
@@ -94,6 +108,28 @@ describe('the same grants, as the emulated S3 enforces them (scraper cloud)', ()
     // A key pattern holds for the whole key, not a prefix of the pattern.
     expect(may('normaliseFunction', { action: 's3:PutObject', key: 'state/maxsold-cursor.json' })).toBe(false);
     expect(may('normaliseFunction', { action: 's3:PutObject', key: 'state/seen/auction=1/closes=none' })).toBe(true);
+  });
+
+  it('dispatch sends to the work queue, normalise the bid histories it plans to theirs; neither receives', () => {
+    expect(mayOn('dispatchFunction', 'sqs:SendMessage', 'work')).toBe(true);
+    expect(mayOn('dispatchFunction', 'sqs:SendMessage', 'bids')).toBe(false);
+    expect(mayOn('normaliseFunction', 'sqs:SendMessage', 'bids')).toBe(true);
+    expect(mayOn('normaliseFunction', 'sqs:SendMessage', 'work')).toBe(false);
+    for (const name of ['dispatchFunction', 'normaliseFunction'] as const)
+      for (const q of ['work', 'bids'] as const) expect(mayOn(name, 'sqs:ReceiveMessage', q), `${name} ${q}`).toBe(false);
+  });
+
+  it("fetch's event sources poll and delete with its role, on both work queues; it may not send to the dead letters", () => {
+    for (const q of ['work', 'bids'] as const)
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'] as const)
+        expect(mayOn('fetchFunction', action, q), `${action} ${q}`).toBe(true);
+    expect(mayOn('fetchFunction', 'sqs:SendMessage', 'deadLetters')).toBe(false);
+  });
+
+  it("an async failure goes to its destination with the failing function's role: normalise and dispatch each to their own", () => {
+    expect(mayOn('normaliseFunction', 'sqs:SendMessage', 'normaliseFailures')).toBe(true);
+    expect(mayOn('dispatchFunction', 'sqs:SendMessage', 'scheduleFailures')).toBe(true);
+    expect(mayOn('normaliseFunction', 'sqs:SendMessage', 'scheduleFailures')).toBe(false);
   });
 
   it('dispatch and compact may list the whole bucket', () => {

@@ -1,3 +1,4 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../emulator/synth.js';
@@ -7,6 +8,9 @@ import { runCli } from '../helpers/cli.js';
 // Inside the project, where the bundles reach the AWS SDK in node_modules as in Lambda's
 // runtime. Kept between runs: the synth is redone only when its sources or settings change.
 const cdkOut = join(PROJECT_ROOT, '.tmp', 'cloud-test-cdk.out');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 let report: {
   invariants: { name: string; ok: boolean; detail: string; checked: number }[];
@@ -97,4 +101,48 @@ describe('scraper cloud: a night of the deployed topology', () => {
   it('reports the CPU the run spent', () => {
     expect(report.cpuSeconds).toBeGreaterThan(0);
   });
+});
+
+describe('scraper cloud: a grant the template lacks', () => {
+  it('shows up as refusals, with the run carried on as AWS would (undeleted messages go round to the dead letters)', async () => {
+    // The same synth without fetch's sqs:DeleteMessage, which its event sources delete with.
+    const tampered = join(PROJECT_ROOT, '.tmp', 'cloud-test-tampered.out');
+    rmSync(tampered, { recursive: true, force: true });
+    cpSync(cdkOut, tampered, { recursive: true });
+    const file = join(tampered, 'ApiScraper.template.json');
+    const template = JSON.parse(readFileSync(file, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Json }> };
+    let removed = 0;
+    for (const [id, r] of Object.entries(template.Resources)) {
+      if (r.Type !== 'AWS::IAM::Policy' || !id.startsWith('Fetch')) continue;
+      for (const s of r.Properties.PolicyDocument.Statement as { Action: string | string[] }[]) {
+        const actions = [s.Action].flat();
+        s.Action = actions.filter((a) => a !== 'sqs:DeleteMessage');
+        removed += actions.length - s.Action.length;
+      }
+    }
+    expect(removed).toBeGreaterThan(0);
+    writeFileSync(file, JSON.stringify(template));
+    const r = await runCli([
+      'cloud',
+      '--start',
+      '2026-11-22T22:00:00Z',
+      '--days',
+      '0.05',
+      '--volume',
+      '0.01',
+      '--backlog-days',
+      '7',
+      '--cdk-out',
+      tampered,
+      '--no-synth',
+      '--json',
+    ]);
+    rmSync(tampered, { recursive: true, force: true });
+    expect(r.code, r.stderr.slice(-2000)).toBe(1);
+    const tamperedReport = JSON.parse(r.stdout) as { invariants: typeof report.invariants; eventSources: { sqsErrors: number }[] };
+    const refused = tamperedReport.invariants.find((i) => i.name === "no S3 or SQS request refused by its function's role")!;
+    expect(refused.ok).toBe(false);
+    expect(refused.detail).toMatch(/sqs:DeleteMessage on \w*WorkQueue/);
+    expect(tamperedReport.eventSources.reduce((n, e) => n + e.sqsErrors, 0)).toBeGreaterThan(0);
+  }, 300_000);
 });

@@ -7,11 +7,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { interceptLocalhostDns } from 'fauxqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CREDENTIALS, EmulatedAws, REGION, type ObjectCreated } from '../../emulator/emulated-aws.js';
-import { allows, type S3Grant } from '../../emulator/s3-access.js';
+import { allows, type Grant } from '../../emulator/iam.js';
 import { until } from '../simulator/http.js';
 
 // The emulated region's books when a client goes away mid-request, as a Lambda killed at its
@@ -125,9 +127,9 @@ it('ends a request whose latency ends after its socket is destroyed but before t
 });
 
 it("answers what a function's role does not allow with 403 AccessDenied, and a missing key with 403 unless the role may list", async () => {
-  const grants: S3Grant[] = [
-    { action: 's3:PutObject', bucket: 'g', keys: /^raw\/.*$/s },
-    { action: 's3:GetObject', bucket: 'g', keys: /^raw\/.*$/s },
+  const grants: Grant[] = [
+    { action: 's3:PutObject', resource: 'g', keys: /^raw\/.*$/s },
+    { action: 's3:GetObject', resource: 'g', keys: /^raw\/.*$/s },
   ];
   const guarded = await EmulatedAws.start({
     sleep: async () => {},
@@ -150,7 +152,7 @@ it("answers what a function's role does not allow with 403 AccessDenied, and a m
     // A missing key: 403 to a role that may not list the bucket, as S3 answers; 404 once it may.
     expect(await status(guarded.s3.send(new GetObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(403);
     expect(await status(guarded.s3.send(new HeadObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(403);
-    grants.push({ action: 's3:ListBucket', bucket: 'g' });
+    grants.push({ action: 's3:ListBucket', resource: 'g' });
     expect(await status(guarded.s3.send(new GetObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(404);
     expect(await status(guarded.s3.send(new HeadObjectCommand({ Bucket: 'g', Key: 'raw/missing' })))).toBe(404);
     expect(await status(guarded.s3.send(new GetObjectCommand({ Bucket: 'g', Key: 'raw/a' })))).toBe(200);
@@ -164,6 +166,41 @@ it("answers what a function's role does not allow with 403 AccessDenied, and a m
       'HeadObject of missing g/raw/missing without s3:ListBucket',
     ]);
   } finally {
+    await guarded.stop();
+  }
+});
+
+it("answers an SQS action the role does not allow on that queue with 403 AccessDenied (a batch needs its single form's action)", async () => {
+  const guarded = await EmulatedAws.start({
+    sleep: async () => {},
+    now: () => Date.now(),
+    onObjectCreated: () => {},
+    onMessageSent: () => {},
+    // The queue by its URL here; `scraper cloud` maps a URL to the template's logical id.
+    authorize: () => (need) => allows(grants, need),
+  });
+  const grants: Grant[] = [];
+  // fauxqs names queues http://sqs.<region>.localhost:<port>/…, and the SDK sends to that host.
+  const restoreDns = interceptLocalhostDns();
+  try {
+    const url = (await guarded.admin.sqs.send(new CreateQueueCommand({ QueueName: 'q' }))).QueueUrl!;
+    const other = (await guarded.admin.sqs.send(new CreateQueueCommand({ QueueName: 'other' }))).QueueUrl!;
+    grants.push({ action: 'sqs:SendMessage', resource: url }, { action: 'sqs:ReceiveMessage', resource: other });
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => `${e.$metadata?.httpStatusCode} ${e.name}`,
+      );
+    expect(await outcome(guarded.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '1', MessageBody: 'a' }] })))).toBe(
+      'ok',
+    );
+    expect(await outcome(guarded.sqs.send(new ReceiveMessageCommand({ QueueUrl: url })))).toBe('403 AccessDenied');
+    expect(await outcome(guarded.sqs.send(new SendMessageCommand({ QueueUrl: other, MessageBody: 'a' })))).toBe('403 AccessDenied');
+    expect(await outcome(guarded.sqs.send(new ReceiveMessageCommand({ QueueUrl: other })))).toBe('ok');
+    expect(guarded.checkedCount).toBe(4);
+    expect(guarded.denied).toEqual(['sqs:ReceiveMessage on q', 'sqs:SendMessage on other']);
+  } finally {
+    restoreDns();
     await guarded.stop();
   }
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { allows, s3GrantsOf, type S3Grant } from '../../emulator/s3-access.js';
+import { allows, grantsOf, sqsNeeds, type Grant } from '../../emulator/iam.js';
 
-// How the emulated S3 reads a role's grants and matches a request against them (the stack's own
+// How the emulated S3 and SQS read a role's grants and matches a request against them (the stack's own
 // roles: test/cdk/stack-access.test.ts, on its synthesized template).
-describe('S3 grants as the emulated S3 checks them', () => {
+describe('grants as the emulated S3 and SQS check them', () => {
   it('reads Allow statements on a bucket ARN and on key patterns under it, with an s3:prefix condition', () => {
     const bucketArn = { 'Fn::GetAtt': ['Bucket', 'Arn'] };
     const resources = {
@@ -18,6 +18,7 @@ describe('S3 grants as the emulated S3 checks them', () => {
               { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': ['tables/*'] } } },
               { Effect: 'Deny', Action: 's3:DeleteObject', Resource: { 'Fn::Join': ['', [bucketArn, '/raw/*']] } },
               { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' },
+              { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'], Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
             ],
           },
         },
@@ -32,16 +33,34 @@ describe('S3 grants as the emulated S3 checks them', () => {
         },
       },
     };
-    const grants = s3GrantsOf(resources, 'Fn');
-    expect(grants.map((g) => g.action)).toEqual(['s3:GetObject', 's3:PutObject', 's3:ListBucket']);
+    const grants = grantsOf(resources, 'Fn');
+    // A grant on Resource '*' is not one the stack makes (and its test forbids): not read.
+    expect(grants.map((g) => g.action)).toEqual([
+      's3:GetObject',
+      's3:PutObject',
+      's3:ListBucket',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+    ]);
     expect(allows(grants, { action: 's3:PutObject', bucket: 'Bucket', key: 'raw/a/b.json.gz' })).toBe(true);
     expect(allows(grants, { action: 's3:PutObject', bucket: 'Bucket', key: 'tables/a' })).toBe(false);
     expect(allows(grants, { action: 's3:DeleteObject', bucket: 'Bucket', key: 'raw/a' })).toBe(false);
     expect(allows(grants, { action: 's3:GetObject', bucket: 'Other', key: 'raw/a' })).toBe(false);
+    expect(allows(grants, { action: 'sqs:ReceiveMessage', queue: 'Queue' })).toBe(true);
+    expect(allows(grants, { action: 'sqs:SendMessage', queue: 'Queue' })).toBe(false);
+    expect(allows(grants, { action: 'sqs:ReceiveMessage', queue: 'OtherQueue' })).toBe(false);
+    // An object key is not a queue: a bucket grant never allows an SQS action, nor the reverse.
+    expect(allows(grants, { action: 's3:GetObject', bucket: 'Queue', key: 'raw/a' })).toBe(false);
+  });
+
+  it('a batch operation needs the action of its single form, as IAM authorizes it', () => {
+    expect(sqsNeeds('DeleteMessageBatch', 'Q')).toEqual([{ action: 'sqs:DeleteMessage', queue: 'Q' }]);
+    expect(sqsNeeds('SendMessageBatch', 'Q')).toEqual([{ action: 'sqs:SendMessage', queue: 'Q' }]);
+    expect(sqsNeeds('ChangeMessageVisibility', 'Q')).toEqual([{ action: 'sqs:ChangeMessageVisibility', queue: 'Q' }]);
   });
 
   it("a listing limited by an s3:prefix condition is allowed only with a matching prefix (the condition's StringLike)", () => {
-    const grants: S3Grant[] = [{ action: 's3:ListBucket', bucket: 'B', prefixes: [/^tables\/.*$/s] }];
+    const grants: Grant[] = [{ action: 's3:ListBucket', resource: 'B', prefixes: [/^tables\/.*$/s] }];
     expect(allows(grants, { action: 's3:ListBucket', bucket: 'B', prefix: 'tables/maxsold_items/' })).toBe(true);
     expect(allows(grants, { action: 's3:ListBucket', bucket: 'B', prefix: 'raw/' })).toBe(false);
     expect(allows(grants, { action: 's3:ListBucket', bucket: 'B' })).toBe(false);

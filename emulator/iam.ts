@@ -1,19 +1,21 @@
 /**
- * What each function's role lets it do in S3, read from the template's IAM policies, and
- * the check the emulated S3 makes on every request a function sends: an action its role
- * does not allow is answered 403 AccessDenied, as in AWS. Only what the stack grants is
- * modelled: Allow statements on a bucket (`s3:ListBucket`, optionally limited by an
- * `s3:prefix` StringLike condition) or on key patterns under it (`<bucket ARN>/raw/*`).
+ * What each function's role lets it do in S3 and SQS, read from the template's IAM policies,
+ * and the check the emulated S3 and SQS make on every request a function (or Lambda, with the
+ * function's role: its event source's receives and deletes, its destination's sends) sends:
+ * an action the role does not allow is answered 403 AccessDenied, as in AWS. Only what the
+ * stack grants is modelled: Allow statements on a bucket (`s3:ListBucket`, optionally limited
+ * by an `s3:prefix` StringLike condition), on key patterns under it (`<bucket ARN>/raw/*`), or
+ * on a queue (its ARN).
  */
 import { refOf } from './template.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-export interface S3Grant {
+export interface Grant {
   action: string;
-  /** The bucket's logical id. */
-  bucket: string;
+  /** The bucket's or queue's logical id. */
+  resource: string;
   /** A key pattern (`raw/*`); absent for a grant on the bucket itself. */
   keys?: RegExp;
   /** `s3:prefix` patterns a listing must match (a StringLike condition); absent: any listing. */
@@ -29,6 +31,14 @@ export interface S3Need {
   prefix?: string;
 }
 
+/** One SQS action a request needs, on a queue. */
+export interface SqsNeed {
+  action: `sqs:${string}`;
+  queue: string;
+}
+
+export type Need = S3Need | SqsNeed;
+
 /** IAM's `*` and `?` wildcards as a whole-string pattern. */
 function wildcard(pattern: string): RegExp {
   return new RegExp(
@@ -40,22 +50,22 @@ function wildcard(pattern: string): RegExp {
   );
 }
 
-/** The bucket a resource names, and the key pattern after its ARN (if any). */
-function s3Resource(resource: Json): { bucket: string; keys?: string } | undefined {
-  if (Array.isArray(resource?.['Fn::GetAtt']) && resource['Fn::GetAtt'][1] === 'Arn') return { bucket: refOf(resource) };
+/** The bucket or queue a resource names (its ARN), and the key pattern after a bucket's ARN (if any). */
+function resourceOf(resource: Json): { id: string; keys?: string } | undefined {
+  if (Array.isArray(resource?.['Fn::GetAtt']) && resource['Fn::GetAtt'][1] === 'Arn') return { id: refOf(resource) };
   const parts = resource?.['Fn::Join']?.[1];
   if (resource?.['Fn::Join']?.[0] === '' && Array.isArray(parts) && parts.length === 2 && typeof parts[1] === 'string') {
     const [arn, rest] = parts as [Json, string];
     if (Array.isArray(arn?.['Fn::GetAtt']) && arn['Fn::GetAtt'][1] === 'Arn' && rest.startsWith('/'))
-      return { bucket: refOf(arn), keys: rest.slice(1) };
+      return { id: refOf(arn), keys: rest.slice(1) };
   }
   return undefined;
 }
 
-/** The S3 grants of the role a function runs as. */
-export function s3GrantsOf(resources: Record<string, { Type: string; Properties?: Json }>, functionId: string): S3Grant[] {
+/** The S3 and SQS grants of the role a function runs as. */
+export function grantsOf(resources: Record<string, { Type: string; Properties?: Json }>, functionId: string): Grant[] {
   const role = refOf(resources[functionId]?.Properties?.Role);
-  const grants: S3Grant[] = [];
+  const grants: Grant[] = [];
   for (const r of Object.values(resources)) {
     const policy = r.Properties;
     if (r.Type !== 'AWS::IAM::Policy' || !(policy?.Roles as Json[] | undefined)?.some((x) => x?.Ref === role)) continue;
@@ -63,13 +73,13 @@ export function s3GrantsOf(resources: Record<string, { Type: string; Properties?
       if (s.Effect !== 'Allow') continue;
       const prefixes = s.Condition?.StringLike?.['s3:prefix'];
       for (const action of [s.Action].flat() as string[]) {
-        if (!action.startsWith('s3:')) continue;
+        if (!action.startsWith('s3:') && !action.startsWith('sqs:')) continue;
         for (const resource of [s.Resource].flat()) {
-          const target = s3Resource(resource);
+          const target = resourceOf(resource);
           if (!target) continue;
           grants.push({
             action,
-            bucket: target.bucket,
+            resource: target.id,
             keys: target.keys === undefined ? undefined : wildcard(target.keys),
             prefixes: prefixes === undefined ? undefined : [prefixes].flat().map((p: string) => wildcard(p)),
           });
@@ -81,15 +91,23 @@ export function s3GrantsOf(resources: Record<string, { Type: string; Properties?
 }
 
 /** Whether the grants allow what a request needs. */
-export function allows(grants: readonly S3Grant[], need: S3Need): boolean {
+export function allows(grants: readonly Grant[], need: Need): boolean {
+  if ('queue' in need) return grants.some((g) => g.action === need.action && g.resource === need.queue);
   return grants.some(
     (g) =>
       g.action === need.action &&
-      g.bucket === need.bucket &&
+      g.resource === need.bucket &&
       (need.key === undefined
         ? g.keys === undefined && (g.prefixes === undefined || (need.prefix !== undefined && g.prefixes.some((p) => p.test(need.prefix!))))
         : g.keys?.test(need.key) === true),
   );
+}
+
+/** What a refused need was, for the run's report. */
+export function describeNeed(need: Need): string {
+  // A queue by its name (the last part of its URL; the template's logical id here).
+  if ('queue' in need) return `${need.action} on ${need.queue.replace(/^.*\//, '')}`;
+  return `${need.action} on ${need.bucket}/${need.key ?? `(list ${need.prefix ?? 'all'})`}`;
 }
 
 /**
@@ -118,4 +136,9 @@ export function s3Needs(
     default:
       return [];
   }
+}
+
+/** The SQS action an operation needs on its queue (a batch needs its single form's). */
+export function sqsNeeds(operation: string, queue: string): SqsNeed[] {
+  return [{ action: `sqs:${operation.replace(/Batch$/, '')}`, queue }];
 }
