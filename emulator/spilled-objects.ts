@@ -120,11 +120,18 @@ export async function spillingStores(): Promise<FauxqsStores> {
     }
   }
 
+  // Gigabytes after a long run: removed even when the process ends without closing the stores
+  // (an uncaught error, process.exit); a kill -9 is the one way to leave them in the temp dir.
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
   return {
     sqsStore: new (sqs.SqsStore as new () => unknown)(),
     snsStore: new (sns.SnsStore as new () => unknown)(),
     s3Store: new SpillingS3Store(),
     dir,
-    close: () => rmSync(dir, { recursive: true, force: true }),
+    close: () => {
+      process.off('exit', remove);
+      remove();
+    },
   };
 }

@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { spillingStores, type FauxqsStores } from '../../emulator/spilled-objects.js';
 
 interface Store {
@@ -148,5 +151,21 @@ describe("the emulation's S3 listing, edge cases", () => {
     const etag = s3.uploadPart(upload, 1, Buffer.from('one part'));
     s3.completeMultipartUpload(upload, [{ partNumber: 1, etag }]);
     expect(s3.listObjects('b', { prefix: 'm/' }).objects.map((o) => o.key)).toEqual(['m/big']);
+  });
+
+  it('removes its files when the process ends without closing the stores (an uncaught error)', () => {
+    const module = pathToFileURL(join(inject('cliBuild'), 'emulator/spilled-objects.js')).href;
+    const script = `
+      const { spillingStores } = await import(${JSON.stringify(module)});
+      const stores = await spillingStores();
+      stores.s3Store.createBucket('b');
+      stores.s3Store.putObject('b', 'raw/1.json.gz', Buffer.from('body'));
+      console.log(stores.dir);
+      throw new Error('the run failed');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/the run failed/);
+    const dir = r.stdout.trim();
+    expect(dir).toMatch(/scraper-cloud-s3-/);
+    expect(existsSync(dir)).toBe(false);
   });
 });
