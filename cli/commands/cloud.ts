@@ -152,6 +152,12 @@ export async function cloudCommand(args: string[]): Promise<number> {
   say(
     `emulating ${days} day(s) at volume ${volume} from ${new Date(startMs).toISOString().slice(0, 10)} (template ${templateFile.replace(PROJECT_ROOT + '/', '')})`,
   );
+  // Interrupted, a run checks nothing; exiting removes its spilled S3 objects (gigabytes after hours).
+  const interrupted = (signal: NodeJS.Signals) => {
+    say(`interrupted (${signal}): nothing checked, no bill`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const run = await runCloud({
     templateFile,
     days,

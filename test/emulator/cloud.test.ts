@@ -1,9 +1,11 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../emulator/synth.js';
 import { FAULT_KINDS } from '../../simulator/faults.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/data-dir.js';
+import { until } from '../simulator/http.js';
 
 // Inside the project, where the bundles reach the AWS SDK in node_modules as in Lambda's
 // runtime. Kept between runs: the synth is redone only when its sources or settings change.
@@ -145,4 +147,25 @@ describe('scraper cloud: a grant the template lacks', () => {
     expect(refused.detail).toMatch(/sqs:DeleteMessage on \w*WorkQueue/);
     expect(tamperedReport.eventSources.reduce((n, e) => n + e.sqsErrors, 0)).toBeGreaterThan(0);
   }, 300_000);
+});
+
+describe('scraper cloud: interrupted', () => {
+  it('says so, exits 130 and leaves no spilled S3 objects behind', async () => {
+    const { dir: tmp, cleanup } = tempDir('cloud-tmpdir-');
+    try {
+      const { child, done } = startCli(['cloud', '--days', '1', '--volume', '0.01', '--cdk-out', cdkOut, '--no-synth'], {
+        env: { TMPDIR: tmp },
+      });
+      // Once its S3 store holds files of its own.
+      const spilled = () => readdirSync(tmp).filter((f) => f.startsWith('scraper-cloud-s3-'));
+      await until(() => spilled().length === 1 && readdirSync(join(tmp, spilled()[0]!)).length > 0);
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.code, r.stderr.slice(-1000)).toBe(130);
+      expect(r.stderr).toMatch(/interrupted \(SIGINT\): nothing checked/);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  }, 120_000);
 });

@@ -14,6 +14,8 @@ export function cliCommand(args: string[]): string[] {
 export interface CliOptions {
   /** Run at high scheduling priority (test/helpers/priority.ts; only where canRaisePriority()). */
   highPriority?: boolean;
+  /** Environment variables added to this process's. */
+  env?: Record<string, string>;
 }
 
 /** node and its arguments for the `scraper` command, at high priority if asked. */
@@ -31,7 +33,7 @@ export function startCli(
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 } {
   const [command, ...rest] = cliArgv(args, o);
-  const child = spawn(command, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: o.env && { ...process.env, ...o.env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
