@@ -16,7 +16,8 @@ import type { RateLimitOptions } from '../simulator/options.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { ACCOUNT, CREDENTIALS, EmulatedAws, REGION, type AwsLatency, type ObjectCreated } from './emulated-aws.js';
 import { LambdaService, onBehalfOf, runningAs } from './lambda-service.js';
-import { allows, grantsOf } from './iam.js';
+import { allows, EVENT_SOURCE_ACTIONS, grantsOf, queueName } from './iam.js';
+import { FatalError } from '../core/errors.js';
 import { LogMeter } from './log-meter.js';
 import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topology } from './template.js';
 import { s3Notifier, SqsEventSource, startSchedules, type QueueRef } from './triggers.js';
@@ -88,6 +89,16 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   const realStart = real.now();
   const cpuStart = cpuNow();
   const topology = readTopology(o.templateFile);
+  const grants = new Map([...topology.functions.keys()].map((fn) => [fn, grantsOf(topology.resources, fn)]));
+  // Lambda checks an event source's role when the mapping is created: the deploy would fail.
+  for (const es of topology.eventSources) {
+    const missing = EVENT_SOURCE_ACTIONS.filter((action) => !allows(grants.get(es.fn) ?? [], { action, queue: es.queue }));
+    if (missing.length > 0)
+      throw new FatalError(
+        `the deploy would fail: Lambda refuses the event source ${es.id}, as the role of ${es.fn} may not ${missing.join(', ')} on ${es.queue}`,
+      );
+  }
+
   const dispatchEnv = [...topology.functions.values()].find((f) => f.environment.MAXSOLD_START_ID !== undefined)?.environment;
   const firstId = Number(dispatchEnv?.MAXSOLD_START_ID ?? 104_000);
 
@@ -147,21 +158,18 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   diagnostics.subscribe('http.server.request.start', onRequest);
   // For which function a request to the emulated S3 or SQS was sent, by its client socket: the
   // emulated AWS checks it against that function's role.
-  const callers = new Map<number, string>();
+  const callers = new Map<number, { fn: string; byLambda?: boolean }>();
   const onClientRequest = (message: unknown) => {
     const { request } = message as { request: { socket?: { localPort?: number } | null } };
     const port = request.socket?.localPort;
-    const fn = runningAs.getStore()?.fn;
+    const as = runningAs.getStore();
     if (port !== undefined) {
-      if (fn) callers.set(port, fn);
+      if (as) callers.set(port, as);
       else callers.delete(port);
     }
   };
   diagnostics.subscribe('http.client.request.start', onClientRequest);
   const bucketIdOf = new Map(topology.buckets.map((id) => [id.toLowerCase(), id]));
-  const grants = new Map([...topology.functions.keys()].map((fn) => [fn, grantsOf(topology.resources, fn)]));
-  const queueIdOf = new Map<string, string>();
-
   const rng = mulberry32(o.seed);
   let eventSources: SqsEventSource[] = [];
   // Wired below, once the functions exist; S3 and SQS need the callbacks first.
@@ -172,17 +180,17 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     seed: o.seed,
     latency: o.latency,
     authorize: (port) => {
-      const fnGrants = port === undefined ? undefined : grants.get(callers.get(port) ?? '');
-      return (
-        fnGrants &&
-        ((need) =>
+      const caller = port === undefined ? undefined : callers.get(port);
+      const fnGrants = caller && grants.get(caller.fn);
+      if (!fnGrants) return undefined;
+      return {
+        byLambda: caller.byLambda === true,
+        allows: (need) =>
           allows(
             fnGrants,
-            'queue' in need
-              ? { ...need, queue: queueIdOf.get(need.queue) ?? need.queue }
-              : { ...need, bucket: bucketIdOf.get(need.bucket) ?? need.bucket },
-          ))
-      );
+            'queue' in need ? { ...need, queue: queueName(need.queue) } : { ...need, bucket: bucketIdOf.get(need.bucket) ?? need.bucket },
+          ),
+      };
     },
     onObjectCreated: (e) => later.notify?.(e),
     onMessageSent: (url) => {
@@ -205,9 +213,9 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
         deadLetterTargetArn: queues.get(q.deadLetter.queue)!.arn,
         maxReceiveCount: q.deadLetter.maxReceiveCount,
       });
+    // Named by its logical id: the role check reads a queue's name from its URL.
     const { QueueUrl } = await aws.admin.sqs.send(new CreateQueueCommand({ QueueName: q.id, Attributes: attributes }));
     queues.set(q.id, { name: q.id, url: QueueUrl!, arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${q.id}` });
-    queueIdOf.set(QueueUrl!, q.id);
   }
 
   // Every SDK client the handlers build reads these; the bundles reach @aws-sdk from node_modules.

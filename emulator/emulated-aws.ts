@@ -9,9 +9,10 @@
  * - a PUT that creates an object is reported (S3 `ObjectCreated`), and a send to a queue
  *   wakes its pollers;
  * - a function's S3 or SQS request (or Lambda's for it) is checked against its role
- *   (`authorize`): what the role does not allow is answered 403 AccessDenied, and so is a GET of a missing key by a role that may not
- *   list the bucket, as S3 does (a DeleteObjects naming a key the role may not delete is refused
- *   whole, where S3 would delete the others and report that key);
+ *   (`authorize`): what the role does not allow is answered 403 AccessDenied, and so is a GET
+ *   of a missing key by a role that may not list the bucket, as S3 does (a DeleteObjects naming
+ *   a key the role may not delete is refused whole, where S3 would delete the others and report
+ *   that key);
  * - stored bytes are integrated over time (GB-months).
  */
 import { S3Client } from '@aws-sdk/client-s3';
@@ -66,7 +67,13 @@ export interface AwsHooks {
    * the client socket's port): whether it allows what the request needs (the bucket by name, the
    * queue by URL). Undefined for a request sent for no function, which is not checked.
    */
-  authorize?(callerPort: number | undefined): ((need: Need) => boolean) | undefined;
+  authorize?(callerPort: number | undefined): Role | undefined;
+}
+
+/** The role a request is checked against: whether it allows a need, and whether Lambda sent the request (for the function). */
+export interface Role {
+  allows(need: Need): boolean;
+  byLambda: boolean;
 }
 
 interface Op {
@@ -124,7 +131,7 @@ function keysToDelete(req: FastifyRequest): string[] {
   );
 }
 
-/** The S3 actions a request needs, as IAM evaluates it. */
+/** The S3 or SQS actions a request needs, as IAM evaluates it. */
 function needsOf(op: Op, req: FastifyRequest): Need[] {
   if (op.service === 'SQS') {
     const queueUrl = (req.body as { QueueUrl?: unknown } | undefined)?.QueueUrl;
@@ -155,8 +162,12 @@ function preconditionFailed(reply: FastifyReply, status: 404 | 412): FastifyRepl
 
 export class EmulatedAws {
   readonly requests = new Map<string, number>();
-  /** S3 and SQS requests checked against the sending function's role; those it did not allow (the first few described), and how many. */
+  /**
+   * S3 and SQS requests checked against a function's role (`byLambda` of them sent by Lambda for
+   * it); those it did not allow (the first few described), and how many.
+   */
   checkedCount = 0;
+  checkedByLambda = 0;
   readonly denied: string[] = [];
   deniedCount = 0;
   readonly etags = new Map<string, string>();
@@ -198,7 +209,7 @@ export class EmulatedAws {
     const draw = (r: LatencyRange) => r.min + rng() * (r.max - r.min);
     const self: { aws?: EmulatedAws } = {};
     const ops = new WeakMap<FastifyRequest, Op>();
-    const roles = new WeakMap<FastifyRequest, (need: Need) => boolean>();
+    const roles = new WeakMap<FastifyRequest, Role>();
     /** Counts a refusal (the first few described) and returns what was refused. */
     const deny = (what: string) => {
       if (self.aws!.deniedCount++ < 10) self.aws!.denied.push(what);
@@ -219,6 +230,9 @@ export class EmulatedAws {
       self.aws!.activity++;
       const op = classify(req);
       ops.set(req, op);
+      // Whose request it is, read as it arrives (the caller's port may be another's after the latency).
+      const role = (op.service === 'S3' && op.bucket) || op.service === 'SQS' ? hooks.authorize?.(req.socket.remotePort) : undefined;
+      if (role) roles.set(req, role);
       self.aws!.#open.set(req, { since: real.now(), what: `${op.service} ${op.name}${op.key ? ` ${op.key}` : ''}` });
       // Not `writableFinished`: a response ended on a socket already destroyed (its 'close' not
       // yet emitted) reads as finished but never emits 'finish'. After a real 'finish' this
@@ -241,11 +255,11 @@ export class EmulatedAws {
         self.aws!.parked--;
         self.aws!.activity++;
       }
-      const role = (op.service === 'S3' && op.bucket) || op.service === 'SQS' ? hooks.authorize?.(req.socket.remotePort) : undefined;
+      const role = roles.get(req);
       if (role) {
         self.aws!.checkedCount++;
-        roles.set(req, role);
-        const refused = needsOf(op, req).find((need) => !role(need));
+        if (role.byLambda) self.aws!.checkedByLambda++;
+        const refused = needsOf(op, req).find((need) => !role.allows(need));
         if (refused) {
           const what = deny(describeNeed(refused));
           if (op.service === 'SQS')
@@ -274,7 +288,7 @@ export class EmulatedAws {
       const op = ops.get(req);
       const role = roles.get(req);
       if (role && reply.statusCode === 404 && (op?.name === 'GetObject' || op?.name === 'HeadObject')) {
-        if (!role({ action: 's3:ListBucket', bucket: op.bucket! })) {
+        if (!role.allows({ action: 's3:ListBucket', bucket: op.bucket! })) {
           const what = deny(`${op.name} of missing ${op.bucket}/${op.key} without s3:ListBucket`);
           reply.status(403);
           payload = req.method === 'HEAD' ? '' : accessDenied(what);

@@ -105,8 +105,7 @@ export function allows(grants: readonly Grant[], need: Need): boolean {
 
 /** What a refused need was, for the run's report. */
 export function describeNeed(need: Need): string {
-  // A queue by its name (the last part of its URL; the template's logical id here).
-  if ('queue' in need) return `${need.action} on ${need.queue.replace(/^.*\//, '')}`;
+  if ('queue' in need) return `${need.action} on ${queueName(need.queue)}`;
   return `${need.action} on ${need.bucket}/${need.key ?? `(list ${need.prefix ?? 'all'})`}`;
 }
 
@@ -137,6 +136,24 @@ export function s3Needs(
       return [];
   }
 }
+
+/** The queue a URL names: its last path segment, as in SQS (https://sqs.<region>.amazonaws.com/<account>/<name>). */
+export function queueName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
+}
+
+/** Whether an AWS SDK error is a role's refusal (403 AccessDenied), not another failure. */
+export function refusedByRole(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return err?.$metadata?.httpStatusCode === 403 && /^AccessDenied/.test(err.name ?? '');
+}
+
+/**
+ * What Lambda checks of a function's role when an SQS event source mapping is created: without
+ * these on its queue, the deploy fails (CREATE_FAILED, "the provided execution role does not
+ * have permissions to call …").
+ */
+export const EVENT_SOURCE_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] as const;
 
 /** The SQS action an operation needs on its queue (a batch needs its single form's). */
 export function sqsNeeds(operation: string, queue: string): SqsNeed[] {

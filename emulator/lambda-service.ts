@@ -8,6 +8,7 @@
  * on the virtual clock (CPU at this machine's speed plus the latencies it waited for).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { refusedByRole } from './iam.js';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { FunctionSpec } from './template.js';
@@ -301,8 +302,6 @@ export class LambdaService {
         return;
       }
       if (spec.onFailureQueue) {
-        s.destinationSends++;
-        // A send the destination refuses (its role may not send there) loses the event, as in AWS.
         const record = {
           version: '1.0',
           timestamp: new Date(vt.now()).toISOString(),
@@ -314,7 +313,16 @@ export class LambdaService {
           requestPayload: event,
           responsePayload: { errorMessage: r.error?.split('\n')[0] },
         };
-        await this.o.sendToDestination(fnId, spec.onFailureQueue, record).catch(() => s.asyncEventsDropped++);
+        // A send the function's role may not make loses the event, as in AWS.
+        const sent = await this.o.sendToDestination(fnId, spec.onFailureQueue, record).then(
+          () => true,
+          (e: unknown) => {
+            if (!refusedByRole(e)) throw e;
+            return false;
+          },
+        );
+        if (sent) s.destinationSends++;
+        else s.asyncEventsDropped++;
       } else s.asyncEventsDropped++;
     };
     void attempt();

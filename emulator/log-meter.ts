@@ -44,8 +44,12 @@ export class LogMeter {
     this.#buffer = [];
   }
 
+  /** Lines kept but not yet written reach the file also when the process exits mid-run (Ctrl-C). */
+  readonly #flushOnExit = () => this.flush();
+
   install(): void {
     if (this.#write) return;
+    process.on('exit', this.#flushOnExit);
     this.#write = process.stdout.write;
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
@@ -60,6 +64,7 @@ export class LogMeter {
   }
 
   uninstall(): void {
+    process.off('exit', this.#flushOnExit);
     this.flush();
     if (this.#write) process.stdout.write = this.#write;
     this.#write = undefined;

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from './scratch-dir.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** An object as fauxqs's S3 store keeps it: the emulation reaches it through `body` only. */
@@ -49,7 +49,7 @@ export async function spillingStores(): Promise<FauxqsStores> {
   const load = async (path: string) => (await import(new URL(path, app).href)) as Record<string, new () => unknown>;
   const [s3, sqs, sns] = await Promise.all([load('./s3/s3Store.js'), load('./sqs/sqsStore.js'), load('./sns/snsStore.js')]);
   const S3Store = s3.S3Store as new () => S3StoreShape;
-  const dir = mkdtempSync(join(tmpdir(), 'scraper-cloud-s3-'));
+  const { dir, remove } = scratchDir('scraper-cloud-s3-');
   const files = new WeakMap<StoredObject, string>();
   let next = 0;
   const release = (obj: StoredObject | undefined) => {
@@ -120,18 +120,11 @@ export async function spillingStores(): Promise<FauxqsStores> {
     }
   }
 
-  // Gigabytes after a long run: removed even when the process ends without closing the stores
-  // (an uncaught error, process.exit); a kill -9 is the one way to leave them in the temp dir.
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', remove);
   return {
     sqsStore: new (sqs.SqsStore as new () => unknown)(),
     snsStore: new (sns.SnsStore as new () => unknown)(),
     s3Store: new SpillingS3Store(),
     dir,
-    close: () => {
-      process.off('exit', remove);
-      remove();
-    },
+    close: remove,
   };
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { ACCOUNT, REGION, type EmulatedAws, type ObjectCreated } from './emulated-aws.js';
+import { refusedByRole } from './iam.js';
 import { onBehalfOf, type LambdaService } from './lambda-service.js';
 import { parseSchedule } from './schedule.js';
 import type { EventSourceSpec, NotificationSpec, ScheduleSpec } from './template.js';
@@ -24,16 +25,19 @@ export interface EventSourceStats {
   messages: number;
   failedMessages: number;
   throttledBatches: number;
-  /** Receives and deletes SQS refused (e.g. AccessDenied): a receive is tried again later, undeleted messages come back. */
-  sqsErrors: number;
+  /**
+   * Receives and deletes the function's role was refused (a grant taken away after the deploy,
+   * which checks it): a receive is tried again later, undeleted messages come back.
+   */
+  refused: number;
 }
 
-/** How long a mapping waits after a receive SQS refused before it polls again, ms. */
+/** How long a mapping waits after a refused receive before it polls again, ms. */
 const POLL_RETRY_MS = 10_000;
 
 /** An SQS event source mapping: polls while fewer than maxConcurrency batches are running. */
 export class SqsEventSource {
-  readonly stats: EventSourceStats = { batches: 0, messages: 0, failedMessages: 0, throttledBatches: 0, sqsErrors: 0 };
+  readonly stats: EventSourceStats = { batches: 0, messages: 0, failedMessages: 0, throttledBatches: 0, refused: 0 };
   #running = 0;
   #polling = false;
   #wakeAt: { at: number; timer: ReturnType<VirtualTime['setTimeout']> } | undefined;
@@ -71,9 +75,11 @@ export class SqsEventSource {
         MessageSystemAttributeNames: ['All'],
       });
       // Lambda polls with the function's role.
-      const res = await onBehalfOf(this.spec.fn, () => this.aws.sqs.send(receive)).catch(() => undefined);
+      const res = await onBehalfOf(this.spec.fn, () => this.aws.sqs.send(receive)).catch((e: unknown) => {
+        if (!refusedByRole(e)) throw e;
+      });
       if (!res) {
-        this.stats.sqsErrors++;
+        this.stats.refused++;
         return this.#wakeIn(POLL_RETRY_MS);
       }
       const messages = res.Messages ?? [];
@@ -143,7 +149,10 @@ export class SqsEventSource {
         QueueUrl: this.queue.url,
         Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
       });
-      await onBehalfOf(this.spec.fn, () => this.aws.sqs.send(remove)).catch(() => this.stats.sqsErrors++);
+      await onBehalfOf(this.spec.fn, () => this.aws.sqs.send(remove)).catch((e: unknown) => {
+        if (!refusedByRole(e)) throw e;
+        this.stats.refused++;
+      });
     }
   }
 }

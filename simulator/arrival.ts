@@ -8,8 +8,8 @@
  * A heartbeat every `beatMs` measures it. A late beat marks a stall that began when the beat
  * was due; libuv runs timers before I/O in a turn of the loop, so the requests handled in that
  * same turn (until the next setImmediate) queued up during it. A turn that is itself slow
- * (the beat ran, then the I/O callbacks before this request took long) widens it further back
- * to when the beat ran: the earliest of the two holds. A stall is measured on the monotonic
+ * (the beat ran, then the I/O callbacks before this request took long) is a stall too, from when
+ * the next beat was due; right after a late beat both hold, and the earlier start counts. A stall is measured on the monotonic
  * clock: the wall clock may jump (a virtual clock skipping idle time, or NTP) without the loop
  * having been busy.
  */

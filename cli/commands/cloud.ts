@@ -152,10 +152,11 @@ export async function cloudCommand(args: string[]): Promise<number> {
   say(
     `emulating ${days} day(s) at volume ${volume} from ${new Date(startMs).toISOString().slice(0, 10)} (template ${templateFile.replace(PROJECT_ROOT + '/', '')})`,
   );
-  // Interrupted, a run checks nothing; exiting removes its spilled S3 objects (gigabytes after hours).
+  // Interrupted, a run reports nothing; on its way out it removes its temporary files (the spilled
+  // S3 objects are gigabytes after hours) and writes the log lines it kept.
   const interrupted = (signal: NodeJS.Signals) => {
-    say(`interrupted (${signal}): nothing checked, no bill`);
-    process.exit(130);
+    say(`interrupted (${signal}): no report, no bill`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const run = await runCloud({

@@ -16,7 +16,15 @@ type Json = any;
 
 let report: {
   invariants: { name: string; ok: boolean; detail: string; checked: number }[];
-  functions: { name: string; invocations: number; timeouts: number; billedMs: number; reserved?: number; peakConcurrency: number }[];
+  functions: {
+    name: string;
+    invocations: number;
+    timeouts: number;
+    errors: number;
+    billedMs: number;
+    reserved?: number;
+    peakConcurrency: number;
+  }[];
   eventSources: { maxConcurrency?: number; batches: number }[];
   requests: Record<string, number>;
   schedules: Record<string, number>;
@@ -106,25 +114,28 @@ describe('scraper cloud: a night of the deployed topology', () => {
 });
 
 describe('scraper cloud: a grant the template lacks', () => {
-  it('shows up as refusals, with the run carried on as AWS would (undeleted messages go round to the dead letters)', async () => {
-    // The same synth without fetch's sqs:DeleteMessage, which its event sources delete with.
-    const tampered = join(PROJECT_ROOT, '.tmp', 'cloud-test-tampered.out');
+  /** The test's synth, copied, with `action` taken out of the policies of the function whose id starts with `fn`. */
+  function withoutGrant(name: string, fn: string, action: string): string {
+    const tampered = join(PROJECT_ROOT, '.tmp', `cloud-test-${name}.out`);
     rmSync(tampered, { recursive: true, force: true });
     cpSync(cdkOut, tampered, { recursive: true });
     const file = join(tampered, 'ApiScraper.template.json');
     const template = JSON.parse(readFileSync(file, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Json }> };
     let removed = 0;
     for (const [id, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::IAM::Policy' || !id.startsWith('Fetch')) continue;
+      if (r.Type !== 'AWS::IAM::Policy' || !id.startsWith(fn)) continue;
       for (const s of r.Properties.PolicyDocument.Statement as { Action: string | string[] }[]) {
         const actions = [s.Action].flat();
-        s.Action = actions.filter((a) => a !== 'sqs:DeleteMessage');
+        s.Action = actions.filter((a) => a !== action);
         removed += actions.length - s.Action.length;
       }
     }
     expect(removed).toBeGreaterThan(0);
     writeFileSync(file, JSON.stringify(template));
-    const r = await runCli([
+    return tampered;
+  }
+  const shortRun = (dir: string) =>
+    runCli([
       'cloud',
       '--start',
       '2026-11-22T22:00:00Z',
@@ -135,36 +146,61 @@ describe('scraper cloud: a grant the template lacks', () => {
       '--backlog-days',
       '7',
       '--cdk-out',
-      tampered,
+      dir,
       '--no-synth',
       '--json',
     ]);
-    rmSync(tampered, { recursive: true, force: true });
-    expect(r.code, r.stderr.slice(-2000)).toBe(1);
-    const tamperedReport = JSON.parse(r.stdout) as { invariants: typeof report.invariants; eventSources: { sqsErrors: number }[] };
-    const refused = tamperedReport.invariants.find((i) => i.name === "no S3 or SQS request refused by its function's role")!;
-    expect(refused.ok).toBe(false);
-    expect(refused.detail).toMatch(/sqs:DeleteMessage on \w*WorkQueue/);
-    expect(tamperedReport.eventSources.reduce((n, e) => n + e.sqsErrors, 0)).toBeGreaterThan(0);
+
+  it('one a handler needs shows up as refusals, and the run goes on as in AWS', async () => {
+    const dir = withoutGrant('no-send', 'Dispatch', 'sqs:SendMessage');
+    try {
+      const r = await shortRun(dir);
+      expect(r.code, r.stderr.slice(-2000)).toBe(1);
+      const tampered = JSON.parse(r.stdout) as typeof report;
+      const refused = tampered.invariants.find((i) => i.name === "no S3 or SQS request refused by its function's role")!;
+      expect(refused.ok).toBe(false);
+      expect(refused.detail).toMatch(/sqs:SendMessage on WorkQueue/);
+      // Its dispatches failed (nothing planned), and were counted as errors.
+      expect(tampered.functions.find((f) => f.name.startsWith('Dispatch'))!.errors).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("one Lambda checks at deploy time (an event source's receive, delete, queue attributes) fails before anything runs", async () => {
+    const dir = withoutGrant('no-delete', 'Fetch', 'sqs:DeleteMessage');
+    try {
+      const r = await shortRun(dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /the deploy would fail: Lambda refuses the event source \w+, as the role of Fetch\w* may not sqs:DeleteMessage on WorkQueue/,
+      );
+      expect(r.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 300_000);
 });
 
 describe('scraper cloud: interrupted', () => {
   it('says so, exits 130 and leaves no spilled S3 objects behind', async () => {
     const { dir: tmp, cleanup } = tempDir('cloud-tmpdir-');
+    const { child, done } = startCli(['cloud', '--days', '1', '--volume', '0.01', '--cdk-out', cdkOut, '--no-synth'], {
+      env: { TMPDIR: tmp },
+    });
+    let exited = false;
+    void done.then(() => (exited = true));
     try {
-      const { child, done } = startCli(['cloud', '--days', '1', '--volume', '0.01', '--cdk-out', cdkOut, '--no-synth'], {
-        env: { TMPDIR: tmp },
-      });
-      // Once its S3 store holds files of its own.
+      // Once its S3 store holds files of its own (or it ended first, which fails below).
       const spilled = () => readdirSync(tmp).filter((f) => f.startsWith('scraper-cloud-s3-'));
-      await until(() => spilled().length === 1 && readdirSync(join(tmp, spilled()[0]!)).length > 0);
+      await until(() => exited || (spilled().length === 1 && readdirSync(join(tmp, spilled()[0]!)).length > 0));
       child.kill('SIGINT');
       const r = await done;
       expect(r.code, r.stderr.slice(-1000)).toBe(130);
-      expect(r.stderr).toMatch(/interrupted \(SIGINT\): nothing checked/);
+      expect(r.stderr).toMatch(/interrupted \(SIGINT\): no report/);
       expect(readdirSync(tmp)).toEqual([]);
     } finally {
+      if (!exited) child.kill('SIGKILL');
       cleanup();
     }
   }, 120_000);

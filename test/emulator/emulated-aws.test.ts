@@ -136,7 +136,7 @@ it("answers what a function's role does not allow with 403 AccessDenied, and a m
     now: () => Date.now(),
     onObjectCreated: () => {},
     onMessageSent: () => {},
-    authorize: () => (need) => allows(grants, need),
+    authorize: () => ({ byLambda: false, allows: (need) => allows(grants, need) }),
   });
   try {
     await guarded.admin.s3.send(new CreateBucketCommand({ Bucket: 'g' }));
@@ -158,6 +158,7 @@ it("answers what a function's role does not allow with 403 AccessDenied, and a m
     expect(await status(guarded.s3.send(new GetObjectCommand({ Bucket: 'g', Key: 'raw/a' })))).toBe(200);
     expect(await status(guarded.s3.send(new ListObjectsV2Command({ Bucket: 'g', Prefix: 'raw/' })))).toBe(200);
     expect(guarded.deniedCount).toBe(5);
+    expect(guarded.checkedByLambda).toBe(0);
     expect(guarded.denied).toEqual([
       's3:PutObject on g/tables/a',
       's3:ListBucket on g/(list raw/)',
@@ -176,8 +177,9 @@ it("answers an SQS action the role does not allow on that queue with 403 AccessD
     now: () => Date.now(),
     onObjectCreated: () => {},
     onMessageSent: () => {},
-    // The queue by its URL here; `scraper cloud` maps a URL to the template's logical id.
-    authorize: () => (need) => allows(grants, need),
+    // As Lambda's requests for a function (its event source's); the queue by its URL here
+    // (`scraper cloud` reads its name from it, the template's logical id).
+    authorize: () => ({ byLambda: true, allows: (need) => allows(grants, need) }),
   });
   const grants: Grant[] = [];
   // fauxqs names queues http://sqs.<region>.localhost:<port>/…, and the SDK sends to that host.
@@ -198,6 +200,7 @@ it("answers an SQS action the role does not allow on that queue with 403 AccessD
     expect(await outcome(guarded.sqs.send(new SendMessageCommand({ QueueUrl: other, MessageBody: 'a' })))).toBe('403 AccessDenied');
     expect(await outcome(guarded.sqs.send(new ReceiveMessageCommand({ QueueUrl: other })))).toBe('ok');
     expect(guarded.checkedCount).toBe(4);
+    expect(guarded.checkedByLambda).toBe(4);
     expect(guarded.denied).toEqual(['sqs:ReceiveMessage on q', 'sqs:SendMessage on other']);
   } finally {
     restoreDns();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allows, grantsOf, sqsNeeds, type Grant } from '../../emulator/iam.js';
 
-// How the emulated S3 and SQS read a role's grants and matches a request against them (the stack's own
+// How the emulated S3 and SQS read a role's grants and match a request against them (the stack's own
 // roles: test/cdk/stack-access.test.ts, on its synthesized template).
 describe('grants as the emulated S3 and SQS check them', () => {
   it('reads Allow statements on a bucket ARN and on key patterns under it, with an s3:prefix condition', () => {
