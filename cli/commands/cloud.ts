@@ -48,7 +48,10 @@ Options:
       --logs FILE          write the functions' log lines (and Lambda's REPORT lines) to FILE, stamped
                            with the virtual time (default: not kept)
       --json               print the report as JSON on stdout (progress stays on stderr)
-  -h, --help               show this help`;
+  -h, --help               show this help
+
+Exit status: 0 when every invariant holds, 1 when one does not (or the deploy would fail: an
+event source's role that Lambda refuses), 2 for bad arguments, 130 interrupted (Ctrl-C; no report).`;
 
 function range(flag: string, value: string | boolean | undefined, fallback: LatencyRange): LatencyRange {
   if (value === undefined) return fallback;
