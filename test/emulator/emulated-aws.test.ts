@@ -126,18 +126,23 @@ it('ends a request whose latency ends after its socket is destroyed but before t
   }
 });
 
+/** An emulated region without latency that checks every request against `grants` (read when checked). */
+function guardedAws(grants: Grant[], byLambda: boolean): Promise<EmulatedAws> {
+  return EmulatedAws.start({
+    sleep: async () => {},
+    now: () => Date.now(),
+    onObjectCreated: () => {},
+    onMessageSent: () => {},
+    authorize: () => ({ byLambda, allows: (need) => allows(grants, need) }),
+  });
+}
+
 it("answers what a function's role does not allow with 403 AccessDenied, and a missing key with 403 unless the role may list", async () => {
   const grants: Grant[] = [
     { action: 's3:PutObject', resource: 'g', keys: /^raw\/.*$/s },
     { action: 's3:GetObject', resource: 'g', keys: /^raw\/.*$/s },
   ];
-  const guarded = await EmulatedAws.start({
-    sleep: async () => {},
-    now: () => Date.now(),
-    onObjectCreated: () => {},
-    onMessageSent: () => {},
-    authorize: () => ({ byLambda: false, allows: (need) => allows(grants, need) }),
-  });
+  const guarded = await guardedAws(grants, false);
   try {
     await guarded.admin.s3.send(new CreateBucketCommand({ Bucket: 'g' }));
     await guarded.s3.send(new PutObjectCommand({ Bucket: 'g', Key: 'raw/a', Body: 'a' }));
@@ -172,16 +177,10 @@ it("answers what a function's role does not allow with 403 AccessDenied, and a m
 });
 
 it("answers an SQS action the role does not allow on that queue with 403 AccessDenied (a batch needs its single form's action)", async () => {
-  const guarded = await EmulatedAws.start({
-    sleep: async () => {},
-    now: () => Date.now(),
-    onObjectCreated: () => {},
-    onMessageSent: () => {},
-    // As Lambda's requests for a function (its event source's); the queue by its URL here
-    // (`scraper cloud` reads its name from it, the template's logical id).
-    authorize: () => ({ byLambda: true, allows: (need) => allows(grants, need) }),
-  });
+  // As Lambda's requests for a function (its event source's); the queue by its URL here
+  // (`scraper cloud` reads its name from it, the template's logical id).
   const grants: Grant[] = [];
+  const guarded = await guardedAws(grants, true);
   // fauxqs names queues http://sqs.<region>.localhost:<port>/…, and the SDK sends to that host.
   const restoreDns = interceptLocalhostDns();
   try {
