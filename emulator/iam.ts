@@ -2,15 +2,18 @@
  * What each function's role lets it do in S3 and SQS, read from the template's IAM policies,
  * and the check the emulated S3 and SQS make on every request a function (or Lambda, with the
  * function's role: its event source's receives and deletes, its destination's sends) sends:
- * an action the role does not allow is answered 403 AccessDenied, as in AWS. Only what the
- * stack grants is modelled: Allow statements on a bucket (`s3:ListBucket`, optionally limited
- * by an `s3:prefix` StringLike condition), on key patterns under it (`<bucket ARN>/raw/*`), or
- * on a queue (its ARN).
+ * an action the role does not allow is answered 403 AccessDenied, as in AWS. Modelled: Allow
+ * statements (actions with IAM's wildcards) on a bucket (`s3:ListBucket`, optionally limited by
+ * an `s3:prefix` StringLike condition), on key patterns under it (`<bucket ARN>/raw/*`), on a
+ * queue (its ARN), or on `*`; not Deny statements, other conditions, or resource policies.
  */
 import { refOf } from './template.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
+
+/** A grant's resource when the statement names `*`. */
+const ANY = '*';
 
 export interface Grant {
   action: string;
@@ -40,18 +43,30 @@ export interface SqsNeed {
 export type Need = S3Need | SqsNeed;
 
 /** IAM's `*` and `?` wildcards as a whole-string pattern. */
-function wildcard(pattern: string): RegExp {
+function wildcard(pattern: string, flags = 's'): RegExp {
   return new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
       .replaceAll('*', '.*')
       .replaceAll('?', '.')}$`,
-    's',
+    flags,
   );
 }
 
-/** The bucket or queue a resource names (its ARN), and the key pattern after a bucket's ARN (if any). */
+const actionPatterns = new Map<string, RegExp>();
+/** Whether a granted action (`s3:GetObject*`, `sqs:*`: IAM's wildcards, any case) covers one a request needs. */
+function covers(granted: string, needed: string): boolean {
+  let pattern = actionPatterns.get(granted);
+  if (!pattern) actionPatterns.set(granted, (pattern = wildcard(granted, 'si')));
+  return pattern.test(needed);
+}
+
+/**
+ * The bucket or queue a resource names (its ARN), and the key pattern after a bucket's ARN (if
+ * any); `*` names every bucket, key and queue.
+ */
 function resourceOf(resource: Json): { id: string; keys?: string } | undefined {
+  if (resource === '*') return { id: ANY };
   if (Array.isArray(resource?.['Fn::GetAtt']) && resource['Fn::GetAtt'][1] === 'Arn') return { id: refOf(resource) };
   const parts = resource?.['Fn::Join']?.[1];
   if (resource?.['Fn::Join']?.[0] === '' && Array.isArray(parts) && parts.length === 2 && typeof parts[1] === 'string') {
@@ -92,15 +107,14 @@ export function grantsOf(resources: Record<string, { Type: string; Properties?: 
 
 /** Whether the grants allow what a request needs. */
 export function allows(grants: readonly Grant[], need: Need): boolean {
-  if ('queue' in need) return grants.some((g) => g.action === need.action && g.resource === need.queue);
-  return grants.some(
-    (g) =>
-      g.action === need.action &&
-      g.resource === need.bucket &&
-      (need.key === undefined
-        ? g.keys === undefined && (g.prefixes === undefined || (need.prefix !== undefined && g.prefixes.some((p) => p.test(need.prefix!))))
-        : g.keys?.test(need.key) === true),
-  );
+  if ('queue' in need) return grants.some((g) => covers(g.action, need.action) && (g.resource === ANY || g.resource === need.queue));
+  return grants.some((g) => {
+    if (!covers(g.action, need.action) || (g.resource !== ANY && g.resource !== need.bucket)) return false;
+    // `*` covers the bucket and every key in it; a bucket's ARN the bucket, `<ARN>/raw/*` those keys.
+    if (need.key !== undefined) return g.resource === ANY || g.keys?.test(need.key) === true;
+    if (g.keys !== undefined) return false;
+    return g.prefixes === undefined || (need.prefix !== undefined && g.prefixes.some((p) => p.test(need.prefix!)));
+  });
 }
 
 /** What a refused need was, for the run's report. */

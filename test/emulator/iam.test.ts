@@ -34,11 +34,11 @@ describe('grants as the emulated S3 and SQS check them', () => {
       },
     };
     const grants = grantsOf(resources, 'Fn');
-    // A grant on Resource '*' is not one the stack makes (and its test forbids): not read.
     expect(grants.map((g) => g.action)).toEqual([
       's3:GetObject',
       's3:PutObject',
       's3:ListBucket',
+      'sqs:SendMessage',
       'sqs:ReceiveMessage',
       'sqs:DeleteMessage',
     ]);
@@ -47,10 +47,28 @@ describe('grants as the emulated S3 and SQS check them', () => {
     expect(allows(grants, { action: 's3:DeleteObject', bucket: 'Bucket', key: 'raw/a' })).toBe(false);
     expect(allows(grants, { action: 's3:GetObject', bucket: 'Other', key: 'raw/a' })).toBe(false);
     expect(allows(grants, { action: 'sqs:ReceiveMessage', queue: 'Queue' })).toBe(true);
-    expect(allows(grants, { action: 'sqs:SendMessage', queue: 'Queue' })).toBe(false);
     expect(allows(grants, { action: 'sqs:ReceiveMessage', queue: 'OtherQueue' })).toBe(false);
+    // Resource '*' (which the stack never grants its functions; its test forbids it) names every queue.
+    expect(allows(grants, { action: 'sqs:SendMessage', queue: 'AnyQueue' })).toBe(true);
     // An object key is not a queue: a bucket grant never allows an SQS action, nor the reverse.
     expect(allows(grants, { action: 's3:GetObject', bucket: 'Queue', key: 'raw/a' })).toBe(false);
+  });
+
+  it("reads IAM's wildcards in actions, in any case, within their service", () => {
+    const grants: Grant[] = [
+      { action: 's3:GetObject*', resource: 'B', keys: /^raw\/.*$/s },
+      { action: 'S3:list*', resource: 'B' },
+      { action: 'sqs:*', resource: 'Q' },
+    ];
+    expect(allows(grants, { action: 's3:GetObject', bucket: 'B', key: 'raw/a' })).toBe(true);
+    expect(allows(grants, { action: 's3:PutObject', bucket: 'B', key: 'raw/a' })).toBe(false);
+    expect(allows(grants, { action: 's3:ListBucket', bucket: 'B' })).toBe(true);
+    expect(allows(grants, { action: 'sqs:DeleteMessage', queue: 'Q' })).toBe(true);
+    expect(allows(grants, { action: 'sqs:DeleteMessage', queue: 'Other' })).toBe(false);
+    // Resource '*' covers a bucket and its keys.
+    const everywhere: Grant[] = [{ action: 's3:GetObject', resource: '*' }];
+    expect(allows(everywhere, { action: 's3:GetObject', bucket: 'Any', key: 'tables/x' })).toBe(true);
+    expect(allows(everywhere, { action: 's3:ListBucket', bucket: 'Any' })).toBe(false);
   });
 
   it('a batch operation needs the action of its single form, as IAM authorizes it', () => {
