@@ -8,9 +8,9 @@
  * on the virtual clock (CPU at this machine's speed plus the latencies it waited for).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { refusedByRole } from './iam.js';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { refusedByRole } from './iam.js';
 import type { FunctionSpec } from './template.js';
 import { cpuNow, type VirtualTime } from './virtual-time.js';
 
