@@ -11,13 +11,12 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { interceptLocalhostDns } from 'fauxqs';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
-import { FatalError } from '../core/errors.js';
 import type { FaultRates } from '../simulator/faults.js';
 import type { RateLimitOptions } from '../simulator/options.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { ACCOUNT, CREDENTIALS, EmulatedAws, REGION, type AwsLatency, type ObjectCreated } from './emulated-aws.js';
 import { LambdaService, onBehalfOf, runningAs } from './lambda-service.js';
-import { allows, EVENT_SOURCE_ACTIONS, grantsOf, queueName } from './iam.js';
+import { FunctionRoles } from './roles.js';
 import { LogMeter } from './log-meter.js';
 import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topology } from './template.js';
 import { s3Notifier, SqsEventSource, startSchedules, type QueueRef } from './triggers.js';
@@ -89,15 +88,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   const realStart = real.now();
   const cpuStart = cpuNow();
   const topology = readTopology(o.templateFile);
-  const grants = new Map([...topology.functions.keys()].map((fn) => [fn, grantsOf(topology.resources, fn)]));
-  // Lambda checks an event source's role when the mapping is created: the deploy would fail.
-  for (const es of topology.eventSources) {
-    const missing = EVENT_SOURCE_ACTIONS.filter((action) => !allows(grants.get(es.fn) ?? [], { action, queue: es.queue }));
-    if (missing.length > 0)
-      throw new FatalError(
-        `the deploy would fail: Lambda refuses the event source ${es.id}, as the role of ${es.fn} may not ${missing.join(', ')} on ${es.queue}`,
-      );
-  }
+  const roles = new FunctionRoles(topology);
 
   const dispatchEnv = [...topology.functions.values()].find((f) => f.environment.MAXSOLD_START_ID !== undefined)?.environment;
   const firstId = Number(dispatchEnv?.MAXSOLD_START_ID ?? 104_000);
@@ -156,20 +147,6 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     }
   };
   diagnostics.subscribe('http.server.request.start', onRequest);
-  // For which function a request to the emulated S3 or SQS was sent, by its client socket: the
-  // emulated AWS checks it against that function's role.
-  const callers = new Map<number, { fn: string; byLambda?: boolean }>();
-  const onClientRequest = (message: unknown) => {
-    const { request } = message as { request: { socket?: { localPort?: number } | null } };
-    const port = request.socket?.localPort;
-    const as = runningAs.getStore();
-    if (port !== undefined) {
-      if (as) callers.set(port, as);
-      else callers.delete(port);
-    }
-  };
-  diagnostics.subscribe('http.client.request.start', onClientRequest);
-  const bucketIdOf = new Map(topology.buckets.map((id) => [id.toLowerCase(), id]));
   const rng = mulberry32(o.seed);
   let eventSources: SqsEventSource[] = [];
   // Wired below, once the functions exist; S3 and SQS need the callbacks first.
@@ -179,19 +156,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     now: () => vt.now(),
     seed: o.seed,
     latency: o.latency,
-    authorize: (port) => {
-      const caller = port === undefined ? undefined : callers.get(port);
-      const fnGrants = caller && grants.get(caller.fn);
-      if (!fnGrants) return undefined;
-      return {
-        byLambda: caller.byLambda === true,
-        allows: (need) =>
-          allows(
-            fnGrants,
-            'queue' in need ? { ...need, queue: queueName(need.queue) } : { ...need, bucket: bucketIdOf.get(need.bucket) ?? need.bucket },
-          ),
-      };
-    },
+    authorize: (port) => roles.authorize(port),
     onObjectCreated: (e) => later.notify?.(e),
     onMessageSent: (url) => {
       for (const es of eventSources) if (queues.get(es.spec.queue)?.url === url) es.wake();
@@ -323,7 +288,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
   }
   for (const es of eventSources) es.stop();
   diagnostics.unsubscribe('http.server.request.start', onRequest);
-  diagnostics.unsubscribe('http.client.request.start', onClientRequest);
+  roles.stop();
   return {
     options: o,
     topology,
