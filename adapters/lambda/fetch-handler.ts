@@ -52,6 +52,8 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
 
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const stats = new RunStats();
+    // Bodies this invocation put under quarantine/ itself (not a poison body kept as raw for the normaliser).
+    let quarantined = 0;
     const deadline = new AbortController();
     const remaining = context.getRemainingTimeInMillis?.();
     const timer =
@@ -103,6 +105,7 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
             attempts: String(receives),
             reason: a.reason,
           });
+          quarantined++;
           logger.warn('quarantined: too large', { ...keys, reason: a.reason });
           return stats.finish(item, 'quarantined', describeItem(item));
         }
@@ -132,7 +135,7 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
       return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
     } finally {
       clearTimeout(timer);
-      publishStats(deps.metrics, stats);
+      publishStats(deps.metrics, stats, { itemOutcomes: true, quarantined });
       logger.info('batch done', {
         records: event.Records.length,
         requests: stats.requests,

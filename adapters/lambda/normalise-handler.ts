@@ -44,7 +44,7 @@ export function createNormaliseHandler(deps: NormaliseHandlerDeps) {
         });
       }
     } finally {
-      publishStats(deps.metrics, stats);
+      publishStats(deps.metrics, stats, { itemOutcomes: false, quarantined: stats.total('quarantined') });
     }
     deps.logger.info('normalised', { outcomes, rows: stats.rows, anomalies: stats.anomalies, bidsPlanned: stats.bidsPlanned });
     return outcomes;

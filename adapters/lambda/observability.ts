@@ -18,20 +18,29 @@ export function createObservability(options: { logLevel?: 'DEBUG' | 'INFO' | 'WA
   };
 }
 
-/** The run counters of one invocation as EMF metrics named for domain events. */
-export function publishStats(metrics: Metrics, stats: RunStats): void {
+/**
+ * The run counters of one invocation as EMF metrics named for domain events, each event counted
+ * once, by the function it happens in. The fetch counts the requests and what became of each work
+ * item (`itemOutcomes`); the normaliser reads every raw object the fetch stored, so it counts only
+ * what it does itself: rows written, bid histories planned, bodies quarantined. `quarantined` is
+ * the bodies this invocation put under quarantine/ (a poison body the fetch keeps as raw on its
+ * last delivery is the normaliser's to quarantine, and to count).
+ */
+export function publishStats(metrics: Metrics, stats: RunStats, counts: { itemOutcomes: boolean; quarantined: number }): void {
   const count = (name: string, n: number) => {
     if (n > 0) metrics.addMetric(name, MetricUnit.Count, n);
   };
   count('Requests', stats.requests);
   count('Retries', stats.retries);
   count('Throttled', stats.throttled);
-  count('Fetched', stats.total('fetched'));
-  count('Unchanged', stats.total('unchanged'));
-  count('Missing', stats.total('missing'));
-  count('Redirected', stats.total('redirected'));
-  count('Empty', stats.total('empty'));
-  count('Quarantined', stats.total('quarantined'));
+  if (counts.itemOutcomes) {
+    count('Fetched', stats.total('fetched'));
+    count('Unchanged', stats.total('unchanged'));
+    count('Missing', stats.total('missing'));
+    count('Redirected', stats.total('redirected'));
+    count('Empty', stats.total('empty'));
+  }
+  count('Quarantined', counts.quarantined);
   if (stats.bytesReceived > 0) metrics.addMetric('BytesReceived', MetricUnit.Bytes, stats.bytesReceived);
   count('BidHistoriesPlanned', stats.bidsPlanned);
   count(

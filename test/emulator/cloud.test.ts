@@ -28,7 +28,9 @@ let report: {
   eventSources: { maxConcurrency?: number; batches: number }[];
   requests: Record<string, number>;
   schedules: Record<string, number>;
-  api: { requests: number; retryAfterViolations: number; faults: Record<string, number> };
+  api: { requests: number; retryAfterViolations: number; faults: Record<string, number>; statusCounts: Record<string, number> };
+  /** EMF metrics from the functions' logs, by namespace/name/dimensions. */
+  metrics: Record<string, number>;
   monthlyUsd: number;
   cpuSeconds: number;
 };
@@ -106,6 +108,14 @@ describe('scraper cloud: a night of the deployed topology', () => {
     expect(report.requests['S3 PutObject']).toBeGreaterThan(0);
     expect(report.requests['SQS SendMessageBatch']).toBeGreaterThan(0);
     expect(report.monthlyUsd).toBeGreaterThan(0);
+  });
+
+  it("counts each event once in the functions' metrics", () => {
+    const metric = (name: string) => Object.entries(report.metrics).reduce((n, [key, v]) => (key.split('/')[1] === name ? n + v : n), 0);
+    // A stored body is counted by the fetch that stored it, not again by the normaliser that reads it.
+    expect(metric('Fetched')).toBeGreaterThan(0);
+    expect(metric('Fetched')).toBeLessThanOrEqual(report.api.statusCounts['200']!);
+    expect(metric('RowsWritten')).toBeGreaterThan(0);
   });
 
   it('reports the CPU the run spent', () => {

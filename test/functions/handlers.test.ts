@@ -52,14 +52,19 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-const fetchHandler = (maxReceiveCount = 8, visibility: MessageVisibility = new SqsVisibility(aws.sqs, [aws.queueUrl])) =>
+const fetchHandler = (maxReceiveCount = 8, visibility: MessageVisibility = new SqsVisibility(aws.sqs, [aws.queueUrl]), deps = quiet()) =>
   createFetchHandler({
     fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: sim.url }),
     store,
     visibility,
     maxReceiveCount,
-    ...quiet(),
+    ...deps,
   });
+/** The metrics an invocation publishes, by name. */
+const metricsOf = (deps: ReturnType<typeof quiet>) => {
+  const added = vi.spyOn(deps.metrics, 'addMetric');
+  return () => Object.fromEntries(added.mock.calls.map(([name, , n]) => [name, n]));
+};
 
 describe('dispatch handler (events/schedule-*.json)', () => {
   it('sends the next window of MaxSold ids in batches and records the cursor', async () => {
@@ -131,11 +136,15 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
       },
     ]);
     const visibility = { delay: vi.fn(async () => {}) };
-    const res = await fetchHandler(8, visibility as never)(records, lambdaContext());
+    const deps = quiet();
+    const metrics = metricsOf(deps);
+    const res = await fetchHandler(8, visibility as never, deps)(records, lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm-500' }]);
     expect(visibility.delay).not.toHaveBeenCalled();
     const poison = await aws.object('raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
     expect(poison.metadata).toMatchObject({ outcome: 'poison' });
+    // Not quarantined yet: the normaliser puts it under quarantine/, and counts it.
+    expect(metrics()).not.toHaveProperty('Quarantined');
   });
 
   it('a 429 sets the message visibility to Retry-After and fails it, without sleeping', async () => {
@@ -202,14 +211,18 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
     e.Records[0]!.s3.bucket.name = aws.bucket;
     return e;
   };
-  const normaliser = () =>
-    createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...quiet() });
+  const normaliser = (deps = quiet()) =>
+    createNormaliseHandler({ store, processor: new InlineProcessor({ origins: REAL_ORIGINS }, store, loadTableEncoder), ...deps });
 
   it('writes Parquet that DuckDB reads back with the right rows, and a seen marker', async () => {
     const e = rawCreated();
-    const handler = normaliser();
+    const deps = quiet();
+    const metrics = metricsOf(deps);
+    const handler = normaliser(deps);
     const outcomes = await handler(e, lambdaContext());
     expect(outcomes).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100000.json.gz': 'fetched' });
+    // Its rows, not the item again: the fetch that stored the raw object counted it as fetched.
+    expect(metrics()).toEqual({ RowsWritten: lotCount(100000) + 1 });
     const files = await aws.keys('tables/');
     expect(files).toEqual([
       'tables/maxsold_auctions/dt=2026-11-26/maxsold-100000.parquet',
@@ -271,8 +284,11 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
   it('quarantines a body that fails validation, with the reason', async () => {
     const e = rawCreated();
     e.Records[0]!.s3.object.key = 'raw/source%3Dmaxsold/dt%3D2026-11-26/auction%3D100003.json.gz';
-    const handler = normaliser();
+    const deps = quiet();
+    const metrics = metricsOf(deps);
+    const handler = normaliser(deps);
     expect(await handler(e, lambdaContext())).toEqual({ 'raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz': 'quarantined' });
+    expect(metrics()).toEqual({ Quarantined: 1 });
     const q = await aws.object('quarantine/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
     expect(q.metadata.reason).toMatch(/^schema: /);
   });
