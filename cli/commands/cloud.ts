@@ -298,7 +298,10 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
       r.bill.map((b) => [b.item, b.volume, b.basis, b.usd.toFixed(2)]),
     ),
   );
-  lines.push(`total: $${r.monthlyUsd.toFixed(2)} a month`);
+  const scale = Number((30 / r.days).toPrecision(3));
+  lines.push(
+    `total: $${r.monthlyUsd.toFixed(2)} a month (the requests, compute and logs of ${r.days} simulated day(s) × ${scale}; storage as it stands at the end)`,
+  );
   return lines.join('\n');
 }
 

@@ -43,5 +43,9 @@ describe('the cloud report', () => {
     const text = renderCloudReport(report);
     expect(text).toContain("Dispatch: 10 error(s), the first: init failed: Error: Cannot find package '@aws-sdk/client-s3'");
     expect(text).not.toMatch(/^Fetch: /m);
+    // The month is the run's flows scaled up: a run of hours says how far.
+    expect(text).toContain(
+      'total: $0.00 a month (the requests, compute and logs of 0.1 simulated day(s) × 300; storage as it stands at the end)',
+    );
   });
 });
