@@ -15,7 +15,7 @@ import type { FaultRates } from '../simulator/faults.js';
 import type { RateLimitOptions } from '../simulator/options.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { ACCOUNT, CREDENTIALS, EmulatedAws, REGION, type AwsLatency, type ObjectCreated } from './emulated-aws.js';
-import { LambdaService, onBehalfOf, runningAs } from './lambda-service.js';
+import { LambdaService, onBehalfOf, runningAs, type FunctionStats } from './lambda-service.js';
 import { FunctionRoles } from './roles.js';
 import { LogMeter } from './log-meter.js';
 import { readTopology, refOf, type FunctionSpec, type ScheduleSpec, type Topology } from './template.js';
@@ -263,7 +263,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
             ? `; the clock waits on ${stuck.what}, in flight for ${Math.floor(stuck.realMs / 60_000)} min real`
             : '';
         o.progress?.(
-          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} to the end of day ${o.days} at the recent pace`}${waiting}`,
+          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} to the end of day ${o.days} at the recent pace`}${troubleSoFar(lambda.stats)}${waiting}`,
         );
       }
       real.setTimeout(tick, 500).unref();
@@ -311,6 +311,29 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
       real.clearInterval(keepAlive);
     },
   };
+}
+
+/**
+ * What has gone wrong so far, for the progress line ('' while nothing has): a long run shows a
+ * failing function within a minute, not only in the report at its end.
+ */
+export function troubleSoFar(stats: ReadonlyMap<string, FunctionStats>): string {
+  const n = (count: number, one: string, many: string) => (count > 0 ? [`${count} ${count === 1 ? one : many}`] : []);
+  const parts = [...stats]
+    .map(
+      ([fn, s]) =>
+        [
+          fn,
+          [
+            ...n(s.errors, 'error', 'errors'),
+            ...n(s.timeouts, 'timeout', 'timeouts'),
+            ...n(s.asyncEventsDropped, 'async event dropped', 'async events dropped'),
+          ],
+        ] as const,
+    )
+    .filter(([, bad]) => bad.length > 0)
+    .map(([fn, bad]) => `${fn} ${bad.join(', ')}`);
+  return parts.length > 0 ? `; so far ${parts.join('; ')}` : '';
 }
 
 export async function stopCloud(run: CloudRun): Promise<void> {

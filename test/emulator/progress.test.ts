@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { troubleSoFar } from '../../emulator/cloud-run.js';
+import type { FunctionStats } from '../../emulator/lambda-service.js';
+
+const stats = (over: Partial<FunctionStats> = {}): FunctionStats => ({
+  invocations: 100,
+  errors: 0,
+  timeouts: 0,
+  timedOutAt: [],
+  throttles: 3,
+  coldStarts: 2,
+  billedMs: 1000,
+  initMs: 100,
+  maxDurationMs: 40,
+  peakConcurrency: 2,
+  asyncEventsDropped: 0,
+  destinationSends: 0,
+  logBytes: 0,
+  ...over,
+});
+
+describe("scraper cloud's progress line", () => {
+  it('says nothing while no function has failed (throttles are the semaphore at work)', () => {
+    expect(troubleSoFar(new Map([['Fetch', stats()]]))).toBe('');
+  });
+
+  it('names each function that failed, timed out or dropped an event, as it happens', () => {
+    const line = troubleSoFar(
+      new Map([
+        ['Dispatch', stats({ errors: 1 })],
+        ['Fetch', stats()],
+        ['Normalise', stats({ errors: 2, timeouts: 1, asyncEventsDropped: 3 })],
+      ]),
+    );
+    expect(line).toBe('; so far Dispatch 1 error; Normalise 2 errors, 1 timeout, 3 async events dropped');
+  });
+});
