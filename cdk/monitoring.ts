@@ -110,11 +110,21 @@ export class Monitoring extends Construct {
       'The nightly compaction failed: partitions keep their small files until the next run',
       props.compact.metricErrors(sum),
     );
-    alarm(
-      'NormaliseEventsDropped',
-      'S3 events the normaliser dropped without a record in its failure queue (too old, or the destination failed): reprocess those raw objects',
-      props.normalise.metric('AsyncEventsDropped', sum),
-    );
+    // An async event Lambda gives up on (retries spent, or too old) goes to the function's failure
+    // queue, whose own alarm fires; AsyncEventsDropped counts those too, so it would only repeat
+    // that alarm. What is lost is a failure record Lambda could not deliver (a refused send, its size).
+    const lost: [lambda.Function, string, string][] = [
+      [props.normalise, 'NormaliseRecordsLost', 'S3 events the normaliser gave up on: reprocess the raw objects written then'],
+      [props.dispatch, 'DispatchRecordsLost', 'schedule runs dispatch gave up on: the next run plans the same work'],
+      [props.compact, 'CompactRecordsLost', 'nightly compactions that failed: the next night merges what is left'],
+    ];
+    for (const [fn, name, what] of lost) {
+      alarm(
+        name,
+        `Lambda could not deliver to the failure queue the record of ${what}; no record of them is kept anywhere`,
+        fn.metric('DestinationDeliveryFailures', sum),
+      );
+    }
     alarm(
       'CompactionBehind',
       "The nightly compaction ran out of time with partitions left over: they keep their small files until the next night's run merges them. Night after night, compaction is not keeping up with what a day writes.",

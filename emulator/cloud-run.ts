@@ -315,7 +315,8 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
 
 /**
  * What has gone wrong so far, for the progress line ('' while nothing has): a long run shows a
- * failing function within a minute, not only in the report at its end.
+ * failing function within a minute, not only in the report at its end. An async event is lost
+ * when Lambda gave up on it and no record of it reached a failure queue.
  */
 export function troubleSoFar(stats: ReadonlyMap<string, FunctionStats>): string {
   const n = (count: number, one: string, many: string) => (count > 0 ? [`${count} ${count === 1 ? one : many}`] : []);
@@ -327,7 +328,7 @@ export function troubleSoFar(stats: ReadonlyMap<string, FunctionStats>): string 
           [
             ...n(s.errors, 'error', 'errors'),
             ...n(s.timeouts, 'timeout', 'timeouts'),
-            ...n(s.asyncEventsDropped, 'async event dropped', 'async events dropped'),
+            ...n(s.asyncEventsDropped - s.destinationSends, 'async event lost', 'async events lost'),
           ],
         ] as const,
     )

@@ -27,8 +27,12 @@ export interface FunctionStats {
   initMs: number;
   maxDurationMs: number;
   peakConcurrency: number;
+  /** Async events Lambda gave up on (retries spent, or too old), as AWS's AsyncEventsDropped: those sent to the failure destination included. */
   asyncEventsDropped: number;
+  /** Failure records delivered to the on-failure destination. */
   destinationSends: number;
+  /** Failure records Lambda could not deliver (AWS's DestinationDeliveryFailures): with no destination either, the event is lost. */
+  destinationDeliveryFailures: number;
   logBytes: number;
   /** The first error's first line (init or invocation), to say what went wrong. */
   firstError?: string;
@@ -110,6 +114,7 @@ export class LambdaService {
         peakConcurrency: 0,
         asyncEventsDropped: 0,
         destinationSends: 0,
+        destinationDeliveryFailures: 0,
         logBytes: 0,
       });
     }
@@ -273,25 +278,48 @@ export class LambdaService {
 
   /**
    * An asynchronous invocation (S3 notification, EventBridge): retried twice on error
-   * (1 minute, then 2 minutes later, or as the function's config says), then sent to its
-   * on-failure destination; throttled attempts are retried with backoff until the event
-   * is older than its maximum age, then dropped.
+   * (1 minute, then 2 minutes later, or as the function's config says); throttled attempts are
+   * retried with backoff until the event is older than its maximum age. An event given up on is
+   * dropped (counted as AWS's AsyncEventsDropped counts) and its record sent to the on-failure
+   * destination, if the function has one and its role may send there.
    */
   invokeAsync(fnId: string, event: unknown): void {
     const spec = this.#spec(fnId);
     const vt = this.o.vt;
+    const s = this.stats.get(fnId)!;
     const enqueued = vt.now();
     let attempts = 0;
     let throttleWait = 1000;
+    const giveUp = async (condition: 'RetriesExhausted' | 'EventAgeExceeded' | 'TimedOut', error?: string): Promise<void> => {
+      s.asyncEventsDropped++;
+      if (!spec.onFailureQueue) return;
+      const record = {
+        version: '1.0',
+        timestamp: new Date(vt.now()).toISOString(),
+        requestContext: {
+          functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`,
+          condition,
+          approximateInvokeCount: attempts,
+        },
+        requestPayload: event,
+        responsePayload: { errorMessage: error?.split('\n')[0] },
+      };
+      // A send the function's role may not make loses the event, as in AWS.
+      const sent = await this.o.sendToDestination(fnId, spec.onFailureQueue, record).then(
+        () => true,
+        (e: unknown) => {
+          if (!refusedByRole(e)) throw e;
+          return false;
+        },
+      );
+      if (sent) s.destinationSends++;
+      else s.destinationDeliveryFailures++;
+    };
     const attempt = async (): Promise<void> => {
       const r = await this.invoke(fnId, event);
-      const s = this.stats.get(fnId)!;
       if (r.status === 'ok') return;
       if (r.status === 'throttled') {
-        if (vt.now() - enqueued > spec.maxEventAgeSeconds * 1000) {
-          s.asyncEventsDropped++;
-          return;
-        }
+        if (vt.now() - enqueued > spec.maxEventAgeSeconds * 1000) return giveUp('EventAgeExceeded');
         vt.setTimeout(() => void attempt(), throttleWait);
         throttleWait = Math.min(throttleWait * 2, 300_000);
         return;
@@ -301,29 +329,7 @@ export class LambdaService {
         vt.setTimeout(() => void attempt(), attempts * 60_000);
         return;
       }
-      if (spec.onFailureQueue) {
-        const record = {
-          version: '1.0',
-          timestamp: new Date(vt.now()).toISOString(),
-          requestContext: {
-            functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`,
-            condition: r.status === 'timeout' ? 'TimedOut' : 'RetriesExhausted',
-            approximateInvokeCount: attempts,
-          },
-          requestPayload: event,
-          responsePayload: { errorMessage: r.error?.split('\n')[0] },
-        };
-        // A send the function's role may not make loses the event, as in AWS.
-        const sent = await this.o.sendToDestination(fnId, spec.onFailureQueue, record).then(
-          () => true,
-          (e: unknown) => {
-            if (!refusedByRole(e)) throw e;
-            return false;
-          },
-        );
-        if (sent) s.destinationSends++;
-        else s.asyncEventsDropped++;
-      } else s.asyncEventsDropped++;
+      return giveUp(r.status === 'timeout' ? 'TimedOut' : 'RetriesExhausted', r.error);
     };
     void attempt();
   }

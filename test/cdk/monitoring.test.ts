@@ -65,7 +65,9 @@ describe('alarms', () => {
     ['Errors', 'fetchFunction'],
     ['Errors', 'dispatchFunction'],
     ['Errors', 'compactFunction'],
-    ['AsyncEventsDropped', 'normaliseFunction'],
+    ['DestinationDeliveryFailures', 'normaliseFunction'],
+    ['DestinationDeliveryFailures', 'dispatchFunction'],
+    ['DestinationDeliveryFailures', 'compactFunction'],
   ] as const)('fires on any %s of %s in five minutes', (metric, f) => {
     const found = alarmOn(metric, { Name: 'FunctionName', Value: { Ref: fnId(f) } });
     expect(found).toHaveLength(1);
@@ -76,6 +78,10 @@ describe('alarms', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+  });
+
+  it("does not alarm on AsyncEventsDropped, which counts the events sent to a failure queue too (that queue's alarm fires)", () => {
+    expect(alarms.filter(([, a]) => a.Properties.MetricName === 'AsyncEventsDropped')).toEqual([]);
   });
 
   it('fires when a nightly compaction leaves partitions for the next night (the metric the compact handler publishes)', () => {

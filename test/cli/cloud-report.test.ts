@@ -18,6 +18,7 @@ const fn = (name: string, errors: number, firstError?: string) => ({
   peakConcurrency: 1,
   asyncEventsDropped: 0,
   destinationSends: 0,
+  destinationDeliveryFailures: 0,
   logBytes: 0,
   firstError,
 });

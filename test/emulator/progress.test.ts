@@ -15,6 +15,7 @@ const stats = (over: Partial<FunctionStats> = {}): FunctionStats => ({
   peakConcurrency: 2,
   asyncEventsDropped: 0,
   destinationSends: 0,
+  destinationDeliveryFailures: 0,
   logBytes: 0,
   ...over,
 });
@@ -24,14 +25,15 @@ describe("scraper cloud's progress line", () => {
     expect(troubleSoFar(new Map([['Fetch', stats()]]))).toBe('');
   });
 
-  it('names each function that failed, timed out or dropped an event, as it happens', () => {
+  it('names each function that failed, timed out or lost an event, as it happens', () => {
     const line = troubleSoFar(
       new Map([
         ['Dispatch', stats({ errors: 1 })],
         ['Fetch', stats()],
-        ['Normalise', stats({ errors: 2, timeouts: 1, asyncEventsDropped: 3 })],
+        // Five given up on, two of them recorded in the failure queue.
+        ['Normalise', stats({ errors: 2, timeouts: 1, asyncEventsDropped: 5, destinationSends: 2, destinationDeliveryFailures: 3 })],
       ]),
     );
-    expect(line).toBe('; so far Dispatch 1 error; Normalise 2 errors, 1 timeout, 3 async events dropped');
+    expect(line).toBe('; so far Dispatch 1 error; Normalise 2 errors, 1 timeout, 3 async events lost');
   });
 });
