@@ -21,10 +21,10 @@ export function closesLabel(closesAt: number): string {
 }
 
 /** The closing time of the marker a re-poll was planned from (its work item says), if any. */
-function plannedCloses(metadata: Record<string, string>): string | undefined {
+/** The work item a raw object was fetched for, as its metadata records it (the key alone lacks `closes` and `final`). */
+function plannedItem(metadata: Record<string, string>): WorkItem | undefined {
   try {
-    const item = parseWorkItem(metadata['work-item'] ?? '');
-    return item.source === 'maxsold' ? item.closes : undefined;
+    return parseWorkItem(metadata['work-item'] ?? '');
   } catch {
     return undefined;
   }
@@ -60,16 +60,28 @@ export interface NormaliseOptions {
   replaces?: boolean;
 }
 
-/** The bid-history items an auction's stored snapshot calls for (none for a bid history itself). */
+/**
+ * The bid-history items an auction's stored snapshot calls for (none for a bid history itself):
+ * with `everyPoll`, on every snapshot; otherwise once, from the first snapshot taken after the
+ * last lot closed that no final poll follows. `planned` is the work item the snapshot was fetched
+ * for: a re-poll planned while the auction was open (`closes` set, not `final`) is always followed
+ * by the final poll the dispatcher plans once that closing time has passed, so a re-poll that
+ * happened to be fetched after the close leaves the bid histories to it (planning them from both
+ * fetched them twice, and into two partitions when the two polls fell on either side of midnight).
+ */
 export function bidItemsToPlan(
   item: WorkItem,
   result: Extract<ProcessResult, { kind: 'stored' }>,
   fetchedAt: number,
   everyPoll: boolean,
+  planned?: WorkItem,
 ): WorkItem[] {
   if (item.source !== 'maxsold' || item.itemId) return [];
-  const closed = result.closesAt !== undefined && result.closesAt <= fetchedAt;
-  if (!closed && !everyPoll) return [];
+  if (!everyPoll) {
+    const closed = result.closesAt !== undefined && result.closesAt <= fetchedAt;
+    const finalPollFollows = planned?.source === 'maxsold' && planned.closes !== undefined && planned.final !== true;
+    if (!closed || finalPollFollows) return [];
+  }
   return result.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));
 }
 
@@ -126,13 +138,14 @@ export async function normaliseRawObject(
     stats.tableFiles += result.tableFiles;
     stats.addAnomalies(result.anomalies);
     stats.finish(item, 'fetched');
+    const planned = plannedItem(stored.metadata);
     if (options.recordSeen && item.source === 'maxsold' && !item.itemId) {
       const closesAt = result.closesAt ?? null;
-      const unchanged = closesAt !== null && closesLabel(closesAt) === plannedCloses(stored.metadata);
+      const unchanged = closesAt !== null && planned?.source === 'maxsold' && closesLabel(closesAt) === planned.closes;
       if (!unchanged) await source.put(seenMarkerKey(item.id, closesAt), new Uint8Array(0));
     }
     if (options.bids) {
-      const bids = bidItemsToPlan(item, result, fetchedAt, options.bids.everyPoll);
+      const bids = bidItemsToPlan(item, result, fetchedAt, options.bids.everyPoll, planned);
       if (bids.length > 0) {
         await options.bids.queue.send(bids);
         stats.bidsPlanned += bids.length;

@@ -24,6 +24,19 @@ describe('bid histories planned from a stored auction', () => {
     ]);
   });
 
+  it('from the final poll, not from a re-poll planned while the auction was open that was fetched after the close', () => {
+    // The re-poll planned at 19:00 for an auction closing at 20:00, fetched at 20:01: the dispatcher
+    // plans the final poll at 21:00 all the same, and that one plans the bid histories.
+    const closes = '20261126T200000Z';
+    const repoll = { ...auction, closes };
+    expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 60_000, false, repoll)).toEqual([]);
+    expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 3_600_000, false, { ...repoll, final: true })).toHaveLength(2);
+    // An auction first found already closed (no closing time known when it was planned): no final poll follows.
+    expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 60_000, false, auction)).toHaveLength(2);
+    // Every poll asked for them: the re-poll plans them too.
+    expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 60_000, true, repoll)).toHaveLength(2);
+  });
+
   it('none while the auction is open, unless every poll asks for them', () => {
     expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES - 60_000, false)).toEqual([]);
     expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES - 60_000, true)).toHaveLength(2);
