@@ -44,7 +44,16 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /**
- * Retries through a queue (the fetch Lambda): the wait is a message's visibility
- * timeout, whole seconds, so the backoff starts at 2 s and may grow to 15 min.
+ * Retries through a queue (the fetch Lambda): the wait is a message's visibility timeout (whole
+ * seconds, at most 15 min), and every delivery counts toward the dead-letter queue. So the
+ * backoff starts at 30 s: the 7 waits of the default 8 deliveries span ~23 minutes at the median
+ * draw (45 at most), and an API outage of a quarter of an hour sends nothing to the dead-letter
+ * queue (a final poll and a bid history are planned once). A 429 without a usable Retry-After
+ * keeps its message away 30 s too: back at once, it would spend a delivery on each 429.
  */
-export const QUEUE_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 2_000, maxDelayMs: 900_000 };
+export const QUEUE_RETRY_POLICY: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  baseDelayMs: 30_000,
+  maxDelayMs: 900_000,
+  defaultRetryAfterMs: 30_000,
+};

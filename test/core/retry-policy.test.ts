@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, DEFAULT_RETRY_POLICY, parseRetryAfter } from '../../core/retry-policy.js';
+import { FUNCTION_DEFAULTS } from '../../core/function-defaults.js';
+import { backoffMs, DEFAULT_RETRY_POLICY, parseRetryAfter, QUEUE_RETRY_POLICY } from '../../core/retry-policy.js';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-11-26T12:00:00Z');
@@ -20,5 +21,14 @@ describe('backoffMs (full jitter)', () => {
     expect(backoffMs(p, 3, () => 0.999)).toBeLessThan(p.baseDelayMs * 4);
     expect(backoffMs(p, 30, () => 0.999)).toBeLessThan(p.maxDelayMs);
     expect(backoffMs(p, 3, () => 0)).toBe(0);
+  });
+});
+
+describe('QUEUE_RETRY_POLICY (retries through the queue: every delivery counts toward the dead-letter queue)', () => {
+  it("spreads the default deliveries' waits over a quarter of an hour or more at the median draw, so a short API outage dead-letters nothing", () => {
+    const waits = Array.from({ length: FUNCTION_DEFAULTS.maxReceiveCount - 1 }, (_, i) => backoffMs(QUEUE_RETRY_POLICY, i + 1, () => 0.5));
+    expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(15 * 60_000);
+    // Each wait is a visibility timeout, which SQS caps at 12 hours; 15 minutes keeps a failing item retried at least hourly.
+    expect(Math.max(...waits.map((_, i) => backoffMs(QUEUE_RETRY_POLICY, i + 1, () => 0.999)))).toBeLessThan(15 * 60_000);
   });
 });

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -175,6 +177,29 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     expect(limited.stats().throttled429).toBeGreaterThanOrEqual(1);
     // Once a 429 is back the host is paused: what is still queued is failed without a request.
     expect(limited.stats().requests).toBeLessThan(items.length);
+  });
+
+  it('a 429 without a Retry-After keeps the message away 30 s, not a moment (each return costs a delivery)', async () => {
+    const server = createServer((_req, res) => res.writeHead(429).end('slow down'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const visibility = { delay: vi.fn(async () => {}) };
+      const handler = createFetchHandler({
+        fetch: lambdaFetchContext(http, store, { concurrency: 2, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+        store,
+        visibility: visibility as never,
+        maxReceiveCount: 8,
+        ...quiet(),
+      });
+      const records = sqsEvent([
+        { MessageId: 'm-429', ReceiptHandle: 'r', Body: JSON.stringify({ source: 'maxsold', id: '100030', dt: '2026-11-26' }) },
+      ]);
+      const res = await handler(records, lambdaContext());
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm-429' }]);
+      expect(visibility.delay).toHaveBeenCalledWith('r', 30, expect.anything());
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('takes the sample batch events/sqs-fetch-batch.json as it is', async () => {
