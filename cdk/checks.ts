@@ -1,5 +1,7 @@
-import { Stack, Validations, type Stage } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack, Validations, type Stage } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { LOG_RETENTION } from './scraper-function.js';
 
 /**
  * cdk-nag's AWS Solutions rules run at every synth. cdk-nag 3 is a CDK validation
@@ -16,12 +18,22 @@ export function addSecurityChecks(app: Stage): AwsSolutionsChecks {
 const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
 /**
- * Findings on the handler CDK itself adds for `bucket.addEventNotification`, which the
- * stack cannot configure: acknowledged on that handler only.
+ * The handler CDK itself adds for `bucket.addEventNotification`: its log group is given the
+ * functions' retention (Lambda's default group would keep its logs forever), and the findings on
+ * what the stack cannot configure are acknowledged on that handler only.
  */
 export function acknowledgeCdkManagedResources(stack: Stack): void {
   const handler = stack.node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
   if (!handler) return;
+  const fn = handler.node.tryFindChild('Resource');
+  if (fn instanceof CfnResource) {
+    const logGroup = new logs.LogGroup(stack, 'BucketNotificationsHandlerLogs', {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Its managed policy (AWSLambdaBasicExecutionRole) lets it write to any log group.
+    fn.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+  }
   Validations.of(handler).acknowledge({
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     reason:

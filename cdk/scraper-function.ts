@@ -35,7 +35,8 @@ export interface ScraperFunctionProps extends Pick<NodejsFunctionProps, 'reserve
 }
 
 /** Lambda logs are for debugging recent runs; the data itself lives in S3. */
-const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+/** How long every function's logs are kept. */
+export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
 /**
  * A handler from functions/ as a Lambda, with what every function in this app shares:

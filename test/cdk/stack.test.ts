@@ -53,6 +53,15 @@ describe('functions', () => {
     expect(resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
   });
 
+  it("every function in the stack logs to a group kept one month, CDK's S3-notifications handler too", () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(4);
+    for (const [id, r] of functions) {
+      const logGroup = flat(r.Properties.LoggingConfig?.LogGroup ?? '').slice(1, -1);
+      expect(resources[logGroup], id).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+    }
+  });
+
   it.each(names)('%s has its own role with no managed policy', (name) => {
     expect(resources[roleId(name)]!.Properties.ManagedPolicyArns).toBeUndefined();
   });
