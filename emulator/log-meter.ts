@@ -11,7 +11,7 @@ export class LogMeter {
   readonly bytes = new Map<string, number>();
   /** `namespace/metric/dimensions` → sum of its values. */
   readonly metrics = new Map<string, number>();
-  #write: typeof process.stdout.write | undefined;
+  #write: { out: typeof process.stdout.write; err: typeof process.stderr.write } | undefined;
   #attribute: () => string | undefined = () => undefined;
   #file: string | undefined;
   #buffer: string[] = [];
@@ -47,13 +47,27 @@ export class LogMeter {
   /** Lines kept but not yet written reach the file also when the process exits mid-run (Ctrl-C). */
   readonly #flushOnExit = () => this.flush();
 
+  /**
+   * Takes over the process's stdout (all of it: the emulation prints its report after
+   * `uninstall()`) and what a function writes to stderr (Lambda sends both to the function's
+   * log); the emulation's own stderr (its progress) passes through.
+   */
   install(): void {
     if (this.#write) return;
     process.on('exit', this.#flushOnExit);
-    this.#write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    this.#write = { out, err };
+    process.stdout.write = this.#writer(() => this.#attribute() ?? '(emulator)', out);
+    process.stderr.write = this.#writer(() => this.#attribute(), err);
+  }
+
+  /** A stream's write that meters what `owner` attributes to a function, and passes the rest to `write`. */
+  #writer(owner: () => string | undefined, write: typeof process.stdout.write): typeof process.stdout.write {
+    return ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const fn = owner();
+      if (fn === undefined) return (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      const fn = this.#attribute() ?? '(emulator)';
       this.bytes.set(fn, (this.bytes.get(fn) ?? 0) + Buffer.byteLength(text));
       if (text.includes('"CloudWatchMetrics"')) this.#metrics(text);
       this.#keep(fn, text);
@@ -66,7 +80,10 @@ export class LogMeter {
   uninstall(): void {
     process.off('exit', this.#flushOnExit);
     this.flush();
-    if (this.#write) process.stdout.write = this.#write;
+    if (this.#write) {
+      process.stdout.write = this.#write.out;
+      process.stderr.write = this.#write.err;
+    }
     this.#write = undefined;
   }
 

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
@@ -7,6 +6,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { compactTables, type CompactionResult } from '../../core/compaction.js';
 import type { ObjectStore, TableCodec } from '../../core/ports.js';
 import { utcDate } from '../../core/work-item.js';
+import { publishMetrics } from './observability.js';
 
 export interface CompactHandlerDeps {
   store: ObjectStore;
@@ -47,5 +47,5 @@ export function createCompactHandler(deps: CompactHandlerDeps) {
     deps.logger.info('compacted', { ...result });
     return result;
   };
-  return middy(handler).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));
+  return middy(handler).use(injectLambdaContext(deps.logger)).use(publishMetrics(deps.metrics));
 }

@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { dispatch, type DispatchConfig, type DispatchSummary } from '../../core/dispatch.js';
 import type { ObjectStore, WorkQueue } from '../../core/ports.js';
+import { publishMetrics } from './observability.js';
 
 export interface DispatchHandlerDeps {
   store: ObjectStore;
@@ -32,5 +32,5 @@ export function createDispatchHandler(deps: DispatchHandlerDeps) {
     deps.logger.info('dispatched', { ...summary });
     return summary;
   };
-  return middy(handler).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));
+  return middy(handler).use(injectLambdaContext(deps.logger)).use(publishMetrics(deps.metrics));
 }

@@ -1,6 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
@@ -11,7 +10,7 @@ import { quarantineKey, rawKey } from '../../core/raw-key.js';
 import { backoffMs } from '../../core/retry-policy.js';
 import { RunStats } from '../../core/run-stats.js';
 import { describeItem, parseWorkItem } from '../../core/work-item.js';
-import { publishStats } from './observability.js';
+import { publishMetrics, publishStats } from './observability.js';
 
 export interface FetchHandlerDeps {
   fetch: Omit<FetchContext, 'stats' | 'signal'>;
@@ -147,5 +146,5 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
   };
 
   // The deadline is the handler's own (above): middy's early timeout would fail the whole batch.
-  return middy(handler, { timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).use(logMetrics(deps.metrics));
+  return middy(handler, { timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).use(publishMetrics(deps.metrics));
 }

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
@@ -7,7 +6,7 @@ import type { S3Event } from 'aws-lambda';
 import { normaliseRawObject, type NormaliseOutcome } from '../../core/normalise-object.js';
 import type { ObjectStore, Processor, WorkQueue } from '../../core/ports.js';
 import { RunStats } from '../../core/run-stats.js';
-import { publishStats } from './observability.js';
+import { publishMetrics, publishStats } from './observability.js';
 
 export interface NormaliseHandlerDeps {
   store: ObjectStore;
@@ -49,5 +48,5 @@ export function createNormaliseHandler(deps: NormaliseHandlerDeps) {
     deps.logger.info('normalised', { outcomes, rows: stats.rows, anomalies: stats.anomalies, bidsPlanned: stats.bidsPlanned });
     return outcomes;
   };
-  return middy(handler).use(injectLambdaContext(deps.logger)).use(logMetrics(deps.metrics));
+  return middy(handler).use(injectLambdaContext(deps.logger)).use(publishMetrics(deps.metrics));
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
 import type { RunStats } from '../../core/run-stats.js';
 
 export const SERVICE = 'api-scraper';
@@ -47,4 +48,17 @@ export function publishStats(metrics: Metrics, stats: RunStats, counts: { itemOu
     'RowsWritten',
     Object.values(stats.rows).reduce((a, b) => a + b, 0),
   );
+}
+
+/**
+ * Publishes the metrics an invocation added, after it (or its error), as Powertools' logMetrics
+ * does, but nothing when it added none: logMetrics then logs a warning line, which would be one
+ * for every empty auction the normaliser reads (each counted by the fetch, not again there).
+ */
+export function publishMetrics(metrics: Metrics): MiddlewareObj {
+  const publish = async (): Promise<void> => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    else metrics.clearMetrics();
+  };
+  return { after: publish, onError: publish };
 }

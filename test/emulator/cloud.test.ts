@@ -118,6 +118,10 @@ describe('scraper cloud: a night of the deployed topology', () => {
     expect(metric('RowsWritten')).toBeGreaterThan(0);
   });
 
+  it("keeps what the functions write (stdout and stderr) in their logs, off the emulation's own stderr", () => {
+    expect(stderr).not.toMatch(/"level":|No application metrics/);
+  });
+
   it('reports the CPU the run spent', () => {
     expect(report.cpuSeconds).toBeGreaterThan(0);
   });

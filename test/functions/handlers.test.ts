@@ -299,7 +299,12 @@ describe('normalise handler (events/s3-raw-created.json)', () => {
     const body = JSON.parse(gunzipSync(raw.body).toString('utf8')) as { auction: { items: unknown[] } };
     body.auction.items = [];
     await store.put(key, gzipSync(JSON.stringify(body)), raw.metadata);
-    expect(await normaliser()(rawCreated(), lambdaContext())).toEqual({ [key]: 'empty' });
+    // Nothing to count (the fetch counted the empty auction): no metrics, and no warning line about it either.
+    const warn = vi.fn();
+    const logger = { debug: vi.fn(), info: vi.fn(), warn, error: vi.fn() };
+    const deps = { ...quiet(), metrics: new Metrics({ namespace: 'Test', serviceName: 'test', logger }) };
+    expect(await normaliser(deps)(rawCreated(), lambdaContext())).toEqual({ [key]: 'empty' });
+    expect(warn).not.toHaveBeenCalled();
     expect(await aws.keys('tables/')).toEqual([]);
     await store.put(key, raw.body, raw.metadata);
     expect(await normaliser()(rawCreated(), lambdaContext())).toEqual({ [key]: 'fetched' });
