@@ -1,7 +1,6 @@
-import { CfnResource, RemovalPolicy, Stack, Validations, type Stage } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { CfnResource, Stack, Validations, type Stage } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LOG_RETENTION } from './scraper-function.js';
+import { functionLogGroup } from './scraper-function.js';
 
 /**
  * cdk-nag's AWS Solutions rules run at every synth. cdk-nag 3 is a CDK validation
@@ -22,15 +21,12 @@ const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf32
  * functions' retention (Lambda's default group would keep its logs forever), and the findings on
  * what the stack cannot configure are acknowledged on that handler only.
  */
-export function acknowledgeCdkManagedResources(stack: Stack): void {
+export function configureCdkManagedResources(stack: Stack): void {
   const handler = stack.node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
   if (!handler) return;
   const fn = handler.node.tryFindChild('Resource');
   if (fn instanceof CfnResource) {
-    const logGroup = new logs.LogGroup(stack, 'BucketNotificationsHandlerLogs', {
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = functionLogGroup(stack, 'BucketNotificationsHandlerLogs');
     // Its managed policy (AWSLambdaBasicExecutionRole) lets it write to any log group.
     fn.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
   }

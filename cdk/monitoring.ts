@@ -115,7 +115,11 @@ export class Monitoring extends Construct {
     // that alarm. What is lost is a failure record Lambda could not deliver (a refused send, its size).
     const lost: [lambda.Function, string, string][] = [
       [props.normalise, 'NormaliseRecordsLost', 'S3 events the normaliser gave up on: reprocess the raw objects written then'],
-      [props.dispatch, 'DispatchRecordsLost', 'schedule runs dispatch gave up on: the next run plans the same work'],
+      [
+        props.dispatch,
+        'DispatchRecordsLost',
+        'schedule runs dispatch gave up on (the next MaxSold run plans that work again; a VIA snapshot of that minute is not taken)',
+      ],
       [props.compact, 'CompactRecordsLost', 'nightly compactions that failed: the next night merges what is left'],
     ];
     for (const [fn, name, what] of lost) {

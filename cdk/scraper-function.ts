@@ -35,8 +35,12 @@ export interface ScraperFunctionProps extends Pick<NodejsFunctionProps, 'reserve
 }
 
 /** Lambda logs are for debugging recent runs; the data itself lives in S3. */
-/** How long every function's logs are kept. */
-export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/** A function's log group, kept LOG_RETENTION and removed with the stack. */
+export function functionLogGroup(scope: Construct, id: string): logs.LogGroup {
+  return new logs.LogGroup(scope, id, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY });
+}
 
 /**
  * A handler from functions/ as a Lambda, with what every function in this app shares:
@@ -50,10 +54,7 @@ export class ScraperFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: ScraperFunctionProps) {
     // Created beside the function (not inside it) because super() must come first.
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = functionLogGroup(scope, `${id}Logs`);
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs the ${props.handlerName} function`,

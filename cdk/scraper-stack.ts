@@ -7,7 +7,7 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import { SEEN_PREFIX } from '../core/normalise-object.js';
 import { grantObjects } from './bucket-access.js';
-import { acknowledgeCdkManagedResources } from './checks.js';
+import { configureCdkManagedResources } from './checks.js';
 import {
   checkDeployable,
   CONTEXT_KEY,
@@ -256,7 +256,7 @@ export class ScraperStack extends Stack {
     });
     this.monitoring.notifyEveryAlarm();
 
-    acknowledgeCdkManagedResources(this);
+    configureCdkManagedResources(this);
 
     new CfnOutput(this, 'BucketName', {
       value: bucket.bucketName,

@@ -20,7 +20,6 @@ export function closesLabel(closesAt: number): string {
   return utcSecond(closesAt).replace(/[-:]/g, '');
 }
 
-/** The closing time of the marker a re-poll was planned from (its work item says), if any. */
 /** The work item a raw object was fetched for, as its metadata records it (the key alone lacks `closes` and `final`). */
 function plannedItem(metadata: Record<string, string>): WorkItem | undefined {
   try {
@@ -62,12 +61,14 @@ export interface NormaliseOptions {
 
 /**
  * The bid-history items an auction's stored snapshot calls for (none for a bid history itself):
- * with `everyPoll`, on every snapshot; otherwise once, from the first snapshot taken after the
- * last lot closed that no final poll follows. `planned` is the work item the snapshot was fetched
- * for: a re-poll planned while the auction was open (`closes` set, not `final`) is always followed
- * by the final poll the dispatcher plans once that closing time has passed, so a re-poll that
- * happened to be fetched after the close leaves the bid histories to it (planning them from both
- * fetched them twice, and into two partitions when the two polls fell on either side of midnight).
+ * with `everyPoll`, on every snapshot; otherwise from a snapshot taken after the last lot closed,
+ * unless a final poll is sure to follow. `planned` is the work item the snapshot was fetched for:
+ * a re-poll planned while the auction was open (`closes` set, not `final`) that finds that same
+ * closing time is followed by the final poll the dispatcher plans once it has passed, so a re-poll
+ * that happened to be fetched after the close leaves the bid histories to it (planning them from
+ * both fetched them twice, into two partitions when the polls fell on either side of midnight).
+ * A newly found auction that closes between its planning and its fetch still has them planned
+ * twice (its work item does not say when it was planned); that window is seconds to minutes.
  */
 export function bidItemsToPlan(
   item: WorkItem,
@@ -79,7 +80,14 @@ export function bidItemsToPlan(
   if (item.source !== 'maxsold' || item.itemId) return [];
   if (!everyPoll) {
     const closed = result.closesAt !== undefined && result.closesAt <= fetchedAt;
-    const finalPollFollows = planned?.source === 'maxsold' && planned.closes !== undefined && planned.final !== true;
+    // Only when the poll found the closing time it was planned from: an extension it was the
+    // first to see is a marker the dispatcher may list too late to plan a final poll from.
+    const finalPollFollows =
+      planned?.source === 'maxsold' &&
+      planned.closes !== undefined &&
+      planned.final !== true &&
+      result.closesAt !== undefined &&
+      closesLabel(result.closesAt) === planned.closes;
     if (!closed || finalPollFollows) return [];
   }
   return result.bidItemIds.map((itemId) => ({ source: 'maxsold', id: item.id, itemId, dt: item.dt }));

@@ -12,6 +12,11 @@ export interface RetryPolicy {
   defaultRetryAfterMs: number;
   /** Longest Retry-After honoured; a larger one is capped so a run cannot stall for hours. @default 300000 */
   maxRetryAfterMs: number;
+  /**
+   * `full`: a backoff is uniform in [0, ceiling]; `equal`: in [ceiling/2, ceiling], so the waits
+   * of a number of attempts add up to a known least. @default 'full'
+   */
+  jitter?: 'full' | 'equal';
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -23,10 +28,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 300_000,
 };
 
-/** Exponential backoff with full jitter: uniform in [0, min(max, base·2^(failures−1))]. */
+/** Exponential backoff with jitter: uniform in [0, ceiling] (full) or [ceiling/2, ceiling] (equal), ceiling = min(max, base·2^(failures−1)). */
 export function backoffMs(policy: RetryPolicy, failures: number, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));
-  return Math.floor(random() * ceiling);
+  return Math.floor(policy.jitter === 'equal' ? ceiling / 2 + (random() * ceiling) / 2 : random() * ceiling);
 }
 
 /**
@@ -46,8 +51,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 /**
  * Retries through a queue (the fetch Lambda): the wait is a message's visibility timeout (whole
  * seconds, at most 15 min), and every delivery counts toward the dead-letter queue. So the
- * backoff starts at 30 s: the 7 waits of the default 8 deliveries span ~23 minutes at the median
- * draw (45 at most), and an API outage of a quarter of an hour sends nothing to the dead-letter
+ * backoff starts at 30 s with equal jitter: the 7 waits of the default 8 deliveries add up to
+ * 23–46 minutes, and an API outage of a quarter of an hour sends nothing to the dead-letter
  * queue (a final poll and a bid history are planned once). A 429 without a usable Retry-After
  * keeps its message away 30 s too: back at once, it would spend a delivery on each 429.
  */
@@ -56,4 +61,5 @@ export const QUEUE_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 30_000,
   maxDelayMs: 900_000,
   defaultRetryAfterMs: 30_000,
+  jitter: 'equal',
 };

@@ -46,8 +46,13 @@ export interface BillInput {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** How many times a run of `days` simulated days its flows (requests, compute, logs) are counted in a month's bill. */
+export function monthScale(days: number): number {
+  return 30 / days;
+}
+
 export function monthlyBill(b: BillInput): BillLine[] {
-  const month = 30 / b.days;
+  const month = monthScale(b.days);
   const lines: BillLine[] = [];
   for (const f of b.functions) {
     const gbSeconds = (f.stats.billedMs / 1000) * (f.memoryMb / 1024) * month;

@@ -166,7 +166,10 @@ export class LambdaService {
         if (exportName === undefined) throw new Error(`${spec.id}: handler "${spec.handler}" is not FILE.EXPORT`);
         const url = `${pathToFileURL(`${spec.assetDir}/${file}.mjs`).href}?container=${id}`;
         // Native import (no bundler in between), so every container gets its own module scope.
-        const mod = await (new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>)(url);
+        // In the function's context: what its module scope writes (INIT) is its log, as in Lambda.
+        const mod = await runningAs.run({ fn: spec.id }, () =>
+          (new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>)(url),
+        );
         const handler = mod[exportName];
         if (typeof handler !== 'function') throw new Error(`${spec.id}: ${spec.handler} is not a function`);
         return handler as Container['handler'];
@@ -290,9 +293,12 @@ export class LambdaService {
     const enqueued = vt.now();
     let attempts = 0;
     let throttleWait = 1000;
-    const giveUp = async (condition: 'RetriesExhausted' | 'EventAgeExceeded' | 'TimedOut', error?: string): Promise<void> => {
-      s.asyncEventsDropped++;
-      if (!spec.onFailureQueue) return;
+    const giveUp = async (condition: 'RetriesExhausted' | 'EventAgeExceeded', error?: string): Promise<void> => {
+      // Counted once the record's fate is known: the progress line reads dropped − sent as lost.
+      if (!spec.onFailureQueue) {
+        s.asyncEventsDropped++;
+        return;
+      }
       const record = {
         version: '1.0',
         timestamp: new Date(vt.now()).toISOString(),
@@ -312,24 +318,26 @@ export class LambdaService {
           return false;
         },
       );
+      s.asyncEventsDropped++;
       if (sent) s.destinationSends++;
       else s.destinationDeliveryFailures++;
     };
+    const tooOld = () => vt.now() - enqueued > spec.maxEventAgeSeconds * 1000;
     const attempt = async (): Promise<void> => {
       const r = await this.invoke(fnId, event);
       if (r.status === 'ok') return;
       if (r.status === 'throttled') {
-        if (vt.now() - enqueued > spec.maxEventAgeSeconds * 1000) return giveUp('EventAgeExceeded');
+        if (tooOld()) return giveUp('EventAgeExceeded');
         vt.setTimeout(() => void attempt(), throttleWait);
         throttleWait = Math.min(throttleWait * 2, 300_000);
         return;
       }
       attempts++;
       if (attempts <= spec.maxRetryAttempts) {
-        vt.setTimeout(() => void attempt(), attempts * 60_000);
+        vt.setTimeout(() => void (tooOld() ? giveUp('EventAgeExceeded', r.error) : attempt()), attempts * 60_000);
         return;
       }
-      return giveUp(r.status === 'timeout' ? 'TimedOut' : 'RetriesExhausted', r.error);
+      return giveUp('RetriesExhausted', r.error);
     };
     void attempt();
   }

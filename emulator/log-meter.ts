@@ -58,15 +58,15 @@ export class LogMeter {
     const out = process.stdout.write;
     const err = process.stderr.write;
     this.#write = { out, err };
-    process.stdout.write = this.#writer(() => this.#attribute() ?? '(emulator)', out);
-    process.stderr.write = this.#writer(() => this.#attribute(), err);
+    process.stdout.write = this.#writer(() => this.#attribute() ?? '(emulator)', process.stdout, out);
+    process.stderr.write = this.#writer(() => this.#attribute(), process.stderr, err);
   }
 
-  /** A stream's write that meters what `owner` attributes to a function, and passes the rest to `write`. */
-  #writer(owner: () => string | undefined, write: typeof process.stdout.write): typeof process.stdout.write {
+  /** A stream's write that meters what `owner` attributes to a function, and passes the rest to the stream's own `write`. */
+  #writer(owner: () => string | undefined, stream: NodeJS.WriteStream, write: typeof process.stdout.write): typeof process.stdout.write {
     return ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const fn = owner();
-      if (fn === undefined) return (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
+      if (fn === undefined) return (write as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       this.bytes.set(fn, (this.bytes.get(fn) ?? 0) + Buffer.byteLength(text));
       if (text.includes('"CloudWatchMetrics"')) this.#metrics(text);

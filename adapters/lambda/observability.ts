@@ -58,7 +58,10 @@ export function publishStats(metrics: Metrics, stats: RunStats, counts: { itemOu
 export function publishMetrics(metrics: Metrics): MiddlewareObj {
   const publish = async (): Promise<void> => {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    else metrics.clearMetrics();
+    else {
+      metrics.clearMetrics();
+      metrics.clearDimensions();
+    }
   };
   return { after: publish, onError: publish };
 }

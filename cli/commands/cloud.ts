@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { checkDeployable, CONTEXT_KEY, parseSettings, settingsFromContextValues } from '../../cdk/config.js';
-import { billTotal, monthlyBill } from '../../emulator/bill.js';
+import { billTotal, monthlyBill, monthScale } from '../../emulator/bill.js';
 import { runCloud, stopCloud, type CloudRun } from '../../emulator/cloud-run.js';
 import { DEFAULT_LATENCY, type LatencyRange } from '../../emulator/emulated-aws.js';
 import { checkInvariants } from '../../emulator/invariants.js';
@@ -298,9 +298,9 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
       r.bill.map((b) => [b.item, b.volume, b.basis, b.usd.toFixed(2)]),
     ),
   );
-  const scale = Number((30 / r.days).toPrecision(3));
+  const scale = Number(monthScale(r.days).toPrecision(3));
   lines.push(
-    `total: $${r.monthlyUsd.toFixed(2)} a month (the requests, compute and logs of ${r.days} simulated day(s) × ${scale}; storage as it stands at the end)`,
+    `total: $${r.monthlyUsd.toFixed(2)} a month (the requests, compute and logs of ${r.days} simulated day(s) × ${scale}; storage as it stands at the end; alarms, metrics and dashboards at their monthly price)`,
   );
   return lines.join('\n');
 }

@@ -46,7 +46,7 @@ describe('the cloud report', () => {
     expect(text).not.toMatch(/^Fetch: /m);
     // The month is the run's flows scaled up: a run of hours says how far.
     expect(text).toContain(
-      'total: $0.00 a month (the requests, compute and logs of 0.1 simulated day(s) × 300; storage as it stands at the end)',
+      'total: $0.00 a month (the requests, compute and logs of 0.1 simulated day(s) × 300; storage as it stands at the end; alarms, metrics and dashboards at their monthly price)',
     );
   });
 });

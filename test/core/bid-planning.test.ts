@@ -31,7 +31,10 @@ describe('bid histories planned from a stored auction', () => {
     const repoll = { ...auction, closes };
     expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 60_000, false, repoll)).toEqual([]);
     expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 3_600_000, false, { ...repoll, final: true })).toHaveLength(2);
-    // An auction first found already closed (no closing time known when it was planned): no final poll follows.
+    // A re-poll that was the first to see an extension (closing 20:10, not 20:00), fetched after it:
+    // its marker may reach the dispatcher too late for a final poll, so this poll plans them.
+    expect(bidItemsToPlan(auction, stored(CLOSES + 600_000), CLOSES + 660_000, false, repoll)).toHaveLength(2);
+    // An auction first found already closed (no closing time known when it was planned): it plans them.
     expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 60_000, false, auction)).toHaveLength(2);
     // Every poll asked for them: the re-poll plans them too.
     expect(bidItemsToPlan(auction, stored(CLOSES), CLOSES + 60_000, true, repoll)).toHaveLength(2);

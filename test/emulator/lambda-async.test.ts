@@ -25,12 +25,12 @@ const spec = (over: Partial<FunctionSpec> = {}): FunctionSpec => ({
 });
 
 /** One async event to a function as `spec` declares it, run until Lambda has given up on it (time jumps over the retries' waits). */
-async function giveUpOn(s: FunctionSpec, send: (record: unknown) => Promise<void>) {
+async function giveUpOn(s: FunctionSpec, send: (record: unknown) => Promise<void>, accountConcurrency = 1000) {
   const vt = new VirtualTime(Date.parse('2026-11-23T00:00:00Z'));
   const records: unknown[] = [];
   const lambda = new LambdaService(new Map([[s.id, s]]), {
     vt,
-    accountConcurrency: 1000,
+    accountConcurrency,
     resolveEnv: () => ({}),
     sendToDestination: async (_fn, _queue, record) => {
       await send(record);
@@ -63,9 +63,16 @@ describe('an async event Lambda gives up on', () => {
   });
 
   it('throttled until it is too old, is recorded in the failure queue too', async () => {
-    // Reserved concurrency 0: every attempt is throttled, until the event is older than its maximum age.
-    const { stats, records } = await giveUpOn(spec({ reserved: 0, maxEventAgeSeconds: 60 }), async () => {});
+    // An account with no concurrency left: every attempt is throttled, until the event is older than its maximum age.
+    const { stats, records } = await giveUpOn(spec({ maxEventAgeSeconds: 60 }), async () => {}, 0);
     expect(stats).toMatchObject({ invocations: 0, asyncEventsDropped: 1, destinationSends: 1 });
+    expect(records).toEqual([expect.objectContaining({ requestContext: expect.objectContaining({ condition: 'EventAgeExceeded' }) })]);
+  });
+
+  it('too old for its next retry, is recorded as such', async () => {
+    // Failed at once; the first retry would come a minute later, past the event's maximum age of 30 s.
+    const { stats, records } = await giveUpOn(spec({ maxEventAgeSeconds: 30 }), async () => {});
+    expect(stats).toMatchObject({ invocations: 1, errors: 1, asyncEventsDropped: 1, destinationSends: 1 });
     expect(records).toEqual([expect.objectContaining({ requestContext: expect.objectContaining({ condition: 'EventAgeExceeded' }) })]);
   });
 
