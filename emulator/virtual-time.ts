@@ -13,6 +13,7 @@
  *
  * `installClock()` (global-clock.ts) makes it the process's clock.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { real } from './real-time.js';
 import { TimerHeap } from './timer-heap.js';
 
@@ -211,7 +212,10 @@ export class VirtualTime {
   #add(fn: Callback, ms: number | undefined, args: unknown[], interval: number | undefined): VirtualTimer {
     if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
     const delay = Math.max(1, Math.floor(Number(ms) || 1));
-    const t = new VirtualTimer(this, this.#nextId++, this.now() + delay, fn, args, interval);
+    // Run in the creator's async context, as Node's own timers do: due timers fire together, from
+    // whichever real timer came first, so unbound one function's callback would run (and log, and
+    // send requests) as another's.
+    const t = new VirtualTimer(this, this.#nextId++, this.now() + delay, AsyncResource.bind(fn), args, interval);
     t.delay = delay;
     this.#timers.set(t.id, t);
     this.#push(t);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { cpuNow, monotonic, VirtualTime } from '../../emulator/virtual-time.js';
 
@@ -47,6 +48,20 @@ describe('virtual time', () => {
     expect(firedAt).toBeGreaterThanOrEqual(due);
     expect(firedAt - due).toBeLessThan(1000);
     expect(vt.jumps).toBe(1);
+  });
+
+  it("runs each timer's callback in the async context it was created in, as Node's timers do", async () => {
+    const vt = new VirtualTime(0);
+    const als = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    // Both due at once: they fire from the one real timer the first of them armed.
+    als.run('fetch', () => vt.setTimeout(() => seen.push(als.getStore()), 5));
+    als.run('normalise', () => vt.setTimeout(() => seen.push(als.getStore()), 5));
+    vt.setTimeout(() => seen.push(als.getStore()), 5);
+    vt.skipIdleTime({ idle: () => true, activity: () => 0 });
+    while (seen.length < 3) await new Promise((r) => setImmediate(r));
+    vt.stopSkipping();
+    expect(seen).toEqual(['fetch', 'normalise', undefined]);
   });
 
   it('never skips while the probe reports work in flight', async () => {
