@@ -319,21 +319,16 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
  * when Lambda gave up on it and no record of it reached a failure queue.
  */
 export function troubleSoFar(stats: ReadonlyMap<string, FunctionStats>): string {
-  const n = (count: number, one: string, many: string) => (count > 0 ? [`${count} ${count === 1 ? one : many}`] : []);
-  const parts = [...stats]
-    .map(
-      ([fn, s]) =>
-        [
-          fn,
-          [
-            ...n(s.errors, 'error', 'errors'),
-            ...n(s.timeouts, 'timeout', 'timeouts'),
-            ...n(s.asyncEventsDropped - s.destinationSends, 'async event lost', 'async events lost'),
-          ],
-        ] as const,
-    )
-    .filter(([, bad]) => bad.length > 0)
-    .map(([fn, bad]) => `${fn} ${bad.join(', ')}`);
+  const parts: string[] = [];
+  for (const [fn, s] of stats) {
+    const bad = [
+      [s.errors, 'error', 'errors'],
+      [s.timeouts, 'timeout', 'timeouts'],
+      [s.asyncEventsDropped - s.destinationSends, 'async event lost', 'async events lost'],
+    ] as const;
+    const said = bad.filter(([count]) => count > 0).map(([count, one, many]) => `${count} ${count === 1 ? one : many}`);
+    if (said.length > 0) parts.push(`${fn} ${said.join(', ')}`);
+  }
   return parts.length > 0 ? `; so far ${parts.join('; ')}` : '';
 }
 

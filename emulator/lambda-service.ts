@@ -279,6 +279,36 @@ export class LambdaService {
     }
   }
 
+  /** An async invocation's failure record, sent to its destination with the function's role: whether it arrived. */
+  async #sendFailureRecord(
+    fnId: string,
+    queueId: string,
+    condition: 'RetriesExhausted' | 'EventAgeExceeded',
+    attempts: number,
+    event: unknown,
+    error: string | undefined,
+  ): Promise<boolean> {
+    const record = {
+      version: '1.0',
+      timestamp: new Date(this.o.vt.now()).toISOString(),
+      requestContext: {
+        functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`,
+        condition,
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: event,
+      responsePayload: { errorMessage: error?.split('\n')[0] },
+    };
+    // A send the function's role may not make loses the event, as in AWS.
+    return this.o.sendToDestination(fnId, queueId, record).then(
+      () => true,
+      (e: unknown) => {
+        if (!refusedByRole(e)) throw e;
+        return false;
+      },
+    );
+  }
+
   /**
    * An asynchronous invocation (S3 notification, EventBridge): retried twice on error
    * (1 minute, then 2 minutes later, or as the function's config says); throttled attempts are
@@ -295,32 +325,12 @@ export class LambdaService {
     let throttleWait = 1000;
     const giveUp = async (condition: 'RetriesExhausted' | 'EventAgeExceeded', error?: string): Promise<void> => {
       // Counted once the record's fate is known: the progress line reads dropped − sent as lost.
-      if (!spec.onFailureQueue) {
-        s.asyncEventsDropped++;
-        return;
-      }
-      const record = {
-        version: '1.0',
-        timestamp: new Date(vt.now()).toISOString(),
-        requestContext: {
-          functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`,
-          condition,
-          approximateInvokeCount: attempts,
-        },
-        requestPayload: event,
-        responsePayload: { errorMessage: error?.split('\n')[0] },
-      };
-      // A send the function's role may not make loses the event, as in AWS.
-      const sent = await this.o.sendToDestination(fnId, spec.onFailureQueue, record).then(
-        () => true,
-        (e: unknown) => {
-          if (!refusedByRole(e)) throw e;
-          return false;
-        },
-      );
+      const sent = spec.onFailureQueue
+        ? await this.#sendFailureRecord(fnId, spec.onFailureQueue, condition, attempts, event, error)
+        : undefined;
       s.asyncEventsDropped++;
-      if (sent) s.destinationSends++;
-      else s.destinationDeliveryFailures++;
+      if (sent === true) s.destinationSends++;
+      if (sent === false) s.destinationDeliveryFailures++;
     };
     const tooOld = () => vt.now() - enqueued > spec.maxEventAgeSeconds * 1000;
     const attempt = async (): Promise<void> => {
