@@ -156,7 +156,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
     now: () => vt.now(),
     seed: o.seed,
     latency: o.latency,
-    authorize: (port) => roles.authorize(port),
+    authorize: (clientPort, serverPort) => roles.authorize(clientPort, serverPort),
     onObjectCreated: (e) => later.notify?.(e),
     onMessageSent: (url) => {
       for (const es of eventSources) if (queues.get(es.spec.queue)?.url === url) es.wake();

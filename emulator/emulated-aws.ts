@@ -64,10 +64,11 @@ export interface AwsHooks {
   latency?: AwsLatency;
   /**
    * The role of the function whose client sent a request, or for which Lambda sent it (known by
-   * the client socket's port): whether it allows what the request needs (the bucket by name, the
-   * queue by URL). Undefined for a request sent for no function, which is not checked.
+   * its connection: the client's port and the server's): whether it allows what the request needs
+   * (the bucket by name, the queue by URL). Undefined for a request sent for no function, which is
+   * not checked.
    */
-  authorize?(callerPort: number | undefined): Role | undefined;
+  authorize?(clientPort: number | undefined, serverPort: number | undefined): Role | undefined;
 }
 
 /** The role a request is checked against: whether it allows a need, and whether Lambda sent the request (for the function). */
@@ -231,7 +232,10 @@ export class EmulatedAws {
       const op = classify(req);
       ops.set(req, op);
       // Whose request it is, read as it arrives (the caller's port may be another's after the latency).
-      const role = (op.service === 'S3' && op.bucket) || op.service === 'SQS' ? hooks.authorize?.(req.socket.remotePort) : undefined;
+      const role =
+        (op.service === 'S3' && op.bucket) || op.service === 'SQS'
+          ? hooks.authorize?.(req.socket.remotePort, req.socket.localPort)
+          : undefined;
       if (role) roles.set(req, role);
       self.aws!.#open.set(req, { since: real.now(), what: `${op.service} ${op.name}${op.key ? ` ${op.key}` : ''}` });
       // Not `writableFinished`: a response ended on a socket already destroyed (its 'close' not

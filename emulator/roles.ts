@@ -11,20 +11,44 @@ import { allows, EVENT_SOURCE_ACTIONS, grantsOf, queueName, type Grant } from '.
 import { runningAs } from './lambda-service.js';
 import type { Topology } from './template.js';
 
+const CLIENT_SOCKET = 'net.client.socket';
 const CLIENT_REQUEST = 'http.client.request.start';
+
+type Caller = { fn: string; byLambda?: boolean };
+type ClientSocket = { localPort?: number; remotePort?: number; once(event: 'connect' | 'close', listener: () => void): unknown };
+
+/** A connection on loopback by its two ports: the client's and the server's. */
+const connection = (clientPort: number, serverPort: number) => `${clientPort}>${serverPort}`;
 
 export class FunctionRoles {
   readonly #grants: Map<string, Grant[]>;
   readonly #bucketIdOf: Map<string, string>;
-  /** For which function the request on a client socket (by its port) was sent. */
-  readonly #callers = new Map<number, { fn: string; byLambda?: boolean }>();
+  /**
+   * For which function the requests on a client connection are sent: known from the moment the
+   * socket connects (S3 may read a request's headers before the client has finished sending it:
+   * a body sent after `100 Continue`), again at each request on it, and forgotten when it closes.
+   */
+  readonly #callers = new Map<string, { caller: Caller; socket: ClientSocket }>();
+  readonly #followed = new WeakSet<ClientSocket>();
+  readonly #follow = (socket: ClientSocket, caller: Caller | undefined) => {
+    if (socket.localPort === undefined || socket.remotePort === undefined) return;
+    const key = connection(socket.localPort, socket.remotePort);
+    if (caller) this.#callers.set(key, { caller, socket });
+    else this.#callers.delete(key);
+    if (this.#followed.has(socket)) return;
+    this.#followed.add(socket);
+    socket.once('close', () => {
+      if (this.#callers.get(key)?.socket === socket) this.#callers.delete(key);
+    });
+  };
+  readonly #onClientSocket = (message: unknown) => {
+    const { socket } = message as { socket: ClientSocket };
+    const caller = runningAs.getStore();
+    if (caller) socket.once('connect', () => this.#follow(socket, caller));
+  };
   readonly #onClientRequest = (message: unknown) => {
-    const { request } = message as { request: { socket?: { localPort?: number } | null } };
-    const port = request.socket?.localPort;
-    const as = runningAs.getStore();
-    if (port === undefined) return;
-    if (as) this.#callers.set(port, as);
-    else this.#callers.delete(port);
+    const { request } = message as { request: { socket?: ClientSocket | null } };
+    if (request.socket) this.#follow(request.socket, runningAs.getStore());
   };
 
   /** Throws a FatalError for an event source Lambda would refuse; then follows the process's HTTP clients until `stop()`. */
@@ -38,12 +62,14 @@ export class FunctionRoles {
         );
     }
     this.#bucketIdOf = new Map(topology.buckets.map((id) => [id.toLowerCase(), id]));
+    diagnostics.subscribe(CLIENT_SOCKET, this.#onClientSocket);
     diagnostics.subscribe(CLIENT_REQUEST, this.#onClientRequest);
   }
 
-  /** The role a request from this client port is checked against; undefined when it was sent for no function. */
-  authorize(port: number | undefined): Role | undefined {
-    const caller = port === undefined ? undefined : this.#callers.get(port);
+  /** The role a request on this connection is checked against; undefined when it was sent for no function. */
+  authorize(clientPort: number | undefined, serverPort: number | undefined): Role | undefined {
+    const caller =
+      clientPort === undefined || serverPort === undefined ? undefined : this.#callers.get(connection(clientPort, serverPort))?.caller;
     const grants = caller && this.#grants.get(caller.fn);
     if (!grants) return undefined;
     const bucketIdOf = this.#bucketIdOf;
@@ -58,6 +84,7 @@ export class FunctionRoles {
   }
 
   stop(): void {
+    diagnostics.unsubscribe(CLIENT_SOCKET, this.#onClientSocket);
     diagnostics.unsubscribe(CLIENT_REQUEST, this.#onClientRequest);
   }
 }
