@@ -263,7 +263,7 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
             ? `; the clock waits on ${stuck.what}, in flight for ${Math.floor(stuck.realMs / 60_000)} min real`
             : '';
         o.progress?.(
-          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} to the end of day ${o.days} at the recent pace`}${troubleSoFar(lambda.stats)}${waiting}`,
+          `  ${where}: ${new real.Date(vt.now()).toISOString().slice(0, 16)}Z, ${((real.now() - realStart) / 1000).toFixed(0)} s real, ${sim.stats().requests} API requests${left === undefined ? '' : `, ${formatTimeLeft(left)} to the end of day ${o.days} at the recent pace`}${troubleSoFar(lambda.stats, { count: aws.deniedCount, first: aws.denied[0] })}${waiting}`,
         );
       }
       real.setTimeout(tick, 500).unref();
@@ -316,10 +316,13 @@ export async function runCloud(o: CloudRunOptions): Promise<CloudRun> {
 /**
  * What has gone wrong so far, for the progress line ('' while nothing has): a long run shows a
  * failing function within a minute, not only in the report at its end. An async event is lost
- * when Lambda gave up on it and no record of it reached a failure queue.
+ * when Lambda gave up on it and no record of it reached a failure queue; a request refused is one
+ * a function's role does not allow (the first named).
  */
-export function troubleSoFar(stats: ReadonlyMap<string, FunctionStats>): string {
+export function troubleSoFar(stats: ReadonlyMap<string, FunctionStats>, refused: { count: number; first?: string } = { count: 0 }): string {
   const parts: string[] = [];
+  if (refused.count > 0)
+    parts.push(`${refused.count} ${refused.count === 1 ? 'request' : 'requests'} refused by a role (first: ${refused.first})`);
   for (const [fn, s] of stats) {
     const bad = [
       [s.errors, 'error', 'errors'],

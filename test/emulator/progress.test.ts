@@ -36,4 +36,11 @@ describe("scraper cloud's progress line", () => {
     );
     expect(line).toBe('; so far Dispatch 1 error; Normalise 2 errors, 1 timeout, 3 async events lost');
   });
+
+  it('names the first request refused by a role, and how many were', () => {
+    const refused = { count: 11, first: 's3:PutObject on bucket/tables/maxsold_items/dt=2026-11-23/compacted-000001.parquet' };
+    expect(troubleSoFar(new Map([['Compact', stats({ errors: 3 })]]), refused)).toBe(
+      '; so far 11 requests refused by a role (first: s3:PutObject on bucket/tables/maxsold_items/dt=2026-11-23/compacted-000001.parquet); Compact 3 errors',
+    );
+  });
 });
