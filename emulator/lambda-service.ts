@@ -49,12 +49,15 @@ interface Container {
   handler: (event: unknown, context: unknown) => Promise<unknown>;
 }
 
+/** The function some work is done for: by its handler, or by Lambda with its role (`byLambda`). */
+export type Caller = { fn: string; byLambda?: boolean };
+
 /**
  * Whose role the work in progress runs with, across its awaits: the function an invocation runs
  * (its log lines are that function's too), or the function Lambda itself works for (`byLambda`:
  * its event source's receives and deletes, its destination's sends, made with its role in AWS).
  */
-export const runningAs = new AsyncLocalStorage<{ fn: string; byLambda?: boolean }>();
+export const runningAs = new AsyncLocalStorage<Caller>();
 
 /** Lambda's own work for a function: its requests are checked against that function's role. */
 export function onBehalfOf<T>(fn: string, work: () => Promise<T>): Promise<T> {

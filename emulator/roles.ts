@@ -8,13 +8,12 @@ import diagnostics from 'node:diagnostics_channel';
 import { FatalError } from '../core/errors.js';
 import type { Role } from './emulated-aws.js';
 import { allows, EVENT_SOURCE_ACTIONS, grantsOf, queueName, type Grant } from './iam.js';
-import { runningAs } from './lambda-service.js';
+import { runningAs, type Caller } from './lambda-service.js';
 import type { Topology } from './template.js';
 
 const CLIENT_SOCKET = 'net.client.socket';
 const CLIENT_REQUEST = 'http.client.request.start';
 
-type Caller = { fn: string; byLambda?: boolean };
 type ClientSocket = { localPort?: number; remotePort?: number; once(event: 'connect' | 'close', listener: () => void): unknown };
 
 /** A connection on loopback by its two ports: the client's and the server's. */
