@@ -2,13 +2,16 @@ import { TableQuery } from '../../adapters/duckdb-query.js';
 import { systemClock } from '../../core/clock.js';
 import { mergePlans, planAuctions, planViaPolls } from '../../core/planner.js';
 import { utcDate } from '../../core/work-item.js';
-import { startSimulator } from '../../simulator/index.js';
-import { int, parse, str } from '../args.js';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { int, parse, str, UsageError } from '../args.js';
 import { concurrencyFlag, interruptSignal, printReport, requireNoPositionals, workersFlag } from '../common.js';
 import { scrape } from '../scrape.js';
 import { formatResult } from './query.js';
 
-export const DEMO_HELP = `Usage: scraper demo [--out DIR] [--auctions N] [--with-bids]
+/** The simulator's usual port: the same server each time, so a demo run again refreshes the first one's data directory. */
+const DEMO_PORT = 20817;
+
+export const DEMO_HELP = `Usage: scraper demo [--out DIR] [--auctions N] [--with-bids] [--port N]
 
 Runs the whole pipeline offline: starts the built-in simulator of both APIs on
 127.0.0.1 (with latency, a rate limit and a few injected faults), scrapes N MaxSold
@@ -19,6 +22,9 @@ Options:
   -o, --out DIR          data directory (default ./demo-data: simulated data kept apart from ./data)
       --auctions N       auctions to scrape (default 300)
       --with-bids        also fetch bid histories (one request per item with bids: ~120 per auction here)
+      --port N           the simulator's port on 127.0.0.1 (default ${DEMO_PORT}, or any free port when that
+                         one is taken; a data directory holds one server's data, so a demo run again
+                         on another port needs another --out)
   -c, --concurrency N|auto  requests open at once (default auto)
       --workers N|auto   worker threads (default auto: a pool when processing is over 5% of the main thread)
   -q, --quiet            no progress output
@@ -34,6 +40,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     concurrency: { type: 'string', short: 'c' },
     workers: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    port: { type: 'string' },
   });
   if (p.values.help) return (void process.stdout.write(DEMO_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper demo --help');
@@ -41,15 +48,10 @@ export async function demoCommand(args: string[]): Promise<number> {
   const auctions = int('auctions', p.values.auctions, 300, 1, 1_000_000);
   const concurrency = concurrencyFlag(p.values.concurrency);
   const workers = workersFlag(p.values.workers);
+  const port = p.values.port === undefined ? undefined : int('port', p.values.port, 0, 0, 65_535);
 
   // A realistic server: some latency, a rate limit that answers 429, and the faults the real APIs show.
-  const sim = await startSimulator({
-    latencyMs: 20,
-    jitterMs: 15,
-    rateLimit: { perSecond: 60, burst: 20 },
-    faults: { notFound: 0.03, empty: 0.01, schema: 0.005, serverError: 0.02, reset: 0.01, truncated: 0.01, html: 0.01, slow: 0.005 },
-    slowMs: 1500,
-  });
+  const sim = await startDemoSimulator(port);
   process.stdout.write(
     `simulator of both APIs on ${sim.url}\nscraping ${auctions} MaxSold auctions (ids ${FIRST_ID}–${FIRST_ID + auctions - 1}) and 3 VIA Rail snapshots into ${out}\n\n`,
   );
@@ -77,11 +79,35 @@ export async function demoCommand(args: string[]): Promise<number> {
     process.stdout.write(
       `  server side: ${s.requests} requests, peak ${s.peakInFlight} in flight, ${s.throttled429} answered 429, ${s.retryAfterViolations} Retry-After violations\n`,
     );
+    if (!report.complete) return 1;
     await sampleQuery(out);
-    return report.complete ? 0 : 1;
+    return 0;
   } finally {
     dispose();
     await sim.close();
+  }
+}
+
+const DEMO_WORLD = {
+  latencyMs: 20,
+  jitterMs: 15,
+  rateLimit: { perSecond: 60, burst: 20 },
+  faults: { notFound: 0.03, empty: 0.01, schema: 0.005, serverError: 0.02, reset: 0.01, truncated: 0.01, html: 0.01, slow: 0.005 },
+  slowMs: 1500,
+};
+
+/** On `port` as asked, else on the usual port, or on any free one (said on stderr) when another program has it. */
+async function startDemoSimulator(port: number | undefined): Promise<RunningSimulator> {
+  try {
+    return await startSimulator({ ...DEMO_WORLD, port: port ?? DEMO_PORT });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    if (port !== undefined) throw new UsageError(`--port: ${port} is in use on 127.0.0.1; expected a free port (or 0 for any)`);
+    const sim = await startSimulator(DEMO_WORLD);
+    process.stderr.write(
+      `scraper demo: port ${DEMO_PORT} is in use, so the simulator runs on ${sim.port}: a data directory an earlier demo wrote from port ${DEMO_PORT} needs another --out\n`,
+    );
+    return sim;
   }
 }
 

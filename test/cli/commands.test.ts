@@ -196,3 +196,39 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(existsSync(join(dir, 'raw'))).toBe(true);
   });
 });
+
+describe('demo (what npm start runs)', () => {
+  /** A port nobody listens on now, found by listening on any and letting go. */
+  const freePort = async () => {
+    const sim = await startSimulator();
+    const { port } = sim;
+    await sim.close();
+    return port;
+  };
+
+  it('runs again into the data directory it wrote, refreshing it', async () => {
+    const { dir, cleanup } = tempDir('demo-');
+    try {
+      const port = String(await freePort());
+      for (const run of ['first', 'second']) {
+        const r = await runCli(['demo', '--auctions', '4', '--out', dir, '--port', port, '--quiet', '--workers', '1']);
+        expect(r.code, `${run} run: ${r.stdout}${r.stderr}`).toBe(0);
+        expect(r.stdout).toContain(`simulator of both APIs on http://127.0.0.1:${port}`);
+        expect(r.stdout).toMatch(/current_total/);
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('--port names a taken port and what it expected, exit 2', async () => {
+    const busy = await startSimulator();
+    try {
+      const r = await runCli(['demo', '--port', String(busy.port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`scraper: --port: ${busy.port} is in use on 127.0.0.1; expected a free port (or 0 for any)`);
+    } finally {
+      await busy.close();
+    }
+  });
+});
