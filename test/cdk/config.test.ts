@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, openRequestCeiling, parseSettings, resolveSettings } from '../../cdk/config.js';
 import { testApp } from './cdk-app.js';
@@ -117,4 +118,12 @@ describe('settings', () => {
   it('reject an unknown `scraper.<key>` flag', () => {
     expect(() => resolveSettings(testApp({ 'scraper.maxRecieveCount': '9' }))).toThrow(/^scraper\.maxRecieveCount: unknown setting/);
   });
+});
+
+// The CDK CLI otherwise looks up its notices and sends usage telemetry on every command, so the
+// synth the docs call offline (and `scraper cloud`'s) would try the network.
+it('cdk.json keeps the CLI off the network: no notices, no telemetry', () => {
+  const cdk = JSON.parse(readFileSync('cdk.json', 'utf8')) as { notices?: unknown; context?: Record<string, unknown> };
+  expect(cdk.notices).toBe(false);
+  expect(cdk.context?.['cli-telemetry']).toBe(false);
 });
