@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Bad command-line input: printed as one line naming the flag and the expected form, exit 2. */
@@ -143,4 +145,15 @@ export function choice<T extends string>(flag: string, value: string | boolean |
   if (value === undefined) return fallback;
   if (!choices.includes(value as T)) throw new UsageError(`--${flag}: expected one of ${choices.join(', ')}, got "${String(value)}"`);
   return value as T;
+}
+
+/**
+ * The data directory a command reads (`--out`): it must exist, and hold `needs` (e.g. `raw`)
+ * where the command works from it; a typo'd path is an error, not an empty result.
+ */
+export function existingDataDir(out: string, needs?: string): string {
+  if (!existsSync(out))
+    throw new UsageError(`--out: no data directory at "${out}" (scraper run --out ${out} makes one; npm start writes ./demo-data)`);
+  if (needs !== undefined && !existsSync(join(out, needs))) throw new UsageError(`--out: "${out}" has no ${needs}/ to work from`);
+  return out;
 }

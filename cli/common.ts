@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { renderReportText, type RunReport } from '../core/report.js';
 import { DEFAULT_RESPONSE_LIMITS, KEPT_BYTES, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
@@ -150,16 +148,6 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 export function printReport(report: RunReport, out: string): void {
   process.stdout.write(`\n${renderReportText(report)}\n\n  report: ${out}/report.json, ${out}/report.md\n`);
   if (report.stopReason) process.stderr.write(`scraper: stopped early: ${report.stopReason}\n`);
-}
-
-/**
- * The data directory a command reads (`--out`): it must exist, and hold `needs` (e.g. `raw`)
- * where the command works from it; a typo'd path is an error, not an empty result.
- */
-export function existingDataDir(out: string, needs?: string): string {
-  if (!existsSync(out)) throw new UsageError(`--out: no data directory at "${out}" (scraper run --out ${out} makes one)`);
-  if (needs !== undefined && !existsSync(join(out, needs))) throw new UsageError(`--out: "${out}" has no ${needs}/ to work from`);
-  return out;
 }
 
 export function requireNoPositionals(p: Parsed, usage: string): void {

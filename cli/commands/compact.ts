@@ -3,8 +3,8 @@ import { FsObjectStore } from '../../adapters/fs-store.js';
 import { parquetCodec } from '../../adapters/parquet-merge.js';
 import { compactTables } from '../../core/compaction.js';
 import { utcDate } from '../../core/work-item.js';
-import { parse, str } from '../args.js';
-import { existingDataDir, requireNoPositionals } from '../common.js';
+import { existingDataDir, parse, str } from '../args.js';
+import { requireNoPositionals } from '../common.js';
 import { processFigures } from '../process-figures.js';
 
 export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all]

@@ -4,7 +4,7 @@ import { TableQuery, type QueryResult } from '../../adapters/duckdb-query.js';
 import { speakTrino } from '../../adapters/duckdb-trino.js';
 import { namedQueries } from '../../core/named-queries.js';
 import { TABLE_NAMES } from '../../core/tables.js';
-import { choice, int, parse, str, UsageError } from '../args.js';
+import { choice, existingDataDir, int, parse, str, UsageError } from '../args.js';
 
 /** The Glue database the named queries name: the default stage's (queryNames('ApiScraper')). */
 const LOCAL_DATABASE = 'api_scraper';
@@ -77,10 +77,8 @@ export async function queryCommand(args: string[]): Promise<number> {
       throw new UsageError('query: expected one SQL statement in quotes, or --table NAME (scraper query --help)');
     sql = statement;
   }
-  if (!existsSync(join(out, 'tables')))
-    process.stderr.write(
-      `note: ${out}/tables does not exist yet; tables are empty (run "scraper run" first; "npm start" writes ./demo-data)\n`,
-    );
+  if (!existsSync(join(existingDataDir(out), 'tables')))
+    process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" first)\n`);
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
   try {
     if (named) await speakTrino(db, LOCAL_DATABASE);

@@ -1,7 +1,7 @@
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { QUARANTINE_PREFIX, itemFromRawKey } from '../../core/raw-key.js';
 import type { WorkItem } from '../../core/work-item.js';
-import { parse } from '../args.js';
+import { existingDataDir, parse } from '../args.js';
 import { interruptSignal, printReport, requireNoPositionals, scrapeFlags, scrapeOptions } from '../common.js';
 import { scrape } from '../scrape.js';
 
@@ -25,7 +25,7 @@ export async function redriveCommand(args: string[]): Promise<number> {
   if (p.values.help) return (void process.stdout.write(REDRIVE_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper redrive --help');
   const flags = scrapeFlags(p);
-  const store = new FsObjectStore(flags.out);
+  const store = new FsObjectStore(existingDataDir(flags.out));
   const items: WorkItem[] = [];
   for await (const key of store.list(QUARANTINE_PREFIX)) {
     const item = itemFromRawKey(key);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, TABLES_PREFIX } from '../../core/raw-key.js';
 import { anomalyLines, ANOMALY_LEGEND, type RunReport } from '../../core/report.js';
-import { parse, str } from '../args.js';
-import { existingDataDir, requireNoPositionals } from '../common.js';
+import { existingDataDir, parse, str } from '../args.js';
+import { requireNoPositionals } from '../common.js';
 import { textTable } from './query.js';
 
 export const STATUS_HELP = `Usage: scraper status [--out DIR] [--json]

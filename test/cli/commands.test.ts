@@ -52,6 +52,8 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['run', 'maxsold', '--ids', '1-5', '--workers', 'many'], /--workers: expected auto or a whole number from 0 to 256, got "many"/],
     [['status', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['compact', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
+    [['query', '--table', 'maxsold_items', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
+    [['redrive', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     // A data directory without raw/ (here: docs/): rebuilding from nothing would empty tables/.
     [['reprocess', '--out', 'docs'], /--out: "docs" has no raw\/ to work from/],
     // Checked before the synth, which would print a line of its own first.
