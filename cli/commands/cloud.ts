@@ -260,7 +260,19 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
   );
   lines.push(
     textTable(
-      ['function', 'MB', 'timeout s', 'invocations', 'errors', 'timeouts', 'throttles', 'cold', 'avg ms', 'max ms', 'peak conc.'],
+      [
+        'function',
+        'MB',
+        'timeout s',
+        'invocations',
+        'errors',
+        'timeouts',
+        'throttles',
+        'cold',
+        'billed ms/inv.',
+        'longest ms',
+        'peak conc.',
+      ],
       r.functions.map((f) => [
         f.name,
         String(f.memoryMb),
@@ -275,6 +287,7 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
         String(f.peakConcurrency),
       ]),
     ),
+    "billed ms/inv.: what Lambda bills per invocation (its duration rounded up to 1 ms, cold starts' INIT included); longest ms: one invocation's duration, INIT not included",
     '',
   );
   for (const f of r.functions) if (f.firstError) lines.push(`${f.name}: ${f.errors} error(s), the first: ${f.firstError}`);

@@ -44,6 +44,12 @@ describe('the cloud report', () => {
     const text = renderCloudReport(report);
     expect(text).toContain("Dispatch: 10 error(s), the first: init failed: Error: Cannot find package '@aws-sdk/client-s3'");
     expect(text).not.toMatch(/^Fetch: /m);
+    // Billed per invocation counts INIT and can exceed the longest duration, which does not: the columns say which is which.
+    expect(text).toMatch(/ billed ms\/inv\. +longest ms /);
+    expect(text).toMatch(/^Dispatch +256 .* 10 +20 +1$/m);
+    expect(text).toContain(
+      "billed ms/inv.: what Lambda bills per invocation (its duration rounded up to 1 ms, cold starts' INIT included)",
+    );
     // The month is the run's flows scaled up: a run of hours says how far.
     expect(text).toContain(
       'total: $0.00 a month (the requests, compute and logs of 0.1 simulated day(s) × 300; storage as it stands at the end; alarms, metrics and dashboards at their monthly price)',
