@@ -24,8 +24,31 @@ export function parse(args: string[], options: Options, allowPositionals = false
     });
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
-    throw new UsageError(oneLine(e as Error & { code?: string }));
+    const message = oneLine(e as Error & { code?: string });
+    const unknown = /^unknown option '--([\w-]+)'/.exec(message)?.[1];
+    const near = unknown === undefined ? undefined : nearest(unknown, Object.keys(options));
+    throw new UsageError(unknown === undefined ? message : `${message}; ${near ? `did you mean --${near}?` : 'see --help'}`);
   }
+}
+
+/** The option a typo most likely meant: within two edits (one for short names), else none. */
+function nearest(typed: string, names: string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = editDistance(typed, name);
+    if (d <= (name.length > 4 ? 2 : 1) && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** Node's parser's complaint as one line that names the flag (its own can take three). */

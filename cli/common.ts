@@ -39,7 +39,7 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
                          If-Modified-Since); default: skip them, so a rerun resumes
       --raw-only         keep the raw responses (validated) and write no tables; build them later
                          with "scraper reprocess"
-      --max-retries N    stop the run after N retries (default: when over half of 100+ requests are retries)
+      --max-retries N    stop the run after N retries (default: once more than 100 retries are also over half of all requests)
       --give-up-after DURATION
                          stop the run when no item has settled for this long while the server only
                          throttles or fails (default ${DEFAULT_RETRY_BUDGET.giveUpAfterMs / 60_000}m)

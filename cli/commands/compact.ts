@@ -7,7 +7,7 @@ import { existingDataDir, parse, str } from '../args.js';
 import { requireNoPositionals } from '../common.js';
 import { processFigures } from '../process-figures.js';
 
-export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all]
+export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all] [--json]
 
 Merges each partition's Parquet files (one per raw object) into parts of up to
 2,000 files each (compacted-000001.parquet, …),

@@ -86,7 +86,12 @@ export async function queryCommand(args: string[]): Promise<number> {
     try {
       result = await db.query(sql);
     } catch (e) {
-      process.stderr.write(`query failed: ${(e as Error).message}\n`);
+      const message = (e as Error).message;
+      // DuckDB suggests its own catalog's names (pg_sequences…) for a name far from ours: name ours too.
+      const missing = /Table with name \S+ does not exist/.test(message)
+        ? `\nthe tables: ${TABLE_NAMES.join(', ')} (and each one's _latest view)`
+        : '';
+      process.stderr.write(`query failed: ${message}${missing}\n`);
       return 1;
     }
     process.stdout.write(formatResult(result, format) + '\n');
@@ -112,6 +117,9 @@ export function formatResult(r: QueryResult, format: 'table' | 'json' | 'csv'): 
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
+  // A table is for reading: a sum of prices shows as 5106.97, not its binary neighbour 5106.969999999999
+  // (json and csv keep every digit).
+  if (typeof v === 'number' && !Number.isInteger(v)) return String(Number(v.toPrecision(15)));
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   const flat = s.replace(/\s+/g, ' ');
   return flat.length > 60 ? flat.slice(0, 57) + '...' : flat;

@@ -19,7 +19,9 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['run', 'maxsold'], /give exactly one of --ids/],
     [['run', 'ebay'], /run: expected a source, "maxsold" or "via"/],
     [['run', 'maxsold', '--ids', '1', '--base-url', 'ftp://x'], /--base-url: expected an http\(s\) origin/],
-    [['run', 'maxsold', '--ids', '1', '--bogus'], /unknown option '--bogus'/],
+    [['run', 'maxsold', '--ids', '1', '--bogus'], /scraper: unknown option '--bogus'; see --help\n/],
+    [['run', 'maxsold', '--ids', '1', '--concurency', '5'], /scraper: unknown option '--concurency'; did you mean --concurrency\?\n/],
+    [['query', '--tabel', 'maxsold_items'], /unknown option '--tabel'; did you mean --table\?\n/],
     [
       ['run', 'maxsold', '--ids', '1', '--deadline', 'soon'],
       /--deadline: expected a duration above zero like 500ms, 60s, 5m or 2h, got "soon"/,
@@ -147,6 +149,20 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(JSON.parse(json.stdout)).toHaveLength(2);
     const csv = await runCli(['query', "SELECT 1 AS a, 'x,y' AS b", '--format', 'csv', '--out', dir]);
     expect(csv.stdout.trim()).toBe('a,b\n1,"x,y"');
+  });
+
+  it('a table shows a sum of prices as a reader would write it; JSON keeps every digit', async () => {
+    const sql = 'SELECT 0.1::DOUBLE + 0.2::DOUBLE AS s';
+    expect((await runCli(['query', sql, '--out', dir])).stdout).toMatch(/^s\s*\n-+\n0\.3\n/);
+    expect(JSON.parse((await runCli(['query', sql, '--format', 'json', '--out', dir])).stdout)).toEqual([{ s: 0.30000000000000004 }]);
+  });
+
+  it('a table that does not exist: the error names the tables there are', async () => {
+    const r = await runCli(['query', 'SELECT * FROM zzz', '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /Table with name zzz does not exist[^]*\nthe tables: maxsold_auctions, maxsold_items, maxsold_bids, via_trains, via_train_stops \(and each one's _latest view\)\n$/,
+    );
   });
 
   it('a query error is reported, exit 1', async () => {
