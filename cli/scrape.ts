@@ -116,6 +116,14 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   const hosts = hostRegistry({ adaptive, maxConcurrency: ceiling, maxRatePerSecond: o.ratePerSecond }, systemClock);
   const stats = new RunStats();
   const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
+  // How far the run read its plan: a run that stops early never reaches the rest.
+  let taken = 0;
+  async function* counted(plan: Iterable<WorkItem> | AsyncIterable<WorkItem>): AsyncGenerator<WorkItem> {
+    for await (const item of plan) {
+      taken++;
+      yield item;
+    }
+  }
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const startedAt = Date.now();
   const cpu0 = process.cpuUsage();
@@ -123,7 +131,7 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   loop.enable();
   try {
     await runPipeline(
-      o.plan,
+      counted(o.plan),
       {
         http,
         hostFor: hosts.hostFor,
@@ -161,6 +169,8 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     process: processFigures(firstRequestMs),
     eventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     cores: availableParallelism(),
+    expected: o.expected,
+    taken,
     settings: {
       out: o.out,
       origin: o.baseUrl ?? 'real APIs',

@@ -13,6 +13,8 @@ export interface RunReport {
   outcomes: Record<Outcome, number>;
   outcomesByKind: Record<WorkKind, Record<Outcome, number>>;
   unfinished: number;
+  /** Items the command asked for that a run stopped early never reached (absent when the command cannot count them ahead). */
+  notStarted?: number;
   requests: number;
   retries: number;
   throttledHonoured: number;
@@ -62,6 +64,10 @@ export interface ReportTiming {
   eventLoopDelayMs?: { p50: number; p99: number; max: number };
   cores: number;
   settings: Record<string, string | number | boolean>;
+  /** Items the command's plan holds (bid histories found on the way not counted), when known ahead. */
+  expected?: number;
+  /** Items the run took from its plan. */
+  taken?: number;
 }
 
 export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
@@ -80,6 +86,10 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     outcomes,
     outcomesByKind: structuredClone(stats.outcomes),
     unfinished,
+    // A plan is read as the run goes: what a stopped run never reached was never planned.
+    ...(t.expected !== undefined && t.taken !== undefined && stats.stopReason !== undefined
+      ? { notStarted: Math.max(0, t.expected - t.taken) }
+      : {}),
     requests: stats.requests,
     retries: stats.retries,
     throttledHonoured: stats.throttled,
@@ -159,6 +169,7 @@ function reportLines(r: RunReport): [string, string][] {
     ['quarantined', String(r.outcomes.quarantined)],
   ];
   if (r.unfinished > 0) lines.push(['unfinished (interrupted)', String(r.unfinished)]);
+  if (r.notStarted) lines.push(['not started (the run stopped first)', String(r.notStarted)]);
   lines.push(
     ['requests', String(r.requests)],
     ['retried (transient)', String(r.retries)],
@@ -232,7 +243,7 @@ export function renderReportText(r: RunReport): string {
   if (!r.complete)
     out.push(
       '',
-      `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish; run the same command again to resume.`,
+      `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish${r.notStarted ? ` and ${r.notStarted} more were not started` : ''}; run the same command again to resume.`,
     );
   return out.join('\n');
 }

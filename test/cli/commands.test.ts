@@ -215,6 +215,25 @@ describe('run, query, reprocess and compact on one data directory', () => {
   });
 });
 
+it('a run that stops early counts what it never started, so the report adds up to what was asked for', async () => {
+  const { dir, cleanup } = tempDir('stopped-');
+  try {
+    // Nothing listens on port 1: every request is refused, and the retry budget stops the run at once.
+    const r = await runCli(['run', 'maxsold', '--ids', '1-99999999', '--base-url', 'http://127.0.0.1:1', '--out', dir, '--quiet']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
+      planned: { total: number };
+      unfinished: number;
+      notStarted: number;
+    };
+    expect(report.planned.total).toBeGreaterThan(0);
+    expect(report.planned.total + report.notStarted).toBe(99_999_999);
+    expect(r.stdout).toContain(`${report.unfinished} planned item(s) did not finish and ${report.notStarted} more were not started`);
+  } finally {
+    cleanup();
+  }
+});
+
 describe('demo (what npm start runs)', () => {
   /** A port nobody listens on now, found by listening on any and letting go. */
   const freePort = async () => {
