@@ -2,6 +2,10 @@
 import { FatalError } from '../core/errors.js';
 import { UsageError } from './args.js';
 
+// On Node 20 the AWS SDK prints a paragraph at its first client (its releases after January 2027
+// need Node 22); the lockfile pins today's, and README says it once instead of every `scraper cloud`.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const HELP = `scraper: a fast, polite scraper for the MaxSold and VIA Rail JSON APIs
 
 Usage: scraper <command> [options]
