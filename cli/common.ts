@@ -125,7 +125,8 @@ export function concurrencyFlag(value: string | boolean | undefined): number | '
 
 /**
  * SIGINT/SIGTERM: stop taking new work and abandon requests in flight, so the run
- * ends with a report; a second signal exits at once.
+ * ends with a report; a second signal exits at once. `dispose` aborts the signal too, so what
+ * still listens to it (a plan waiting for its next poll) lets go of its timers when the run is over.
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -141,6 +142,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      if (!controller.signal.aborted) controller.abort(new Error('the run is over'));
     },
   };
 }

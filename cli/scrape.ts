@@ -33,6 +33,8 @@ export interface ScrapeOptions {
   plan: Iterable<WorkItem> | AsyncIterable<WorkItem>;
   /** Items the plan will yield, when known (for the progress bar). */
   expected?: number;
+  /** The plan yields on a clock (polls): the polls a stopped run never reached are not work left undone. */
+  timed?: boolean;
   out: string;
   baseUrl?: string;
   /** Requests open at once per host, or 'auto': found by the pace controller, up to maxConcurrency. */
@@ -169,7 +171,7 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     process: processFigures(firstRequestMs),
     eventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     cores: availableParallelism(),
-    expected: o.expected,
+    expected: o.timed ? undefined : o.expected,
     taken,
     settings: {
       out: o.out,

@@ -59,11 +59,18 @@ export async function runPipeline(
     stop.abort(fatal);
   });
 
+  // A lane waiting on the plan (the next VIA poll, minutes away) leaves as soon as the run stops:
+  // the item it would get is not started.
+  const stopped = new Promise<'stopped'>((resolve) => {
+    if (signal.aborted) resolve('stopped');
+    else signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
   const nextItem = async (): Promise<WorkItem | undefined> => {
     if (signal.aborted) return undefined;
     if (followUps.length > 0) return followUps.shift();
     if (exhausted) return undefined;
-    const r = await iterator.next();
+    const r = await Promise.race([iterator.next(), stopped]);
+    if (r === 'stopped' || signal.aborted) return undefined;
     if (r.done) {
       exhausted = true;
       return undefined;

@@ -31,18 +31,25 @@ export function parseIdRanges(spec: string): IdRange[] {
   return ranges;
 }
 
+/** The ids the ranges name, each once: overlapping and adjacent ranges merged, in order. */
+function disjoint(ranges: IdRange[]): IdRange[] {
+  const out: IdRange[] = [];
+  for (const r of [...ranges].sort((a, b) => a.from - b.from)) {
+    const last = out.at(-1);
+    if (last && r.from <= last.to + 1) last.to = Math.max(last.to, r.to);
+    else out.push({ from: r.from, to: r.to });
+  }
+  return out;
+}
+
+/** How many auctions `planAuctions` plans for these ranges. */
 export function countIds(ranges: IdRange[]): number {
-  return ranges.reduce((n, r) => n + (r.to - r.from + 1), 0);
+  return disjoint(ranges).reduce((n, r) => n + (r.to - r.from + 1), 0);
 }
 
 /** Work items for auction ids, generated lazily, each id once (overlapping ranges are merged). */
 export function* planAuctions(ranges: IdRange[], dt: string): Generator<WorkItem> {
-  const sorted = [...ranges].sort((a, b) => a.from - b.from);
-  let next = 0;
-  for (const r of sorted) {
-    for (let id = Math.max(r.from, next); id <= r.to; id++) yield { source: 'maxsold', id: String(id), dt };
-    next = Math.max(next, r.to + 1);
-  }
+  for (const r of disjoint(ranges)) for (let id = r.from; id <= r.to; id++) yield { source: 'maxsold', id: String(id), dt };
 }
 
 /** Auction ids from a file's text: one per line or comma/space separated; `#` starts a comment. */

@@ -51,6 +51,7 @@ export async function runCommand(args: string[]): Promise<number> {
   try {
     let plan;
     let expected: number | undefined;
+    const timed = source === 'via';
     if (source === 'maxsold') {
       if (p.values.every || p.values.for) throw new UsageError('--every/--for: only for "run via"');
       const ranges = await idRanges(p.values.ids, p.values['ids-file']);
@@ -71,6 +72,7 @@ export async function runCommand(args: string[]): Promise<number> {
       command: `run ${source}`,
       plan,
       expected,
+      timed,
       ...flags,
       withBids: Boolean(p.values['with-bids']),
       signal,

@@ -234,6 +234,34 @@ it('a run that stops early counts what it never started, so the report adds up t
   }
 });
 
+it('a VIA poll that stops early ends at once: no lane waits for a later poll, none counted as not started', async () => {
+  const { dir, cleanup } = tempDir('stopped-via-');
+  try {
+    const r = await runCli([
+      'run',
+      'via',
+      '--every',
+      '1s',
+      '--for',
+      '10m',
+      '--base-url',
+      'http://127.0.0.1:1',
+      '--out',
+      dir,
+      '--max-retries',
+      '0',
+      '--quiet',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { planned: { snapshots: number }; notStarted?: number };
+    // Before, each of the run's lanes waiting on the plan still took its poll, a second apart: 132 of them.
+    expect(report.planned.snapshots).toBeLessThanOrEqual(2);
+    expect(report.notStarted).toBeUndefined();
+  } finally {
+    cleanup();
+  }
+});
+
 describe('demo (what npm start runs)', () => {
   /** A port nobody listens on now, found by listening on any and letting go. */
   const freePort = async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDateDays, parseTimestamp } from '../../core/timestamps.js';
 import { decodeEntities } from '../../core/html-entities.js';
@@ -83,6 +84,16 @@ describe('planner', () => {
       { from: 100010, to: 100010 },
     ]);
     expect(countIds(parseIdList('# ids\n103417\n103420, 103421\n'))).toBe(3);
+  });
+  it('counts the ids it plans: repeated, overlapping and adjacent ranges once', () => {
+    expect(countIds(parseIdRanges('1-200,1-200,1-200'))).toBe(200);
+    expect(countIds(parseIdList('7\n7\n7\n'))).toBe(1);
+    const range = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 40 })).map(([from, n]) => ({ from, to: from + n }));
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 8 }), (ranges) => {
+        expect(countIds(ranges)).toBe([...planAuctions(ranges, '2026-12-07')].length);
+      }),
+    );
   });
   it('rejects bad specs with the expected form', () => {
     expect(() => parseIdRanges('abc')).toThrow(/expected auction ids like 100000-100500/);
