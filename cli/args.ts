@@ -25,20 +25,36 @@ export function parse(args: string[], options: Options, allowPositionals = false
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
     const message = oneLine(e as Error & { code?: string });
-    const unknown = /^unknown option '--([\w-]+)'/.exec(message)?.[1];
-    const near = unknown === undefined ? undefined : nearest(unknown, Object.keys(options));
-    throw new UsageError(unknown === undefined ? message : `${message}; ${near ? `did you mean --${near}?` : 'see --help'}`);
+    if (!/^unknown option '/.test(message)) throw new UsageError(message);
+    const near = nearest(/^unknown option '--([\w-]+)'/.exec(message)?.[1], Object.keys(options));
+    throw new UsageError(`${message}; ${near ? `did you mean --${near}?` : 'see --help'}`);
   }
 }
 
-/** The option a typo most likely meant: within two edits (one for short names), else none. */
-function nearest(typed: string, names: string[]): string | undefined {
-  let best: { name: string; d: number } | undefined;
-  for (const name of names) {
-    const d = editDistance(typed, name);
-    if (d <= (name.length > 4 ? 2 : 1) && (!best || d < best.d)) best = { name, d };
+/**
+ * The option a typo most likely meant, first found of: one whose name holds what was typed (--conc,
+ * --bids for --with-bids); one that starts the same way for most of it (--max-retry); one whose
+ * name is held in it (--out-dir); one within two edits (one for short names).
+ */
+function nearest(typed: string | undefined, names: string[]): string | undefined {
+  if (typed === undefined) return undefined;
+  const closest = (found: string[]) => found.sort((a, b) => editDistance(typed, a) - editDistance(typed, b))[0];
+  const sharedStart = (n: string) => {
+    let i = 0;
+    while (i < n.length && n[i] === typed[i]) i++;
+    return i;
+  };
+  const rules: ((n: string) => boolean)[] = [
+    (n) => typed.length >= 3 && n.includes(typed),
+    (n) => sharedStart(n) >= Math.max(4, 0.6 * typed.length),
+    (n) => n.length >= 3 && typed.includes(n),
+    (n) => editDistance(typed, n) <= (n.length > 4 ? 2 : 1),
+  ];
+  for (const rule of rules) {
+    const found = names.filter(rule);
+    if (found.length > 0) return closest(found);
   }
-  return best?.name;
+  return undefined;
 }
 
 function editDistance(a: string, b: string): number {

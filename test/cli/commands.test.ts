@@ -22,6 +22,11 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['run', 'maxsold', '--ids', '1', '--bogus'], /scraper: unknown option '--bogus'; see --help\n/],
     [['run', 'maxsold', '--ids', '1', '--concurency', '5'], /scraper: unknown option '--concurency'; did you mean --concurrency\?\n/],
     [['query', '--tabel', 'maxsold_items'], /unknown option '--tabel'; did you mean --table\?\n/],
+    [['run', 'maxsold', '--ids', '1', '--bids'], /unknown option '--bids'; did you mean --with-bids\?\n/],
+    [['run', 'maxsold', '--ids', '1', '--conc', '5'], /unknown option '--conc'; did you mean --concurrency\?\n/],
+    [['run', 'maxsold', '--ids', '1', '--out-dir', 'x'], /unknown option '--out-dir'; did you mean --out\?\n/],
+    [['run', 'maxsold', '--ids', '1', '-x'], /unknown option '-x'; see --help\n/],
+    [['run', 'maxsold', '--ids', '1', '--max-retry', '3'], /unknown option '--max-retry'; did you mean --max-retries\?\n/],
     [
       ['run', 'maxsold', '--ids', '1', '--deadline', 'soon'],
       /--deadline: expected a duration above zero like 500ms, 60s, 5m or 2h, got "soon"/,
