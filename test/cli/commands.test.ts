@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCRAPE_OPTIONS } from '../../cli/common.js';
@@ -287,6 +288,37 @@ describe('demo (what npm start runs)', () => {
         expect(r.stdout).toMatch(/current_total/);
       }
     } finally {
+      cleanup();
+    }
+  });
+
+  it("a data directory holding another server's data is refused before any request, naming both", async () => {
+    const { dir, cleanup } = tempDir('demo-other-');
+    try {
+      const first = String(await freePort());
+      expect((await runCli(['demo', '--auctions', '2', '--out', dir, '--port', first, '--quiet', '--workers', '1'])).code).toBe(0);
+      const second = String(await freePort());
+      const r = await runCli(['demo', '--auctions', '2', '--out', dir, '--port', second, '--quiet']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        `scraper: --out: ${dir} holds data from http://127.0.0.1:${first} (its last run's server) and this demo's simulator is on http://127.0.0.1:${second}: one data directory holds one server's data; give another --out, or remove ${dir}`,
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('its usual port taken, the demo runs on another and says so', async () => {
+    const { dir, cleanup } = tempDir('demo-taken-');
+    const holder = createServer();
+    // Taken by this test, or already by something else: either way the demo cannot have it.
+    await new Promise<void>((resolve) => holder.once('error', () => resolve()).listen(20817, '127.0.0.1', resolve));
+    try {
+      const r = await runCli(['demo', '--auctions', '2', '--out', dir, '--quiet', '--workers', '1']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^scraper demo: port 20817 is taken, so the simulator runs on \d+\n/);
+    } finally {
+      holder.close();
       cleanup();
     }
   });
