@@ -287,7 +287,7 @@ export function renderCloudReport(r: ReturnType<typeof cloudReport>): string {
         String(f.peakConcurrency),
       ]),
     ),
-    "billed ms/inv.: what Lambda bills per invocation (its duration rounded up to 1 ms, cold starts' INIT included); longest ms: one invocation's duration, INIT not included",
+    "billed ms/inv.: what Lambda bills per invocation on average (its duration rounded up to 1 ms, cold starts' INIT included); longest ms: one invocation's duration, INIT not included",
     '',
   );
   for (const f of r.functions) if (f.firstError) lines.push(`${f.name}: ${f.errors} error(s), the first: ${f.firstError}`);

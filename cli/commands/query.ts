@@ -119,7 +119,11 @@ function cell(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
   // A table is for reading: a sum of prices shows as 5106.97, not its binary neighbour 5106.969999999999
   // (json and csv keep every digit).
-  if (typeof v === 'number' && !Number.isInteger(v)) return String(Number(v.toPrecision(15)));
+  if (typeof v === 'number' && !Number.isInteger(v)) {
+    const shown = Number(v.toPrecision(15));
+    // Past 15 digits before the point, rounding would show a fraction as a whole number.
+    return String(Number.isInteger(shown) ? v : shown);
+  }
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   const flat = s.replace(/\s+/g, ' ');
   return flat.length > 60 ? flat.slice(0, 57) + '...' : flat;

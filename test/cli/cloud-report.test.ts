@@ -48,7 +48,7 @@ describe('the cloud report', () => {
     expect(text).toMatch(/ billed ms\/inv\. +longest ms /);
     expect(text).toMatch(/^Dispatch +256 .* 10 +20 +1$/m);
     expect(text).toContain(
-      "billed ms/inv.: what Lambda bills per invocation (its duration rounded up to 1 ms, cold starts' INIT included)",
+      "billed ms/inv.: what Lambda bills per invocation on average (its duration rounded up to 1 ms, cold starts' INIT included)",
     );
     // The month is the run's flows scaled up: a run of hours says how far.
     expect(text).toContain(

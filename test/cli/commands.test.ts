@@ -160,6 +160,8 @@ describe('run, query, reprocess and compact on one data directory', () => {
   it('a table shows a sum of prices as a reader would write it; JSON keeps every digit', async () => {
     const sql = 'SELECT 0.1::DOUBLE + 0.2::DOUBLE AS s';
     expect((await runCli(['query', sql, '--out', dir])).stdout).toMatch(/^s\s*\n-+\n0\.3\n/);
+    const large = await runCli(['query', 'SELECT 123456789012345.67::DOUBLE AS l, -2.5::DOUBLE AS n', '--out', dir]);
+    expect(large.stdout).toMatch(/\n123456789012345\.67 +-2\.5\n/);
     expect(JSON.parse((await runCli(['query', sql, '--format', 'json', '--out', dir])).stdout)).toEqual([{ s: 0.30000000000000004 }]);
   });
 
