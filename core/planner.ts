@@ -31,25 +31,25 @@ export function parseIdRanges(spec: string): IdRange[] {
   return ranges;
 }
 
-/** The ids the ranges name, each once: overlapping and adjacent ranges merged, in order. */
-function disjoint(ranges: IdRange[]): IdRange[] {
-  const out: IdRange[] = [];
-  for (const r of [...ranges].sort((a, b) => a.from - b.from)) {
-    const last = out.at(-1);
-    if (last && r.from <= last.to + 1) last.to = Math.max(last.to, r.to);
-    else out.push({ from: r.from, to: r.to });
-  }
-  return out;
-}
-
-/** How many auctions `planAuctions` plans for these ranges. */
+/** How many auctions `planAuctions` plans for these ranges: each id once, as it walks them. */
 export function countIds(ranges: IdRange[]): number {
-  return disjoint(ranges).reduce((n, r) => n + (r.to - r.from + 1), 0);
+  let n = 0;
+  let next = 0;
+  for (const r of [...ranges].sort((a, b) => a.from - b.from)) {
+    n += Math.max(0, r.to - Math.max(r.from, next) + 1);
+    next = Math.max(next, r.to + 1);
+  }
+  return n;
 }
 
 /** Work items for auction ids, generated lazily, each id once (overlapping ranges are merged). */
 export function* planAuctions(ranges: IdRange[], dt: string): Generator<WorkItem> {
-  for (const r of disjoint(ranges)) for (let id = r.from; id <= r.to; id++) yield { source: 'maxsold', id: String(id), dt };
+  const sorted = [...ranges].sort((a, b) => a.from - b.from);
+  let next = 0;
+  for (const r of sorted) {
+    for (let id = Math.max(r.from, next); id <= r.to; id++) yield { source: 'maxsold', id: String(id), dt };
+    next = Math.max(next, r.to + 1);
+  }
 }
 
 /** Auction ids from a file's text: one per line or comma/space separated; `#` starts a comment. */
