@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -21,7 +22,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js'
 import { RunStats } from '../core/run-stats.js';
 import { originsFrom } from '../core/sources/requests.js';
 import type { WorkItem } from '../core/work-item.js';
-import { formatSize } from './args.js';
+import { formatSize, UsageError } from './args.js';
 import { processFigures } from './process-figures.js';
 import { Progress } from './progress.js';
 
@@ -70,6 +71,7 @@ export interface ScrapeOptions {
  * retry budget): `report.complete` and `report.stopReason` say so.
  */
 export async function scrape(o: ScrapeOptions): Promise<RunReport> {
+  oneServer(o.out, o.baseUrl ?? REAL_APIS);
   const store = new FsObjectStore(o.out);
   await store.checkWritable();
   const unlock = lockDataDir(o.out, o.command);
@@ -78,6 +80,30 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   } finally {
     unlock();
   }
+}
+
+/** How a report names the real APIs as its server (`settings.origin`). */
+const REAL_APIS = 'real APIs';
+
+/** Names the server a data directory's objects came from, written by the first run that stored one. */
+const SERVER_FILE = 'server.json';
+
+/**
+ * A data directory holds one server's data: a run from another server than the one its objects
+ * came from (the simulator's, then the real APIs, say) is refused before any request, naming both.
+ */
+function oneServer(out: string, origin: string): void {
+  let earlier: unknown;
+  try {
+    earlier = (JSON.parse(readFileSync(join(out, SERVER_FILE), 'utf8')) as { origin?: unknown }).origin;
+  } catch {
+    return; // none yet (or a directory from before it): the pipeline still checks each stored object
+  }
+  const same = (a: string, b: string) => a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin);
+  if (typeof earlier === 'string' && !same(earlier, origin))
+    throw new UsageError(
+      `--out: ${out} holds data from ${earlier} and this run fetches from ${origin}: one data directory holds one server's data; give another --out`,
+    );
 }
 
 async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<RunReport> {
@@ -175,7 +201,7 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     taken,
     settings: {
       out: o.out,
-      origin: o.baseUrl ?? 'real APIs',
+      origin: o.baseUrl ?? REAL_APIS,
       concurrency: adaptive
         ? `auto (1–${ceiling}; ended at ${
             hosts
@@ -200,6 +226,9 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     },
   });
   if (o.writeReport ?? true) await writeReports(o.out, report);
+  const stored = report.outcomes.fetched + report.outcomes.empty + report.outcomes.unchanged + report.outcomes.skipped;
+  if (stored > 0 && !existsSync(join(o.out, SERVER_FILE)))
+    await writeFile(join(o.out, SERVER_FILE), JSON.stringify({ origin: o.baseUrl ?? REAL_APIS }) + '\n').catch(() => undefined);
   return report;
 }
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { TableQuery } from '../../adapters/duckdb-query.js';
 import { systemClock } from '../../core/clock.js';
 import { mergePlans, planAuctions, planViaPolls } from '../../core/planner.js';
@@ -59,11 +57,6 @@ export async function demoCommand(args: string[]): Promise<number> {
   );
   const { signal, dispose } = interruptSignal();
   try {
-    const earlier = lastOrigin(out);
-    if (earlier !== undefined && earlier !== sim.url)
-      throw new UsageError(
-        `--out: ${out} holds data from ${earlier} (its last run's server) and this demo's simulator is on ${sim.url}: one data directory holds one server's data; give another --out, or remove ${out}${port === undefined && sim.port !== DEMO_PORT ? `, or free port ${DEMO_PORT}` : ''}`,
-      );
     const report = await scrape({
       command: 'demo',
       plan: mergePlans(
@@ -117,15 +110,6 @@ async function startDemoSimulator(port: number | undefined): Promise<RunningSimu
     const sim = await startSimulator(DEMO_WORLD);
     process.stderr.write(`scraper demo: port ${DEMO_PORT} is taken, so the simulator runs on ${sim.port}\n`);
     return sim;
-  }
-}
-
-/** The server the data directory's last run fetched from, as its report says. */
-function lastOrigin(out: string): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { settings?: { origin?: string } }).settings?.origin;
-  } catch {
-    return undefined; // no report yet (or not one of ours): the pipeline checks each stored object anyway
   }
 }
 

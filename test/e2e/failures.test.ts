@@ -120,7 +120,8 @@ describe('quarantine, status and redrive', () => {
     } finally {
       await broken.close();
     }
-    const fixed = await startSimulator();
+    // The same server, fixed (a data directory holds one server's data).
+    const fixed = await startSimulator({ port: broken.port });
     try {
       const r = await runCli(['redrive', '--out', dir, '--base-url', fixed.url, '--quiet']);
       expect(r.code, r.stderr).toBe(0);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -315,6 +315,13 @@ describe('rerun', () => {
     await run(first, out, { plan: ids(100000, 100003) });
     const before = filesUnder(out).filter((f) => f.startsWith('raw/') || f.startsWith('tables/'));
     const bodies = before.map((f) => readFileSync(join(out, f)));
+    // The directory names the server its objects came from: refused before any request.
+    await expect(run(second, out, { plan: ids(100000, 100003) })).rejects.toThrow(
+      `--out: ${out} holds data from ${first.url} and this run fetches from ${second.url}`,
+    );
+    expect(second.stats().requests).toBe(0);
+    // Without that (a directory from before it), each stored object still names its server.
+    rmSync(join(out, 'server.json'));
     for (const skipExisting of [true, false]) {
       const elsewhere = await run(second, out, { plan: ids(100000, 100003), skipExisting });
       expect(elsewhere.complete).toBe(false);
