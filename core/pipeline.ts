@@ -189,7 +189,10 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
       stats.finish(item, 'redirected', `${label} → ${result.detail ?? result.reason}`);
       return [];
     case 'quarantined':
-      await store.put(quarantineKey(key), result.rawGz ?? new Uint8Array(0), result.metadata);
+      // A failure without a body (a reset, a refused connection) never replaces the bytes an earlier
+      // attempt kept: that entry stays as it was, this attempt is counted with its own reason.
+      if (result.rawGz !== undefined || !state.quarantined.has(quarantineKey(key)))
+        await store.put(quarantineKey(key), result.rawGz ?? new Uint8Array(0), result.metadata);
       stats.finish(item, 'quarantined', `${label}: ${result.reason}`);
       return [];
   }

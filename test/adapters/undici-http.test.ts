@@ -211,7 +211,7 @@ describe('UndiciHttpClient: failures without an answer, retried now for the reas
 });
 
 describe('UndiciHttpClient: bodies past the size limit', () => {
-  it('a Content-Length over the limit: too_large, with the first bytes as gzip', async () => {
+  it('a Content-Length over the limit: too_large, with what was read (if anything) as gzip', async () => {
     const error = await failure(
       (s) => {
         s.write(head(200, { 'content-length': 500_000 }));

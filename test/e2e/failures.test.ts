@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planAuctions } from '../../core/planner.js';
@@ -108,6 +109,31 @@ describe('disk and configuration errors', () => {
 });
 
 describe('quarantine, status and redrive', () => {
+  it('a redrive that reaches no server keeps the bytes and reason each quarantined item had', async () => {
+    const { dir, cleanup } = tempDir('redrive-dead-');
+    const broken = await startSimulator({ forced: { 100001: 'schema' }, forcedTimes: 1000 });
+    const { port } = broken;
+    try {
+      const first = await runCli(['run', 'maxsold', '--ids', '100000-100001', '--base-url', broken.url, '--out', dir, '--quiet']);
+      expect(first.code, first.stderr).toBe(0);
+    } finally {
+      await broken.close();
+    }
+    const entry = join('quarantine/source=maxsold', readdirSync(join(dir, 'quarantine/source=maxsold'))[0]!, 'auction=100001.json.gz');
+    const kept = readFileSync(join(dir, entry));
+    expect(gunzipSync(kept).length).toBeGreaterThan(0);
+    try {
+      // Nothing listens on the port now: every attempt is refused, and the item ends quarantined again.
+      const r = await runCli(['redrive', '--out', dir, '--base-url', `http://127.0.0.1:${port}`, '--quiet']);
+      expect(r.stdout).toMatch(/quarantined\s+1/);
+      expect(readFileSync(join(dir, entry))).toEqual(kept);
+      const status = JSON.parse((await runCli(['status', '--out', dir, '--json'])).stdout);
+      expect(status.quarantine).toEqual({ schema: 1 });
+    } finally {
+      cleanup();
+    }
+  });
+
   it('status counts quarantined items by reason; redrive fetches them again once the server is fixed', async () => {
     const { dir, cleanup } = tempDir('redrive-');
     const broken = await startSimulator({ forced: { 100001: 'schema', 100002: 'serverError' }, forcedTimes: 1000 });
