@@ -6,6 +6,12 @@ import { UsageError } from './args.js';
 // need Node 22); the lockfile pins today's, and README says it once instead of every `scraper cloud`.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `scraper query … | head`: a reader that has read enough is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 const HELP = `scraper: a fast, polite scraper for the MaxSold and VIA Rail JSON APIs
 
 Usage: scraper <command> [options]

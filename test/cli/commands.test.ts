@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCRAPE_OPTIONS } from '../../cli/common.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
 // Each of these is a command in a process of its own that exits at once: they run a few at a time.
@@ -171,6 +171,14 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(r.stderr).toMatch(
       /Table with name zzz does not exist[^]*\nthe tables: maxsold_auctions, maxsold_items, maxsold_bids, via_trains, via_train_stops \(and each one's _latest view\)\n$/,
     );
+  });
+
+  it('a reader that stops reading (| head) ends the query quietly, exit 0', async () => {
+    const { child, done } = startCli(['query', 'SELECT * FROM range(3000000)', '--format', 'csv', '--out', dir]);
+    child.stdout!.once('data', () => child.stdout!.destroy());
+    const r = await done;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 
   it('a query error is reported, exit 1', async () => {
