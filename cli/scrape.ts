@@ -188,6 +188,9 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     progress.stop();
     await Promise.all([http.close(), processor.close(), store.close()]);
   }
+  // Ctrl-C is how a poll without --for ends: with every poll it took stored, nothing is left undone.
+  const interrupted = o.signal?.aborted && stats.stopReason === (o.signal.reason as Error | undefined)?.message;
+  if (o.timed && interrupted && stats.totalPlanned() === stats.totalFinished()) stats.stopReason = undefined;
   const cpu = process.cpuUsage(cpu0);
   const report = buildReport(stats, {
     command: o.command,

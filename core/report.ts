@@ -168,7 +168,7 @@ function reportLines(r: RunReport): [string, string][] {
     ['empty (no items)', String(r.outcomes.empty)],
     ['quarantined', String(r.outcomes.quarantined)],
   ];
-  if (r.unfinished > 0) lines.push(['unfinished (interrupted)', String(r.unfinished)]);
+  if (r.unfinished > 0) lines.push(['unfinished (stopped early)', String(r.unfinished)]);
   if (r.notStarted) lines.push(['not started (the run stopped first)', String(r.notStarted)]);
   lines.push(
     ['requests', String(r.requests)],
