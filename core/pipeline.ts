@@ -177,7 +177,8 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
     }
     case 'unchanged':
       stats.finish(item, 'unchanged');
-      return [];
+      // Stored before without its bid histories (no --with-bids then): they are planned now.
+      return options.withBids && item.source === 'maxsold' && !item.itemId ? await bidsOfStored(item, key, ctx) : [];
     case 'empty':
       await clearQuarantine();
       stats.finish(item, 'empty', label);

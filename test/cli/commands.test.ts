@@ -304,6 +304,26 @@ it('Ctrl-C ends a VIA poll without --for as it should: its polls stored, the run
   }
 });
 
+it('--with-bids --refetch plans the bid histories of auctions the server says are unchanged', async () => {
+  const { dir, cleanup } = tempDir('bids-refetch-');
+  const sim = await startSimulator();
+  try {
+    const ids = ['--ids', '100000-100001', '--base-url', sim.url, '--out', dir, '--quiet', '--workers', '0'];
+    expect((await runCli(['run', 'maxsold', ...ids])).code).toBe(0);
+    const r = await runCli(['run', 'maxsold', ...ids, '--with-bids', '--refetch']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
+      outcomes: { unchanged: number };
+      planned: { bids: number };
+    };
+    expect(report.outcomes.unchanged).toBe(2);
+    expect(report.planned.bids).toBeGreaterThan(0);
+  } finally {
+    await sim.close();
+    cleanup();
+  }
+});
+
 describe('demo (what npm start runs)', () => {
   /** A port nobody listens on now, found by listening on any and letting go. */
   const freePort = async () => {
