@@ -41,7 +41,7 @@ export async function runPipeline(
     | AsyncIterator<WorkItem>
     | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
-  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), lastVia: undefined };
+  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX) };
   let exhausted = false;
   let busy = 0;
   let wake: (() => void) | undefined;
@@ -123,7 +123,9 @@ interface RunState {
   /** Quarantine entries from earlier runs: cleared when their item succeeds. */
   quarantined: Set<string>;
   /** The last VIA snapshot's metadata: its validators make the next poll conditional. */
-  lastVia: Record<string, string> | undefined;
+  lastVia?: Record<string, string>;
+  /** Before this run's first VIA poll: the newest snapshot an earlier run stored (its day or the day before). */
+  storedVia?: Promise<Record<string, string> | undefined>;
 }
 
 /** One item from plan to stored outcome. Returns follow-up items (bid histories). */
@@ -147,7 +149,7 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
     stats.finish(item, 'skipped');
     return options.withBids && item.source === 'maxsold' && !item.itemId ? await bidsOfStored(item, key, ctx) : [];
   }
-  const previous = item.source === 'via' ? state.lastVia : ours;
+  const previous = item.source === 'via' ? (state.lastVia ?? (await (state.storedVia ??= newestSnapshot(item.at, store)))) : ours;
   let result: ItemResult;
   try {
     // A changed refetch replaces the committed version: its table files are rewritten.
@@ -197,6 +199,18 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
       stats.finish(item, 'quarantined', `${label}: ${result.reason}`);
       return [];
   }
+}
+
+/** A rerun's first poll is conditional on, and compared with, what the last run stored: no duplicate snapshot. */
+async function newestSnapshot(at: string, store: ObjectStore): Promise<Record<string, string> | undefined> {
+  const mine = rawKey({ source: 'via', at });
+  const dayBefore = rawKey({ source: 'via', at: new Date(Date.parse(at) - 86_400_000).toISOString() });
+  for (const day of [mine, dayBefore]) {
+    let newest: string | undefined;
+    for await (const key of store.list(day.slice(0, day.lastIndexOf('/') + 1))) if (key <= mine && (!newest || key > newest)) newest = key;
+    if (newest) return await store.head(newest);
+  }
+  return undefined;
 }
 
 async function listKeys(store: ObjectStore, prefix: string): Promise<Set<string>> {

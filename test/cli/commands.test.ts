@@ -324,6 +324,24 @@ it('--with-bids --refetch plans the bid histories of auctions the server says ar
   }
 });
 
+it("a VIA rerun's first poll is compared with the snapshot the last run stored: unchanged, not stored twice", async () => {
+  const { dir, cleanup } = tempDir('via-rerun-');
+  // The snapshot the server renders changes each minute: held at one minute here.
+  const sim = await startSimulator({ clock: () => Date.parse('2026-12-07T12:00:30Z') });
+  try {
+    const args = ['run', 'via', '--base-url', sim.url, '--out', dir, '--quiet'];
+    expect((await runCli(args)).code).toBe(0);
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { outcomes: { fetched: number; unchanged: number } };
+    expect(report.outcomes).toMatchObject({ fetched: 0, unchanged: 1 });
+    expect(filesUnder(join(dir, 'raw/source=via'))).toHaveLength(1);
+  } finally {
+    await sim.close();
+    cleanup();
+  }
+});
+
 describe('demo (what npm start runs)', () => {
   /** A port nobody listens on now, found by listening on any and letting go. */
   const freePort = async () => {
