@@ -46,8 +46,7 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
       --deadline DURATION  longest one request may take in all: headers, body, redirects, 1xx answers
                          (default ${DEFAULT_RESPONSE_LIMITS.deadlineMs / 1000}s; past it the attempt fails and is retried)
       --max-body SIZE    most bytes read from one response as sent (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxBodyBytes)}); a larger
-                         body is quarantined as too_large, its first ${formatSize(KEPT_BYTES)} kept (none when its
-                         Content-Length says so: it is not read)
+                         body is quarantined as too_large, its first ${formatSize(KEPT_BYTES)} kept
       --max-inflated SIZE  most bytes one body may inflate to (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxInflatedBytes)}); past it: too_large
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;

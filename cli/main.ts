@@ -6,10 +6,11 @@ import { UsageError } from './args.js';
 // need Node 22); the lockfile pins today's, and README says it once instead of every `scraper cloud`.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// `scraper query … | head`: a reader that has read enough is not an error.
+// `scraper query … | head`: a reader that has read enough is not an error. What is left to print is
+// dropped; the command itself finishes (a redrive still redrives) and exits with its own status.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
-  process.exit(process.exitCode ?? 0);
+  process.stdout.write = (() => true) as typeof process.stdout.write;
 });
 
 const HELP = `scraper: a fast, polite scraper for the MaxSold and VIA Rail JSON APIs

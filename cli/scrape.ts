@@ -36,6 +36,8 @@ export interface ScrapeOptions {
   expected?: number;
   /** The plan yields on a clock (polls): the polls a stopped run never reached are not work left undone. */
   timed?: boolean;
+  /** A poll with no end (no --for): Ctrl-C is how it stops, and with nothing in flight the run is complete. */
+  endless?: boolean;
   out: string;
   baseUrl?: string;
   /** Requests open at once per host, or 'auto': found by the pace controller, up to maxConcurrency. */
@@ -102,7 +104,7 @@ function oneServer(out: string, origin: string): void {
   const same = (a: string, b: string) => a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin);
   if (typeof earlier === 'string' && !same(earlier, origin))
     throw new UsageError(
-      `--out: ${out} holds data from ${earlier} and this run fetches from ${origin}: one data directory holds one server's data; give another --out`,
+      `--out: ${out} holds data from ${earlier} and this run fetches from ${origin}: one data directory holds one server's data; point --base-url at ${earlier}, or give another --out`,
     );
 }
 
@@ -144,14 +146,6 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   const hosts = hostRegistry({ adaptive, maxConcurrency: ceiling, maxRatePerSecond: o.ratePerSecond }, systemClock);
   const stats = new RunStats();
   const progress = new Progress(stats, { expected: o.expected, quiet: o.quiet });
-  // How far the run read its plan: a run that stops early never reaches the rest.
-  let taken = 0;
-  async function* counted(plan: Iterable<WorkItem> | AsyncIterable<WorkItem>): AsyncGenerator<WorkItem> {
-    for await (const item of plan) {
-      taken++;
-      yield item;
-    }
-  }
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const startedAt = Date.now();
   const cpu0 = process.cpuUsage();
@@ -159,7 +153,7 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   loop.enable();
   try {
     await runPipeline(
-      counted(o.plan),
+      o.plan,
       {
         http,
         hostFor: hosts.hostFor,
@@ -190,7 +184,7 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   }
   // Ctrl-C is how a poll without --for ends: with every poll it took stored, nothing is left undone.
   const interrupted = o.signal?.aborted && stats.stopReason === (o.signal.reason as Error | undefined)?.message;
-  if (o.timed && interrupted && stats.totalPlanned() === stats.totalFinished()) stats.stopReason = undefined;
+  if (o.endless && interrupted && stats.totalPlanned() === stats.totalFinished()) stats.stopReason = undefined;
   const cpu = process.cpuUsage(cpu0);
   const report = buildReport(stats, {
     command: o.command,
@@ -201,7 +195,8 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
     eventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     cores: availableParallelism(),
     expected: o.timed ? undefined : o.expected,
-    taken,
+    // Items of the plan that were started (bid histories found on the way are follow-ups, not the plan's).
+    taken: o.withBids ? stats.totalPlanned() - stats.planned.bids : stats.totalPlanned(),
     settings: {
       out: o.out,
       origin: o.baseUrl ?? REAL_APIS,

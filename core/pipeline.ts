@@ -149,7 +149,8 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
     stats.finish(item, 'skipped');
     return options.withBids && item.source === 'maxsold' && !item.itemId ? await bidsOfStored(item, key, ctx) : [];
   }
-  const previous = item.source === 'via' ? (state.lastVia ?? (await (state.storedVia ??= newestSnapshot(item.at, store)))) : ours;
+  const previous =
+    item.source === 'via' ? (state.lastVia ?? (await (state.storedVia ??= newestSnapshot(item.at, ctx.origins.via, store)))) : ours;
   let result: ItemResult;
   try {
     // A changed refetch replaces the committed version: its table files are rewritten.
@@ -192,23 +193,38 @@ async function handleItem(item: WorkItem, ctx: PipelineContext, options: Pipelin
       stats.finish(item, 'redirected', `${label} → ${result.detail ?? result.reason}`);
       return [];
     case 'quarantined':
-      // A failure without a body (a reset, a refused connection) never replaces the bytes an earlier
-      // attempt kept: that entry stays as it was, this attempt is counted with its own reason.
-      if (result.rawGz !== undefined || !state.quarantined.has(quarantineKey(key)))
-        await store.put(quarantineKey(key), result.rawGz ?? new Uint8Array(0), result.metadata);
+      await quarantine(key, result.rawGz, result.metadata, state, store);
       stats.finish(item, 'quarantined', `${label}: ${result.reason}`);
       return [];
   }
 }
 
+/**
+ * Quarantines an item with its reason. A failure without a body (a reset, a refused connection)
+ * keeps the bytes an earlier attempt quarantined, and says whose they are.
+ */
+async function quarantine(
+  key: string,
+  rawGz: Uint8Array | undefined,
+  metadata: Record<string, string>,
+  state: RunState,
+  store: ObjectStore,
+): Promise<void> {
+  const at = quarantineKey(key);
+  const earlier = rawGz === undefined && state.quarantined.has(at) ? await store.get(at) : undefined;
+  const kept = earlier && earlier.body.length > 0 && earlier.metadata.reason !== undefined ? earlier : undefined;
+  await store.put(at, rawGz ?? kept?.body ?? new Uint8Array(0), kept ? { ...metadata, 'body-reason': kept.metadata.reason! } : metadata);
+}
+
 /** A rerun's first poll is conditional on, and compared with, what the last run stored: no duplicate snapshot. */
-async function newestSnapshot(at: string, store: ObjectStore): Promise<Record<string, string> | undefined> {
+async function newestSnapshot(at: string, origin: string, store: ObjectStore): Promise<Record<string, string> | undefined> {
   const mine = rawKey({ source: 'via', at });
   const dayBefore = rawKey({ source: 'via', at: new Date(Date.parse(at) - 86_400_000).toISOString() });
   for (const day of [mine, dayBefore]) {
     let newest: string | undefined;
     for await (const key of store.list(day.slice(0, day.lastIndexOf('/') + 1))) if (key <= mine && (!newest || key > newest)) newest = key;
-    if (newest) return await store.head(newest);
+    const found = newest && (await store.head(newest));
+    if (found) return found.url === undefined || found.url.startsWith(`${origin}/`) ? found : undefined;
   }
   return undefined;
 }

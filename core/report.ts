@@ -66,7 +66,7 @@ export interface ReportTiming {
   settings: Record<string, string | number | boolean>;
   /** Items the command's plan holds (bid histories found on the way not counted), when known ahead. */
   expected?: number;
-  /** Items the run took from its plan. */
+  /** Items of the plan the run started. */
   taken?: number;
 }
 

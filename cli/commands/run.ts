@@ -26,7 +26,8 @@ ${SCRAPE_HELP}
 
 Exit status: 0 when every planned item ended (fetched, unchanged, missing, redirected, empty or
 quarantined), 1 when the run stopped early (interrupted, disk full, retry budget spent, the data
-directory in use by another run), 2 for bad arguments.`;
+directory in use by another run), 2 for bad arguments. Ctrl-C is how "run via --every" without
+--for ends: 0 then, unless a poll was in flight.`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const p = parse(
@@ -52,6 +53,7 @@ export async function runCommand(args: string[]): Promise<number> {
     let plan;
     let expected: number | undefined;
     const timed = source === 'via';
+    const endless = timed && p.values.every !== undefined && p.values.for === undefined;
     if (source === 'maxsold') {
       if (p.values.every || p.values.for) throw new UsageError('--every/--for: only for "run via"');
       const ranges = await idRanges(p.values.ids, p.values['ids-file']);
@@ -73,6 +75,7 @@ export async function runCommand(args: string[]): Promise<number> {
       plan,
       expected,
       timed,
+      endless,
       ...flags,
       withBids: Boolean(p.values['with-bids']),
       signal,

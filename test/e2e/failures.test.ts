@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../adapters/fs-store.js';
 import { planAuctions } from '../../core/planner.js';
 import { scrape } from '../../cli/scrape.js';
 import { startSimulator } from '../../simulator/index.js';
@@ -109,7 +110,7 @@ describe('disk and configuration errors', () => {
 });
 
 describe('quarantine, status and redrive', () => {
-  it('a redrive that reaches no server keeps the bytes and reason each quarantined item had', async () => {
+  it('a redrive that reaches no server keeps the bytes each quarantined item had, with the new reason and whose bytes they are', async () => {
     const { dir, cleanup } = tempDir('redrive-dead-');
     const broken = await startSimulator({ forced: { 100001: 'schema' }, forcedTimes: 1000 });
     const { port } = broken;
@@ -126,9 +127,13 @@ describe('quarantine, status and redrive', () => {
       // Nothing listens on the port now: every attempt is refused, and the item ends quarantined again.
       const r = await runCli(['redrive', '--out', dir, '--base-url', `http://127.0.0.1:${port}`, '--quiet']);
       expect(r.stdout).toMatch(/quarantined\s+1/);
-      expect(readFileSync(join(dir, entry))).toEqual(kept);
+      // The new reason, the earlier attempt's bytes, and whose they are.
+      expect(gunzipSync(readFileSync(join(dir, entry)))).toEqual(gunzipSync(kept));
+      const metadata = await new FsObjectStore(dir).head(entry);
+      expect(metadata?.reason).toMatch(/^connection_refused/);
+      expect(metadata?.['body-reason']).toMatch(/^schema: /);
       const status = JSON.parse((await runCli(['status', '--out', dir, '--json'])).stdout);
-      expect(status.quarantine).toEqual({ schema: 1 });
+      expect(status.quarantine).toEqual({ connection_refused: 1 });
     } finally {
       cleanup();
     }
