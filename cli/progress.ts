@@ -8,6 +8,8 @@ export interface ProgressOptions {
   /** Non-TTY: one line per interval. @default 5000 */
   intervalMs?: number;
   quiet?: boolean;
+  /** A rebuild from stored raw objects: no requests, objects rebuilt rather than fetched. */
+  rebuild?: boolean;
 }
 
 /**
@@ -49,18 +51,26 @@ export class Progress {
     const planned = Math.max(s.totalPlanned(), (this.options.expected ?? 0) + s.planned.bids);
     const secs = (Date.now() - this.#started) / 1000;
     const rps = secs > 0 ? s.requests / secs : 0;
-    const parts = [
-      `${done}/${planned || '?'} items`,
-      `${rps.toFixed(0)} req/s`,
-      `${s.total('fetched')} fetched`,
-      `${s.retries} retried`,
-      `${s.throttled} throttled`,
-      `${s.total('missing')} missing`,
-      ...(s.total('redirected') > 0 ? [`${s.total('redirected')} redirected`] : []),
-      `${s.total('quarantined')} quarantined`,
-      formatBytes(s.bytesReceived),
-      `${secs.toFixed(1)} s`,
-    ];
+    const parts = this.options.rebuild
+      ? [
+          `${done}/${planned || '?'} raw objects`,
+          `${s.total('fetched')} rebuilt`,
+          `${s.total('empty')} empty`,
+          `${s.total('quarantined')} quarantined`,
+          `${secs.toFixed(1)} s`,
+        ]
+      : [
+          `${done}/${planned || '?'} items`,
+          `${rps.toFixed(0)} req/s`,
+          `${s.total('fetched')} fetched`,
+          `${s.retries} retried`,
+          `${s.throttled} throttled`,
+          `${s.total('missing')} missing`,
+          ...(s.total('redirected') > 0 ? [`${s.total('redirected')} redirected`] : []),
+          `${s.total('quarantined')} quarantined`,
+          formatBytes(s.bytesReceived),
+          `${secs.toFixed(1)} s`,
+        ];
     if (!this.#tty || !planned) return parts.join(' · ');
     const width = 24;
     const filled = Math.min(width, Math.round((done / planned) * width));

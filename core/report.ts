@@ -118,11 +118,26 @@ export function buildReport(stats: RunStats, t: ReportTiming): RunReport {
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 1) : 0,
     latencyMs: { p50: round(stats.latencyPercentile(50), 1), p95: round(stats.latencyPercentile(95), 1) },
     anomalies: { ...stats.anomalies },
-    failureReasons: { ...stats.failureReasons },
+    failureReasons: Object.fromEntries(failureKinds(stats.failureReasons)),
     missingIds: [...stats.missingIds],
     redirectedIds: [...stats.redirectedIds],
     quarantinedIds: [...stats.quarantinedIds],
   };
+}
+
+/**
+ * One kind per failure reason, ids and indices folded to `N`
+ * (`maxsold: auction.items[N] has no numeric id`), commonest first: a run with a
+ * hundred bad bodies lists one line, not a hundred. Codes stay (`http_500`); each
+ * id's own reason is in the quarantine list.
+ */
+export function failureKinds(reasons: Record<string, number>): [string, number][] {
+  const kinds = new Map<string, number>();
+  for (const [reason, n] of Object.entries(reasons)) {
+    const kind = reason.replace(/(?<![\w.])\d+(?![\w.])/g, 'N');
+    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
+  }
+  return [...kinds].sort((a, b) => b[1] - a[1]);
 }
 
 function round(x: number, digits: number): number {
@@ -152,21 +167,43 @@ const NETWORK_LINES = new Set([
   'latency p50 / p95',
 ]);
 
+/** Each outcome's line in the report, in the order it is read. */
+const OUTCOME_LINES: [Outcome, string][] = [
+  ['fetched', 'fetched'],
+  ['unchanged', 'unchanged (304 or same SHA-256)'],
+  ['skipped', 'skipped (already stored)'],
+  ['missing', 'missing (404, unknown id)'],
+  ['redirected', 'redirected (elsewhere, not followed)'],
+  ['empty', 'empty (no items)'],
+  ['quarantined', 'quarantined'],
+];
+
+/** A rebuild from raw asks no server: what it reaches, and what it calls a stored object it rebuilt. */
+const OFFLINE_OUTCOMES = new Set<Outcome>(['fetched', 'empty', 'quarantined']);
+
+const isRebuild = (command: string) => command === 'reprocess';
+
+function reportedOutcomes(command: string): [Outcome, string][] {
+  if (!isRebuild(command)) return OUTCOME_LINES;
+  return OUTCOME_LINES.filter(([o]) => OFFLINE_OUTCOMES.has(o)).map(([o, label]) => [o, o === 'fetched' ? 'rebuilt from raw' : label]);
+}
+
+/** The outcomes on one line, `fetched 285, unchanged 0, …` (`rebuilt 285, empty 0, quarantined 0` for a rebuild). */
+export function outcomeSummary(r: Pick<RunReport, 'command' | 'outcomes'>): string {
+  return reportedOutcomes(r.command)
+    .map(([o]) => `${isRebuild(r.command) && o === 'fetched' ? 'rebuilt' : o} ${r.outcomes[o]}`)
+    .join(', ');
+}
+
 function reportLines(r: RunReport): [string, string][] {
-  const offline = r.command === 'reprocess';
+  const offline = isRebuild(r.command);
   const kinds = (Object.keys(r.planned) as (WorkKind | 'total')[]).filter((k) => k !== 'total' && r.planned[k] > 0);
   const lines: [string, string][] = [
     [
       'planned',
       `${r.planned.total}${kinds.length > 1 ? ` (${kinds.map((k) => `${r.planned[k]} ${k}`).join(', ')})` : kinds.length === 1 ? ` ${kinds[0]}` : ''}`,
     ],
-    [offline ? 'rebuilt from raw' : 'fetched', String(r.outcomes.fetched)],
-    ['unchanged (304 or same SHA-256)', String(r.outcomes.unchanged)],
-    ['skipped (already stored)', String(r.outcomes.skipped)],
-    ['missing (404, unknown id)', String(r.outcomes.missing)],
-    ['redirected (elsewhere, not followed)', String(r.outcomes.redirected)],
-    ['empty (no items)', String(r.outcomes.empty)],
-    ['quarantined', String(r.outcomes.quarantined)],
+    ...reportedOutcomes(r.command).map(([o, label]): [string, string] => [label, String(r.outcomes[o])]),
   ];
   if (r.unfinished > 0) lines.push(['unfinished (stopped early)', String(r.unfinished)]);
   if (r.notStarted) lines.push(['not started (the run stopped first)', String(r.notStarted)]);

@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { failureKinds } from './report.js';
 import type { RunStats } from './run-stats.js';
 
 export interface RetryBudgetOptions {
@@ -67,7 +68,7 @@ export class RetryBudget {
 
 /** The commonest failures so far, for the report: ` (connection_refused × 202, 429/503 × 3)`. */
 function failing(stats: RunStats): string {
-  const counts: [string, number][] = Object.entries(stats.failureReasons);
+  const counts = failureKinds(stats.failureReasons);
   if (stats.throttled > 0) counts.push(['429/503', stats.throttled]);
   if (counts.length === 0) return '';
   counts.sort((a, b) => b[1] - a[1]);

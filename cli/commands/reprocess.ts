@@ -56,7 +56,7 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
       ? new PoolProcessor({ config: { origins: REAL_ORIGINS }, out: stage }, workers)
       : new InlineProcessor({ origins: REAL_ORIGINS }, target, loadTableEncoder);
   const stats = new RunStats();
-  const progress = new Progress(stats, { quiet });
+  const progress = new Progress(stats, { quiet, rebuild: true });
   const started = Date.now();
   const cpu0 = process.cpuUsage();
   progress.start();

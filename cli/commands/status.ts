@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, TABLES_PREFIX } from '../../core/raw-key.js';
-import { anomalyLines, ANOMALY_LEGEND, type RunReport } from '../../core/report.js';
+import { anomalyLines, ANOMALY_LEGEND, outcomeSummary, type RunReport } from '../../core/report.js';
 import { existingDataDir, parse, str } from '../args.js';
 import { requireNoPositionals } from '../common.js';
 import { textTable } from './query.js';
@@ -96,13 +96,10 @@ export async function statusCommand(args: string[]): Promise<number> {
   if (s.leftoverTempFiles > 0)
     lines.push(`${s.leftoverTempFiles} temporary file(s) from a killed run in .tmp/ (removed by the next run)`, '');
   if (s.lastRun) {
-    const o = s.lastRun.outcomes;
     lines.push(
       `last run: ${s.lastRun.command}, finished ${s.lastRun.finishedAt}, ${s.lastRun.complete ? 'complete' : `INCOMPLETE${s.lastRun.stopReason ? ` (${s.lastRun.stopReason})` : ''}`}`,
     );
-    lines.push(
-      `  fetched ${o.fetched}, unchanged ${o.unchanged}, skipped ${o.skipped}, missing ${o.missing}, redirected ${o.redirected}, empty ${o.empty}, quarantined ${o.quarantined}`,
-    );
+    lines.push(`  ${outcomeSummary(s.lastRun)}`);
     if (s.lastRun.missing.length > 0)
       lines.push(`  missing: ${s.lastRun.missing.slice(0, 20).join(', ')}${s.lastRun.missing.length > 20 ? ', …' : ''}`);
     if (s.lastRun.redirected.length > 0)

@@ -194,12 +194,14 @@ describe('run, query, reprocess and compact on one data directory', () => {
 
   it('reprocess rebuilds the same tables from raw', async () => {
     const before = await itemsFingerprint();
-    const r = await runCli(['reprocess', '--out', dir, '--quiet']);
+    const r = await runCli(['reprocess', '--out', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rebuilt .* from 12 raw objects/);
-    // A rebuild speaks of what it rebuilt, not of requests it never made.
+    // A rebuild speaks of what it rebuilt, not of requests it never made, nor of what only a server answers.
     expect(r.stdout).toMatch(/rebuilt from raw\s+12/);
-    expect(r.stdout).not.toMatch(/requests\/s|latency p50|bytes received/);
+    expect(r.stdout).not.toMatch(/requests\/s|latency p50|bytes received|unchanged \(304|missing \(404|fetched/);
+    expect(r.stderr).toMatch(/^12\/12 raw objects · 12 rebuilt · 0 empty · 0 quarantined · [\d.]+ s$/m);
+    expect(r.stderr).not.toMatch(/req\/s|fetched/);
     const after = await itemsFingerprint();
     expect(after.stdout).toBe(before.stdout);
     expect(filesUnder(dir).some((f) => f.startsWith('.rebuild') || f.startsWith('.tables-old'))).toBe(false);
@@ -207,6 +209,7 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(r.stdout).toContain(`report: ${dir}/report.json`);
     const status = await runCli(['status', '--json', '--out', dir]);
     expect(JSON.parse(status.stdout).lastRun).toMatchObject({ command: 'reprocess', complete: true, outcomes: { fetched: 12 } });
+    expect((await runCli(['status', '--out', dir])).stdout).toMatch(/last run: reprocess, .*\n {2}rebuilt 12, empty 0, quarantined 0\n/);
   });
 
   it('compact merges each partition into one part, twice safely, same rows', async () => {
