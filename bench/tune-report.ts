@@ -21,7 +21,8 @@ function stepsTable(r: TuneReport): { headers: string[]; rows: string[][] } {
 
 function verdict(r: TuneReport): string {
   if (!r.recommended) return 'no step ran: nothing to recommend';
-  return `recommended concurrency: ${r.recommended.concurrency} (${r.recommended.reason})\nrule: ${r.recommended.rule}`;
+  const caveat = r.recommended.caveat ? `\ncaveat: ${r.recommended.caveat}` : '';
+  return `recommended concurrency: ${r.recommended.concurrency} (${r.recommended.reason})\nrule: ${r.recommended.rule}${caveat}`;
 }
 
 export function renderTuneText(r: TuneReport): string {
@@ -43,7 +44,7 @@ export function renderTuneMarkdown(r: TuneReport): string {
       markdownTable(t.headers, t.rows),
       '',
       ...(r.stopped ? [r.stopped, ''] : []),
-      verdict(r).replace('\n', '  \n'),
+      verdict(r).replaceAll('\n', '  \n'),
       '',
       'Each step is a fresh child process running `scrape()` over the same auctions (warm simulator cache), into a fresh data directory.',
       '',

@@ -20,7 +20,13 @@ export interface TuneReport {
   steps: TuneStep[];
   /** Why the sweep stopped before the last level, if it did. */
   stopped: string | null;
-  recommended: { concurrency: number; rule: string; reason: string } | null;
+  recommended: {
+    concurrency: number;
+    rule: string;
+    reason: string;
+    /** Said when the steps' fixed cost is most of the best step's time: the sample was too small to tell the levels apart. */
+    caveat?: string;
+  } | null;
   charts: string[];
   notes: string[];
 }

@@ -167,10 +167,32 @@ export function recommend(steps: TuneStep[]): TuneReport['recommended'] {
   return {
     concurrency: knee.concurrency,
     rule,
+    ...fixedCostCaveat(knee, best),
     reason:
       (knee === best
         ? `${knee.requestsPerSecond.toFixed(1)} req/s, the best step without 429s or failures`
         : `${knee.requestsPerSecond.toFixed(1)} req/s at C=${knee.concurrency} vs the best ${best.requestsPerSecond.toFixed(1)} at C=${best.concurrency}: more concurrency adds load on the server for little gain`) +
       limited,
+  };
+}
+
+/** Past this share of the best step's wall time spent on anything but its requests, a lower C can look as good as it. */
+export const FIXED_SHARE = 0.5;
+
+/**
+ * Every step pays the same fixed cost whatever its C (process start-up, processing the
+ * last responses, writing, exit); the best step's requests need about requests × p50 / C.
+ * That cost brings every step's req/s closer to the best, so a knee below the best may be
+ * the fixed cost's doing: said, when it is most of the best step's time, with the auctions
+ * that would make the requests four times as long as it.
+ */
+function fixedCostCaveat(knee: TuneStep, best: TuneStep): { caveat?: string } {
+  if (knee === best) return {};
+  const requesting = (best.requests * best.latencyMs.p50) / 1000 / best.concurrency;
+  const fixed = best.wallSeconds - requesting;
+  if (fixed <= FIXED_SHARE * best.wallSeconds) return {};
+  const enough = Math.ceil((4 * fixed * best.concurrency) / (Math.max(1, best.latencyMs.p50) / 1000) / 100) * 100;
+  return {
+    caveat: `the requests needed about ${requesting.toFixed(2)} s of the best step's ${best.wallSeconds.toFixed(2)} s (${best.requests} × p50 ${best.latencyMs.p50} ms at C=${best.concurrency}); the rest (start-up, processing, writing) is paid at every C and makes C=${knee.concurrency} look as good: try --auctions ${enough} or more`,
   };
 }

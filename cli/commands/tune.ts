@@ -9,6 +9,8 @@ increasing order, each a fresh process, timed as typed) against the simulator, s
 for the sweep in its own process, or against --base-url. Stops raising C as soon as a step sees a 429 or any
 failure. Charts req/s, p95 latency and 429s against C (SVG) and recommends the knee:
 the smallest C without 429s or failures that reaches 90% of the best such step's req/s.
+Every step also pays a fixed cost (start-up, writing): when that is most of the best step's
+time and brings a lower C within 90%, the verdict says so and how many --auctions would tell.
 
 Options:
       --levels LIST        concurrency levels (default 1,5,10,20,50,100,200)

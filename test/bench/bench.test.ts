@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/bench-report.js';
 import { recommend } from '../../bench/tune.js';
-import type { TuneStep } from '../../bench/tune-result.js';
+import { renderTuneMarkdown, renderTuneText } from '../../bench/tune-report.js';
+import type { TuneReport, TuneStep } from '../../bench/tune-result.js';
 import { benchOptions } from '../../cli/commands/bench.js';
 import { UsageError } from '../../cli/args.js';
 import { runCli } from '../helpers/cli.js';
@@ -158,6 +159,28 @@ describe('the bench and tune commands', () => {
     expect(r.stdout).toMatch(/^Usage: scraper (bench|tune)/);
   });
 
+  it('tune sweeps the levels in fresh processes, writes its report and charts, and recommends', async () => {
+    const { dir: out, cleanup } = tempDir('tune-');
+    try {
+      const r = await runCli(['tune', '--auctions', '10', '--levels', '1,5', '--latency', '20', '--workers', '0', '-o', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^C= {2}1: [\d.]+ req\/s/m);
+      expect(r.stdout).toMatch(/recommended concurrency: [15] \(/);
+      const [run] = readdirSync(out);
+      const report = JSON.parse(readFileSync(join(out, run!, 'report.json'), 'utf8')) as TuneReport;
+      expect(report.steps.map((s) => [s.concurrency, s.requests, s.complete])).toEqual([
+        [1, 10, true],
+        [5, 10, true],
+      ]);
+      // Said (or not) as the recommendation decides: the rule is tested on its own below.
+      if (report.recommended?.caveat) expect(r.stdout).toContain(`\ncaveat: ${report.recommended.caveat}\n`);
+      else expect(r.stdout).not.toContain('caveat');
+      for (const chart of report.charts) expect(readFileSync(join(out, run!, chart), 'utf8')).toMatch(/^<svg/);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('a bad flag exits 2 with one line naming it', async () => {
     const r = await runCli(['tune', '--levels', '1,lots']);
     expect(r.code).toBe(2);
@@ -167,14 +190,14 @@ describe('the bench and tune commands', () => {
 });
 
 describe('scraper tune recommends the knee', () => {
-  const step = (concurrency: number, requestsPerSecond: number, throttled429 = 0): TuneStep => ({
+  const step = (concurrency: number, requestsPerSecond: number, throttled429 = 0, p50 = 1): TuneStep => ({
     concurrency,
     requestsPerSecond,
     throttled429,
     requests: 100,
     wallSeconds: 1,
     cpuSeconds: 1,
-    latencyMs: { p50: 1, p95: 1 },
+    latencyMs: { p50, p95: p50 },
     failures: 0,
     complete: true,
   });
@@ -185,5 +208,33 @@ describe('scraper tune recommends the knee', () => {
 
   it('ignores a step that was answered 429', () => {
     expect(recommend([step(1, 15), step(5, 70), step(10, 80, 3)])?.concurrency).toBe(5);
+  });
+
+  it('says so when a knee below the best may be the fixed cost at work, and how many auctions would tell', () => {
+    // 100 requests × 40 ms at C=5 need 0.8 s of the best step's 1 s: the knee at C=1 stands.
+    expect(recommend([step(1, 95, 0, 40), step(5, 100, 0, 40)])?.caveat).toBeUndefined();
+    // × 20 ms: 0.4 s of it; the other 0.6 s, paid at every C, brings C=1 within 90%.
+    expect(recommend([step(1, 95, 0, 20), step(5, 100, 0, 20)])?.caveat).toBe(
+      "the requests needed about 0.40 s of the best step's 1.00 s (100 × p50 20 ms at C=5); the rest (start-up, processing, writing) is paid at every C and makes C=1 look as good: try --auctions 600 or more",
+    );
+    // The best step recommended: nothing lower was taken for it.
+    expect(recommend([step(1, 60, 0, 20), step(5, 100, 0, 20)])?.caveat).toBeUndefined();
+  });
+
+  it('the verdict prints the caveat under the rule, in the text and the Markdown report', () => {
+    const steps = [step(1, 95, 0, 20), step(5, 100, 0, 20)];
+    const report: TuneReport = {
+      startedAt: '2026-12-07T00:00:00.000Z',
+      totalSeconds: 3,
+      machine: { cores: 2, node: 'v20.20.0', loadAverage: 0 },
+      settings: {},
+      steps,
+      stopped: null,
+      recommended: recommend(steps),
+      charts: [],
+      notes: [],
+    };
+    expect(renderTuneText(report)).toMatch(/\nrule: smallest C .*\ncaveat: the requests needed about 0\.40 s .*--auctions 600 or more$/);
+    expect(renderTuneMarkdown(report)).toMatch(/\nrule: smallest C .* {2}\ncaveat: the requests needed/);
   });
 });
