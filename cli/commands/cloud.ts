@@ -20,10 +20,11 @@ concurrency; the work queues with their visibility timeouts and dead-letter queu
 event sources with their batch sizes and maxConcurrency; the schedules; the S3 notification; async
 retries and failure destinations) around S3 and SQS (fauxqs, with in-region latency) and
 the API simulator (a live MaxSold world: ids with gaps, auctions open for days with
-soft-close extensions; VIA; a rate limit; faults). Time is virtual: it runs with real
-time while anything computes and skips idle waits, so a handler's duration is its CPU
-time plus the latencies it waited for. At the end it checks the invariants and prints
-the month's bill from what it counted.
+soft-close extensions; VIA; a rate limit; faults). Time is virtual: it advances with the
+process's CPU time while anything computes and skips idle waits, so a handler's duration
+is the latencies it waited for plus the CPU spent while it ran (its own, and that of the
+functions running beside it: docs/aws.md says by how much that differs from Lambda). At
+the end it checks the invariants and prints the month's bill from what it counted.
 
 Options:
       --days N             simulated days (default 1); MaxSold is dispatched hourly, a window of new ids
