@@ -55,6 +55,7 @@ export class Progress {
       ? [
           `${done}/${planned || '?'} raw objects`,
           `${s.total('fetched')} rebuilt`,
+          ...(s.total('skipped') > 0 ? [`${s.total('skipped')} skipped`] : []),
           `${s.total('empty')} empty`,
           `${s.total('quarantined')} quarantined`,
           `${secs.toFixed(1)} s`,

@@ -178,17 +178,21 @@ const OUTCOME_LINES: [Outcome, string][] = [
   ['quarantined', 'quarantined'],
 ];
 
-/** A rebuild from raw asks no server: what it reaches, and what it calls a stored object it rebuilt. */
-const OFFLINE_OUTCOMES = new Set<Outcome>(['fetched', 'empty', 'quarantined']);
+/** A rebuild from raw asks no server: what it reaches, each named for what it means there. */
+const REBUILD_LINES = new Map<Outcome, string>([
+  ['fetched', 'rebuilt from raw'],
+  ['skipped', 'skipped (never committed: a killed run)'],
+  ['empty', 'empty (no items)'],
+  ['quarantined', 'quarantined'],
+]);
 
 const isRebuild = (command: string) => command === 'reprocess';
 
 function reportedOutcomes(command: string): [Outcome, string][] {
-  if (!isRebuild(command)) return OUTCOME_LINES;
-  return OUTCOME_LINES.filter(([o]) => OFFLINE_OUTCOMES.has(o)).map(([o, label]) => [o, o === 'fetched' ? 'rebuilt from raw' : label]);
+  return isRebuild(command) ? [...REBUILD_LINES] : OUTCOME_LINES;
 }
 
-/** The outcomes on one line, `fetched 285, unchanged 0, …` (`rebuilt 285, empty 0, quarantined 0` for a rebuild). */
+/** The outcomes on one line, `fetched 285, unchanged 0, …` (`rebuilt 285, skipped 0, empty 0, quarantined 0` for a rebuild). */
 export function outcomeSummary(r: Pick<RunReport, 'command' | 'outcomes'>): string {
   return reportedOutcomes(r.command)
     .map(([o]) => `${isRebuild(r.command) && o === 'fetched' ? 'rebuilt' : o} ${r.outcomes[o]}`)

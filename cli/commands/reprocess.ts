@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockDataDir } from '../../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../../adapters/fs-store.js';
@@ -19,8 +19,11 @@ import { availableParallelism } from 'node:os';
 export const REPROCESS_HELP = `Usage: scraper reprocess [--out DIR] [--workers N]
 
 Rebuilds every table from the raw responses in DIR/raw, with the same code a fetch
-uses, into a fresh directory that replaces DIR/tables only when it is complete. Raw
-objects that no longer normalise are copied to DIR/quarantine with the reason. Its
+uses, into a fresh directory that replaces DIR/tables only when it is complete. A
+partition none of whose raw objects is left (expired or removed), and anything under
+DIR/tables that is not a table's, is kept as it was; with no raw objects at all, nothing
+changes (exit 1). Raw objects that no longer normalise are copied to DIR/quarantine with
+the reason. Its
 report goes to DIR/report.json and report.md (the last run, as \`scraper status\` shows it).
 
 Options:
@@ -67,6 +70,12 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
     progress.stop();
     await Promise.all([processor.close(), source.close(), target.close()]);
   }
+  if (stats.totalPlanned() === 0) {
+    await rm(stage, { recursive: true, force: true });
+    process.stderr.write(`scraper: ${out}/raw holds no raw objects: nothing to rebuild from; ${out}/tables left as it is\n`);
+    return 1;
+  }
+  const kept = await carryOver(join(out, 'tables'), join(stage, 'tables'));
   const old = join(out, `.tables-old-${process.pid}`);
   if (existsSync(join(out, 'tables'))) await rename(join(out, 'tables'), old);
   if (existsSync(join(stage, 'tables'))) await rename(join(stage, 'tables'), join(out, 'tables'));
@@ -83,6 +92,37 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
   });
   await writeReports(out, report);
   process.stdout.write(`\nrebuilt ${out}/tables from ${stats.totalPlanned()} raw objects\n`);
+  if (kept.length > 0)
+    process.stdout.write(
+      `kept as they were, no raw object of theirs left to rebuild from: ${kept.slice(0, 10).join(', ')}${kept.length > 10 ? `, … (${kept.length} in all)` : ''}\n`,
+    );
   printReport(report, out);
   return 0;
+}
+
+/**
+ * What the rebuild did not write is kept: a table's partition (`<table>/dt=…`) none of whose
+ * raw objects is left (expired, or removed), and anything under tables/ that is not ours. A
+ * partition the rebuild wrote is its alone: the old one's files (compacted parts among them)
+ * hold the same rows. Moves each into the rebuilt tables; returns what it moved.
+ */
+async function carryOver(oldTables: string, newTables: string): Promise<string[]> {
+  if (!existsSync(oldTables)) return [];
+  const kept: string[] = [];
+  await mkdir(newTables, { recursive: true });
+  for (const entry of await readdir(oldTables, { withFileTypes: true })) {
+    const from = join(oldTables, entry.name);
+    const to = join(newTables, entry.name);
+    if (!existsSync(to)) {
+      await rename(from, to);
+      kept.push(entry.name);
+    } else if (entry.isDirectory()) {
+      for (const part of await readdir(from)) {
+        if (existsSync(join(to, part))) continue;
+        await rename(join(from, part), join(to, part));
+        kept.push(`${entry.name}/${part}`);
+      }
+    }
+  }
+  return kept.sort();
 }

@@ -209,7 +209,7 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(r.stdout).toContain(`report: ${dir}/report.json`);
     const status = await runCli(['status', '--json', '--out', dir]);
     expect(JSON.parse(status.stdout).lastRun).toMatchObject({ command: 'reprocess', complete: true, outcomes: { fetched: 12 } });
-    expect((await runCli(['status', '--out', dir])).stdout).toMatch(/last run: reprocess, .*\n {2}rebuilt 12, empty 0, quarantined 0\n/);
+    expect((await runCli(['status', '--out', dir])).stdout).toMatch(/last run: reprocess, .*\n {2}rebuilt 12, skipped 0, empty 0, quarantined 0\n/);
   });
 
   it('compact merges each partition into one part, twice safely, same rows', async () => {

@@ -1,0 +1,75 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { runCli } from '../helpers/cli.js';
+import { filesUnder, tempDir } from '../helpers/data-dir.js';
+
+// A rebuild replaces tables/ with what raw/ holds: what raw/ no longer holds must not go with it.
+describe('reprocess keeps what it cannot rebuild', () => {
+  let sim: RunningSimulator;
+  let base: string;
+  let day: string;
+  const dirs: (() => void)[] = [];
+  /** A copy of the scraped directory, for one test to change. */
+  const copy = () => {
+    const { dir, cleanup } = tempDir('reprocess-');
+    dirs.push(cleanup);
+    cpSync(base, dir, { recursive: true });
+    return dir;
+  };
+  const count = async (dir: string, table: string) =>
+    (await runCli(['query', `SELECT count(*) FROM ${table}`, '--format', 'csv', '--out', dir])).stdout.split('\n')[1];
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+    const t = tempDir('reprocess-base-');
+    dirs.push(t.cleanup);
+    base = t.dir;
+    const r = await runCli(['run', 'maxsold', '--ids', '100000-100003', '--base-url', sim.url, '--out', base, '--workers', '0', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    day = readdirSync(join(base, 'tables', 'maxsold_items'))[0]!;
+  });
+  afterAll(async () => {
+    await sim.close();
+    for (const cleanup of dirs) cleanup();
+  });
+
+  it('with no raw objects left, changes nothing and says so (exit 1)', async () => {
+    const dir = copy();
+    const before = filesUnder(join(dir, 'tables'));
+    rmSync(join(dir, 'raw'), { recursive: true });
+    mkdirSync(join(dir, 'raw'));
+    const r = await runCli(['reprocess', '--out', dir, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`scraper: ${dir}/raw holds no raw objects: nothing to rebuild from; ${dir}/tables left as it is\n`);
+    expect(filesUnder(join(dir, 'tables'))).toEqual(before);
+  });
+
+  it("keeps a partition whose raw objects are gone, and files that are not a table's; rebuilds the rest", async () => {
+    const dir = copy();
+    const items = await count(dir, 'maxsold_items');
+    // An older day whose raw objects have expired: its table files only.
+    for (const table of ['maxsold_auctions', 'maxsold_items'])
+      cpSync(join(dir, 'tables', table, day), join(dir, 'tables', table, 'dt=2020-01-01'), { recursive: true });
+    mkdirSync(join(dir, 'tables', 'notes'));
+    writeFileSync(join(dir, 'tables', 'notes', 'readme.csv'), 'a,b\n');
+    const r = await runCli(['reprocess', '--out', dir, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'kept as they were, no raw object of theirs left to rebuild from: maxsold_auctions/dt=2020-01-01, maxsold_items/dt=2020-01-01, notes\n',
+    );
+    expect(existsSync(join(dir, 'tables', 'notes', 'readme.csv'))).toBe(true);
+    expect(Number(await count(dir, 'maxsold_items'))).toBe(2 * Number(items));
+  });
+
+  it('counts a raw object a killed run never committed as skipped, so the totals add up', async () => {
+    const dir = copy();
+    writeFileSync(join(dir, 'raw', 'source=maxsold', day, 'auction=100004.json.gz'), gzipSync('{"auction":'));
+    const r = await runCli(['reprocess', '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/planned\s+5 auctions\n\s+rebuilt from raw\s+4\n\s+skipped \(never committed: a killed run\)\s+1\n/);
+    expect(r.stderr).toMatch(/^5\/5 raw objects · 4 rebuilt · 1 skipped · 0 empty · 0 quarantined/m);
+  });
+});
