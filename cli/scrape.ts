@@ -20,7 +20,8 @@ import { buildReport, renderReportMarkdown, type RunReport } from '../core/repor
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
 import { RunStats } from '../core/run-stats.js';
-import { originsFrom } from '../core/sources/requests.js';
+import { originsFrom, REAL_ORIGINS } from '../core/sources/requests.js';
+import { RAW_PREFIX } from '../core/raw-key.js';
 import type { WorkItem } from '../core/work-item.js';
 import { formatSize, UsageError } from './args.js';
 import { processFigures } from './process-figures.js';
@@ -73,7 +74,7 @@ export interface ScrapeOptions {
  * retry budget): `report.complete` and `report.stopReason` say so.
  */
 export async function scrape(o: ScrapeOptions): Promise<RunReport> {
-  oneServer(o.out, o.baseUrl ?? REAL_APIS);
+  await checkOneServer(o.out, o.baseUrl);
   const store = new FsObjectStore(o.out);
   await store.checkWritable();
   const unlock = lockDataDir(o.out, o.command);
@@ -93,19 +94,41 @@ const SERVER_FILE = 'server.json';
 /**
  * A data directory holds one server's data: a run from another server than the one its objects
  * came from (the simulator's, then the real APIs, say) is refused before any request, naming both.
+ * A directory from before server.json existed is named by the origin of its first stored object
+ * (and the file written).
  */
-function oneServer(out: string, origin: string): void {
+export async function checkOneServer(out: string, baseUrl: string | undefined): Promise<void> {
+  const origin = baseUrl ?? REAL_APIS;
   let earlier: unknown;
   try {
     earlier = (JSON.parse(readFileSync(join(out, SERVER_FILE), 'utf8')) as { origin?: unknown }).origin;
   } catch {
-    return; // none yet (or a directory from before it): the pipeline still checks each stored object
+    earlier = await originOfStoredObjects(out);
+    if (earlier === undefined) return; // nothing stored yet
+    await writeFile(join(out, SERVER_FILE), JSON.stringify({ origin: earlier }) + '\n').catch(() => undefined);
   }
   const same = (a: string, b: string) => a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin);
   if (typeof earlier === 'string' && !same(earlier, origin))
     throw new UsageError(
       `--out: ${out} holds data from ${earlier} and this run fetches from ${origin}: one data directory holds one server's data; point --base-url at ${earlier}, or give another --out`,
     );
+}
+
+/** Where the first committed raw object in `out` was fetched from (`REAL_APIS` for the real hosts), if any. */
+async function originOfStoredObjects(out: string): Promise<string | undefined> {
+  if (!existsSync(join(out, RAW_PREFIX))) return undefined;
+  const store = new FsObjectStore(out);
+  try {
+    for await (const key of store.list(RAW_PREFIX)) {
+      const url = (await store.head(key))?.url;
+      if (url === undefined || !URL.canParse(url)) continue; // never committed
+      const origin = new URL(url).origin;
+      return origin === REAL_ORIGINS.maxsold || origin === REAL_ORIGINS.via ? REAL_APIS : origin;
+    }
+    return undefined;
+  } finally {
+    await store.close();
+  }
 }
 
 async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<RunReport> {

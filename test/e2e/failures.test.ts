@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../adapters/fs-store.js';
@@ -151,16 +151,39 @@ describe('quarantine, status and redrive', () => {
     } finally {
       await broken.close();
     }
+    // A VIA snapshot that failed: fetched again, it would be another minute's trains under its name.
+    const store = new FsObjectStore(dir);
+    const snapshot = 'quarantine/source=via/dt=2026-11-26/snapshot=20261126T121500Z.json.gz';
+    await store.put(snapshot, gzipSync('{"trains":'), { reason: 'truncated_json', url: 'x' });
+    await store.close();
+    // Another server: refused before anything is said to start.
+    const other = await startSimulator();
+    try {
+      const r = await runCli(['redrive', '--out', dir, '--base-url', other.url, '--quiet']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).not.toMatch(/redriving/);
+      expect(r.stderr).toMatch(/holds data from .* and this run fetches from/);
+      expect(other.stats().requests).toBe(0);
+    } finally {
+      await other.close();
+    }
     // The same server, fixed (a data directory holds one server's data).
     const fixed = await startSimulator({ port: broken.port });
     try {
-      const r = await runCli(['redrive', '--out', dir, '--base-url', fixed.url, '--quiet']);
+      const r = await runCli(['redrive', '--out', dir, '--base-url', fixed.url, '--with-bids', '--quiet']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/redriving 2 quarantined item/);
-      expect(fixed.stats().requests).toBe(2);
+      expect(r.stdout).toMatch(
+        /^1 VIA snapshot\(s\) kept in .* with their bytes: a snapshot is of its minute and cannot be fetched again\nredriving 2 quarantined item/,
+      );
+      const requests = fixed.stats().requestsPerId;
+      expect(requests['100001']! + requests['100002']!).toBeGreaterThan(2);
+      expect(fixed.stats().requests).toBeGreaterThan(2);
       const status = JSON.parse((await runCli(['status', '--out', dir, '--json'])).stdout);
-      expect(status.quarantine).toEqual({});
-      expect(Object.values(status.raw)).toEqual([{ committed: 4, uncommitted: 0, empty: 0 }]);
+      expect(status.quarantine).toEqual({ truncated_json: 1 });
+      expect(Object.keys(status.raw).filter((k) => k.startsWith('maxsold '))).toHaveLength(1);
+      expect(Object.values(status.raw)[0]).toEqual({ committed: 4, uncommitted: 0, empty: 0 });
+      // --with-bids: the redriven auctions' items with bids have their histories.
+      expect(Object.keys(status.raw).some((k) => k.startsWith('maxsold_bids '))).toBe(true);
     } finally {
       await fixed.close();
       cleanup();

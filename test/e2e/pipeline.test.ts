@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -320,8 +320,15 @@ describe('rerun', () => {
       `--out: ${out} holds data from ${first.url} and this run fetches from ${second.url}`,
     );
     expect(second.stats().requests).toBe(0);
-    // Without that (a directory from before it), each stored object still names its server.
+    // A directory from before server.json is named by its first stored object's server, and the file written.
     rmSync(join(out, 'server.json'));
+    await expect(run(second, out, { plan: ids(100010, 100011) })).rejects.toThrow(
+      `--out: ${out} holds data from ${first.url} and this run fetches from ${second.url}`,
+    );
+    expect(JSON.parse(readFileSync(join(out, 'server.json'), 'utf8'))).toEqual({ origin: first.url });
+    expect(second.stats().requests).toBe(0);
+    // Whatever server.json says (edited by hand, say), each stored object still names its server.
+    writeFileSync(join(out, 'server.json'), JSON.stringify({ origin: second.url }));
     for (const skipExisting of [true, false]) {
       const elsewhere = await run(second, out, { plan: ids(100000, 100003), skipExisting });
       expect(elsewhere.complete).toBe(false);
@@ -334,6 +341,7 @@ describe('rerun', () => {
     expect(after).toEqual(before);
     expect(after.map((f) => readFileSync(join(out, f)))).toEqual(bodies);
     // The server it came from goes on as before.
+    writeFileSync(join(out, 'server.json'), JSON.stringify({ origin: first.url }));
     expect((await run(first, out, { plan: ids(100000, 100003) })).outcomes.skipped).toBe(4);
   });
 });
