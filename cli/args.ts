@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -193,6 +193,7 @@ export function choice<T extends string>(flag: string, value: string | boolean |
 export function existingDataDir(out: string, needs?: string): string {
   if (!existsSync(out))
     throw new UsageError(`--out: no data directory at "${out}" (scraper run --out ${out} makes one; npm start writes ./demo-data)`);
+  if (!statSync(out).isDirectory()) throw new UsageError(`--out: "${out}" is a file, not a data directory`);
   if (needs !== undefined && !existsSync(join(out, needs))) throw new UsageError(`--out: "${out}" has no ${needs}/ to work from`);
   return out;
 }

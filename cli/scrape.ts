@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeFilesAtomically } from '../adapters/atomic-files.js';
 import { lockDataDir } from '../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../adapters/fs-store.js';
 import { AutoProcessor } from '../adapters/auto-processor.js';
@@ -103,9 +104,10 @@ export async function checkOneServer(out: string, baseUrl: string | undefined): 
   try {
     earlier = (JSON.parse(readFileSync(join(out, SERVER_FILE), 'utf8')) as { origin?: unknown }).origin;
   } catch {
-    earlier = await originOfStoredObjects(out);
-    if (earlier === undefined) return; // nothing stored yet
-    await writeFile(join(out, SERVER_FILE), JSON.stringify({ origin: earlier }) + '\n').catch(() => undefined);
+    const stored = await originOfStoredObjects(out);
+    if (stored === undefined) return; // nothing stored yet
+    writeServerFile(out, stored);
+    earlier = stored;
   }
   const same = (a: string, b: string) => a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin);
   if (typeof earlier === 'string' && !same(earlier, origin))
@@ -248,17 +250,29 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   });
   if (o.writeReport ?? true) await writeReports(o.out, report);
   const stored = report.outcomes.fetched + report.outcomes.empty + report.outcomes.unchanged + report.outcomes.skipped;
-  if (stored > 0 && !existsSync(join(o.out, SERVER_FILE)))
-    await writeFile(join(o.out, SERVER_FILE), JSON.stringify({ origin: o.baseUrl ?? REAL_APIS }) + '\n').catch(() => undefined);
+  if (stored > 0 && !existsSync(join(o.out, SERVER_FILE))) writeServerFile(o.out, o.baseUrl ?? REAL_APIS);
   return report;
+}
+
+/** A small file of the data directory, written whole or not at all (a kill or a full disk mid-write leaves the old one). */
+function writeWhole(path: string, text: string): void {
+  writeFilesAtomically([{ path, tmp: join(dirname(path), `.${basename(path)}.${process.pid}.tmp`), body: Buffer.from(text) }]);
+}
+
+function writeServerFile(out: string, origin: string): void {
+  try {
+    writeWhole(join(out, SERVER_FILE), JSON.stringify({ origin }) + '\n');
+  } catch {
+    // Only a convenience: each stored object names its server as well.
+  }
 }
 
 /** report.json and report.md in the data directory: the last run, as `scraper status` shows it. */
 export async function writeReports(out: string, report: RunReport): Promise<void> {
   try {
     await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    await writeFile(join(out, 'report.md'), renderReportMarkdown(report));
+    writeWhole(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeWhole(join(out, 'report.md'), renderReportMarkdown(report));
   } catch (e) {
     // With the disk full the report may not fit either: it is still printed.
     process.stderr.write(`could not write the report files: ${(e as Error).message}\n`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { QUARANTINE_PREFIX, RAW_PREFIX, RAW_SUFFIX, TABLES_PREFIX } from '../../core/raw-key.js';
 import { anomalyLines, ANOMALY_LEGEND, outcomeSummary, type RunReport } from '../../core/report.js';
+import { OUTCOMES } from '../../core/run-stats.js';
 import { existingDataDir, parse, str } from '../args.js';
 import { requireNoPositionals } from '../common.js';
 import { textTable } from './query.js';
@@ -35,6 +36,8 @@ export interface DataStatus {
     /** Field-level anomalies of that run (`<table>.<field>:<reason>` → count). */
     anomalies: Record<string, number>;
   };
+  /** Why report.json could not be read, when it could not (a file cut short, or not ours). */
+  lastRunUnreadable?: string;
 }
 
 export async function dataStatus(out: string): Promise<DataStatus> {
@@ -63,20 +66,30 @@ export async function dataStatus(out: string): Promise<DataStatus> {
   if (existsSync(tmp)) for (const d of await readdir(tmp)) status.leftoverTempFiles += (await readdir(join(tmp, d))).length;
   const report = join(out, 'report.json');
   if (existsSync(report)) {
-    const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
-    // Reports written before an outcome existed lack it: zero.
-    status.lastRun = {
-      command: r.command,
-      finishedAt: r.finishedAt,
-      complete: r.complete,
-      stopReason: r.stopReason,
-      outcomes: { ...r.outcomes, redirected: r.outcomes.redirected ?? 0 },
-      missing: r.missingIds,
-      redirected: r.redirectedIds ?? [],
-      anomalies: r.anomalies ?? {},
-    };
+    try {
+      status.lastRun = lastRunOf(JSON.parse(readFileSync(report, 'utf8')) as Partial<RunReport>);
+    } catch (e) {
+      status.lastRunUnreadable = (e as Error).message;
+    }
   }
   return status;
+}
+
+/** The last run as report.json tells it; a field a report from an older version lacks is zero or empty. */
+function lastRunOf(r: Partial<RunReport>): NonNullable<DataStatus['lastRun']> {
+  if (typeof r !== 'object' || r === null || typeof r.command !== 'string' || typeof r.outcomes !== 'object' || r.outcomes === null)
+    throw new Error('not a run report (no command or outcomes)');
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, Number(r.outcomes?.[o] ?? 0)])) as RunReport['outcomes'];
+  return {
+    command: r.command,
+    finishedAt: String(r.finishedAt ?? '?'),
+    complete: r.complete === true,
+    stopReason: r.stopReason,
+    outcomes,
+    missing: Array.isArray(r.missingIds) ? r.missingIds : [],
+    redirected: Array.isArray(r.redirectedIds) ? r.redirectedIds : [],
+    anomalies: r.anomalies ?? {},
+  };
 }
 
 export async function statusCommand(args: string[]): Promise<number> {
@@ -110,6 +123,8 @@ export async function statusCommand(args: string[]): Promise<number> {
       ...anomalies.map((l) => `    ${l}`),
     );
   }
+  if (s.lastRunUnreadable !== undefined)
+    lines.push(`last run: report.json cannot be read (${s.lastRunUnreadable}); the data above is as counted from the files`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

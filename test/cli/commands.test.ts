@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCRAPE_OPTIONS } from '../../cli/common.js';
@@ -61,6 +61,7 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['compact', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['query', '--table', 'maxsold_items', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['redrive', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
+    [['status', '--out', 'package.json'], /--out: "package.json" is a file, not a data directory/],
     // A data directory without raw/ (here: docs/): rebuilding from nothing would empty tables/.
     [['reprocess', '--out', 'docs'], /--out: "docs" has no raw\/ to work from/],
     // Checked before the synth, which would print a line of its own first.
@@ -209,7 +210,30 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(r.stdout).toContain(`report: ${dir}/report.json`);
     const status = await runCli(['status', '--json', '--out', dir]);
     expect(JSON.parse(status.stdout).lastRun).toMatchObject({ command: 'reprocess', complete: true, outcomes: { fetched: 12 } });
-    expect((await runCli(['status', '--out', dir])).stdout).toMatch(/last run: reprocess, .*\n {2}rebuilt 12, skipped 0, empty 0, quarantined 0\n/);
+    expect((await runCli(['status', '--out', dir])).stdout).toMatch(
+      /last run: reprocess, .*\n {2}rebuilt 12, skipped 0, empty 0, quarantined 0\n/,
+    );
+  });
+
+  it('status reads a data directory whose report.json is cut short or not ours, and says so', async () => {
+    const { dir: other, cleanup } = tempDir('status-');
+    try {
+      cpSync(dir, other, { recursive: true });
+      for (const [text, why] of [
+        ['{"command":', /Unexpected end of JSON input|JSON/],
+        ['{"command":"x"}', /not a run report \(no command or outcomes\)/],
+      ] as const) {
+        writeFileSync(join(other, 'report.json'), text);
+        const r = await runCli(['status', '--out', other]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^raw objects\n/m);
+        expect(r.stdout).toMatch(
+          new RegExp(`last run: report.json cannot be read \\(.*${why.source}.*\\); the data above is as counted from the files\\n$`),
+        );
+      }
+    } finally {
+      cleanup();
+    }
   });
 
   it('compact merges each partition into one part, twice safely, same rows', async () => {
