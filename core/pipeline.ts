@@ -126,10 +126,24 @@ interface RunState {
   lastVia?: Record<string, string>;
   /** Before this run's first VIA poll: the newest snapshot an earlier run stored (its day or the day before). */
   storedVia?: Promise<Record<string, string> | undefined>;
+  /** Settles when the VIA poll in flight has: polls go one at a time. */
+  viaInFlight?: Promise<unknown>;
 }
 
-/** One item from plan to stored outcome. Returns follow-up items (bid histories). */
-async function handleItem(item: WorkItem, ctx: PipelineContext, options: PipelineOptions, state: RunState): Promise<WorkItem[]> {
+/**
+ * One item from plan to stored outcome. Returns follow-up items (bid histories). VIA polls go
+ * one at a time, each conditional on the one before: a poll that came due while the previous
+ * was still out (a slow answer, a Retry-After pause) would otherwise be asked the same question
+ * and store the same snapshot again.
+ */
+function handleItem(item: WorkItem, ctx: PipelineContext, options: PipelineOptions, state: RunState): Promise<WorkItem[]> {
+  if (item.source !== 'via') return handleOne(item, ctx, options, state);
+  const turn = (state.viaInFlight ?? Promise.resolve()).then(() => handleOne(item, ctx, options, state));
+  state.viaInFlight = turn.catch(() => undefined);
+  return turn;
+}
+
+async function handleOne(item: WorkItem, ctx: PipelineContext, options: PipelineOptions, state: RunState): Promise<WorkItem[]> {
   const { stats, store } = ctx;
   const key = rawKey(item);
   const label = describeItem(item);

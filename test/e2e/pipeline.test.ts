@@ -175,6 +175,18 @@ describe('a scrape against the simulator', () => {
       await count(out, 'SELECT count(*) FROM via_trains'),
     );
   });
+
+  it('a poll that comes due while the one before is still out waits for it, and is asked against it: one snapshot stored, not three', async () => {
+    const now = Date.parse('2026-11-26T12:00:10Z');
+    const sim = await simulator({ clock: () => now, latencyMs: 700 });
+    const out = dataDir();
+    const report = await run(sim, out, { plan: planViaPolls(systemClock, { everyMs: 250, forMs: 500 }) });
+    addsUp(report);
+    expect(report.outcomes).toMatchObject({ fetched: 1, unchanged: 2 });
+    expect(sim.stats().statusCounts['304']).toBe(2);
+    expect(sim.stats().peakInFlight).toBe(1);
+    expect(await count(out, 'SELECT count(DISTINCT snapshot_at) FROM via_trains')).toBe(1);
+  });
 });
 
 describe('every injected fault ends in its defined outcome', () => {
