@@ -281,12 +281,21 @@ export function renderReportText(r: RunReport): string {
       ...(r.redirectedIds.length > 5 ? ['    …'] : []),
     );
   }
-  if (!r.complete)
-    out.push(
-      '',
-      `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${r.unfinished} planned item(s) did not finish${r.notStarted ? ` and ${r.notStarted} more were not started` : ''}; run the same command again to resume.`,
-    );
+  if (!r.complete) out.push('', `  INCOMPLETE${r.stopReason ? ` (${r.stopReason})` : ''}: ${whatIsLeft(r)}`);
   return out.join('\n');
+}
+
+/** What a run that stopped early left, and whether running it again takes it up. */
+function whatIsLeft(r: RunReport): string {
+  const left = [
+    ...(r.unfinished > 0 ? [`${r.unfinished} planned item(s) did not finish`] : []),
+    ...(r.notStarted ? [`${r.notStarted} were not started`] : []),
+  ];
+  // A VIA poll's snapshots are of their minute: a rerun polls from its own start.
+  const polls = r.planned.snapshots > 0 && r.planned.auctions === 0 && r.planned.bids === 0;
+  if (polls)
+    return `it stopped before the end of its polling${left.length ? ` (${left.join(', ')})` : ''}; a rerun polls anew from its start.`;
+  return `${left.length ? left.join(' and ') : 'it stopped before its plan ended'}; run the same command again to resume.`;
 }
 
 export function renderReportMarkdown(r: RunReport): string {

@@ -41,3 +41,38 @@ describe('failure kinds in the report', () => {
     ]);
   });
 });
+
+describe('a run that stopped early says what it left', () => {
+  const stopped = (items: WorkItem[], finished: number, extra: { expected?: number; taken?: number } = {}) => {
+    const stats = new RunStats();
+    items.forEach((item, i) => {
+      stats.plan(item);
+      if (i < finished) stats.finish(item, 'fetched');
+    });
+    stats.stopReason = 'interrupted by SIGINT';
+    return renderReportText(buildReport(stats, { ...timing, ...extra }))
+      .split('\n')
+      .at(-1);
+  };
+  const auctions = (n: number): WorkItem[] =>
+    Array.from({ length: n }, (_, i) => ({ source: 'maxsold', id: String(100_000 + i), dt: '2026-11-27' }));
+
+  it('auctions: what did not finish and what was never started; a rerun resumes', () => {
+    expect(stopped(auctions(5), 3, { expected: 15, taken: 5 })).toBe(
+      '  INCOMPLETE (interrupted by SIGINT): 2 planned item(s) did not finish and 10 were not started; run the same command again to resume.',
+    );
+  });
+
+  it('a VIA poll: a rerun polls anew, it does not resume; nothing unfinished is not said as "0 did not finish"', () => {
+    const polls: WorkItem[] = [
+      { source: 'via', at: '2026-11-27T12:00:00Z' },
+      { source: 'via', at: '2026-11-27T12:01:00Z' },
+    ];
+    expect(stopped(polls, 2)).toBe(
+      '  INCOMPLETE (interrupted by SIGINT): it stopped before the end of its polling; a rerun polls anew from its start.',
+    );
+    expect(stopped(polls, 1)).toBe(
+      '  INCOMPLETE (interrupted by SIGINT): it stopped before the end of its polling (1 planned item(s) did not finish); a rerun polls anew from its start.',
+    );
+  });
+});
