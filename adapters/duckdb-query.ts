@@ -5,6 +5,8 @@ import { TABLES, TABLE_NAMES, type ColumnType, type TableSchema } from '../core/
 
 export interface QueryResult {
   columns: string[];
+  /** Each column's DuckDB type, as DuckDB names it (`BIGINT`, `TIMESTAMP WITH TIME ZONE`). */
+  types: string[];
   rows: unknown[][];
 }
 
@@ -79,7 +81,7 @@ export class TableQuery {
     const statements = await this.connection.extractStatements(sql);
     if (statements.count > 1) throw new Error(`expected one SQL statement, got ${statements.count}: run them one at a time`);
     const reader = await this.connection.runAndReadAll(sql);
-    return { columns: reader.columnNames(), rows: reader.getRowsJson() };
+    return { columns: reader.columnNames(), types: reader.columnTypes().map(String), rows: reader.getRowsJson() };
   }
 
   close(): void {

@@ -25,17 +25,32 @@ and the SQL cannot turn it back on.
 Options:
   -o, --out DIR        data directory (default ./data)
       --table NAME     show rows of one table instead of running SQL
-      --limit N        rows to show with --table (default 10)
+      --limit N        rows to show with --table (default 10; in SQL, write LIMIT)
       --named NAME     run one of the Athena named queries the stack deploys, as written (Trino SQL
                        over ${LOCAL_DATABASE}.<table>, with DuckDB macros for the Trino functions it uses):
-                       ${namedQueries(LOCAL_DATABASE)
-                         .map((q) => q.name)
-                         .join(', ')}
-      --format F       table (default), json or csv
+${namedQueries(LOCAL_DATABASE)
+  .map((q) => wrap(`${q.name}: ${q.description}`, 25, 100))
+  .join('\n')}
+      --format F       table (default), json (numbers as numbers where exact, timestamps in ISO 8601) or csv
       --external-access
                        let the SQL read and write any file and reach the network, e.g.
                        COPY (…) TO 'items.parquet' (default off)
   -h, --help           show this help`;
+
+/** `text` in lines of at most `width` characters, each indented by `indent` spaces, the next ones by two more. */
+function wrap(text: string, indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const pad = ' '.repeat(lines.length === 0 ? indent : indent + 2);
+    if (line && pad.length + line.length + 1 + word.length > width) {
+      lines.push(pad + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(' '.repeat(lines.length === 0 ? indent : indent + 2) + line);
+  return lines.join('\n');
+}
 
 export async function queryCommand(args: string[]): Promise<number> {
   const p = parse(
@@ -63,6 +78,7 @@ export async function queryCommand(args: string[]): Promise<number> {
           .join(', ')}, got "${String(p.values.named)}"`,
       );
     if (p.positionals.length > 0 || p.values.table !== undefined) throw new UsageError('query: give SQL, --table or --named, only one');
+    if (p.values.limit !== undefined) throw new UsageError('--limit: only with --table (a named query is run as written)');
     sql = named.sql;
   } else if (p.values.table !== undefined) {
     const table = String(p.values.table);
@@ -75,6 +91,7 @@ export async function queryCommand(args: string[]): Promise<number> {
     const [statement] = p.positionals;
     if (p.positionals.length !== 1 || statement === undefined)
       throw new UsageError('query: expected one SQL statement in quotes, or --table NAME (scraper query --help)');
+    if (p.values.limit !== undefined) throw new UsageError('--limit: only with --table (in SQL, write LIMIT)');
     sql = statement;
   }
   if (!existsSync(join(existingDataDir(out), 'tables')))
@@ -104,7 +121,7 @@ export async function queryCommand(args: string[]): Promise<number> {
 export function formatResult(r: QueryResult, format: 'table' | 'json' | 'csv'): string {
   if (format === 'json')
     return JSON.stringify(
-      r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))),
+      r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, jsonValue(row[i], r.types[i] ?? '')]))),
       null,
       2,
     );
@@ -113,6 +130,26 @@ export function formatResult(r: QueryResult, format: 'table' | 'json' | 'csv'): 
     r.columns,
     r.rows.map((row) => row.map(cell)),
   );
+}
+
+/**
+ * DuckDB gives a 64-bit integer as a string (it may not fit a double) and a timestamp as
+ * `2026-12-07 19:40:44.189+00`: in JSON, a number where it is exact and ISO 8601.
+ */
+function jsonValue(v: unknown, type: string): unknown {
+  if (typeof v !== 'string') return v;
+  if (/^U?(BIG|HUGE)INT$/.test(type)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : v;
+  }
+  if (type.startsWith('TIMESTAMP')) {
+    const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:([+-]\d\d)(?::?(\d\d))?)?$/.exec(v);
+    if (!m) return v;
+    const [, date, time, hours, minutes = '00'] = m;
+    const offset = hours === undefined ? '' : hours === '+00' && minutes === '00' ? 'Z' : `${hours}:${minutes}`;
+    return `${date}T${time}${offset}`;
+  }
+  return v;
 }
 
 function cell(v: unknown): string {

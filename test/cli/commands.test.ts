@@ -62,6 +62,8 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['query', '--table', 'maxsold_items', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['redrive', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['status', '--out', 'package.json'], /--out: "package.json" is a file, not a data directory/],
+    [['query', 'SELECT 1', '--limit', '2'], /--limit: only with --table \(in SQL, write LIMIT\)/],
+    [['query', '--named', 'table-freshness', '--limit', '2'], /--limit: only with --table \(a named query is run as written\)/],
     // A data directory without raw/ (here: docs/): rebuilding from nothing would empty tables/.
     [['reprocess', '--out', 'docs'], /--out: "docs" has no raw\/ to work from/],
     // Checked before the synth, which would print a line of its own first.
@@ -153,6 +155,18 @@ describe('run, query, reprocess and compact on one data directory', () => {
     expect(table.stdout).toMatch(/^n\s*\n-+\n12\n\(1 row\)/);
     const json = await runCli(['query', '--table', 'maxsold_items', '--limit', '2', '--format', 'json', '--out', dir]);
     expect(JSON.parse(json.stdout)).toHaveLength(2);
+    // JSON: a count is a number, a timestamp ISO 8601 (DuckDB gives both as strings of its own form).
+    const typed = await runCli([
+      'query',
+      "SELECT count(*) AS n, TIMESTAMPTZ '2026-01-02 03:04:05.5+00' AS utc, TIMESTAMPTZ '2026-01-02 03:04:05+05:30' AS ist, 9007199254740993::BIGINT AS big FROM maxsold_auctions",
+      '--format',
+      'json',
+      '--out',
+      dir,
+    ]);
+    expect(JSON.parse(typed.stdout)).toEqual([
+      { n: 12, utc: '2026-01-02T03:04:05.5Z', ist: '2026-01-01T21:34:05Z', big: '9007199254740993' },
+    ]);
     const csv = await runCli(['query', "SELECT 1 AS a, 'x,y' AS b", '--format', 'csv', '--out', dir]);
     expect(csv.stdout.trim()).toBe('a,b\n1,"x,y"');
   });
