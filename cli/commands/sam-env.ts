@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parse, str, UsageError } from '../args.js';
+import { parse, str, url, UsageError } from '../args.js';
 import { requireNoPositionals } from '../common.js';
 
 export const SAM_ENV_HELP = `Usage: scraper sam-env [--template FILE] [--outputs FILE] [--base-url URL] [--out FILE]
@@ -73,14 +73,22 @@ export async function samEnvCommand(args: string[]): Promise<number> {
   };
   const templateFile = str('template', p.values.template, 'cdk.out/ApiScraper.template.json');
   const template = read('template', templateFile);
+  if (typeof template !== 'object' || template === null || typeof (template as { Resources?: unknown }).Resources !== 'object')
+    throw new UsageError(
+      `--template: ${templateFile} is not a synthesized template (no Resources); "npx cdk synth" writes cdk.out/ApiScraper.template.json`,
+    );
   const stacks = read('outputs', str('outputs', p.values.outputs, 'cdk-outputs.json')) as Record<string, Record<string, string>>;
   const stackName = templateFile.replace(/^.*\//, '').replace(/\.template\.json$/, '');
   const outputs = stacks[stackName];
   if (!outputs) throw new UsageError(`--outputs: no stack ${stackName} in it (found ${Object.keys(stacks).join(', ') || 'none'})`);
-  const baseUrl = str('base-url', p.values['base-url'], 'http://host.docker.internal:8080');
-  if (!URL.canParse(baseUrl)) throw new UsageError(`--base-url: expected an http(s) origin, got "${baseUrl}"`);
+  const baseUrl = url('base-url', p.values['base-url']) ?? 'http://host.docker.internal:8080';
   const out = str('out', p.values.out, 'sam-env.json');
-  writeFileSync(out, JSON.stringify(samEnvVars(template, outputs, baseUrl), null, 2) + '\n');
+  const env = JSON.stringify(samEnvVars(template, outputs, baseUrl), null, 2) + '\n';
+  try {
+    writeFileSync(out, env);
+  } catch (e) {
+    throw new UsageError(`--out: cannot write ${out} (${(e as Error).message})`);
+  }
   process.stdout.write(`wrote ${out}: sam local invoke <LogicalId> -t ${templateFile} -e <event> --env-vars ${out}\n`);
   return 0;
 }

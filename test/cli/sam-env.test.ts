@@ -61,5 +61,21 @@ describe('scraper sam-env', () => {
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--outputs: no stack Test in it \(found Other\)/);
+    // Each flag's own mistake, one line naming it (exit 2).
+    const template = ['--template', join(dir, 'Test.template.json'), '--outputs', join(dir, 'outputs.json')];
+    for (const [args, message] of [
+      [[...template, '--base-url', 'ftp://x', '--out', out], /^scraper: --base-url: expected an http\(s\) origin/],
+      [[...template, '--base-url', 'http://h:8080/path', '--out', out], /^scraper: --base-url: give the origin only/],
+      [[...template, '--out', join(dir, 'no-such-dir', 'env.json')], /^scraper: --out: cannot write .*no-such-dir/],
+      [
+        ['--template', join(dir, 'outputs.json'), '--outputs', join(dir, 'outputs.json')],
+        /^scraper: --template: .* is not a synthesized template/,
+      ],
+    ] as const) {
+      const r = await runCli(['sam-env', ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });
