@@ -125,11 +125,10 @@ export function rate(flag: string, value: string | boolean | undefined): number 
 }
 
 /** `500ms`, `60s`, `5m`, `2h` → milliseconds. */
-export function duration(flag: string, value: string | boolean | undefined): number | undefined {
+export function duration(flag: string, value: string | boolean | undefined, like = '500ms, 60s, 5m or 2h'): number | undefined {
   if (value === undefined) return undefined;
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim()) : null;
-  if (!m || Number(m[1]) <= 0)
-    throw new UsageError(`--${flag}: expected a duration above zero like 500ms, 60s, 5m or 2h, got "${String(value)}"`);
+  if (!m || Number(m[1]) <= 0) throw new UsageError(`--${flag}: expected a duration above zero like ${like}, got "${String(value)}"`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
 }

@@ -145,6 +145,16 @@ function checkEventKind(name: keyof typeof EVENT_KINDS, event: unknown, file: st
       : records !== undefined && records.every((r) => r?.eventSource === (name === 'fetch' ? 'aws:sqs' : 'aws:s3'));
   if (!ok)
     throw new UsageError(`--event: ${name} takes ${EVENT_KINDS[name].kind} (like ${EVENT_KINDS[name].example}); "${file}" is not one`);
+  // Both schedules are EventBridge events: which plan it is says whose it is.
+  const plan = (event as { detail?: { plan?: unknown } }).detail?.plan;
+  if (name === 'dispatch' && plan !== 'maxsold' && plan !== 'via')
+    throw new UsageError(
+      `--event: dispatch takes a schedule whose detail.plan is "maxsold" or "via" (like ${EVENT_KINDS.dispatch.example}); "${file}" has ${JSON.stringify(plan ?? null)}`,
+    );
+  if (name === 'compact' && plan !== undefined && plan !== 'compact')
+    throw new UsageError(
+      `--event: compact takes the compaction schedule (like ${EVENT_KINDS.compact.example}); "${file}" is the ${JSON.stringify(plan)} dispatch's`,
+    );
 }
 
 /** The flags that stand in for the functions' environment variables. */

@@ -62,7 +62,7 @@ export async function runCommand(args: string[]): Promise<number> {
     } else {
       if (p.values.ids || p.values['ids-file'] || p.values['with-bids'])
         throw new UsageError('--ids/--ids-file/--with-bids: only for "run maxsold"');
-      const everyMs = duration('every', p.values.every);
+      const everyMs = duration('every', p.values.every, '1s, 60s, 5m or 2h');
       const forMs = duration('for', p.values.for);
       if (forMs !== undefined && everyMs === undefined) throw new UsageError('--for: needs --every (how often to poll)');
       // Snapshot keys are stamped to the second: two polls in one second would share a key.

@@ -52,7 +52,14 @@ export async function simulateCommand(args: string[]): Promise<number> {
   const p = parse(args, SIMULATE_OPTIONS);
   if (p.values.help) return (void process.stdout.write(SIMULATE_HELP + '\n'), 0);
   requireNoPositionals(p, 'scraper simulate --help');
-  const sim = await startSimulator(simulatorOptions(p, 8080));
+  const options = simulatorOptions(p, 8080);
+  const sim = await startSimulator(options).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES')
+      throw new UsageError(
+        `--port: cannot listen on ${options.host ?? '127.0.0.1'}:${options.port} (${e.code}); --port 0 takes any free port`,
+      );
+    throw e;
+  });
   process.stdout.write(
     `simulator listening on ${sim.url} (Ctrl-C to stop)\n  try: scraper run maxsold --ids 100000-100100 --base-url ${sim.url} --out sim-data\n`,
   );

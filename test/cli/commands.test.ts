@@ -1,4 +1,5 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCRAPE_OPTIONS } from '../../cli/common.js';
@@ -15,7 +16,7 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
       /--concurrency: expected auto or a whole number from 1 to 1000, got "lots"/,
     ],
     [['run', 'maxsold', '--ids', '1-5', '--rate', 'fast'], /--rate: expected a request rate like 10\/s or 600\/min/],
-    [['run', 'via', '--every', '10'], /--every: expected a duration above zero like 500ms, 60s, 5m or 2h/],
+    [['run', 'via', '--every', '10'], /--every: expected a duration above zero like 1s, 60s, 5m or 2h/],
     [['run', 'maxsold'], /give exactly one of --ids/],
     [['run', 'ebay'], /run: expected a source, "maxsold" or "via"/],
     [['run', 'maxsold', '--ids', '1', '--base-url', 'ftp://x'], /--base-url: expected an http\(s\) origin/],
@@ -121,6 +122,21 @@ describe('--help states every limit with its default', () => {
     const help = (await runCli(['redrive', '--help'])).stdout;
     for (const flag of Object.keys(SCRAPE_OPTIONS)) expect(help.includes(`--${flag} `), flag).toBe(flag !== 'refetch');
     expect(help).toMatch(/--give-up-after DURATION\n.*\n.*\(default 10m\)/);
+  });
+});
+
+describe('simulate on a port that is taken', () => {
+  it('says which and how to take any free one, exit 2', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const r = await runCli(['simulate', '--port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`scraper: --port: cannot listen on 127.0.0.1:${port} (EADDRINUSE); --port 0 takes any free port\n`);
+    } finally {
+      holder.close();
+    }
   });
 });
 

@@ -64,6 +64,12 @@ describe('scraper invoke: the Lambda handlers in-process with local adapters', (
     ],
     ['dispatch', 'events/s3-raw-created.json', /--event: dispatch takes an EventBridge scheduled event/],
     ['fetch', 'events/s3-raw-created.json', /--event: fetch takes an SQS event/],
+    [
+      'dispatch',
+      'events/schedule-compact.json',
+      /--event: dispatch takes a schedule whose detail.plan is "maxsold" or "via" .*has "compact"/,
+    ],
+    ['compact', 'events/schedule-maxsold.json', /--event: compact takes the compaction schedule .* is the "maxsold" dispatch's/],
   ])('%s given another kind of event (%s) is a usage error saying which it takes', async (fn, file, message) => {
     const r = await runCli(['invoke', fn, '--event', file, '--out', join(dir, 'kinds')]);
     expect(r.code).toBe(2);
