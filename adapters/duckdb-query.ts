@@ -36,6 +36,9 @@ export interface QueryOptions {
  * row per entity, because rows are snapshots.
  */
 export class TableQuery {
+  /** Tables whose files DuckDB could not read (one cut short, say): left out, with why, so the others still answer. */
+  readonly unreadable: { table: string; reason: string }[] = [];
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -47,7 +50,13 @@ export class TableQuery {
     const q = new TableQuery(instance, connection);
     await connection.run("SET TimeZone = 'UTC'");
     const tables = join(resolve(dataDir), 'tables');
-    for (const name of TABLE_NAMES) await q.createViews(TABLES[name], join(tables, name));
+    for (const name of TABLE_NAMES) {
+      try {
+        await q.createViews(TABLES[name], join(tables, name));
+      } catch (e) {
+        q.unreadable.push({ table: name, reason: (e as Error).message.split('\n')[0]! });
+      }
+    }
     if (!options.externalAccess) {
       // The views keep reading the tables (DuckDB checks the glob as written, then each file it finds); nothing
       // else on disk or the network can be reached, and the SQL cannot undo it.

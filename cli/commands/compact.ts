@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { lockDataDir } from '../../adapters/data-dir-lock.js';
+import { damagedParquetFiles } from '../../adapters/parquet-check.js';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { parquetCodec } from '../../adapters/parquet-merge.js';
 import { compactTables } from '../../core/compaction.js';
@@ -30,6 +33,15 @@ export async function compactCommand(args: string[]): Promise<number> {
   let r: Awaited<ReturnType<typeof compactTables>>;
   try {
     r = await compactTables(store, parquetCodec, { today: utcDate(Date.now()), includeOpen: Boolean(p.values.all) });
+  } catch (e) {
+    const damaged = existsSync(join(out, 'tables')) ? damagedParquetFiles(join(out, 'tables')) : [];
+    if (damaged.length === 0) throw e;
+    process.stderr.write(
+      `scraper: compact stopped: ${damaged.length} table file(s) are not whole Parquet files (${(e as Error).message.split('\n')[0]}):\n` +
+        damaged.map((f) => `  ${out}/tables/${f}\n`).join('') +
+        `scraper reprocess rebuilds the tables from raw/; the partitions compacted before it stopped are whole\n`,
+    );
+    return 1;
   } finally {
     unlock();
     await store.close();

@@ -97,6 +97,8 @@ export async function queryCommand(args: string[]): Promise<number> {
   if (!existsSync(join(existingDataDir(out), 'tables')))
     process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" first)\n`);
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
+  for (const { table, reason } of db.unreadable)
+    process.stderr.write(`note: ${table} cannot be read and is left out (${reason}); scraper reprocess rebuilds the tables from raw/\n`);
   try {
     if (named) await speakTrino(db, LOCAL_DATABASE);
     let result: QueryResult;

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { filesUnder, tempDir } from '../helpers/data-dir.js';
 
 // A rebuild replaces tables/ with what raw/ holds: what raw/ no longer holds must not go with it.
-describe('reprocess keeps what it cannot rebuild', () => {
+describe('reprocess keeps what it cannot rebuild and mends what is damaged', () => {
   let sim: RunningSimulator;
   let base: string;
   let day: string;
@@ -62,6 +62,27 @@ describe('reprocess keeps what it cannot rebuild', () => {
     );
     expect(existsSync(join(dir, 'tables', 'notes', 'readme.csv'))).toBe(true);
     expect(Number(await count(dir, 'maxsold_items'))).toBe(2 * Number(items));
+  });
+
+  it('a table file cut short: the other tables still answer, compact names it, and a rebuild mends it', async () => {
+    const dir = copy();
+    const items = await count(dir, 'maxsold_items');
+    const file = join('maxsold_items', day, 'maxsold-100001.parquet');
+    const path = join(dir, 'tables', file);
+    writeFileSync(path, readFileSync(path).subarray(0, 1000));
+    const other = await runCli(['query', 'SELECT count(*) FROM maxsold_auctions', '--format', 'csv', '--out', dir]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout.split('\n')[1]).toBe('4');
+    expect(other.stderr).toMatch(
+      /^note: maxsold_items cannot be read and is left out \(.*maxsold-100001\.parquet.*\); scraper reprocess rebuilds the tables from raw\/\n$/,
+    );
+    const compact = await runCli(['compact', '--all', '--out', dir]);
+    expect(compact.code).toBe(1);
+    expect(compact.stderr).toContain(`1 table file(s) are not whole Parquet files`);
+    expect(compact.stderr).toContain(`\n  ${dir}/tables/${file}\n`);
+    expect((await runCli(['reprocess', '--out', dir, '--quiet'])).code).toBe(0);
+    expect((await runCli(['compact', '--all', '--out', dir])).code).toBe(0);
+    expect(await count(dir, 'maxsold_items')).toBe(items);
   });
 
   it('counts a raw object a killed run never committed as skipped, so the totals add up', async () => {
