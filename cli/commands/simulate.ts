@@ -25,7 +25,9 @@ Options:
                           requests arriving this long after a 429/503 was sent were on their way
                           already: not counted as Retry-After violations (default 50)
       --max-in-flight N   over this many open requests answers 503 + Retry-After: 1
-      --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05 (kinds: ${FAULT_KINDS.join(', ')})
+      --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05 (kinds: ${FAULT_KINDS.join(', ')}),
+                          for MaxSold
+      --via-faults        VIA snapshots get the per-request faults too (serverError, reset, truncated, html, slow)
       --seed N            seed of the fault draws (default 1)
       --slow MS           delay of the "slow" fault (default 2000)
       --pregenerate A-B   make the gzipped bodies of auctions A..B before listening, so serving them
@@ -45,6 +47,7 @@ export const SIMULATE_OPTIONS = {
   faults: { type: 'string' },
   seed: { type: 'string' },
   slow: { type: 'string' },
+  'via-faults': { type: 'boolean' },
   pregenerate: { type: 'string' },
 } as const;
 
@@ -97,6 +100,7 @@ export function simulatorOptions(p: Parsed, defaultPort: number): SimulatorOptio
     maxInFlight: v['max-in-flight'] === undefined ? undefined : int('max-in-flight', v['max-in-flight'], 1, 1, 100_000),
     faults: faultRates(v.faults),
     faultSeed: int('seed', v.seed, 1, 0, 2 ** 31),
+    viaFaults: Boolean(v['via-faults']),
     slowMs: int('slow', v.slow, 2000, 0, 600_000),
     retryAfterGraceMs: int('retry-after-grace', v['retry-after-grace'], 50, 0, 60_000),
     pregenerate: idRange('pregenerate', v.pregenerate),

@@ -8,6 +8,7 @@ import { scrape } from '../../cli/scrape.js';
 import { startSimulator } from '../../simulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/data-dir.js';
+import { startSimulatorProcess } from '../helpers/sim-process.js';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 5 };
 
@@ -110,6 +111,23 @@ describe('disk and configuration errors', () => {
 });
 
 describe('quarantine, status and redrive', () => {
+  it('a VIA snapshot that keeps failing (simulate --via-faults) is quarantined with its reason, and redrive keeps it', async () => {
+    const sim = await startSimulatorProcess(['--via-faults', '--faults', 'serverError=1']);
+    const { dir, cleanup } = tempDir('via-faults-');
+    try {
+      const r = await runCli(['run', 'via', '--base-url', sim.url, '--out', dir, '--quiet']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/quarantined\s+1\n/);
+      const status = JSON.parse((await runCli(['status', '--out', dir, '--json'])).stdout);
+      expect(status.quarantine).toEqual({ http_500: 1 });
+      const redrive = await runCli(['redrive', '--out', dir, '--base-url', sim.url]);
+      expect(redrive.stdout).toMatch(/^1 VIA snapshot\(s\) kept in .*\nnothing to redrive/);
+    } finally {
+      cleanup();
+      await sim.close();
+    }
+  });
+
   it('a redrive that reaches no server keeps the bytes each quarantined item had, with the new reason and whose bytes they are', async () => {
     const { dir, cleanup } = tempDir('redrive-dead-');
     const broken = await startSimulator({ forced: { 100001: 'schema' }, forcedTimes: 1000 });
