@@ -289,7 +289,7 @@ export function renderReportText(r: RunReport): string {
 function whatIsLeft(r: RunReport): string {
   const left = [
     ...(r.unfinished > 0 ? [`${r.unfinished} planned item(s) did not finish`] : []),
-    ...(r.notStarted ? [`${r.notStarted} were not started`] : []),
+    ...(r.notStarted ? [`${r.notStarted}${r.unfinished > 0 ? ' more' : ''} were not started`] : []),
   ];
   // A VIA poll's snapshots are of their minute: a rerun polls from its own start.
   const polls = r.planned.snapshots > 0 && r.planned.auctions === 0 && r.planned.bids === 0;

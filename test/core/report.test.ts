@@ -59,7 +59,7 @@ describe('a run that stopped early says what it left', () => {
 
   it('auctions: what did not finish and what was never started; a rerun resumes', () => {
     expect(stopped(auctions(5), 3, { expected: 15, taken: 5 })).toBe(
-      '  INCOMPLETE (interrupted by SIGINT): 2 planned item(s) did not finish and 10 were not started; run the same command again to resume.',
+      '  INCOMPLETE (interrupted by SIGINT): 2 planned item(s) did not finish and 10 more were not started; run the same command again to resume.',
     );
   });
 
