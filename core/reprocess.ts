@@ -6,7 +6,8 @@ import type { RunStats } from './run-stats.js';
 export interface ReprocessOptions {
   /** Objects processed at once; the processor's pool does the CPU work. */
   lanes: number;
-  onObjectDone?: () => void;
+  /** Each raw key as the listing reaches it. */
+  onObject?: (key: string) => void;
 }
 
 /**
@@ -17,8 +18,8 @@ export async function reprocessRaw(source: ObjectStore, processor: Processor, st
   const keys = source.list(RAW_PREFIX)[Symbol.asyncIterator]();
   const lane = async () => {
     for (let next = await keys.next(); !next.done; next = await keys.next()) {
+      options.onObject?.(next.value);
       await normaliseRawObject(next.value, source, processor, stats);
-      options.onObjectDone?.();
     }
   };
   await Promise.all(Array.from({ length: options.lanes }, lane));

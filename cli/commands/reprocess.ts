@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { lockDataDir } from '../../adapters/data-dir-lock.js';
 import { FsObjectStore } from '../../adapters/fs-store.js';
 import { PoolProcessor } from '../../adapters/pool-processor.js';
 import { InlineProcessor } from '../../adapters/inline-processor.js';
 import { loadTableEncoder } from '../../adapters/table-encoder.js';
 import { buildReport } from '../../core/report.js';
+import { dtOfKey, itemFromRawKey, tablesOf } from '../../core/raw-key.js';
 import { reprocessRaw } from '../../core/reprocess.js';
 import { RunStats } from '../../core/run-stats.js';
 import { REAL_ORIGINS } from '../../core/sources/index.js';
+import { TABLE_NAMES, type TableName } from '../../core/tables.js';
 import { existingDataDir, parse, str } from '../args.js';
 import { printReport, requireNoPositionals, workersFlag } from '../common.js';
 import { writeReports } from '../scrape.js';
@@ -20,11 +22,11 @@ export const REPROCESS_HELP = `Usage: scraper reprocess [--out DIR] [--workers N
 
 Rebuilds every table from the raw responses in DIR/raw, with the same code a fetch
 uses, into a fresh directory that replaces DIR/tables only when it is complete. A
-partition none of whose raw objects is left (expired or removed), and anything under
-DIR/tables that is not a table's, is kept as it was; with no raw objects at all, nothing
-changes (exit 1). Raw objects that no longer normalise are copied to DIR/quarantine with
-the reason. Its
-report goes to DIR/report.json and report.md (the last run, as \`scraper status\` shows it).
+partition no raw object has rows in (its raw objects expired or removed), and anything
+under DIR/tables that is not a table's, is kept as it was; with no raw objects at all,
+nothing changes (exit 1). Raw objects that no longer normalise are copied to
+DIR/quarantine with the reason. The report goes to DIR/report.json and report.md (the
+last run, as \`scraper status\` shows it).
 
 Options:
   -o, --out DIR        data directory (default ./data)
@@ -49,9 +51,7 @@ export async function reprocessCommand(args: string[]): Promise<number> {
 }
 
 async function reprocess(out: string, workers: number, quiet: boolean): Promise<number> {
-  // A rebuild that was interrupted leaves a hidden directory behind: start clean.
-  if (existsSync(out))
-    for (const name of await readdir(out)) if (name.startsWith('.rebuild-')) await rm(join(out, name), { recursive: true, force: true });
+  await recoverInterrupted(out);
   const stage = join(out, `.rebuild-${process.pid}`);
   const target = new FsObjectStore(stage);
   const processor =
@@ -64,8 +64,16 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
   const cpu0 = process.cpuUsage();
   progress.start();
   const source = new FsObjectStore(out);
+  // The partitions (`<table>/dt=<day>`) some raw object has rows in: the rebuild writes them afresh.
+  const rebuilt = new Set<string>();
   try {
-    await reprocessRaw(source, processor, stats, { lanes: Math.max(2, workers * 2) });
+    await reprocessRaw(source, processor, stats, {
+      lanes: Math.max(2, workers * 2),
+      onObject: (key) => {
+        const item = itemFromRawKey(key);
+        if (item) for (const table of tablesOf(item)) rebuilt.add(`${table}/dt=${dtOfKey(key)}`);
+      },
+    });
   } finally {
     progress.stop();
     await Promise.all([processor.close(), source.close(), target.close()]);
@@ -75,7 +83,7 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
     process.stderr.write(`scraper: ${out}/raw holds no raw objects: nothing to rebuild from; ${out}/tables left as it is\n`);
     return 1;
   }
-  const kept = await carryOver(join(out, 'tables'), join(stage, 'tables'));
+  const kept = await carryOver(join(out, 'tables'), join(stage, 'tables'), rebuilt);
   const old = join(out, `.tables-old-${process.pid}`);
   if (existsSync(join(out, 'tables'))) await rename(join(out, 'tables'), old);
   if (existsSync(join(stage, 'tables'))) await rename(join(stage, 'tables'), join(out, 'tables'));
@@ -101,28 +109,55 @@ async function reprocess(out: string, workers: number, quiet: boolean): Promise<
 }
 
 /**
- * What the rebuild did not write is kept: a table's partition (`<table>/dt=…`) none of whose
- * raw objects is left (expired, or removed), and anything under tables/ that is not ours. A
- * partition the rebuild wrote is its alone: the old one's files (compacted parts among them)
- * hold the same rows. Moves each into the rebuilt tables; returns what it moved.
+ * What the rebuild did not write is kept: a table's partition (`<table>/dt=…`) no raw object
+ * has rows in (its raw objects expired, or were removed), and anything under tables/ that is
+ * not a table's. A partition some raw object is of is the rebuild's alone: the old one's files
+ * (compacted parts among them) hold the same rows. Each kept file is hard-linked into the
+ * rebuilt tables, so the old tables/ stays whole until the swap; returns what it kept.
  */
-async function carryOver(oldTables: string, newTables: string): Promise<string[]> {
+async function carryOver(oldTables: string, newTables: string, rebuilt: Set<string>): Promise<string[]> {
   if (!existsSync(oldTables)) return [];
   const kept: string[] = [];
-  await mkdir(newTables, { recursive: true });
   for (const entry of await readdir(oldTables, { withFileTypes: true })) {
-    const from = join(oldTables, entry.name);
-    const to = join(newTables, entry.name);
-    if (!existsSync(to)) {
-      await rename(from, to);
+    const isTable = entry.isDirectory() && TABLE_NAMES.includes(entry.name as TableName);
+    if (!isTable) {
+      await linkTree(join(oldTables, entry.name), join(newTables, entry.name));
       kept.push(entry.name);
-    } else if (entry.isDirectory()) {
-      for (const part of await readdir(from)) {
-        if (existsSync(join(to, part))) continue;
-        await rename(join(from, part), join(to, part));
-        kept.push(`${entry.name}/${part}`);
-      }
+      continue;
+    }
+    for (const part of await readdir(join(oldTables, entry.name))) {
+      if (rebuilt.has(`${entry.name}/${part}`)) continue;
+      await linkTree(join(oldTables, entry.name, part), join(newTables, entry.name, part));
+      kept.push(`${entry.name}/${part}`);
     }
   }
   return kept.sort();
+}
+
+/** `to` as a copy of `from` whose files are hard links (the same bytes, no copy). */
+async function linkTree(from: string, to: string): Promise<void> {
+  if (!(await stat(from)).isDirectory()) {
+    await mkdir(dirname(to), { recursive: true });
+    await link(from, to);
+    return;
+  }
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) await linkTree(join(from, name), join(to, name));
+}
+
+/**
+ * A rebuild killed before its swap leaves its staging directory (removed: the tables are as
+ * they were); killed between the swap's two renames, it leaves no tables/ and the old ones
+ * under `.tables-old-<pid>`: put back.
+ */
+async function recoverInterrupted(out: string): Promise<void> {
+  if (!existsSync(out)) return;
+  const names = await readdir(out);
+  const old = names.find((n) => n.startsWith('.tables-old-'));
+  if (old && !existsSync(join(out, 'tables'))) {
+    await rename(join(out, old), join(out, 'tables'));
+    process.stderr.write(`note: ${out}/tables put back from ${old}, left by a rebuild that was stopped mid-swap\n`);
+  }
+  for (const name of await readdir(out))
+    if (name.startsWith('.rebuild-') || name.startsWith('.tables-old-')) await rm(join(out, name), { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { FsObjectStore } from '../../adapters/fs-store.js';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,36 @@ describe('reprocess keeps what it cannot rebuild and mends what is damaged', () 
     );
     expect(existsSync(join(dir, 'tables', 'notes', 'readme.csv'))).toBe(true);
     expect(Number(await count(dir, 'maxsold_items'))).toBe(2 * Number(items));
+  });
+
+  it('a day whose raw objects no longer normalise is rebuilt without them, not kept as it was', async () => {
+    const dir = copy();
+    const store = new FsObjectStore(dir);
+    try {
+      for await (const key of store.list('raw/source=maxsold/')) {
+        const stored = (await store.get(key))!;
+        await store.put(key, gzipSync('{"status":"ok","auction":{"id":"oops"}}'), stored.metadata);
+      }
+    } finally {
+      await store.close();
+    }
+    const r = await runCli(['reprocess', '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/quarantined\s+4\n/);
+    expect(r.stdout).not.toMatch(/kept as they were/);
+    expect(existsSync(join(dir, 'tables', 'maxsold_items', day))).toBe(false);
+  });
+
+  it("a rebuild stopped between the swap's two renames: the next one puts the old tables back first, and keeps what it should", async () => {
+    const dir = copy();
+    cpSync(join(dir, 'tables', 'maxsold_items', day), join(dir, 'tables', 'maxsold_items', 'dt=2020-01-01'), { recursive: true });
+    renameSync(join(dir, 'tables'), join(dir, '.tables-old-999999'));
+    mkdirSync(join(dir, '.rebuild-999999', 'tables'), { recursive: true });
+    const r = await runCli(['reprocess', '--out', dir, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${dir}/tables put back from .tables-old-999999, left by a rebuild that was stopped mid-swap\n`);
+    expect(r.stdout).toContain('kept as they were, no raw object of theirs left to rebuild from: maxsold_items/dt=2020-01-01\n');
+    expect(readdirSync(dir).filter((n) => n.startsWith('.rebuild-') || n.startsWith('.tables-old-'))).toEqual([]);
   });
 
   it('a table file cut short: the other tables still answer, compact names it, and a rebuild mends it', async () => {
