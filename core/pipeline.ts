@@ -41,7 +41,7 @@ export async function runPipeline(
     | AsyncIterator<WorkItem>
     | Iterator<WorkItem>;
   const followUps: WorkItem[] = [];
-  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX) };
+  const state: RunState = { quarantined: await listKeys(ctx.store, QUARANTINE_PREFIX), viaWaiting: 0 };
   let exhausted = false;
   let busy = 0;
   let wake: (() => void) | undefined;
@@ -128,17 +128,28 @@ interface RunState {
   storedVia?: Promise<Record<string, string> | undefined>;
   /** Settles when the VIA poll in flight has: polls go one at a time. */
   viaInFlight?: Promise<unknown>;
+  /** VIA polls due and not yet started. */
+  viaWaiting: number;
 }
 
 /**
  * One item from plan to stored outcome. Returns follow-up items (bid histories). VIA polls go
  * one at a time, each conditional on the one before: a poll that came due while the previous
  * was still out (a slow answer, a Retry-After pause) would otherwise be asked the same question
- * and store the same snapshot again.
+ * and store the same snapshot again. A waiting poll that a later one has come due behind is
+ * skipped: the later one asks for the newest snapshot, and the waits do not add up.
  */
 function handleItem(item: WorkItem, ctx: PipelineContext, options: PipelineOptions, state: RunState): Promise<WorkItem[]> {
   if (item.source !== 'via') return handleOne(item, ctx, options, state);
-  const turn = (state.viaInFlight ?? Promise.resolve()).then(() => handleOne(item, ctx, options, state));
+  state.viaWaiting++;
+  const turn = (state.viaInFlight ?? Promise.resolve()).then(() => {
+    if (--state.viaWaiting > 0) {
+      ctx.stats.plan(item);
+      ctx.stats.finish(item, 'skipped');
+      return [];
+    }
+    return handleOne(item, ctx, options, state);
+  });
   state.viaInFlight = turn.catch(() => undefined);
   return turn;
 }

@@ -176,14 +176,17 @@ describe('a scrape against the simulator', () => {
     );
   });
 
-  it('a poll that comes due while the one before is still out waits for it, and is asked against it: one snapshot stored, not three', async () => {
+  it('a poll that comes due while the one before is still out waits for it and is asked against it; one a later poll came due behind is skipped', async () => {
+    // Polls due at 0, 250 and 500 ms; the first is answered at 1,200 ms. The second has the third
+    // behind it by then: skipped. The third asks against the first: unchanged.
     const now = Date.parse('2026-11-26T12:00:10Z');
-    const sim = await simulator({ clock: () => now, latencyMs: 700 });
+    const sim = await simulator({ clock: () => now, latencyMs: 1200 });
     const out = dataDir();
     const report = await run(sim, out, { plan: planViaPolls(systemClock, { everyMs: 250, forMs: 500 }) });
     addsUp(report);
-    expect(report.outcomes).toMatchObject({ fetched: 1, unchanged: 2 });
-    expect(sim.stats().statusCounts['304']).toBe(2);
+    expect(report.outcomes).toMatchObject({ fetched: 1, skipped: 1, unchanged: 1 });
+    expect(sim.stats().requests).toBe(2);
+    expect(sim.stats().statusCounts['304']).toBe(1);
     expect(sim.stats().peakInFlight).toBe(1);
     expect(await count(out, 'SELECT count(DISTINCT snapshot_at) FROM via_trains')).toBe(1);
   });
