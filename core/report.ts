@@ -171,7 +171,7 @@ const NETWORK_LINES = new Set([
 const OUTCOME_LINES: [Outcome, string][] = [
   ['fetched', 'fetched'],
   ['unchanged', 'unchanged (304 or same SHA-256)'],
-  ['skipped', 'skipped (already stored, or a VIA poll the next overtook)'],
+  ['skipped', 'skipped (already stored; a VIA poll: overtaken)'],
   ['missing', 'missing (404, unknown id)'],
   ['redirected', 'redirected (elsewhere, not followed)'],
   ['empty', 'empty (no items)'],
