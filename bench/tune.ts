@@ -137,7 +137,7 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
     },
     steps,
     stopped,
-    recommended: recommend(steps),
+    recommended: recommend(steps, o.auctions),
     charts: [],
     notes,
   };
@@ -149,7 +149,7 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
 }
 
 /** The smallest clean C (no 429, no failure) within KNEE_SHARE of the best clean req/s. */
-export function recommend(steps: TuneStep[]): TuneReport['recommended'] {
+export function recommend(steps: TuneStep[], auctionsPerStep?: number): TuneReport['recommended'] {
   const rule = `smallest C without 429s or failures whose req/s is at least ${KNEE_SHARE * 100}% of the best such step`;
   const clean = steps.filter((s) => s.throttled429 === 0 && s.failures === 0 && s.complete);
   const first = steps[0];
@@ -167,7 +167,7 @@ export function recommend(steps: TuneStep[]): TuneReport['recommended'] {
   return {
     concurrency: knee.concurrency,
     rule,
-    ...fixedCostCaveat(knee, best),
+    ...fixedCostCaveat(knee, best, auctionsPerStep),
     reason:
       (knee === best
         ? `${knee.requestsPerSecond.toFixed(1)} req/s, the best step without 429s or failures`
@@ -186,12 +186,14 @@ export const FIXED_SHARE = 0.5;
  * the fixed cost's doing: said, when it is most of the best step's time, with the auctions
  * that would make the requests four times as long as it.
  */
-function fixedCostCaveat(knee: TuneStep, best: TuneStep): { caveat?: string } {
+function fixedCostCaveat(knee: TuneStep, best: TuneStep, auctionsPerStep = best.requests): { caveat?: string } {
   if (knee === best) return {};
   const requesting = (best.requests * best.latencyMs.p50) / 1000 / best.concurrency;
   const fixed = best.wallSeconds - requesting;
   if (fixed <= FIXED_SHARE * best.wallSeconds) return {};
-  const enough = Math.ceil((4 * fixed * best.concurrency) / (Math.max(1, best.latencyMs.p50) / 1000) / 100) * 100;
+  // Requests enough, as auctions: a step asks more than one request of some (a page asked again, a retry).
+  const requestsNeeded = (4 * fixed * best.concurrency) / (Math.max(1, best.latencyMs.p50) / 1000);
+  const enough = Math.ceil((requestsNeeded * auctionsPerStep) / Math.max(1, best.requests) / 100) * 100;
   return {
     caveat: `the requests needed about ${requesting.toFixed(2)} s of the best step's ${best.wallSeconds.toFixed(2)} s (${best.requests} × p50 ${best.latencyMs.p50} ms at C=${best.concurrency}); the rest (start-up, processing, writing) is paid at every C and makes C=${knee.concurrency} look as good: try --auctions ${enough} or more`,
   };

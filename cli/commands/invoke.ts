@@ -69,7 +69,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`--event: cannot read JSON from "${eventFile}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  checkEventKind(name, event, eventFile);
+  await checkEventKind(name, event, eventFile);
   const out = str('out', p.values.out, './local-bucket');
   const base = url('base-url', p.values['base-url']);
   const flag = (v: string | boolean | undefined) => (v === undefined ? undefined : String(v));
@@ -136,7 +136,7 @@ const EVENT_KINDS = {
 } as const;
 
 /** The event a handler takes, by its shape: another kind is a usage error, not a stack trace from inside it. */
-function checkEventKind(name: keyof typeof EVENT_KINDS, event: unknown, file: string): void {
+async function checkEventKind(name: keyof typeof EVENT_KINDS, event: unknown, file: string): Promise<void> {
   const e = event as { source?: unknown; time?: unknown; Records?: { eventSource?: unknown }[] } | null;
   const records = Array.isArray(e?.Records) ? e.Records : undefined;
   const ok =
@@ -145,12 +145,16 @@ function checkEventKind(name: keyof typeof EVENT_KINDS, event: unknown, file: st
       : records !== undefined && records.every((r) => r?.eventSource === (name === 'fetch' ? 'aws:sqs' : 'aws:s3'));
   if (!ok)
     throw new UsageError(`--event: ${name} takes ${EVENT_KINDS[name].kind} (like ${EVENT_KINDS[name].example}); "${file}" is not one`);
-  // Both schedules are EventBridge events: which plan it is says whose it is.
+  // Both schedules are EventBridge events: which plan it is says whose it is (dispatch's own check).
   const plan = (event as { detail?: { plan?: unknown } }).detail?.plan;
-  if (name === 'dispatch' && plan !== 'maxsold' && plan !== 'via')
-    throw new UsageError(
-      `--event: dispatch takes a schedule whose detail.plan is "maxsold" or "via" (like ${EVENT_KINDS.dispatch.example}); "${file}" has ${JSON.stringify(plan ?? null)}`,
-    );
+  if (name === 'dispatch') {
+    const { planOf } = await import('../../adapters/lambda/dispatch-handler.js');
+    try {
+      planOf(event as ScheduledEvent<{ plan?: string }>);
+    } catch (e) {
+      throw new UsageError(`--event: "${file}" is not a dispatch schedule (like ${EVENT_KINDS.dispatch.example}): ${(e as Error).message}`);
+    }
+  }
   if (name === 'compact' && plan !== undefined && plan !== 'compact')
     throw new UsageError(
       `--event: compact takes the compaction schedule (like ${EVENT_KINDS.compact.example}); "${file}" is the ${JSON.stringify(plan)} dispatch's`,

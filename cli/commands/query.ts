@@ -31,7 +31,7 @@ Options:
 ${namedQueries(LOCAL_DATABASE)
   .map((q) => wrap(`${q.name}: ${q.description}`, 25, 100))
   .join('\n')}
-      --format F       table (default), json (numbers as numbers where exact, timestamps in ISO 8601) or csv
+      --format F       table (default), json (integer and timestamp columns as numbers and ISO 8601) or csv
       --external-access
                        let the SQL read and write any file and reach the network, e.g.
                        COPY (…) TO 'items.parquet' (default off)

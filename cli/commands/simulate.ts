@@ -25,9 +25,10 @@ Options:
                           requests arriving this long after a 429/503 was sent were on their way
                           already: not counted as Retry-After violations (default 50)
       --max-in-flight N   over this many open requests answers 503 + Retry-After: 1
-      --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05 (kinds: ${FAULT_KINDS.join(', ')}),
-                          for MaxSold
-      --via-faults        VIA snapshots get the per-request faults too (serverError, reset, truncated, html, slow)
+      --faults LIST       fault rates, e.g. notFound=0.02,serverError=0.05
+                          (kinds: ${FAULT_KINDS.join(', ')})
+      --via-faults        VIA snapshots get the per-request kinds too (serverError, reset, truncated,
+                          html, slow); without it, only MaxSold answers are faulted
       --seed N            seed of the fault draws (default 1)
       --slow MS           delay of the "slow" fault (default 2000)
       --pregenerate A-B   make the gzipped bodies of auctions A..B before listening, so serving them
@@ -57,10 +58,11 @@ export async function simulateCommand(args: string[]): Promise<number> {
   requireNoPositionals(p, 'scraper simulate --help');
   const options = simulatorOptions(p, 8080);
   const sim = await startSimulator(options).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES')
-      throw new UsageError(
-        `--port: cannot listen on ${options.host ?? '127.0.0.1'}:${options.port} (${e.code}); --port 0 takes any free port`,
-      );
+    const at = `${options.host ?? '127.0.0.1'}:${options.port}`;
+    if (e.code === 'EADDRNOTAVAIL')
+      throw new UsageError(`--host: no network interface of this machine has ${options.host} (cannot listen on ${at})`);
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES')
+      throw new UsageError(`--port: cannot listen on ${at} (${e.code}); --port 0 takes any free port`);
     throw e;
   });
   process.stdout.write(

@@ -105,7 +105,11 @@ export async function statusCommand(args: string[]): Promise<number> {
   const tables = Object.entries(s.tables).map(([k, v]) => [k, String(v)]);
   lines.push('table files', tables.length ? textTable(['table', 'files'], tables) : '  none', '');
   const q = Object.entries(s.quarantine).map(([k, v]) => [k, String(v)]);
-  lines.push('quarantined, by reason (scraper redrive fetches them again)', q.length ? textTable(['reason', 'items'], q) : '  none', '');
+  lines.push(
+    'quarantined, by reason (scraper redrive fetches them again, VIA snapshots aside)',
+    q.length ? textTable(['reason', 'items'], q) : '  none',
+    '',
+  );
   if (s.leftoverTempFiles > 0)
     lines.push(`${s.leftoverTempFiles} temporary file(s) from a killed run in .tmp/ (removed by the next run)`, '');
   if (s.lastRun) {

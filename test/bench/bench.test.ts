@@ -217,6 +217,8 @@ describe('scraper tune recommends the knee', () => {
     expect(recommend([step(1, 95, 0, 20), step(5, 100, 0, 20)])?.caveat).toBe(
       "the requests needed about 0.40 s of the best step's 1.00 s (100 × p50 20 ms at C=5); the rest (start-up, processing, writing) is paid at every C and makes C=1 look as good: try --auctions 600 or more",
     );
+    // 50 auctions took the 100 requests: the auctions that would tell are half the requests.
+    expect(recommend([step(1, 95, 0, 20), step(5, 100, 0, 20)], 50)?.caveat).toMatch(/try --auctions 300 or more$/);
     // The best step recommended: nothing lower was taken for it.
     expect(recommend([step(1, 60, 0, 20), step(5, 100, 0, 20)])?.caveat).toBeUndefined();
   });

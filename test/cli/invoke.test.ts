@@ -67,7 +67,7 @@ describe('scraper invoke: the Lambda handlers in-process with local adapters', (
     [
       'dispatch',
       'events/schedule-compact.json',
-      /--event: dispatch takes a schedule whose detail.plan is "maxsold" or "via" .*has "compact"/,
+      /--event: "events\/schedule-compact.json" is not a dispatch schedule .*detail.plan must be "maxsold" or "via", got "compact"/,
     ],
     ['compact', 'events/schedule-maxsold.json', /--event: compact takes the compaction schedule .* is the "maxsold" dispatch's/],
   ])('%s given another kind of event (%s) is a usage error saying which it takes', async (fn, file, message) => {
