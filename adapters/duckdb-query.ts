@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TABLES, TABLE_NAMES, type ColumnType, type TableSchema } from '../core/tables.js';
+import { damagedParquetFiles } from './parquet-check.js';
 
 export interface QueryResult {
   columns: string[];
@@ -36,8 +37,11 @@ export interface QueryOptions {
  * row per entity, because rows are snapshots.
  */
 export class TableQuery {
-  /** Tables whose files DuckDB could not read (one cut short, say): left out, with why, so the others still answer. */
-  readonly unreadable: { table: string; reason: string }[] = [];
+  /**
+   * Tables DuckDB could not read as they are: read without their damaged files (`leftOut`, a
+   * file cut short, say), or, failing that, left out; with why, so the rest still answers.
+   */
+  readonly unreadable: { table: string; reason: string; leftOut?: string[] }[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -51,10 +55,22 @@ export class TableQuery {
     await connection.run("SET TimeZone = 'UTC'");
     const tables = join(resolve(dataDir), 'tables');
     for (const name of TABLE_NAMES) {
+      const dir = join(tables, name);
       try {
-        await q.createViews(TABLES[name], join(tables, name));
+        await q.createViews(TABLES[name], dir);
       } catch (e) {
-        q.unreadable.push({ table: name, reason: (e as Error).message.split('\n')[0]! });
+        const reason = (e as Error).message.split('\n')[0]!;
+        const damaged = damagedParquetFiles(dir);
+        const whole = readdirSync(dir, { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('.parquet') && !damaged.includes(f));
+        try {
+          if (damaged.length === 0 || whole.length === 0) throw e;
+          await q.createViews(TABLES[name], dir, whole);
+          q.unreadable.push({ table: name, reason, leftOut: damaged.map((f) => join(dir, f)) });
+        } catch {
+          q.unreadable.push({ table: name, reason });
+        }
       }
     }
     if (!options.externalAccess) {
@@ -68,12 +84,15 @@ export class TableQuery {
     return q;
   }
 
-  private async createViews(schema: TableSchema, dir: string): Promise<void> {
+  /** The table's view over every file under `dir`, or over `files` (paths relative to it) only. */
+  private async createViews(schema: TableSchema, dir: string, files?: string[]): Promise<void> {
     const hasFiles = existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
     if (hasFiles) {
-      const glob = join(globLiteral(dir), '*', '*.parquet');
+      const from = files
+        ? `[${files.map((f) => sqlString(join(dir, f))).join(', ')}]`
+        : sqlString(join(globLiteral(dir), '*', '*.parquet'));
       await this.connection.run(
-        `CREATE VIEW ${schema.name} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`,
+        `CREATE VIEW ${schema.name} AS SELECT * FROM read_parquet(${from}, hive_partitioning = true, union_by_name = true)`,
       );
     } else {
       const cols = schema.columns.map((c) => `${c.name} ${SQL_TYPE[c.type]}`).join(', ');

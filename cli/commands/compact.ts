@@ -9,6 +9,7 @@ import { utcDate } from '../../core/work-item.js';
 import { existingDataDir, parse, str } from '../args.js';
 import { requireNoPositionals } from '../common.js';
 import { processFigures } from '../process-figures.js';
+import { REBUILD_HINT } from './query.js';
 
 export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all] [--json]
 
@@ -39,7 +40,7 @@ export async function compactCommand(args: string[]): Promise<number> {
     process.stderr.write(
       `scraper: compact stopped: ${damaged.length} table file(s) are not whole Parquet files (${(e as Error).message.split('\n')[0]}):\n` +
         damaged.map((f) => `  ${out}/tables/${f}\n`).join('') +
-        `scraper reprocess rebuilds the tables from raw/; the partitions compacted before it stopped are whole\n`,
+        `${REBUILD_HINT}; the partitions compacted before it stopped are whole\n`,
     );
     return 1;
   } finally {

@@ -37,6 +37,9 @@ ${namedQueries(LOCAL_DATABASE)
                        COPY (…) TO 'items.parquet' (default off)
   -h, --help           show this help`;
 
+/** What mends a damaged table file, and where it cannot. */
+export const REBUILD_HINT = 'scraper reprocess rebuilds table files from raw/, where raw/ still holds their objects';
+
 /** `text` in lines of at most `width` characters, each indented by `indent` spaces, the next ones by two more. */
 function wrap(text: string, indent: number, width: number): string {
   const lines: string[] = [];
@@ -97,8 +100,12 @@ export async function queryCommand(args: string[]): Promise<number> {
   if (!existsSync(join(existingDataDir(out), 'tables')))
     process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" first)\n`);
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
-  for (const { table, reason } of db.unreadable)
-    process.stderr.write(`note: ${table} cannot be read and is left out (${reason}); scraper reprocess rebuilds the tables from raw/\n`);
+  for (const { table, reason, leftOut } of db.unreadable)
+    process.stderr.write(
+      leftOut
+        ? `note: ${table} is read without ${leftOut.length} damaged file(s) (${leftOut.slice(0, 3).join(', ')}${leftOut.length > 3 ? ', …' : ''}): ${REBUILD_HINT}\n`
+        : `note: ${table} cannot be read and is left out (${reason}): ${REBUILD_HINT}\n`,
+    );
   try {
     if (named) await speakTrino(db, LOCAL_DATABASE);
     let result: QueryResult;
