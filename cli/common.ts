@@ -39,7 +39,8 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
                          If-Modified-Since); default: skip them, so a rerun resumes
       --raw-only         keep the raw responses (validated) and write no tables; build them later
                          with "scraper reprocess"
-      --max-retries N    stop the run after N retries (default: once more than 100 retries are also over half of all requests)
+      --max-retries N    stop the run after N retries (default: once more than 100 retries are also
+                         over half of all requests)
       --give-up-after DURATION
                          stop the run when no item has settled for this long while the server only
                          throttles or fails (default ${DEFAULT_RETRY_BUDGET.giveUpAfterMs / 60_000}m)
@@ -47,7 +48,7 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
                          (default ${DEFAULT_RESPONSE_LIMITS.deadlineMs / 1000}s; past it the attempt fails and is retried)
       --max-body SIZE    most bytes read from one response as sent (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxBodyBytes)}); a larger
                          body is quarantined as too_large, its first ${formatSize(KEPT_BYTES)} kept
-      --max-inflated SIZE  most bytes one body may inflate to (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxInflatedBytes)}); past it: too_large
+      --max-inflated SIZE  most bytes one body may inflate to (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxInflatedBytes)}, or --max-body when larger); past it: too_large
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;
 

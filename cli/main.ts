@@ -23,7 +23,7 @@ Commands:
   query       SQL over the Parquet tables with DuckDB
   simulate    serve both APIs on 127.0.0.1 with realistic payloads, limits and faults
   reprocess   rebuild every table from the raw responses
-  compact     merge each partition's small Parquet files into parts of 2,000 files
+  compact     merge each partition's small Parquet files into parts of up to 2,000 files
   schema      print the tables' columns as Markdown
   invoke      run a Lambda handler in-process with local adapters (no Docker needed)
   cloud       run the deployed AWS topology locally for simulated days, check it, print the bill

@@ -13,11 +13,12 @@ runs each command cold, in a fresh process and data directory, timed from spawn 
   fetch      scraper run --raw-only --workers 0 (the fetch Lambda's work: validated raw only)
   async      scraper run --workers 0 (raw + Parquet on the main thread)
   parallel   scraper run (the defaults: a worker pool of one thread per core)
-  naive      scraper run --concurrency 1 --workers 0 (the article's plain loop)
+  naive      scraper run --concurrency 1 --workers 0 (one auction at a time, the plain loop)
 for 500 and 3,000 auctions (the naive loop: 100), each read as a fraction of the baseline;
 then scraper --help's start-up cost, the processing pool warm on pre-generated bodies
-(labelled steady state: not what a run gets), and the Lambda handlers as bundled. Prints tables and the targets, and writes
-report.md, report.json and SVG charts into DIR/<timestamp>/.
+(labelled steady state: not what a run gets), and the Lambda handlers as bundled.
+Prints tables and the targets, and writes report.md, report.json and SVG charts into
+DIR/<timestamp>/.
 
 Options:
       --auctions LIST             auction counts of the cold runs (default 500,3000; ids from --first-id)
@@ -27,9 +28,10 @@ Options:
       --concurrency C             requests open at once, every run but the naive loop (default 50)
       --modes LIST                cold runs to make, of ${COLD_MODES.join(', ')} (default all)
       --workers N                 worker threads of the warm scaling run (default: one per core)
-      --only LIST                 sections to run, of ${SECTIONS.join(', ')} (default cold,scaling,lambda;
-                                  lambda = the fetch and normalise handlers' esbuild bundles, each in a fresh
-                                  process on a local S3/SQS emulator: cold start, first and warm invocations;
+      --only LIST                 sections to run, of ${SECTIONS.join(', ')}
+                                  (default cold,scaling,lambda; lambda = the fetch and normalise handlers'
+                                  esbuild bundles, each in a fresh process on a local S3/SQS emulator: cold
+                                  start, first and warm invocations;
                                   micro = micro-benchmarks of each step, also "npm run bench:micro";
                                   layout = Parquet files per raw object vs per batch vs per day;
                                   compact = scraper compact on partitions of two shapes at two sizes)

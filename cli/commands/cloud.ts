@@ -32,7 +32,8 @@ Options:
                            that exist and fails its discovery invariant
       --volume F           share of production volume: 1 = ~350 new auctions a day, ~3,000 open (default 1)
       --start DATE         virtual start, UTC (default 2026-11-23)
-      --set KEY=VALUE      a stack setting for the synth (scraper.KEY), repeatable, e.g. --set viaSchedule="rate(5 minutes)"
+      --set KEY=VALUE      a stack setting for the synth (scraper.KEY), repeatable,
+                           e.g. --set viaSchedule="rate(5 minutes)"
       --cdk-out DIR        where cdk synth writes (default ./cdk.out)
       --no-synth           run the template already in --cdk-out as it is (otherwise cdk synth runs
                            unless --cdk-out holds the synth of the same sources and settings)
@@ -40,7 +41,8 @@ Options:
       --sqs-latency MS-MS  SQS request latency (default ${DEFAULT_LATENCY.sqs.min}-${DEFAULT_LATENCY.sqs.max})
       --api-latency MS     API response latency, +-half of it as jitter (default 80)
       --api-rate R         the API's rate limit, answered with 429 + Retry-After (default 50/s)
-      --faults SPEC        injected faults (default ${DEFAULT_FAULTS})
+      --faults LIST        injected faults (default
+                           ${DEFAULT_FAULTS})
       --long-gap N/M       a run of M unpublished ids every N ids (default 1500/250)
       --backlog-days D     days of auctions that exist when the run starts (default 10: with auctions
                            open 6-10 days, some already closed and ~3,000 open at volume 1)

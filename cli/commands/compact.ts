@@ -14,9 +14,8 @@ import { REBUILD_HINT } from './query.js';
 export const COMPACT_HELP = `Usage: scraper compact [--out DIR] [--all] [--json]
 
 Merges each partition's Parquet files (one per raw object) into parts of up to
-2,000 files each (compacted-000001.parquet, …),
-deduplicated by source_key. Many small files are what slows Athena and DuckDB
-down. Safe to repeat and to interrupt.
+2,000 files each (compacted-000001.parquet, …), deduplicated by source_key. Many
+small files are what slows Athena and DuckDB down. Safe to repeat and to interrupt.
 
 Options:
   -o, --out DIR        data directory (default ./data)

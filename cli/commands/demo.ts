@@ -23,10 +23,11 @@ Options:
       --auctions N       auctions to scrape (default 300)
       --with-bids        also fetch bid histories (one request per item with bids: ~120 per auction here)
       --port N           the simulator's port on 127.0.0.1 (default ${DEMO_PORT}, or any free port when that
-                         one is taken; a data directory holds one server's data, so a demo run again
-                         on another port needs another --out)
-  -c, --concurrency N|auto  requests open at once (default auto)
-      --workers N|auto   worker threads (default auto: a pool when processing is over 5% of the main thread)
+                         one is taken; 0 = any free port; a data directory holds one server's data,
+                         so a demo run again on another port needs another --out)
+  -c, --concurrency N|auto
+                         requests open at once per host (default auto)
+      --workers N|auto   worker threads (default auto, as scraper run)
   -q, --quiet            no progress output
   -h, --help             show this help`;
 

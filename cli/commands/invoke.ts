@@ -17,9 +17,12 @@ Runs a Lambda handler in-process, the same code as in AWS, with local adapters i
 place of AWS: the data directory for S3, files for the SQS queue, the simulator for
 the APIs. Works without Docker; "sam local invoke" is the alternative with Docker.
 
-  scraper invoke dispatch  --event events/schedule-maxsold.json   writes DIR/queue/batch-0001.json, … (SQS events)
-  scraper invoke fetch     --event DIR/queue/batch-0001.json      fetches into DIR/raw (starts the simulator)
-  scraper invoke normalise --event events/s3-raw-created.json      raw object → DIR/tables (a closed auction's bid histories → DIR/queue)
+  scraper invoke dispatch  --event events/schedule-maxsold.json
+      writes DIR/queue/batch-0001.json, … (SQS events)
+  scraper invoke fetch     --event DIR/queue/batch-0001.json
+      fetches into DIR/raw (starts the simulator)
+  scraper invoke normalise --event events/s3-raw-created.json
+      raw object → DIR/tables (a closed auction's bid histories → DIR/queue)
   scraper invoke compact   --event events/schedule-compact.json
 
 Options:
@@ -62,7 +65,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
     throw new UsageError(`invoke: expected dispatch, fetch, normalise or compact, got ${name ? `"${name}"` : 'nothing'}`);
   if (extra.length > 0) throw new UsageError(`invoke: unexpected argument "${extra[0]}"`);
   const eventFile = str('event', p.values.event, '');
-  if (!eventFile) throw new UsageError('--event: expected the path of a Lambda event JSON file, e.g. events/schedule-maxsold.json');
+  if (!eventFile) throw new UsageError(`--event: expected the path of a Lambda event JSON file, e.g. ${EVENT_KINDS[name].example}`);
   let event: unknown;
   try {
     event = JSON.parse(await readFile(eventFile, 'utf8'));

@@ -14,9 +14,9 @@ export const QUERY_HELP = `Usage:
   scraper query --table maxsold_items [--limit 5]
   scraper query --named NAME
 
-Runs DuckDB over the Parquet tables in DIR/tables. Each table is a view
-(${TABLE_NAMES.join(', ')}), with a partition column dt, plus <table>_latest:
-the newest row per entity (rows are snapshots).
+Runs DuckDB over the Parquet tables in DIR/tables. Each table is a view (${TABLE_NAMES.slice(0, 2).join(', ')},
+${TABLE_NAMES.slice(2).join(', ')}), with a partition column dt, plus <table>_latest: the
+newest row per entity (rows are snapshots).
 
 By default the SQL reads the tables and nothing else: once the views exist, DuckDB's
 external access is off (no other file read or written, no extension, no network)
@@ -31,7 +31,8 @@ Options:
 ${namedQueries(LOCAL_DATABASE)
   .map((q) => wrap(`${q.name}: ${q.description}`, 25, 100))
   .join('\n')}
-      --format F       table (default), json (integer and timestamp columns as numbers and ISO 8601) or csv
+      --format F       table (default), json (integer and timestamp columns as numbers and
+                       ISO 8601) or csv
       --external-access
                        let the SQL read and write any file and reach the network, e.g.
                        COPY (…) TO 'items.parquet' (default off)

@@ -18,19 +18,19 @@ import { writeReports } from '../scrape.js';
 import { Progress } from '../progress.js';
 import { availableParallelism } from 'node:os';
 
-export const REPROCESS_HELP = `Usage: scraper reprocess [--out DIR] [--workers N]
+export const REPROCESS_HELP = `Usage: scraper reprocess [--out DIR] [--workers N|auto]
 
 Rebuilds every table from the raw responses in DIR/raw, with the same code a fetch
 uses, into a fresh directory that replaces DIR/tables only when it is complete. A
 partition no raw object has rows in (its raw objects expired or removed), and anything
 under DIR/tables that is not a table's, is kept as it was; with no raw objects at all,
-nothing changes (exit 1). Raw objects that no longer normalise are copied to
+nothing changes (exit 1; exit 2 when there is no DIR/raw). Raw objects that no longer normalise are copied to
 DIR/quarantine with the reason. The report goes to DIR/report.json and report.md (the
 last run, as \`scraper status\` shows it).
 
 Options:
   -o, --out DIR        data directory (default ./data)
-      --workers N      worker threads (default: one per core; 0 = main thread)
+      --workers N|auto worker threads (default auto: one per core; 0 = main thread)
   -q, --quiet          no progress output
   -h, --help           show this help`;
 

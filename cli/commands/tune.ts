@@ -6,19 +6,21 @@ export const TUNE_HELP = `Usage: scraper tune [options]
 
 Finds a good concurrency: runs "scraper run" over the same auctions at each level C (in
 increasing order, each a fresh process, timed as typed) against the simulator, started
-for the sweep in its own process, or against --base-url. Stops raising C as soon as a step sees a 429 or any
-failure. Charts req/s, p95 latency and 429s against C (SVG) and recommends the knee:
-the smallest C without 429s or failures that reaches 90% of the best such step's req/s.
-Every step also pays a fixed cost (start-up, writing): when that is most of the best step's
-time and brings a lower C within 90%, the verdict says so and how many --auctions would tell.
+for the sweep in its own process, or against --base-url. Stops raising C as soon as a
+step sees a 429 or any failure. Charts req/s, p95 latency and 429s against C (SVG) and
+recommends the knee: the smallest C without 429s or failures that reaches 90% of the
+best such step's req/s. Every step also pays a fixed cost (start-up, writing): when
+that is most of the best step's time and brings a lower C within 90%, the verdict says
+so and how many --auctions would tell.
 
 Options:
       --levels LIST        concurrency levels (default 1,5,10,20,50,100,200)
       --auctions N         auctions per step (default 200)
       --latency MS         simulator latency (default 50)
       --jitter MS          ± spread of the simulator latency (default 5)
-      --sim-rate R         give the simulator a rate limit, e.g. 100/s, to see the sweep stop at the first 429
-      --workers N          worker threads processing responses (default: auto, as scraper run)
+      --sim-rate R         give the simulator a rate limit, e.g. 100/s, to see the sweep stop at
+                           the first 429
+      --workers N|auto     worker threads processing responses (default auto, as scraper run)
       --first-id N         first auction id (default 100000)
   -o, --out DIR            results directory (default bench-results; files go to DIR/tune-<timestamp>/)
       --base-url URL       sweep a real endpoint instead (levels above 8 dropped; please do this rarely)
@@ -58,7 +60,7 @@ export async function tuneCommand(args: string[]): Promise<number> {
       jitterMs: int('jitter', v.jitter, 5, 0, 60_000),
       simRate: v['sim-rate'] === undefined ? undefined : String(v['sim-rate']),
       baseUrl,
-      workers: v.workers === undefined ? undefined : int('workers', v.workers, 0, 0, 256),
+      workers: v.workers === undefined || v.workers === 'auto' ? undefined : int('workers', v.workers, 0, 0, 256),
       firstId: int('first-id', v['first-id'], FIRST_ID, 1, 99_999_999),
       out: str('out', v.out, 'bench-results'),
     },
