@@ -48,7 +48,8 @@ export const SCRAPE_HELP = `  -o, --out DIR          data directory: DIR/raw, DI
                          (default ${DEFAULT_RESPONSE_LIMITS.deadlineMs / 1000}s; past it the attempt fails and is retried)
       --max-body SIZE    most bytes read from one response as sent (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxBodyBytes)}); a larger
                          body is quarantined as too_large, its first ${formatSize(KEPT_BYTES)} kept
-      --max-inflated SIZE  most bytes one body may inflate to (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxInflatedBytes)}, or --max-body when larger); past it: too_large
+      --max-inflated SIZE  most bytes one body may inflate to (default ${formatSize(DEFAULT_RESPONSE_LIMITS.maxInflatedBytes)}, or --max-body
+                           when larger); past it: too_large
       --user-agent UA    User-Agent to send; put your contact in it when scraping the real APIs
   -q, --quiet            no progress output`;
 

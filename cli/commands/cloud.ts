@@ -41,8 +41,7 @@ Options:
       --sqs-latency MS-MS  SQS request latency (default ${DEFAULT_LATENCY.sqs.min}-${DEFAULT_LATENCY.sqs.max})
       --api-latency MS     API response latency, +-half of it as jitter (default 80)
       --api-rate R         the API's rate limit, answered with 429 + Retry-After (default 50/s)
-      --faults LIST        injected faults (default
-                           ${DEFAULT_FAULTS})
+      --faults LIST        injected faults (default ${DEFAULT_FAULTS.replace(',reset', ',\n                           reset')})
       --long-gap N/M       a run of M unpublished ids every N ids (default 1500/250)
       --backlog-days D     days of auctions that exist when the run starts (default 10: with auctions
                            open 6-10 days, some already closed and ~3,000 open at volume 1)

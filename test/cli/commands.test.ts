@@ -109,7 +109,7 @@ describe('--help states every limit with its default', () => {
     for (const line of [
       /--deadline DURATION .*\n.*\(default 60s/,
       /--max-body SIZE .*\(default 16MiB\)/,
-      /--max-inflated SIZE .*\(default 64MiB, or --max-body when larger\)/,
+      /--max-inflated SIZE .*\(default 64MiB, or --max-body\n +when larger\)/,
       /--give-up-after DURATION\n.*\n.*\(default 10m\)/,
     ]) {
       expect(r.stdout).toMatch(line);
