@@ -17,7 +17,7 @@ import { FatalError } from '../core/errors.js';
 import { runPipeline } from '../core/pipeline.js';
 import { RetryBudget, DEFAULT_RETRY_BUDGET } from '../core/retry-budget.js';
 import type { HttpClient, Processor } from '../core/ports.js';
-import { buildReport, renderReportMarkdown, type RunReport } from '../core/report.js';
+import { buildReport, failureKinds, renderReportMarkdown, type RunReport } from '../core/report.js';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../core/response-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry-policy.js';
 import { RunStats } from '../core/run-stats.js';
@@ -248,10 +248,37 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
       'with bids': o.withBids,
     },
   });
+  neverAnswered(report, o.baseUrl ?? REAL_APIS);
   if (o.writeReport ?? true) await writeReports(o.out, report);
   const stored = report.outcomes.fetched + report.outcomes.empty + report.outcomes.unchanged + report.outcomes.skipped;
   if (stored > 0 && !existsSync(join(o.out, SERVER_FILE))) writeServerFile(o.out, o.baseUrl ?? REAL_APIS);
   return report;
+}
+
+/** Why a request got no answer at all, as the HTTP adapter names it (adapters/undici-http.ts). */
+const NO_ANSWER = new Set([
+  'connection_refused',
+  'connection_reset',
+  'network_error',
+  'connect_timeout',
+  'headers_timeout',
+  'deadline_no_response',
+]);
+
+/**
+ * A run whose every request went unanswered (a server down, a wrong --base-url) ends with
+ * each item quarantined, which is an outcome for each: but the run did not do its job, and
+ * a script running it must hear so. It is marked incomplete (exit 1), the reasons named.
+ */
+function neverAnswered(report: RunReport, origin: string): void {
+  const o = report.outcomes;
+  const answered = o.fetched + o.unchanged + o.empty + o.missing + o.redirected;
+  const reasons = Object.keys(report.failureReasons);
+  if (report.requests === 0 || answered > 0 || reasons.length === 0 || !reasons.every((r) => NO_ANSWER.has(r))) return;
+  report.complete = false;
+  report.stopReason ??= `no request to ${origin} was answered (${failureKinds(report.failureReasons)
+    .map(([r, n]) => `${r} × ${n}`)
+    .join(', ')}): is it up, and is the address right?`;
 }
 
 /** A small file of the data directory, written whole or not at all (a kill or a full disk mid-write leaves the old one). */

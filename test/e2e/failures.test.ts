@@ -145,6 +145,13 @@ describe('quarantine, status and redrive', () => {
       // Nothing listens on the port now: every attempt is refused, and the item ends quarantined again.
       const r = await runCli(['redrive', '--out', dir, '--base-url', `http://127.0.0.1:${port}`, '--quiet']);
       expect(r.stdout).toMatch(/quarantined\s+1/);
+      // No request answered: the run did not do its job, and says so (exit 1), whatever each item's outcome.
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `INCOMPLETE \\(no request to http://127.0.0.1:${port} was answered \\(connection_refused × \\d+\\): is it up, and is the address right\\?\\): 1 item\\(s\\) quarantined; run the same command again once the server answers\\.`,
+        ),
+      );
       // The new reason, the earlier attempt's bytes, and whose they are.
       expect(gunzipSync(readFileSync(join(dir, entry)))).toEqual(gunzipSync(kept));
       const metadata = await new FsObjectStore(dir).head(entry);
