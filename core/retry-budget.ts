@@ -34,7 +34,8 @@ export class RetryBudget {
   /** Why the run must stop, or undefined while the budget holds. */
   exhausted(stats: RunStats): string | undefined {
     const retries = stats.retries + stats.throttled;
-    if (this.options.max !== undefined && retries > this.options.max)
+    // Asked before each retry: at the cap, the next one would pass it.
+    if (this.options.max !== undefined && retries >= this.options.max)
       return `retry budget spent: ${retries} retries, the cap is ${this.options.max}${failing(stats)}`;
     if (retries > this.options.floor && retries > this.options.maxShare * stats.requests) {
       return `retry budget spent: ${retries} of ${stats.requests} requests were retries (over ${Math.round(this.options.maxShare * 100)}%); is the server down?${failing(stats)}`;
@@ -66,9 +67,12 @@ export class RetryBudget {
   }
 }
 
-/** The commonest failures so far, for the report: ` (connection_refused × 202, 429/503 × 3)`. */
+/**
+ * The commonest failures so far that are retried, for the report: ` (connection_refused × 202,
+ * 429/503 × 3)`; a 404 or another 4xx (408 aside) is an outcome, never retried.
+ */
 function failing(stats: RunStats): string {
-  const counts = failureKinds(stats.failureReasons);
+  const counts = failureKinds(stats.failureReasons).filter(([reason]) => !/^http_4(?!08)\d\d$/.test(reason));
   if (stats.throttled > 0) counts.push(['429/503', stats.throttled]);
   if (counts.length === 0) return '';
   counts.sort((a, b) => b[1] - a[1]);

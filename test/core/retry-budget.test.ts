@@ -61,11 +61,18 @@ describe('RetryBudget in count', () => {
     );
   });
 
-  it('stops past an absolute cap when one is set', () => {
+  it('at an absolute cap, when one is set, refuses the retry that would pass it, naming the failures that are retried', () => {
     const budget = new RetryBudget({ floor: 100, maxShare: 0.5, max: 3, giveUpAfterMs: 600_000 });
     const stats = new RunStats();
     stats.requests = 1000;
-    stats.retries = 4;
-    expect(budget.exhausted(stats)).toBe('retry budget spent: 4 retries, the cap is 3');
+    stats.retries = 2;
+    stats.failure('http_404');
+    stats.failure('http_500');
+    expect(budget.exhausted(stats)).toBeUndefined();
+    stats.retries = 3;
+    expect(budget.exhausted(stats)).toBe('retry budget spent: 3 retries, the cap is 3 (http_500 × 1)');
+    // A cap of 0: not one retry.
+    const none = new RetryBudget({ floor: 100, maxShare: 0.5, max: 0, giveUpAfterMs: 600_000 });
+    expect(none.exhausted(new RunStats())).toBe('retry budget spent: 0 retries, the cap is 0');
   });
 });

@@ -62,7 +62,8 @@ describe('a dead server', () => {
         maxRetries: 10,
       });
       expect(report.stopReason).toMatch(/the cap is 10/);
-      expect(report.retries).toBeLessThanOrEqual(11 + 4);
+      // At most the cap, and what the other three lanes had already begun.
+      expect(report.retries).toBeLessThanOrEqual(10 + 3);
     } finally {
       cleanup();
       await sim.close();
