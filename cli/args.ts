@@ -16,14 +16,26 @@ export interface Parsed {
 
 export function parse(args: string[], options: Options, allowPositionals = false): Parsed {
   try {
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args: negativeValuesJoined(args, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals,
       strict: true,
+      tokens: true,
     });
+    // The last of two would win, unseen: `--ids 1 --ids 2` fetched only 2.
+    const seen = new Set<string>();
+    for (const t of tokens as { kind: string; name: string; value?: string }[])
+      if (t.kind === 'option' && t.value !== undefined && !options[t.name]?.multiple) {
+        if (seen.has(t.name))
+          throw new UsageError(
+            `--${t.name}: given twice; give it once${t.name === 'ids' ? ' (a list goes in one value: --ids 1-5,9)' : ''}`,
+          );
+        seen.add(t.name);
+      }
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const message = oneLine(e as Error & { code?: string });
     if (!/^unknown option '/.test(message)) throw new UsageError(message);
     const near = nearest(/^unknown option '--([\w-]+)'/.exec(message)?.[1], Object.keys(options));

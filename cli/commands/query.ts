@@ -99,7 +99,11 @@ export async function queryCommand(args: string[]): Promise<number> {
     sql = statement;
   }
   if (!existsSync(join(existingDataDir(out), 'tables')))
-    process.stderr.write(`note: ${out}/tables does not exist yet; tables are empty (run "scraper run" first)\n`);
+    process.stderr.write(
+      existsSync(join(out, 'raw'))
+        ? `note: ${out}/tables does not exist yet, but ${out}/raw does (a --raw-only run?): scraper reprocess --out ${out} builds the tables\n`
+        : `note: ${out}/tables does not exist yet; tables are empty (run "scraper run" first)\n`,
+    );
   const db = await TableQuery.open(out, { externalAccess: Boolean(p.values['external-access']) });
   for (const { table, reason, leftOut } of db.unreadable)
     process.stderr.write(

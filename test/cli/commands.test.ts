@@ -63,6 +63,8 @@ describe('bad arguments: one clear line naming the flag, exit 2', () => {
     [['query', '--table', 'maxsold_items', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['redrive', '--out', 'no-such-data-dir'], /--out: no data directory at "no-such-data-dir"/],
     [['status', '--out', 'package.json'], /--out: "package.json" is a file, not a data directory/],
+    [['run', 'maxsold', '--ids', '1', '--ids', '2'], /--ids: given twice; give it once \(a list goes in one value: --ids 1-5,9\)/],
+    [['run', 'maxsold', '--ids', '1', '--rate', '1/s', '--rate=2/s'], /^scraper: --rate: given twice; give it once\n$/],
     [['query', 'SELECT 1', '--limit', '2'], /--limit: only with --table \(in SQL, write LIMIT\)/],
     [['query', '--named', 'table-freshness', '--limit', '2'], /--limit: only with --table \(a named query is run as written\)/],
     // A data directory without raw/ (here: docs/): rebuilding from nothing would empty tables/.

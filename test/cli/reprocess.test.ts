@@ -118,6 +118,19 @@ describe('reprocess keeps what it cannot rebuild and mends what is damaged', () 
     expect(await count(dir, 'maxsold_items')).toBe(items);
   });
 
+  it('--raw-only, then a query: the note points at reprocess, which builds the tables', async () => {
+    const { dir, cleanup } = tempDir('raw-only-');
+    dirs.push(cleanup);
+    const r = await runCli(['run', 'maxsold', '--ids', '100000-100001', '--raw-only', '--base-url', sim.url, '--out', dir, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const before = await runCli(['query', 'SELECT count(*) FROM maxsold_auctions', '--format', 'csv', '--out', dir]);
+    expect(before.stderr).toBe(
+      `note: ${dir}/tables does not exist yet, but ${dir}/raw does (a --raw-only run?): scraper reprocess --out ${dir} builds the tables\n`,
+    );
+    expect((await runCli(['reprocess', '--out', dir, '--quiet'])).code).toBe(0);
+    expect(await count(dir, 'maxsold_auctions')).toBe('2');
+  });
+
   it('counts a raw object a killed run never committed as skipped, so the totals add up', async () => {
     const dir = copy();
     writeFileSync(join(dir, 'raw', 'source=maxsold', day, 'auction=100004.json.gz'), gzipSync('{"auction":'));
