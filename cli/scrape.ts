@@ -110,10 +110,20 @@ export async function checkOneServer(out: string, baseUrl: string | undefined): 
     earlier = stored;
   }
   const same = (a: string, b: string) => a === b || (URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin);
-  if (typeof earlier === 'string' && !same(earlier, origin))
-    throw new UsageError(
+  if (typeof earlier === 'string' && !same(earlier, origin)) throw new ServerMismatch(out, earlier, origin);
+}
+
+/** A run refused: the data directory holds another server's data. */
+export class ServerMismatch extends UsageError {
+  constructor(
+    readonly out: string,
+    readonly earlier: string,
+    readonly origin: string,
+  ) {
+    super(
       `--out: ${out} holds data from ${earlier} and this run fetches from ${origin}: one data directory holds one server's data; point --base-url at ${earlier}, or give another --out`,
     );
+  }
 }
 
 /** Where the first committed raw object in `out` was fetched from (`REAL_APIS` for the real hosts), if any. */

@@ -5,7 +5,7 @@ import { utcDate } from '../../core/work-item.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { int, parse, str, UsageError } from '../args.js';
 import { concurrencyFlag, interruptSignal, printReport, requireNoPositionals, workersFlag } from '../common.js';
-import { scrape } from '../scrape.js';
+import { checkOneServer, scrape, ServerMismatch } from '../scrape.js';
 import { formatResult } from './query.js';
 
 /** The simulator's usual port: the same server each time, so a demo run again refreshes the first one's data directory. */
@@ -53,6 +53,17 @@ export async function demoCommand(args: string[]): Promise<number> {
 
   // A realistic server: some latency, a rate limit that answers 429, and the faults the real APIs show.
   const sim = await startDemoSimulator(port);
+  try {
+    await checkOneServer(out, sim.url);
+  } catch (e) {
+    await sim.close();
+    if (!(e instanceof ServerMismatch)) throw e;
+    // The demo has no --base-url to point elsewhere: say what a demo user can do.
+    const taken = sim.port !== DEMO_PORT && port === undefined ? `, and another program has port ${DEMO_PORT} now` : '';
+    throw new UsageError(
+      `--out: ${out} holds data from ${e.earlier} and the demo's simulator is on ${e.origin}${taken}: one data directory holds one server's data; ${URL.canParse(e.earlier) ? `run the demo with --port ${new URL(e.earlier).port} (once it is free), or ` : ''}give another --out`,
+    );
+  }
   process.stdout.write(
     `simulator of both APIs on ${sim.url}\nscraping ${auctions} MaxSold auctions (ids ${FIRST_ID}–${FIRST_ID + auctions - 1}) and 3 VIA Rail snapshots into ${out}\n\n`,
   );

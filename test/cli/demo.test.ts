@@ -37,7 +37,7 @@ describe('demo (what npm start runs)', () => {
       const r = await runCli(['demo', '--auctions', '2', '--out', dir, '--port', second, '--quiet']);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(
-        `scraper: --out: ${dir} holds data from http://127.0.0.1:${first} and this run fetches from http://127.0.0.1:${second}: one data directory holds one server's data; point --base-url at http://127.0.0.1:${first}, or give another --out`,
+        `scraper: --out: ${dir} holds data from http://127.0.0.1:${first} and the demo's simulator is on http://127.0.0.1:${second}: one data directory holds one server's data; run the demo with --port ${first} (once it is free), or give another --out`,
       );
     } finally {
       cleanup();
