@@ -22,10 +22,11 @@ const UNREADABLE_GRACE_MS = 5_000;
  * and write every row twice. `<dir>/.lock` names the pid, host, command and start of
  * the run that holds it and is created exclusively. A lock left by a process that is
  * gone (same host, pid not running) is stale and taken over; one held on another host
- * is never guessed at. Returns the release; the lock also goes when the process exits.
+ * is never guessed at (`onTakeOver` hears of each taken over). Returns the release; the lock
+ * also goes when the process exits.
  * A directory that does not exist is not locked (there is nothing in it yet).
  */
-export function lockDataDir(dir: string, command: string): () => void {
+export function lockDataDir(dir: string, command: string, onTakeOver?: (gone: LockHolder | 'unreadable') => void): () => void {
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
   const text = JSON.stringify(me) + '\n';
@@ -52,6 +53,7 @@ export function lockDataDir(dir: string, command: string): () => void {
       throw new FatalError(`the data directory ${dir} is being locked by another run (${path} was just created)`);
     }
     takeOverStale(path, held);
+    onTakeOver?.(held);
   }
   const release = () => {
     process.off('exit', release);

@@ -78,7 +78,13 @@ export async function scrape(o: ScrapeOptions): Promise<RunReport> {
   await checkOneServer(o.out, o.baseUrl);
   const store = new FsObjectStore(o.out);
   await store.checkWritable();
-  const unlock = lockDataDir(o.out, o.command);
+  const unlock = lockDataDir(o.out, o.command, (gone) => {
+    // Said, since what follows (items skipped as stored) is this run resuming the other's work.
+    if (!o.quiet)
+      process.stderr.write(
+        `note: ${o.out} was locked by a run that is gone${gone === 'unreadable' ? '' : ` (pid ${gone.pid}, "${gone.command}", since ${gone.since})`}: it stopped without finishing; this run goes on from what it stored\n`,
+      );
+  });
   try {
     return await scrapeLocked(o, store);
   } finally {

@@ -51,9 +51,13 @@ describe('the data-directory lock', () => {
 
   it('takes over a lock whose process is gone (same host)', () => {
     const d = dir();
-    writeFileSync(join(d, '.lock'), holder(deadPid()));
-    const release = lockDataDir(d, 'run via');
+    const pid = deadPid();
+    writeFileSync(join(d, '.lock'), holder(pid));
+    const heard: unknown[] = [];
+    const release = lockDataDir(d, 'run via', (gone) => heard.push(gone));
     expect(JSON.parse(readFileSync(join(d, '.lock'), 'utf8')).pid).toBe(process.pid);
+    // Whoever took it over hears whose it was: the run it resumes.
+    expect(heard).toEqual([expect.objectContaining({ pid, host: hostname() })]);
     release();
   });
 

@@ -102,8 +102,12 @@ describe('kill -9 at a random moment, then the same command again', () => {
       expect(() => decodeParquet(TABLES[table], readFileSync(join(killed.dir, 'tables', f)))).not.toThrow();
     }
 
-    const rerun = await runCli(args(killed.dir));
+    const rerun = await runCli(args(killed.dir).filter((a) => a !== '--quiet'));
     expect(rerun.code, rerun.stderr).toBe(0);
+    // It says whose work it goes on with: the killed run left its lock.
+    expect(rerun.stderr).toMatch(
+      /^note: .* was locked by a run that is gone \(pid \d+, "run maxsold", since .*\): it stopped without finishing; this run goes on from what it stored$/m,
+    );
     expect(rawContents(killed.dir)).toEqual(expected.raw);
     expect(await tableContents(killed.dir)).toEqual(expected.tables);
     // No temporary file survives: the rerun swept the killed process's folder and emptied its own.
