@@ -19,7 +19,8 @@ MaxSold:
       --with-bids        also fetch each item's bid history (&itemid=) for items with bids
 VIA Rail:
       --every DURATION   poll on this cadence, e.g. 60s or 5m (default: one snapshot)
-      --for DURATION     stop polling after this long (default: until Ctrl-C)
+      --for DURATION     poll for this long: a snapshot at the start and one every --every up to
+                         and including its end (--every 60s --for 2h: 121) (default: until Ctrl-C)
 Options:
 ${SCRAPE_HELP}
   -h, --help             show this help
