@@ -294,7 +294,7 @@ function whatIsLeft(r: RunReport): string {
   // A VIA poll's snapshots are of their minute: a rerun polls from its own start.
   const polls = r.planned.snapshots > 0 && r.planned.auctions === 0 && r.planned.bids === 0;
   if (polls)
-    return `it stopped before the end of its polling${left.length ? ` (${left.join(', ')})` : ''}; a rerun polls anew from its start.`;
+    return `${r.unfinished > 0 ? `it stopped with ${r.unfinished} poll(s) unfinished` : 'it stopped before the end of its polling'}; a rerun polls anew from its start.`;
   if (left.length === 0 && r.outcomes.quarantined > 0)
     return `${r.outcomes.quarantined} item(s) quarantined; run the same command again once the server answers.`;
   return `${left.length ? left.join(' and ') : 'it stopped before its plan ended'}; run the same command again to resume.`;

@@ -72,7 +72,7 @@ describe('a run that stopped early says what it left', () => {
       '  INCOMPLETE (interrupted by SIGINT): it stopped before the end of its polling; a rerun polls anew from its start.',
     );
     expect(stopped(polls, 1)).toBe(
-      '  INCOMPLETE (interrupted by SIGINT): it stopped before the end of its polling (1 planned item(s) did not finish); a rerun polls anew from its start.',
+      '  INCOMPLETE (interrupted by SIGINT): it stopped with 1 poll(s) unfinished; a rerun polls anew from its start.',
     );
   });
 });
