@@ -18,9 +18,14 @@ const DECREASE = 0.5;
 const RATE_MARGIN = 0.9;
 /** "Lately": long enough that a burst the server allowed does not pass for its rate. */
 const ACCEPTED_WINDOW_MS = 3000;
-/** Increase of a learned rate per second without a 429: 5% of it, at least 0.5 requests/s. */
+/**
+ * Increase of a learned rate per second of successes without a 429: 5% of it, at least
+ * 0.5 requests/s, but never more than 10% of it (against a server limited to 1 request/s,
+ * 0.5/s more each second drew a 429 for every other request).
+ */
 const RATE_GROWTH = 0.05;
 const RATE_MIN_STEP = 0.5;
+const RATE_MAX_GROWTH = 0.1;
 /** Latency counts as risen (queueing, not distance) above max(2 × the best seen, best + 50 ms). */
 const LATENCY_FACTOR = 2;
 const LATENCY_SLACK_MS = 50;
@@ -36,15 +41,17 @@ const HOLD_MS = 1000;
  *
  * Rate (always): a server that answers 429 is limiting a rate, which concurrency
  * alone cannot match. The pace is then set to 90% of the rate it accepted over the
- * last 3 seconds, and raised by 5% (at least 0.5 requests/s) each second without a
- * 429; a user's `--rate` stays the ceiling. Retry-After itself is honoured by the
+ * last 3 seconds, and raised by 5% (at least 0.5 requests/s, at most 10%) for each
+ * second of successes without a 429, counted from the first success after it (a
+ * Retry-After pause earns nothing); a user's `--rate` stays the ceiling. Retry-After itself is honoured by the
  * limiter's pause.
  */
 export class PaceController {
   #limit: number;
   #slowStart: boolean;
   #rate: number | undefined;
-  #rateRaisedAt = 0;
+  /** When the rate was last raised or learned; undefined after a 429 until the next success. */
+  #rateRaisedAt: number | undefined = 0;
   #decreasedAt = -Infinity;
   #bestLatency = Infinity;
   #latency = 0;
@@ -79,10 +86,12 @@ export class PaceController {
     this.#bestLatency = Math.min(this.#bestLatency, latencyMs);
     this.#latency = this.#latency === 0 ? latencyMs : this.#latency * 0.9 + latencyMs * 0.1;
     if (this.options.adaptive) this.#grow();
-    if (this.#rate !== undefined && this.#rate < (this.options.maxRatePerSecond ?? Infinity)) {
+    // The time since a 429 counts from its first success: a Retry-After pause is no proof of a faster pace.
+    if (this.#rateRaisedAt === undefined) this.#rateRaisedAt = now;
+    else if (this.#rate !== undefined && this.#rate < (this.options.maxRatePerSecond ?? Infinity)) {
       const elapsed = (now - this.#rateRaisedAt) / 1000;
       if (elapsed >= 0.25) {
-        const step = Math.max(RATE_MIN_STEP, this.#rate * RATE_GROWTH);
+        const step = Math.min(Math.max(RATE_MIN_STEP, this.#rate * RATE_GROWTH), this.#rate * RATE_MAX_GROWTH);
         this.#rate = Math.min(this.options.maxRatePerSecond ?? Infinity, this.#rate + elapsed * step);
         this.#rateRaisedAt = now;
         this.limiter.setRate(this.#rate);
@@ -99,7 +108,7 @@ export class PaceController {
       const accepted = this.#acceptedRate(now);
       const learned = accepted > 0 ? accepted * RATE_MARGIN : (this.#rate ?? 2) * DECREASE;
       this.#rate = Math.max(0.1, Math.min(learned, this.options.maxRatePerSecond ?? Infinity, this.#rate ?? Infinity));
-      this.#rateRaisedAt = now;
+      this.#rateRaisedAt = undefined;
       this.limiter.setRate(this.#rate);
     }
     this.#decrease();

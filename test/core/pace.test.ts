@@ -166,15 +166,35 @@ describe('PaceController: the learned rate', () => {
     expect(rates).toEqual([1, 0.5, 0.25, 0.125, 0.1, 0.1]);
   });
 
-  it('raises the rate by at least 0.5 requests/s per second without a 429', async () => {
+  it('raises the rate by at least 0.5 requests/s per second of successes without a 429', async () => {
     const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
     await succeedEvery(100, 50);
     await clock.advance(50);
     pace.throttled(429);
     expect(pace.ratePerSecond).toBeCloseTo(9, 9);
-    await succeedEvery(1000, 2);
-    // 5% of 9 is 0.45/s: the 0.5 floor applies, twice.
+    await succeedEvery(1000, 3);
+    // The first success starts the count; 5% of 9 is 0.45/s: the 0.5 floor applies, twice.
     expect(pace.ratePerSecond).toBeCloseTo(10, 9);
+  });
+
+  it('the wait before the first success after a 429 (a Retry-After pause) earns no raise', async () => {
+    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
+    await succeedEvery(100, 50);
+    await clock.advance(50);
+    pace.throttled(429);
+    await succeedEvery(5000, 1);
+    expect(pace.ratePerSecond).toBeCloseTo(9, 9);
+  });
+
+  it('at a low rate raises it by 10% of itself at most: a server of 1 request/s is not asked for 1.5', async () => {
+    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
+    await succeedEvery(1000, 5);
+    await clock.advance(500);
+    pace.throttled(429);
+    // 3 successes in the last 3 s: 1/s accepted, 0.9/s learned.
+    expect(pace.ratePerSecond).toBeCloseTo(0.9, 9);
+    await succeedEvery(1000, 2);
+    expect(pace.ratePerSecond).toBeCloseTo(0.99, 9);
   });
 
   it('raises the rate by 5% of itself per second without a 429', async () => {
@@ -183,7 +203,7 @@ describe('PaceController: the learned rate', () => {
     await clock.advance(10);
     pace.throttled(429);
     expect(pace.ratePerSecond).toBeCloseTo(45, 9);
-    await succeedEvery(1000, 1);
+    await succeedEvery(1000, 2);
     expect(pace.ratePerSecond).toBeCloseTo(47.25, 9);
     expect(limiter.ratePerSecond).toBeCloseTo(47.25, 9);
   });
@@ -193,6 +213,7 @@ describe('PaceController: the learned rate', () => {
     await succeedEvery(100, 50);
     await clock.advance(50);
     pace.throttled(429);
+    await succeedEvery(100, 1);
     await succeedEvery(200, 1);
     expect(pace.ratePerSecond).toBeCloseTo(9, 9);
     await succeedEvery(800, 1);
