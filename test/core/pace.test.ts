@@ -18,7 +18,13 @@ function setup(options: PaceOptions) {
       pace.succeeded(latencyMs);
     }
   };
-  return { clock, limiter, pace, backlog, succeedEvery };
+  /** Successes one every `everyMs`, then a 429 `gapMs` after the last: the rate is learned from them. */
+  const throttledAfter = async (everyMs: number, count: number, gapMs: number) => {
+    await succeedEvery(everyMs, count);
+    await clock.advance(gapMs);
+    pace.throttled(429);
+  };
+  return { clock, limiter, pace, backlog, succeedEvery, throttledAfter };
 }
 
 const succeed = (pace: PaceController, times: number, latencyMs = 100) => {
@@ -136,21 +142,17 @@ describe('PaceController: the learned rate', () => {
   });
 
   it('after a 429, paces at 90% of the rate the server accepted over the last 3 s', async () => {
-    const { clock, limiter, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
+    const { limiter, pace, succeedEvery, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8 });
     // A burst the server allowed 4 s ago (100/s for 1 s), then 10/s: only the last 3 s count.
     await succeedEvery(10, 100);
-    await succeedEvery(100, 40);
-    await clock.advance(50);
-    pace.throttled(429);
+    await throttledAfter(100, 40, 50);
     expect(pace.ratePerSecond).toBeCloseTo(9, 9);
     expect(limiter.ratePerSecond).toBeCloseTo(9, 9);
   });
 
   it('measures a young run over at least one second', async () => {
-    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
-    await succeedEvery(100, 5);
-    await clock.advance(50);
-    pace.throttled(429);
+    const { pace, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8 });
+    await throttledAfter(100, 5, 50);
     // 5 successes in the first 0.55 s: 5/s, not 9/s.
     expect(pace.ratePerSecond).toBeCloseTo(4.5, 9);
   });
@@ -166,53 +168,31 @@ describe('PaceController: the learned rate', () => {
     expect(rates).toEqual([1, 0.5, 0.25, 0.125, 0.1, 0.1]);
   });
 
-  it('raises the rate by at least 0.5 requests/s per second of successes without a 429', async () => {
-    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
-    await succeedEvery(100, 50);
-    await clock.advance(50);
-    pace.throttled(429);
-    expect(pace.ratePerSecond).toBeCloseTo(9, 9);
-    await succeedEvery(1000, 3);
-    // The first success starts the count; 5% of 9 is 0.45/s: the 0.5 floor applies, twice.
-    expect(pace.ratePerSecond).toBeCloseTo(10, 9);
+  // Each: successes one every `every` ms (`count` of them), a 429 `gap` ms after the last, the rate
+  // learned from them; then successes a second apart, the first of which starts the count.
+  it.each([
+    ['by 5% of itself a second', 20, 200, 10, 45, 47.25],
+    ['by at least 0.5 requests/s a second (5% of 9 is 0.45)', 100, 50, 50, 9, 9.5],
+    ['by at most 10% of itself a second: a server of 1 request/s is not asked for 1.5', 1000, 5, 500, 0.9, 0.99],
+  ])('raises a learned rate %s of successes without a 429', async (_, every, count, gap, learned, raised) => {
+    const { limiter, pace, succeedEvery, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8 });
+    await throttledAfter(every, count, gap);
+    expect(pace.ratePerSecond).toBeCloseTo(learned, 9);
+    await succeedEvery(1000, 2);
+    expect(pace.ratePerSecond).toBeCloseTo(raised, 9);
+    expect(limiter.ratePerSecond).toBeCloseTo(raised, 9);
   });
 
   it('the wait before the first success after a 429 (a Retry-After pause) earns no raise', async () => {
-    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
-    await succeedEvery(100, 50);
-    await clock.advance(50);
-    pace.throttled(429);
+    const { pace, succeedEvery, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8 });
+    await throttledAfter(100, 50, 50);
     await succeedEvery(5000, 1);
     expect(pace.ratePerSecond).toBeCloseTo(9, 9);
   });
 
-  it('at a low rate raises it by 10% of itself at most: a server of 1 request/s is not asked for 1.5', async () => {
-    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
-    await succeedEvery(1000, 5);
-    await clock.advance(500);
-    pace.throttled(429);
-    // 3 successes in the last 3 s: 1/s accepted, 0.9/s learned.
-    expect(pace.ratePerSecond).toBeCloseTo(0.9, 9);
-    await succeedEvery(1000, 2);
-    expect(pace.ratePerSecond).toBeCloseTo(0.99, 9);
-  });
-
-  it('raises the rate by 5% of itself per second without a 429', async () => {
-    const { clock, limiter, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
-    await succeedEvery(20, 200);
-    await clock.advance(10);
-    pace.throttled(429);
-    expect(pace.ratePerSecond).toBeCloseTo(45, 9);
-    await succeedEvery(1000, 2);
-    expect(pace.ratePerSecond).toBeCloseTo(47.25, 9);
-    expect(limiter.ratePerSecond).toBeCloseTo(47.25, 9);
-  });
-
   it('waits a quarter second between raises and then credits the whole time since the last', async () => {
-    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
-    await succeedEvery(100, 50);
-    await clock.advance(50);
-    pace.throttled(429);
+    const { pace, succeedEvery, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8 });
+    await throttledAfter(100, 50, 50);
     await succeedEvery(100, 1);
     await succeedEvery(200, 1);
     expect(pace.ratePerSecond).toBeCloseTo(9, 9);
@@ -221,11 +201,9 @@ describe('PaceController: the learned rate', () => {
   });
 
   it('never sets or raises the rate above the configured --rate', async () => {
-    const { clock, limiter, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8, maxRatePerSecond: 9.6 });
+    const { limiter, pace, succeedEvery, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8, maxRatePerSecond: 9.6 });
     expect(limiter.ratePerSecond).toBe(9.6);
-    await succeedEvery(50, 100);
-    await clock.advance(25);
-    pace.throttled(429);
+    await throttledAfter(50, 100, 25);
     // 20/s accepted, 18/s learned: the ceiling wins.
     expect(pace.ratePerSecond).toBe(9.6);
     await succeedEvery(1000, 3);
@@ -234,20 +212,16 @@ describe('PaceController: the learned rate', () => {
   });
 
   it('grows back up to the configured --rate and stops there', async () => {
-    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8, maxRatePerSecond: 9.6 });
-    await succeedEvery(100, 50);
-    await clock.advance(50);
-    pace.throttled(429);
+    const { pace, succeedEvery, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8, maxRatePerSecond: 9.6 });
+    await throttledAfter(100, 50, 50);
     expect(pace.ratePerSecond).toBeCloseTo(9, 9);
     await succeedEvery(1000, 3);
     expect(pace.ratePerSecond).toBe(9.6);
   });
 
   it('does not learn again from a 429 within a second of the last', async () => {
-    const { clock, pace, succeedEvery } = setup({ adaptive: false, maxConcurrency: 8 });
-    await succeedEvery(100, 50);
-    await clock.advance(50);
-    pace.throttled(429);
+    const { clock, pace, throttledAfter } = setup({ adaptive: false, maxConcurrency: 8 });
+    await throttledAfter(100, 50, 50);
     await clock.advance(500);
     pace.throttled(429);
     expect(pace.ratePerSecond).toBeCloseTo(9, 9);
