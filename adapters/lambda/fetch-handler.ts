@@ -9,7 +9,7 @@ import type { MessageVisibility, ObjectStore } from '../../core/ports.js';
 import { quarantineKey, rawKey } from '../../core/raw-key.js';
 import { backoffMs } from '../../core/retry-policy.js';
 import { RunStats } from '../../core/run-stats.js';
-import { describeItem, parseWorkItem } from '../../core/work-item.js';
+import { describeItem, parseWorkItem, type WorkItem } from '../../core/work-item.js';
 import { publishMetrics, publishStats } from './observability.js';
 
 export interface FetchHandlerDeps {
@@ -66,8 +66,21 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
     const ctx: FetchContext = { ...fetch, stats, signal };
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
-      const item = parseWorkItem(record.body);
       const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+      let item: WorkItem;
+      try {
+        item = parseWorkItem(record.body);
+      } catch (e) {
+        // No work item in it, on any delivery: it fails until its deliveries run out and the
+        // dead-letter queue's alarm fires; this line says why.
+        logger.error('not a work item', {
+          messageId: record.messageId,
+          receives,
+          error: (e as Error).message,
+          body: record.body.slice(0, 200),
+        });
+        throw e;
+      }
       const keys = { item: describeItem(item), receives, messageId: record.messageId };
       if (signal.aborted) throw new DeadlineReached('deadline: not started');
       try {

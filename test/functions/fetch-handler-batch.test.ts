@@ -72,4 +72,28 @@ describe('fetch handler, a batch at a time', () => {
     // Nothing per record leaks into the batch's own line.
     expect(lines.find((l) => l.message === 'batch done')).not.toHaveProperty('item');
   });
+
+  it('a message that is no work item fails on its own, and a log line says why', async () => {
+    const lines: Record<string, unknown>[] = [];
+    // An error goes to stderr, the rest to stdout.
+    const writes = [process.stdout, process.stderr].map((stream) =>
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        for (const line of String(chunk).split('\n')) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+        return true;
+      }),
+    );
+    let res;
+    try {
+      const bad = { MessageId: 'm-bad', ReceiptHandle: 'r-bad', Body: '{"source":"ebay"}' };
+      res = await handlerWith(new Logger({ logLevel: 'INFO' }))(sqsEvent([record(100004), bad]), lambdaContext());
+    } finally {
+      for (const write of writes) write.mockRestore();
+    }
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm-bad' }]);
+    expect(lines.find((l) => l.message === 'not a work item')).toMatchObject({
+      messageId: 'm-bad',
+      body: '{"source":"ebay"}',
+      level: 'ERROR',
+    });
+  });
 });
