@@ -126,7 +126,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   add(
     'every auction that existed was discovered',
     undiscovered.length === 0,
-    `${expected.length - undiscovered.length} of ${expected.length} published auctions stored, across runs of up to ${longestGap} unpublished ids${undiscovered.length ? `; missing ${undiscovered.slice(0, 10).join(', ')}` : ''}`,
+    `${expected.length - undiscovered.length} of ${expected.length} published auctions stored, across runs of up to ${count(longestGap, 'unpublished id')}${undiscovered.length ? `; missing ${undiscovered.slice(0, 10).join(', ')}` : ''}`,
     expected.length,
   );
 
@@ -140,7 +140,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   add(
     'open auctions were re-polled on schedule',
     late.length === 0,
-    `${checked} auctions polled while open; ${late.length} gaps over 90 minutes${worst.length ? ` (longest: ${worst.join(', ')})` : ''}`,
+    `${count(checked, 'auction')} polled while open; ${count(late.length, 'gap')} over 90 minutes${worst.length ? ` (longest: ${worst.join(', ')})` : ''}`,
     checked,
   );
 
@@ -157,7 +157,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   add(
     'VIA snapshots on every tick, no gap',
     minutes.length > 0 && minutes.filter((t, i) => i > 0 && t - minutes[i - 1]! > viaEvery).length === 0,
-    `${minutes.length} snapshots, one per ${(viaEvery / MINUTE).toFixed(0)} min; ${gaps} gaps longer than a minute`,
+    `${count(minutes.length, 'snapshot')}, one per ${(viaEvery / MINUTE).toFixed(0)} min; ${count(gaps, 'gap')} longer than a minute`,
     minutes.length,
   );
 
@@ -184,7 +184,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   add(
     'dead-letter queues hold only quarantined poison bodies',
     notPoison.length === 0,
-    `${dead.length} dead letters; ${quarantined.size} quarantined objects${notPoison.length ? `; not poison: ${notPoison.slice(0, 3).join(' | ')}` : ''}`,
+    `${count(dead.length, 'dead letter')}; ${count(quarantined.size, 'quarantined object')}${notPoison.length ? `; not poison: ${notPoison.slice(0, 3).join(' | ')}` : ''}`,
     dead.length + quarantined.size,
   );
 
@@ -194,7 +194,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   add(
     'no handler timed out',
     timeouts === 0,
-    `${timeouts} timeouts in ${invocations} invocations${timedOut.length ? ` (${timedOut.join(', ')})` : ''}`,
+    `${count(timeouts, 'timeout')} in ${count(invocations, 'invocation')}${timedOut.length ? ` (${timedOut.join(', ')})` : ''}`,
     invocations,
   );
   // Checked: the requests sent for a function, by it or by Lambda with its role, as the emulated
@@ -211,7 +211,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
   add(
     'no Retry-After broken',
     sim.retryAfterViolations === 0,
-    `${sim.requests} API requests under a rate limit; ${sim.throttled429} answers of 429, ${sim.retryAfterViolations} requests before a Retry-After expired (any container)`,
+    `${count(sim.requests, 'API request')} under a rate limit; ${count(sim.throttled429, 'answer')} of 429, ${count(sim.retryAfterViolations, 'request')} before a Retry-After expired (any container)`,
     sim.requests,
   );
 
@@ -240,7 +240,7 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
       add(
         'compacted partitions hold one version per identity',
         duplicates === 0,
-        `${partitions} table-days before ${lastDay}; ${duplicates} duplicate rows`,
+        `${count(partitions, 'table-day')} before ${lastDay}; ${count(duplicates, 'duplicate row')}`,
         partitions,
       );
       const closed = [...run.polls.keys()].filter(
@@ -288,4 +288,9 @@ export async function checkInvariants(run: CloudRun): Promise<Invariant[]> {
     remove();
   }
   return out;
+}
+
+/** `1 snapshot`, `2 snapshots`: a count with its noun. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
