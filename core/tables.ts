@@ -71,7 +71,7 @@ const lineage = [
 export const TABLES: Record<TableName, TableSchema> = {
   maxsold_auctions: {
     name: 'maxsold_auctions',
-    doc: 'One row per auction per fetch.',
+    doc: 'One row per auction per fetch that returned items (an auction with none is counted *empty*, and has no row).',
     identity: ['auction_id'],
     rules: [
       '`id` must be the auction id asked for (a number, or its digits: counted `maxsold_auctions.id:numeric_string`), else the body is quarantined (poison).',
