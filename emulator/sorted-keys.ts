@@ -20,8 +20,19 @@ export class SortedKeys {
   #recentSorted = true;
   #removed = 0;
 
-  /** `has`: whether the key is stored now. */
-  constructor(private readonly has: (key: string) => boolean) {}
+  /**
+   * `has`: whether the key is stored now. `mergeAt` recent keys are merged into the rest, and
+   * `sweepAt` deletes swept, once there are more than that many (and enough beside the rest).
+   */
+  constructor(
+    private readonly has: (key: string) => boolean,
+    private readonly limits: { mergeAt: number; sweepAt: number } = { mergeAt: 1024, sweepAt: 1024 },
+  ) {}
+
+  /** Keys held in the order, deleted ones not yet swept included. */
+  get held(): number {
+    return this.#sorted.length + this.#recent.length;
+  }
 
   /** A key that was not stored before (a new object, or one stored again after a delete). */
   added(key: string): void {
@@ -62,11 +73,11 @@ export class SortedKeys {
       this.#recent.sort();
       this.#recentSorted = true;
     }
-    if (this.#recent.length > 1024 && this.#recent.length * 16 > this.#sorted.length) {
+    if (this.#recent.length > this.limits.mergeAt && this.#recent.length * 16 > this.#sorted.length) {
       this.#sorted = mergeUnique(this.#sorted, this.#recent);
       this.#recent = [];
     }
-    if (this.#removed > 1024 && this.#removed * 4 > this.#sorted.length + this.#recent.length) {
+    if (this.#removed > this.limits.sweepAt && this.#removed * 4 > this.#sorted.length + this.#recent.length) {
       this.#sorted = this.#sorted.filter((k) => this.has(k));
       this.#recent = this.#recent.filter((k) => this.has(k));
       this.#removed = 0;

@@ -7,10 +7,13 @@ const PREFILL = Array.from({ length: 1500 }, (_, i) => `k/${'ab_/=.A'[i % 7]}${i
 
 const byteOrder = (keys: Iterable<string>) => [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
-/** A bucket's keys as a set, and the index told of every change as the store tells it. */
-function bucket() {
+/**
+ * A bucket's keys as a set, and the index told of every change as the store tells it. `limits`:
+ * small ones make the index merge and sweep within a few hundred operations.
+ */
+function bucket(limits?: { mergeAt: number; sweepAt: number }) {
   const stored = new Set<string>();
-  const index = new SortedKeys((k) => stored.has(k));
+  const index = new SortedKeys((k) => stored.has(k), limits);
   return {
     stored,
     index,
@@ -47,8 +50,9 @@ describe('SortedKeys', () => {
         fc.array(op, { maxLength: 400 }),
         fc.integer({ min: 1, max: 7 }),
         fc.constantFrom('k/', 'k/a', 'k/_', ''),
-        (prefill, ops, pageSize, prefix) => {
-          const b = bucket();
+        fc.constantFrom(undefined, { mergeAt: 3, sweepAt: 2 }, { mergeAt: 20, sweepAt: 10 }),
+        (prefill, ops, pageSize, prefix, limits) => {
+          const b = bucket(limits);
           // Keys stored and listed first are merged into the first run; later ones wait in the second.
           if (prefill) for (const k of PREFILL) b.put(k);
           b.listAll('', 1000);
@@ -68,9 +72,16 @@ describe('SortedKeys', () => {
     const b = bucket();
     for (const k of PREFILL) b.put(k);
     expect(b.listAll('k/', 1000)).toHaveLength(1500);
-    for (const k of PREFILL.slice(0, 1400)) b.del(k);
+    for (const k of PREFILL.slice(0, 1000)) b.del(k);
+    b.listAll('k/', 1000);
+    // 1,000 deletes are not yet many: still held, skipped when listed.
+    expect(b.index.held).toBe(1500);
+    for (const k of PREFILL.slice(1000, 1400)) b.del(k);
     b.put(PREFILL[0]!);
     expect(b.listAll('k/', 30)).toEqual(byteOrder([PREFILL[0]!, ...PREFILL.slice(1400)]));
+    // 1,400 are: swept on that listing; what is held is what is stored (101 keys), the key
+    // stored again held twice, in the first run and among the recent.
+    expect(b.index.held).toBe(102);
     for (const k of PREFILL) b.put(k);
     expect(b.listAll('', 999)).toEqual(byteOrder(PREFILL));
   });
