@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,8 +67,14 @@ describe('the data-directory lock', () => {
     expect(() => lockDataDir(d, 'run via')).toThrow(/in use by another run \(pid \d+ on elsewhere\.example/);
   });
 
-  it('a directory that does not exist yet is not locked', () => {
-    const release = lockDataDir(join(dir(), 'not-yet'), 'compact');
+  it('a directory that does not exist yet is not locked (nor made)', () => {
+    const d = join(dir(), 'not-yet');
+    const release = lockDataDir(d, 'compact');
+    expect(existsSync(d)).toBe(false);
+    // Nothing held: the same directory can be locked again, here and once it exists.
+    lockDataDir(d, 'compact')();
+    mkdirSync(d);
+    lockDataDir(d, 'compact')();
     release();
   });
 });

@@ -111,9 +111,12 @@ describe('parseJsonBytes', () => {
   it('equals JSON.parse on arbitrary JSON values made large', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 3 }), (value, depth) => {
-        let wrapped: unknown = { items: Array.from({ length: 300 }, (_, i) => ({ i, value, pad: 'ß'.repeat(60) })) };
+        // Each element over 400 bytes: every body is past the size parsed whole, so the split path runs.
+        let wrapped: unknown = { items: Array.from({ length: 300 }, (_, i) => ({ i, value, pad: 'ß'.repeat(200) })) };
         for (let d = 0; d < depth; d++) wrapped = d % 2 ? [wrapped, value] : { nested: wrapped, value };
-        same(utf8(JSON.stringify(wrapped)));
+        const bytes = utf8(JSON.stringify(wrapped));
+        expect(bytes.byteLength).toBeGreaterThan(96 * 1024);
+        same(bytes);
       }),
       { numRuns: 60, seed: 4242 },
     );

@@ -55,6 +55,23 @@ describe('scraper bench --quick --profile', () => {
     expect(report.helpCpuSeconds).toBeGreaterThan(0);
   });
 
+  it("gives each cold run's I/O share, the wall time it waited rather than computed (1 − cores used, at least 0)", () => {
+    const md = readFileSync(join(results, 'report.md'), 'utf8').split('\n');
+    const header = md
+      .find((l) => l.startsWith('| run | auctions |'))!
+      .split('|')
+      .map((c) => c.trim());
+    const col = header.indexOf('I/O share');
+    expect(col).toBeGreaterThan(header.indexOf('cores used'));
+    for (const f of report.cold) {
+      const row = md
+        .find((l) => l.startsWith(`| ${f.mode} | ${f.auctions} |`))!
+        .split('|')
+        .map((c) => c.trim());
+      expect(row[col]).toBe(`${Math.round(Math.max(0, 1 - f.coresUsed) * 100)}%`);
+    }
+  });
+
   it('reads every mode as a fraction of the bare baseline at its size, and over the naive loop', () => {
     for (const f of report.cold) {
       if (f.mode === 'baseline' || f.mode === 'naive') expect(f.ofBaseline).toBeNull();

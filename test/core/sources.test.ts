@@ -53,6 +53,14 @@ describe('MaxSold fixtures', () => {
     expect(described).toBeDefined();
   });
 
+  it('keeps a description as sent: entities and surrounding spaces stay', () => {
+    const body = JSON.parse(fixtureText('maxsold/auction-104375.json')) as { auction: { items: { description: string }[] } };
+    const sent = '  Tom &amp; Jerry &#8217;s set &lt;b&gt;  ';
+    body.auction.items[0]!.description = sent;
+    const r = accepted(interpret(auction(), JSON.stringify(body)));
+    expect(r.tables.maxsold_items![0]!.description).toBe(sent);
+  });
+
   it('keeps cents in money fields as float64', () => {
     const r = accepted(interpret(auction(), fixtureText('maxsold/auction-104375.json')));
     const bids = r.tables.maxsold_items!.map((i) => i.current_bid as number);
@@ -67,6 +75,10 @@ describe('MaxSold fixtures', () => {
     const a = accepted(interpret(auction(), fixtureText('maxsold/auction-104375.json')));
     const b = accepted(interpret(auction(), fixtureText('maxsold/auction-104375-snap2.json')));
     expect(strip(b.tables.maxsold_items!)).toEqual(strip(a.tables.maxsold_items!));
+    const sent = (JSON.parse(fixtureText('maxsold/auction-104375-snap2.json')) as { auction: { items: { viewed: string }[] } }).auction
+      .items;
+    expect(b.tables.maxsold_items!.map((i) => i.viewed)).toEqual(sent.map((i) => Number(i.viewed)));
+    expect(b.tables.maxsold_items!.map((i) => i.viewed)).not.toEqual(a.tables.maxsold_items!.map((i) => i.viewed));
   });
 
   it('normalises the bid history into maxsold_bids only', () => {

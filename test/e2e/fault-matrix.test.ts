@@ -62,6 +62,9 @@ describe.each([1, 10, 50])('fault matrix at concurrency %i', (concurrency) => {
       expect(report.peakRequestsInFlight).toBeLessThanOrEqual(concurrency);
       expect(s.peakInFlight).toBeLessThanOrEqual(concurrency);
       expect(s.retryAfterViolations).toBe(0);
+      // The fault under test was served (a kind alone at 20% of 30 ids and their retries).
+      const kinds = Object.keys(faults) as (keyof typeof s.faults)[];
+      if (kinds.length === 1) expect(s.faults[kinds[0]!]).toBeGreaterThan(0);
     } finally {
       cleanup();
       await sim.close();
