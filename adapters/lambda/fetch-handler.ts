@@ -51,7 +51,7 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
 
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const stats = new RunStats();
-    // Bodies this invocation put under quarantine/ itself (not a poison body kept as raw for the normaliser).
+    // Bodies this invocation put under quarantine/.
     let quarantined = 0;
     const deadline = new AbortController();
     const remaining = context.getRemainingTimeInMillis?.();
@@ -110,23 +110,20 @@ export function createFetchHandler(deps: FetchHandlerDeps) {
           throw new RetryMessage(`throttled: retry after ${a.waitMs} ms`);
         }
         stats.failure(a.reason);
-        if (a.error === 'too_large') {
-          // Past the size limit every time: quarantined now with its first bytes, no redelivery.
+        // Past the size limit every time (quarantined now with its first bytes, no redelivery), or
+        // a poison body on the last delivery. Under quarantine/, with the reason: the raw key keeps
+        // what an earlier poll today stored there (an open auction's good body).
+        if (a.error === 'too_large' || (a.error === 'poison' && a.rawGz && receives >= deps.maxReceiveCount)) {
           await store.put(quarantineKey(rawKey(item)), a.rawGz ?? new Uint8Array(0), {
             ...(a.metadata ?? { 'work-item': JSON.stringify(item) }),
             attempts: String(receives),
             reason: a.reason,
           });
           quarantined++;
-          logger.warn('quarantined: too large', { ...keys, reason: a.reason });
+          logger.warn(`quarantined: ${a.error === 'poison' ? 'poison' : 'too large'}`, { ...keys, reason: a.reason });
           return stats.finish(item, 'quarantined', describeItem(item));
         }
         if (receives >= deps.maxReceiveCount) {
-          // Last delivery. A poison body is kept as raw: the normaliser quarantines it with the reason.
-          if (a.error === 'poison' && a.rawGz && a.metadata) {
-            await store.put(rawKey(item), a.rawGz, { ...a.metadata, outcome: 'poison', reason: a.reason });
-            return stats.finish(item, 'quarantined', describeItem(item));
-          }
           throw new RetryMessage(`${a.reason} on delivery ${receives} of ${deps.maxReceiveCount}: to the dead-letter queue`);
         }
         stats.retries++;

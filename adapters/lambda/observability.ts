@@ -24,8 +24,8 @@ export function createObservability(options: { logLevel?: 'DEBUG' | 'INFO' | 'WA
  * once, by the function it happens in. The fetch counts the requests and what became of each work
  * item (`itemOutcomes`); the normaliser reads every raw object the fetch stored, so it counts only
  * what it does itself: rows written, bid histories planned, bodies quarantined. `quarantined` is
- * the bodies this invocation put under quarantine/ (a poison body the fetch keeps as raw on its
- * last delivery is the normaliser's to quarantine, and to count).
+ * the bodies this invocation put under quarantine/ (the fetch: a poison body on its last delivery
+ * or one past the size limit; the normaliser: a stored body that no longer validates).
  */
 export function publishStats(metrics: Metrics, stats: RunStats, counts: { itemOutcomes: boolean; quarantined: number }): void {
   const count = (name: string, n: number) => {

@@ -122,7 +122,10 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     ]);
   });
 
-  it('on the last delivery keeps a poison body as raw (the normaliser quarantines it) and lets a transient one go to the DLQ', async () => {
+  it("on the last delivery quarantines a poison body, keeping the day's raw object, and lets a transient one go to the DLQ", async () => {
+    // An earlier poll today stored a good body for 100003 (an open auction re-polled).
+    const rawKey = 'raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz';
+    await store.put(rawKey, gzipSync('{"earlier":"good"}'), { 'fetched-at': '2026-11-26T09:00:00Z' });
     const records = sqsEvent([
       {
         MessageId: 'm-500',
@@ -143,10 +146,11 @@ describe('fetch handler (events/sqs-fetch-batch.json)', () => {
     const res = await fetchHandler(8, visibility as never, deps)(records, lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm-500' }]);
     expect(visibility.delay).not.toHaveBeenCalled();
-    const poison = await aws.object('raw/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
-    expect(poison.metadata).toMatchObject({ outcome: 'poison' });
-    // Not quarantined yet: the normaliser puts it under quarantine/, and counts it.
-    expect(metrics()).not.toHaveProperty('Quarantined');
+    const poison = await aws.object('quarantine/source=maxsold/dt=2026-11-26/auction=100003.json.gz');
+    expect(poison.metadata).toMatchObject({ attempts: '8', reason: expect.stringMatching(/^schema: /) });
+    expect(JSON.parse(gunzipSync(poison.body).toString()).auction.id).toBe('oops');
+    expect(gunzipSync((await aws.object(rawKey)).body).toString()).toBe('{"earlier":"good"}');
+    expect(metrics()).toMatchObject({ Quarantined: 1 });
   });
 
   it('a 429 sets the message visibility to Retry-After and fails it, without sleeping', async () => {
