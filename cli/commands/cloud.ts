@@ -34,7 +34,8 @@ Options:
       --start DATE         virtual start, UTC (default 2026-11-23)
       --set KEY=VALUE      a stack setting for the synth (scraper.KEY), repeatable,
                            e.g. --set viaSchedule="rate(5 minutes)"
-      --cdk-out DIR        where cdk synth writes (default ./cdk.out)
+      --cdk-out DIR        where cdk synth writes (default ./cloud.out: apart from cdk.out, so a deploy
+                           or sam local never picks up the emulation's settings)
       --no-synth           run the template already in --cdk-out as it is (otherwise cdk synth runs
                            unless --cdk-out holds the synth of the same sources and settings)
       --s3-latency MS-MS   S3 request latency (default ${DEFAULT_LATENCY.s3.min}-${DEFAULT_LATENCY.s3.max})
@@ -133,7 +134,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
   // Progress goes to stderr also with --json (stdout carries the report): a long run is never silent.
   const say = (line: string) => void process.stderr.write(line + '\n');
 
-  const cdkOut = str('cdk-out', p.values['cdk-out'], 'cdk.out');
+  const cdkOut = str('cdk-out', p.values['cdk-out'], 'cloud.out');
   const outdir = isAbsolute(cdkOut) ? cdkOut : resolve(process.cwd(), cdkOut);
   mkdirSync(outdir, { recursive: true });
   let templateFile: string;
