@@ -77,7 +77,7 @@ export function groupedBarChart(o: {
     data: { values: o.rows },
     mark: 'bar',
     encoding: {
-      x: { field: 'category', type: 'nominal', sort: null, axis: { labelAngle: 0 }, title: null },
+      x: { field: 'category', type: 'nominal', sort: null, axis: { labelAngle: -35, labelAlign: 'right' }, title: null },
       xOffset: { field: 'series', sort: null },
       y: { field: 'value', type: 'quantitative', title: o.yTitle },
       color: { field: 'series', sort: null, title: null, legend: { labelLimit: 320, orient: 'bottom', direction: 'vertical' } },
