@@ -137,7 +137,7 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
     },
     steps,
     stopped,
-    recommended: recommend(steps, o.auctions),
+    recommended: recommend(steps, o.auctions, availableParallelism()),
     charts: [],
     notes,
   };
@@ -149,7 +149,7 @@ export async function runTune(o: TuneOptions, log: (line: string) => void): Prom
 }
 
 /** The smallest clean C (no 429, no failure) within KNEE_SHARE of the best clean req/s. */
-export function recommend(steps: TuneStep[], auctionsPerStep?: number): TuneReport['recommended'] {
+export function recommend(steps: TuneStep[], auctionsPerStep?: number, cores?: number): TuneReport['recommended'] {
   const rule = `smallest C without 429s or failures whose req/s is at least ${KNEE_SHARE * 100}% of the best such step`;
   const clean = steps.filter((s) => s.throttled429 === 0 && s.failures === 0 && s.complete);
   const first = steps[0];
@@ -167,7 +167,7 @@ export function recommend(steps: TuneStep[], auctionsPerStep?: number): TuneRepo
   return {
     concurrency: knee.concurrency,
     rule,
-    ...fixedCostCaveat(knee, best, auctionsPerStep),
+    ...fixedCostCaveat(knee, best, auctionsPerStep, cores),
     reason:
       (knee === best
         ? `${knee.requestsPerSecond.toFixed(1)} req/s, the best step without 429s or failures`
@@ -178,19 +178,29 @@ export function recommend(steps: TuneStep[], auctionsPerStep?: number): TuneRepo
 
 /** Past this share of the best step's wall time spent on anything but its requests, a lower C can look as good as it. */
 export const FIXED_SHARE = 0.5;
+/** Past this share of the client's cores kept busy through the best step, its processing limits the rate. */
+export const CPU_BOUND_SHARE = 0.8;
 
 /**
  * Every step pays the same fixed cost whatever its C (process start-up, processing the
  * last responses, writing, exit); the best step's requests need about requests × p50 / C.
  * That cost brings every step's req/s closer to the best, so a knee below the best may be
  * the fixed cost's doing: said, when it is most of the best step's time, with the auctions
- * that would make the requests four times as long as it.
+ * that would make the requests four times as long as it. Unless the client's CPU was the
+ * limit (its cores busy through the best step): processing grows with the auctions as the
+ * requests do, so more auctions would not tell the levels apart, and that is said instead.
  */
-function fixedCostCaveat(knee: TuneStep, best: TuneStep, auctionsPerStep = best.requests): { caveat?: string } {
+function fixedCostCaveat(knee: TuneStep, best: TuneStep, auctionsPerStep = best.requests, cores?: number): { caveat?: string } {
   if (knee === best) return {};
   const requesting = (best.requests * best.latencyMs.p50) / 1000 / best.concurrency;
   const fixed = best.wallSeconds - requesting;
   if (fixed <= FIXED_SHARE * best.wallSeconds) return {};
+  const busy = cores ? best.cpuSeconds / (cores * best.wallSeconds) : 0;
+  if (busy >= CPU_BOUND_SHARE) {
+    return {
+      caveat: `the best step kept the client's ${cores} cores ${Math.round(busy * 100)}% busy (${best.cpuSeconds.toFixed(2)} CPU-s in ${best.wallSeconds.toFixed(2)} s): from about C=${knee.concurrency} the client's processing, not the server's latency, limits the rate, and it grows with the auctions as the requests do (more cores would let a higher C pay)`,
+    };
+  }
   // Requests enough, as auctions: a step asks more than one request of some (a page asked again, a retry).
   const requestsNeeded = (4 * fixed * best.concurrency) / (Math.max(1, best.latencyMs.p50) / 1000);
   const enough = Math.ceil((requestsNeeded * auctionsPerStep) / Math.max(1, best.requests) / 100) * 100;

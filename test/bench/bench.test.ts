@@ -240,6 +240,15 @@ describe('scraper tune recommends the knee', () => {
     expect(recommend([step(1, 60, 0, 20), step(5, 100, 0, 20)])?.caveat).toBeUndefined();
   });
 
+  it("says instead when the client's CPU was the limit: more auctions would not tell the levels apart", () => {
+    const busy = { ...step(5, 100, 0, 20), cpuSeconds: 1.8 };
+    expect(recommend([step(1, 95, 0, 20), busy], 100, 2)?.caveat).toBe(
+      "the best step kept the client's 2 cores 90% busy (1.80 CPU-s in 1.00 s): from about C=1 the client's processing, not the server's latency, limits the rate, and it grows with the auctions as the requests do (more cores would let a higher C pay)",
+    );
+    // Half the cores busy: the fixed cost's caveat, as before.
+    expect(recommend([step(1, 95, 0, 20), busy], 100, 4)?.caveat).toMatch(/try --auctions 600 or more$/);
+  });
+
   it('the verdict prints the caveat under the rule, in the text and the Markdown report', () => {
     const steps = [step(1, 95, 0, 20), step(5, 100, 0, 20)];
     const report: TuneReport = {
