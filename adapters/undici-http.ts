@@ -42,6 +42,16 @@ const CODES: Record<string, string> = {
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'truncated_body',
 };
 
+/** The reasons above (and the deadline's) for a request that got no answer at all: no status, no body. */
+export const NO_ANSWER_REASONS: ReadonlySet<string> = new Set([
+  'connection_refused',
+  'connection_reset',
+  'network_error',
+  'connect_timeout',
+  'headers_timeout',
+  'deadline_no_response',
+]);
+
 const REDIRECTS = new Set([300, 301, 302, 303, 307, 308]);
 
 /**

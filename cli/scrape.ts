@@ -10,7 +10,7 @@ import { AutoProcessor } from '../adapters/auto-processor.js';
 import { PoolProcessor } from '../adapters/pool-processor.js';
 import { InlineProcessor } from '../adapters/inline-processor.js';
 import { loadTableEncoder } from '../adapters/table-encoder.js';
-import { UndiciHttpClient } from '../adapters/undici-http.js';
+import { NO_ANSWER_REASONS, UndiciHttpClient } from '../adapters/undici-http.js';
 import { systemClock } from '../core/clock.js';
 import { hostRegistry } from '../core/hosts.js';
 import { FatalError } from '../core/errors.js';
@@ -271,16 +271,6 @@ async function scrapeLocked(o: ScrapeOptions, store: FsObjectStore): Promise<Run
   return report;
 }
 
-/** Why a request got no answer at all, as the HTTP adapter names it (adapters/undici-http.ts). */
-const NO_ANSWER = new Set([
-  'connection_refused',
-  'connection_reset',
-  'network_error',
-  'connect_timeout',
-  'headers_timeout',
-  'deadline_no_response',
-]);
-
 /**
  * A run whose every request went unanswered (a server down, a wrong --base-url) ends with
  * each item quarantined, which is an outcome for each: but the run did not do its job, and
@@ -290,7 +280,7 @@ function neverAnswered(report: RunReport, origin: string): void {
   const o = report.outcomes;
   const answered = o.fetched + o.unchanged + o.empty + o.missing + o.redirected;
   const reasons = Object.keys(report.failureReasons);
-  if (report.requests === 0 || answered > 0 || reasons.length === 0 || !reasons.every((r) => NO_ANSWER.has(r))) return;
+  if (report.requests === 0 || answered > 0 || reasons.length === 0 || !reasons.every((r) => NO_ANSWER_REASONS.has(r))) return;
   report.complete = false;
   report.stopReason ??= `no request to ${origin} was answered (${failureKinds(report.failureReasons)
     .map(([r, n]) => `${r} × ${n}`)
