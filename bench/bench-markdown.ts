@@ -108,9 +108,9 @@ const MEANINGS = `What the columns mean:
   the bare baseline's req/s at the same size; **over naive**: over the naive loop's.
 - **CPU**: what the process reports of itself at its end, \`process.cpuUsage()\` since it started: every thread
   (pool workers, V8's compiler and GC threads), module loading and WebAssembly compilation included. The
-  simulator runs in another process; its CPU is a column of its own (from /proc). **cores used** = CPU ÷ wall. **I/O share** = 1 − cores used, at least 0: the share of the
-  wall time the process spent waiting rather than computing. High, overlapping requests is the lever; 0 (a core's
-  worth of CPU or more), the cores are.
+  simulator runs in another process; its CPU is a column of its own (from /proc). **cores used** = CPU ÷ wall.
+  **I/O share** = 1 − cores used, at least 0: the share of the wall time the process spent waiting rather than
+  computing. High, overlapping requests is the lever; 0 (a core's worth of CPU or more), the cores are.
 - **loop delay**: \`perf_hooks.monitorEventLoopDelay\` over the run, p99 and max: how late the main thread got to
   its timers and I/O (a 429 read late is a request sent late).
 - **first request**: when the first request left, counted from the process start.
