@@ -4,7 +4,7 @@
  * what is stored at the end, held for a month; per-resource charges (alarms, metrics,
  * dashboards) are monthly already.
  */
-import { s3RequestClass } from './emulated-aws.js';
+import { s3RequestClass } from './aws-requests.js';
 import type { FunctionStats } from './lambda-service.js';
 
 export const PRICES = {

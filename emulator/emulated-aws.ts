@@ -19,7 +19,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
-import { describeNeed, s3Needs, sqsNeeds, type Need } from './iam.js';
+import { classify, keysToDelete, needsOf, type Op } from './aws-requests.js';
+import { describeNeed, type Need } from './iam.js';
 import { spillingStores } from './spilled-objects.js';
 import { mulberry32 } from '../simulator/prng.js';
 import { real } from './real-time.js';
@@ -77,41 +78,6 @@ export interface Role {
   byLambda: boolean;
 }
 
-interface Op {
-  service: 'S3' | 'SQS' | 'other';
-  name: string;
-  bucket?: string;
-  key?: string;
-}
-
-const LIST_PARAMS = /[?&](list-type|prefix|delimiter|continuation-token|max-keys)=/;
-
-function classify(req: FastifyRequest): Op {
-  const target = req.headers['x-amz-target'];
-  if (typeof target === 'string' && target.startsWith('AmazonSQS.')) return { service: 'SQS', name: target.slice('AmazonSQS.'.length) };
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = decodeURIComponent(q < 0 ? url : url.slice(0, q));
-  const query = q < 0 ? '' : url.slice(q);
-  const [, bucket, ...rest] = path.split('/');
-  const key = rest.join('/');
-  if (!bucket) return { service: 'other', name: `${req.method} /` };
-  if (!key) {
-    if (req.method === 'GET' && (LIST_PARAMS.test(query) || query === '')) return { service: 'S3', name: 'ListObjectsV2', bucket };
-    if (req.method === 'POST' && /[?&]delete/.test(query)) return { service: 'S3', name: 'DeleteObjects', bucket };
-    return { service: 'S3', name: `${req.method}Bucket`, bucket };
-  }
-  const name = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' }[req.method] ?? `${req.method}Object`;
-  return { service: 'S3', name, bucket, key };
-}
-
-/** S3 bills these as PUT/COPY/POST/LIST requests; DELETE is free; the rest are GET-class. */
-export function s3RequestClass(op: string): 'write' | 'read' | 'free' {
-  if (op === 'DeleteObject') return 'free';
-  if (op === 'PutObject' || op === 'ListObjectsV2' || op === 'DeleteObjects' || op === 'PUTBucket' || op === 'POSTObject') return 'write';
-  return 'read';
-}
-
 /** Marks a client's requests as the emulator's own. */
 function internal<C extends S3Client | SQSClient>(client: C): C {
   type Args = { request: { headers: Record<string, string> } };
@@ -122,27 +88,6 @@ function internal<C extends S3Client | SQSClient>(client: C): C {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   (client.middlewareStack as any).add(mark, { step: 'build', name: 'emulatorInternal' });
   return client;
-}
-
-/** Keys a DeleteObjects request names (its XML body, entities decoded). */
-function keysToDelete(req: FastifyRequest): string[] {
-  const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body);
-  return [...body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map(([, key = '']) =>
-    key.replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'"),
-  );
-}
-
-/** The S3 or SQS actions a request needs, as IAM evaluates it. */
-function needsOf(op: Op, req: FastifyRequest): Need[] {
-  if (op.service === 'SQS') {
-    const queueUrl = (req.body as { QueueUrl?: unknown } | undefined)?.QueueUrl;
-    return typeof queueUrl === 'string' ? sqsNeeds(op.name, queueUrl) : [];
-  }
-  const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
-  return s3Needs(op.name, op.bucket!, op.key, {
-    prefix: op.name === 'ListObjectsV2' ? (new URLSearchParams(query).get('prefix') ?? undefined) : undefined,
-    keysToDelete: op.name === 'DeleteObjects' ? keysToDelete(req) : [],
-  });
 }
 
 const sqsAccessDenied = (what: string) =>
